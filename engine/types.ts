@@ -1,0 +1,124 @@
+// Public types of the engine API (engine/index.ts re-exports them). The server, the CLI
+// and agents program against these; contract field names never appear here.
+
+export interface PingRequest {
+  /** IPv4, IPv6 or DNS names. Names are resolved once per job; a failure is reported for
+   *  that target only. */
+  targets: string[];
+  /** Probes per target, 1..1,000,000 (default 3). */
+  count?: number;
+  /** Period between two probes to the same target, ms (default 1000). fping -p. */
+  intervalMs?: number;
+  /** Minimum gap between any two sends of the job, ms (default 0: as fast as allowed). fping -i. */
+  sendIntervalMs?: number;
+  /** Per-probe timeout, ms (default 1000). */
+  timeoutMs?: number;
+  /** ICMP payload bytes 0..65500 (default 56). */
+  size?: number;
+  /** TTL / hop limit for every probe of the job (default: the system's). */
+  ttl?: number;
+  tos?: number;
+  /** Prefer this family when a name resolves to both (default 4). */
+  family?: 4 | 6;
+  signal?: AbortSignal;
+}
+
+export type ProbeStatus = 'ok' | 'timeout' | 'error' | 'duplicate' | 'late';
+
+/** ICMP error kinds, by type/code; `send-failed` when the kernel refused the packet. */
+export type ProbeErrorKind = 'unreachable' | 'time-exceeded' | 'param-problem' | 'packet-too-big' | 'send-failed' | 'other';
+
+/**
+ * One probe outcome, streamed to `onProbe` as it happens. The object passed is reused
+ * between calls (no allocation per probe): copy the fields you keep.
+ */
+export interface ProbeResult {
+  /** Index into PingRequest.targets. */
+  targetIndex: number;
+  target: string;
+  /** The address probed (after resolution). */
+  address: string;
+  seq: number;
+  status: ProbeStatus;
+  errorKind?: ProbeErrorKind;
+  icmpType?: number;
+  icmpCode?: number;
+  /** Who sent the ICMP error (a router on the path), if status is 'error'. */
+  from?: string;
+  /** Round-trip time in ns (ok, duplicate, late); NaN otherwise. */
+  rttNs: number;
+  ttl: number;
+  /** ICMP payload bytes received. */
+  bytes: number;
+  /** CLOCK_REALTIME ns taken in C just before sendmmsg. */
+  sentAtNs: bigint;
+  /** Kernel receive time (SO_TIMESTAMPNS); 0n when nothing came back. */
+  receivedAtNs: bigint;
+}
+
+export interface TargetSummary {
+  target: string;
+  /** The address probed; absent when the name did not resolve. */
+  address?: string;
+  /** Why the target could not be probed at all (e.g. the name did not resolve). */
+  error?: string;
+  sent: number;
+  received: number;
+  duplicates: number;
+  late: number;
+  /** ICMP errors and send failures by kind. */
+  errors: Partial<Record<ProbeErrorKind, number>>;
+  /** 0..100; probes with no in-time reply / probes sent. */
+  lossPercent: number;
+  /** RTT statistics in ms over in-time replies; NaN when nothing came back. */
+  minMs: number;
+  avgMs: number;
+  maxMs: number;
+  stddevMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+}
+
+export interface PingSummary {
+  targets: TargetSummary[];
+  /** True when the job was cancelled through its AbortSignal. */
+  cancelled: boolean;
+  startedAtMs: number;
+  finishedAtMs: number;
+}
+
+export interface EngineOptions {
+  /** Worker threads (default: available cores). */
+  threads?: number;
+  /** Open every socket inside this network namespace (path, e.g. /run/netns/NAME). */
+  netns?: string;
+}
+
+export interface EngineStats {
+  sent: number;
+  received: number;
+  timeouts: number;
+  duplicates: number;
+  late: number;
+  errors: number;
+  /** Replies that matched none of our probes (foreign id, wrong token, wrong source). */
+  foreign: number;
+  /** Replies whose checksum did not verify. */
+  corrupted: number;
+  inFlight: number;
+}
+
+export interface Engine {
+  ping(request: PingRequest, onProbe?: (probe: ProbeResult) => void): Promise<PingSummary>;
+  stats(): Promise<EngineStats>;
+  close(): Promise<void>;
+}
+
+/** Thrown for bad input; `field` names the offending request field. */
+export class EngineInputError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(message);
+    this.name = 'EngineInputError';
+  }
+}

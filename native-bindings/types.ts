@@ -1,0 +1,82 @@
+// The TypeScript surface of the native addon. native-bindings/index.ts loads the addon
+// and exports these; nothing outside native-bindings/ touches the .node file directly.
+
+export type SocketMode = 'raw' | 'dgram';
+
+export interface IcmpSocketOptions {
+  family: 4 | 6;
+  /** 'auto' (default): raw, else a ping socket, else throw an error that says how to fix it. */
+  mode?: 'auto' | SocketMode;
+  /** Raw sockets: the block of echo identifiers this socket owns; the BPF filter accepts
+   *  only echo replies and ICMP errors quoting ids in [idBase, idBase + idCount). */
+  idBase?: number;
+  idCount?: number;
+  recvBufferBytes?: number;
+  ttl?: number;
+  tos?: number;
+  /** IPv4 only: set DF (IP_PMTUDISC_DO). */
+  dontFragment?: boolean;
+  /** Path of a network namespace (e.g. /run/netns/NAME): the socket is created inside it. */
+  netns?: string;
+}
+
+export interface IcmpSocketStats {
+  /** Packets read from the kernel (after the BPF filter). */
+  received: number;
+  /** Packets read but not echo replies/errors, or too short to parse. */
+  malformed: number;
+  /** Packets the kernel dropped because the receive buffer was full (SO_RXQ_OVFL). */
+  kernelDrops: number;
+  /** Records sent successfully / failed. */
+  sent: number;
+  sendErrors: number;
+}
+
+export interface IcmpSocket {
+  readonly mode: SocketMode;
+  readonly family: 4 | 6;
+  /** Ping (dgram) sockets: the echo identifier the kernel assigned. Raw sockets: -1. */
+  readonly localId: number;
+  /** Sends `count` packed REQ records from `requests`; fills each record's sendTimeNs and
+   *  error. Returns how many the kernel accepted before it would block (the rest are
+   *  untouched and may be retried on the next call). */
+  send(requests: Buffer, count: number): number;
+  /** Reads as many packets as fit into `out` (packed REPLY records) without blocking.
+   *  Returns the number of records written (0 when nothing is waiting). */
+  receive(out: Buffer): number;
+  /** Calls `onReadable` from the owning thread's event loop whenever packets wait. */
+  startPolling(onReadable: () => void): void;
+  stopPolling(): void;
+  /** Raw sockets only: sends one pre-built ICMP message (header + payload) as it is. */
+  sendPacket(address: string, icmp: Buffer): void;
+  setTtl(ttl: number): void;
+  setTos(tos: number): void;
+  setDontFragment(on: boolean): void;
+  /** Returns the size the kernel actually granted. */
+  setRecvBuffer(bytes: number): number;
+  stats(): IcmpSocketStats;
+  close(): void;
+}
+
+export interface TunDevice {
+  readonly name: string;
+  /** Reads packets into `out` as TUN frames (see layout.ts). Returns the number of frames. */
+  read(out: Buffer): number;
+  /** Writes `count` TUN frames from `frames`. Returns how many were written. */
+  write(frames: Buffer, count: number): number;
+  startPolling(onReadable: () => void): void;
+  stopPolling(): void;
+  close(): void;
+}
+
+export interface TunOptions {
+  /** Create the device inside this network namespace (e.g. /run/netns/NAME). */
+  netns?: string;
+}
+
+export interface NativeBinding {
+  openIcmpSocket(options: IcmpSocketOptions): IcmpSocket;
+  openTun(name: string, options?: TunOptions): TunDevice;
+  /** CLOCK_REALTIME in ns, the clock of the send and kernel receive timestamps. */
+  realtimeNs(): bigint;
+}
