@@ -1,0 +1,2 @@
+// The engine's public API: the only module server/ and cli/ import from engine/.
+export * from './types.js';
