@@ -1,2 +1,3 @@
 // The engine's public API: the only module server/ and cli/ import from engine/.
 export * from './types.js';
+export * from './daemon/index.js';
