@@ -1,3 +1,4 @@
 // The engine's public API: the only module server/ and cli/ import from engine/.
 export * from './types.js';
 export * from './daemon/index.js';
+export * from './config/index.js';

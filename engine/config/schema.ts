@@ -1,0 +1,54 @@
+// The daemon's configuration: one object, validated with TypeBox + Ajv. Every key has a
+// built-in default; see load.ts for where values come from and in which order.
+import { Type, type Static } from '@sinclair/typebox';
+
+const LabelMap = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]+$' }), Type.String({ maxLength: 256 }));
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const DaemonConfigSchema = Type.Object({
+  data: Type.String({ minLength: 1, description: 'data directory (SQLite database, admin.key)' }),
+  listen: Type.Object({
+    host: Type.String({ minLength: 1, description: 'address to bind' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP port; 0 picks a free one' }),
+  }, { additionalProperties: false }),
+  logLevel: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { description: 'pino log level; request lines are info' }),
+  threads: Type.Integer({ minimum: 0, maximum: 256, description: 'probe worker threads; 0 = one per core' }),
+  http: Type.Object({
+    bodyLimit: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, description: 'request body limit, bytes' }),
+    importBodyLimit: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, description: 'body limit for bulk target import, bytes' }),
+  }, { additionalProperties: false }),
+  rateLimit: Type.Object({
+    perSecond: Type.Number({ exclusiveMinimum: 0, description: 'requests per second per API key' }),
+    burst: Type.Number({ minimum: 1, description: 'token bucket size' }),
+  }, { additionalProperties: false }),
+  jobs: Type.Object({
+    retentionDays: Type.Number({ exclusiveMinimum: 0, description: 'finished jobs are purged after this' }),
+    shutdownGraceMs: Type.Integer({ minimum: 0, maximum: 600_000, description: 'on SIGTERM, how long running jobs may finish before they are failed' }),
+  }, { additionalProperties: false }),
+  audit: Type.Object({
+    retentionDays: Type.Number({ exclusiveMinimum: 0 }),
+  }, { additionalProperties: false }),
+  agent: Type.Object({
+    hostname: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    serial: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    labels: LabelMap,
+    facts: LabelMap,
+  }, { additionalProperties: false }),
+}, { additionalProperties: false });
+
+export type DaemonConfig = Static<typeof DaemonConfigSchema>;
+
+export function defaultConfig(): DaemonConfig {
+  return {
+    data: './data',
+    listen: { host: '127.0.0.1', port: 8080 },
+    logLevel: 'info',
+    threads: 0,
+    http: { bodyLimit: 64 * 1024, importBodyLimit: 32 * 1024 * 1024 },
+    rateLimit: { perSecond: 100, burst: 200 },
+    jobs: { retentionDays: 7, shutdownGraceMs: 5000 },
+    audit: { retentionDays: 30 },
+    agent: { labels: {}, facts: {} },
+  };
+}

@@ -1,0 +1,30 @@
+// Schemas shared by several native routes.
+import { Type, type TSchema } from '@sinclair/typebox';
+
+export const NativeError = Type.Object({
+  error: Type.String({ description: 'What went wrong, naming the field or resource at fault.' }),
+  details: Type.Optional(Type.String({ description: 'How to fix it, or more context.' })),
+  code: Type.Integer({ description: 'The HTTP status code.' }),
+}, { $id: 'NativeError' });
+
+export const Uuid = Type.String({ format: 'uuid' });
+
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+export const Paging = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+};
+
+export function PageOf<T extends TSchema>(item: T) {
+  return Type.Object({
+    items: Type.Array(item),
+    total: Type.Integer({ minimum: 0 }),
+    limit: Type.Integer({ minimum: 1 }),
+    offset: Type.Integer({ minimum: 0 }),
+  });
+}
+
+export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]+$' }), Type.String({ maxLength: 256 }), {
+  description: 'key → value; keys and dot-separated value segments match [A-Za-z0-9_-]+',
+});

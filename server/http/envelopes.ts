@@ -1,0 +1,41 @@
+// Error envelopes per API contract. Each route names the envelope of the contract it belongs
+// to; every error on that route (auth, rate limit, body size, validation, handler failures)
+// is rendered through it. Contract route modules register their own envelope here.
+import type { HttpErrorKind } from './errors.js';
+
+export interface ErrorInfo {
+  status: number;
+  kind: HttpErrorKind;
+  message: string;
+  details?: string;
+}
+
+export interface ErrorEnvelope {
+  readonly name: string;
+  render(error: ErrorInfo): unknown;
+}
+
+/** sonde's native /v1 API (CONTRACTS.md section E) and the node/stream contracts' shape. */
+export const nativeEnvelope: ErrorEnvelope = {
+  name: 'native',
+  render: ({ status, message, details }) =>
+    details === undefined ? { error: message, code: status } : { error: message, details, code: status },
+};
+
+const registry = new Map<string, ErrorEnvelope>([[nativeEnvelope.name, nativeEnvelope]]);
+
+export function registerEnvelope(envelope: ErrorEnvelope): void {
+  const existing = registry.get(envelope.name);
+  if (existing !== undefined && existing !== envelope) {
+    throw new Error(`error envelope "${envelope.name}" is already registered by another module; pick a distinct name`);
+  }
+  registry.set(envelope.name, envelope);
+}
+
+export function envelopeNamed(name: string): ErrorEnvelope {
+  const envelope = registry.get(name);
+  if (envelope === undefined) {
+    throw new Error(`no error envelope named "${name}"; register it with registerEnvelope() before adding its routes`);
+  }
+  return envelope;
+}

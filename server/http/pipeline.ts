@@ -1,0 +1,168 @@
+// Turns a RouteSpec into a uWS handler: headers and params are read synchronously (uWS
+// frees the request object at the first await), then auth → rate limit → scope → body →
+// validation → handler → response in the route's envelope → audit row → one log line.
+import type { Logger } from 'pino';
+import { SondeError, type ApiKeyRecord, type Sonde } from '../../engine/index.js';
+import type { HttpRequest, HttpResponse } from '../uws.js';
+import { authenticate, checkRateLimit, rateLimitHeaders, requireScope } from './auth.js';
+import { parseJsonBody, readBody } from './body.js';
+import { envelopeNamed, type ErrorEnvelope } from './envelopes.js';
+import { HttpError } from './errors.js';
+import { parseQuery } from './query.js';
+import { writeResponse, type OutgoingResponse } from './respond.js';
+import type { AnyRoute, RequestContext } from './route.js';
+import { compileValidator, type Validator } from './validation.js';
+
+export interface PipelineDeps {
+  sonde: Sonde;
+  logger: Logger;
+  bodyLimit: number;
+  /** Counts requests in progress so shutdown can wait for them. */
+  inflight: { count: number };
+}
+
+export type UwsHandler = (res: HttpResponse, req: HttpRequest) => void;
+
+const SONDE_ERROR_STATUS: Record<SondeError['kind'], number> = {
+  invalid: 400, forbidden: 403, not_found: 404, conflict: 409, unavailable: 503, internal: 500,
+};
+
+/** '/v1/jobs/{id}' → { uwsPath: '/v1/jobs/:id', names: ['id'] } */
+export function toUwsPath(path: string): { uwsPath: string; names: string[] } {
+  const names: string[] = [];
+  const uwsPath = path.replace(/\{([A-Za-z0-9_]+)\}/g, (_m, name: string) => {
+    names.push(name);
+    return `:${name}`;
+  });
+  return { uwsPath, names };
+}
+
+interface RequestState {
+  aborted: boolean;
+  start: number;
+  method: string;
+  path: string;
+  key: ApiKeyRecord | null;
+  extraHeaders: Record<string, string> | undefined;
+}
+
+function decodePathSegment(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, `path parameter ${name} is not valid percent-encoding: "${raw}"`);
+  }
+}
+
+function mediaType(header: string): string {
+  const semi = header.indexOf(';');
+  return (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
+}
+
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof SondeError) {
+    const status = SONDE_ERROR_STATUS[error.kind] ?? 500;
+    if (status !== 500) return new HttpError(status, error.message, error.field !== undefined ? `field: ${error.field}` : undefined);
+  }
+  return new HttpError(500, 'internal error while handling the request', 'the server log has the details');
+}
+
+export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
+  const { names } = toUwsPath(route.path);
+  const envelope: ErrorEnvelope = envelopeNamed(route.envelope ?? 'native');
+  const validateParams: Validator | null = route.params ? compileValidator(route.params, 'path') : null;
+  const validateQuery: Validator | null = route.query ? compileValidator(route.query, 'query') : null;
+  const validateBody: Validator | null = route.body ? compileValidator(route.body, 'body') : null;
+  const rawTypes = new Set((route.rawBodyTypes ?? []).map((t) => t.toLowerCase()));
+  const wantsBody = route.body !== undefined || rawTypes.size > 0;
+  const bodyLimit = route.bodyLimit ?? deps.bodyLimit;
+  const method = route.method.toUpperCase();
+  const { sonde, logger, inflight } = deps;
+
+  const finish = (res: HttpResponse, state: RequestState, out: OutgoingResponse): void => {
+    inflight.count--;
+    const ms = performance.now() - state.start;
+    if (state.aborted) {
+      logger.info({ method: state.method, path: state.path, status: out.status, ms, aborted: true }, 'request aborted by client');
+      return;
+    }
+    writeResponse(res, out, state.extraHeaders);
+    if (state.key !== null) {
+      sonde.audit.record({ keyId: state.key.id, method: state.method, path: state.path, status: out.status, durationMs: ms });
+    }
+    logger.info({ method: state.method, path: state.path, status: out.status, ms: Math.round(ms * 1000) / 1000, key: state.key?.id }, 'request');
+  };
+
+  const fail = (res: HttpResponse, state: RequestState, error: unknown): void => {
+    const http = toHttpError(error);
+    if (http.status >= 500) {
+      logger.error({ method: state.method, path: state.path, err: error }, `handler failed on ${state.method} ${state.path}`);
+    }
+    const out: OutgoingResponse = {
+      status: http.status,
+      body: envelope.render({ status: http.status, kind: http.kind, message: http.message, details: http.details }),
+      headers: http.headers,
+      close: http.status === 413,
+    };
+    finish(res, state, out);
+  };
+
+  return (res, req) => {
+    inflight.count++;
+    const state: RequestState = { aborted: false, start: performance.now(), method, path: req.getUrl(), key: null, extraHeaders: undefined };
+    res.onAborted(() => {
+      state.aborted = true;
+    });
+    // Everything from `req` must be read now: it is invalid after this function returns.
+    const authorization = route.scope !== null ? req.getHeader('authorization') : '';
+    const xApiKey = route.scope !== null ? req.getHeader('x-api-key') : '';
+    const contentType = wantsBody ? mediaType(req.getHeader('content-type')) : '';
+    const contentLength = wantsBody ? Number(req.getHeader('content-length') || '0') : 0;
+    const accept = req.getHeader('accept');
+    const rawParams: string[] = [];
+    for (let i = 0; i < names.length; i++) rawParams.push(req.getParameter(i));
+    const rawQuery = validateQuery !== null ? req.getQuery() : '';
+
+    try {
+      const params: Record<string, string> = {};
+      for (let i = 0; i < names.length; i++) params[names[i]] = decodePathSegment(names[i], rawParams[i]);
+      const query = validateQuery !== null ? parseQuery(rawQuery) : {};
+      if (route.scope !== null) {
+        const key = authenticate(sonde.keys, authorization, xApiKey);
+        state.key = key;
+        state.extraHeaders = rateLimitHeaders(checkRateLimit(sonde.rateLimiter, key));
+        requireScope(sonde.keys, key, route.scope);
+      }
+      if (validateParams !== null) validateParams(params);
+      if (validateQuery !== null) validateQuery(query);
+      const ctx: RequestContext<unknown, unknown, unknown> = {
+        params, query, body: undefined, rawBody: null, contentType, accept, key: state.key, method, path: state.path,
+      };
+      if (!wantsBody) {
+        const result = route.handler(ctx as never);
+        if (result instanceof Promise) result.then((out) => finish(res, state, out), (error: unknown) => fail(res, state, error));
+        else finish(res, state, result);
+        return;
+      }
+      const isJson = contentType === 'application/json' || contentType.endsWith('+json') || (contentType === '' && rawTypes.size === 0);
+      if (!isJson && !rawTypes.has(contentType)) {
+        const accepted = ['application/json', ...rawTypes].join(', ');
+        throw new HttpError(415, `unsupported Content-Type "${contentType}": this route accepts ${accepted}`);
+      }
+      readBody(res, bodyLimit, Number.isFinite(contentLength) ? contentLength : 0)
+        .then((raw) => {
+          ctx.rawBody = raw;
+          if (isJson && route.body !== undefined) {
+            const body = parseJsonBody(raw);
+            validateBody!(body);
+            ctx.body = body;
+          }
+          return route.handler(ctx as never);
+        })
+        .then((out) => finish(res, state, out), (error: unknown) => fail(res, state, error));
+    } catch (error) {
+      fail(res, state, error);
+    }
+  };
+}

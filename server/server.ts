@@ -1,0 +1,103 @@
+// The HTTP front end: builds the uWS app from route specs, listens, and shuts down in order.
+import type { Logger } from 'pino';
+import type { Sonde } from '../engine/index.js';
+import { nativeEnvelope } from './http/envelopes.js';
+import { compileRoute, toUwsPath, type PipelineDeps } from './http/pipeline.js';
+import { writeResponse } from './http/respond.js';
+import type { AnyRoute, HttpMethod } from './http/route.js';
+import { buildOpenApi } from './openapi.js';
+import { agentRoutes } from './routes/v1/agents.js';
+import { jobRoutes } from './routes/v1/jobs.js';
+import { keyRoutes } from './routes/v1/keys.js';
+import { targetRoutes } from './routes/v1/targets.js';
+import { systemRoutes } from './routes/system.js';
+import { closeAll, createApp, listen, type Listening, type UwsMethod } from './uws.js';
+import { sondeVersion } from './version.js';
+
+export interface ServerOptions {
+  sonde: Sonde;
+  logger: Logger;
+  host: string;
+  /** 0 picks a free port (read it from SondeServer.port). */
+  port: number;
+  /** Request body limit in bytes (default 64 KiB). */
+  bodyLimit?: number;
+  /** Body limit for bulk imports (default 32 MiB). */
+  importBodyLimit?: number;
+  /** More routes (e.g. the API contracts), each naming its error envelope. */
+  extraRoutes?: (sonde: Sonde) => AnyRoute[];
+}
+
+export interface SondeServer {
+  readonly port: number;
+  readonly url: string;
+  readonly routes: readonly AnyRoute[];
+  /** Stops accepting connections; requests in progress and keep-alive connections continue. */
+  stopAccepting(): void;
+  /** Stops accepting, waits up to drainMs for requests in progress, closes every connection. */
+  close(drainMs?: number): Promise<void>;
+}
+
+const UWS_METHOD: Record<HttpMethod, UwsMethod> = { get: 'get', post: 'post', patch: 'patch', put: 'put', delete: 'del' };
+
+export async function startServer(options: ServerOptions): Promise<SondeServer> {
+  const { sonde, logger } = options;
+  const version = sondeVersion();
+  const inflight = { count: 0 };
+  const deps: PipelineDeps = { sonde, logger, bodyLimit: options.bodyLimit ?? 64 * 1024, inflight };
+
+  const routes: AnyRoute[] = [
+    ...targetRoutes(sonde, options.importBodyLimit ?? 32 * 1024 * 1024),
+    ...agentRoutes(sonde),
+    ...jobRoutes(sonde),
+    ...keyRoutes(sonde),
+    ...(options.extraRoutes?.(sonde) ?? []),
+  ];
+  let serverUrl: string | undefined;
+  routes.push(...systemRoutes(sonde, version, () => buildOpenApi(routes, { version, serverUrl })));
+
+  const app = createApp();
+  const patterns: { re: RegExp; method: string }[] = [];
+  for (const route of routes) {
+    const { uwsPath } = toUwsPath(route.path);
+    app[UWS_METHOD[route.method]](uwsPath, compileRoute(route, deps));
+    const re = new RegExp('^' + route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[A-Za-z0-9_]+\\?\}/g, '[^/]+') + '$');
+    patterns.push({ re, method: route.method.toUpperCase() });
+  }
+  app.any('/*', (res, req) => {
+    const method = req.getCaseSensitiveMethod().toUpperCase();
+    const path = req.getUrl();
+    const allowed = patterns.filter((p) => p.re.test(path)).map((p) => p.method);
+    const status = allowed.length > 0 ? 405 : 404;
+    const message = status === 405
+      ? `method ${method} is not allowed on ${path}; allowed: ${[...new Set(allowed)].join(', ')}`
+      : `no route for ${method} ${path}; GET /openapi.json lists every route`;
+    writeResponse(res, {
+      status,
+      body: nativeEnvelope.render({ status, kind: status === 404 ? 'not_found' : 'bad_request', message }),
+      headers: status === 405 ? { Allow: [...new Set(allowed)].join(', ') } : undefined,
+      close: method !== 'GET' && method !== 'HEAD',
+    });
+    logger.info({ method, path, status }, 'request');
+  });
+
+  const listening: Listening = await listen(app, options.host, options.port);
+  const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  serverUrl = `http://${hostForUrl}:${listening.port}`;
+  let closed = false;
+
+  return {
+    port: listening.port,
+    url: serverUrl,
+    routes,
+    stopAccepting: () => listening.stopAccepting(),
+    async close(drainMs = 2000) {
+      if (closed) return;
+      closed = true;
+      listening.stopAccepting();
+      const deadline = Date.now() + drainMs;
+      while (inflight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      closeAll(app);
+    },
+  };
+}
