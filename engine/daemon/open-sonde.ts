@@ -1,6 +1,111 @@
-import type { Sonde, SondeConfig } from './types.js';
+// Wires store, agents, jobs and auth into one Sonde. Start-up does a constant amount of
+// work whatever the number of targets or jobs (nothing is loaded into memory but the
+// active API keys).
+
+import { resolve } from 'node:path';
+import { InProcessAgentRegistry } from '../agents/registry.js';
+import { LocalAgent } from '../agents/local-agent.js';
+import { localAgentSerial } from '../agents/local-serial.js';
+import { validateAgentHostname } from '../agents/selector.js';
+import { SqliteAuditLog } from '../auth/audit-log.js';
+import { SqliteKeyService } from '../auth/key-service.js';
+import { TokenBucketLimiter } from '../auth/token-bucket.js';
+import { JobStore } from '../jobs/job-store.js';
+import { SqliteJobService } from '../jobs/job-service.js';
+import { openDatabase } from '../store/database.js';
+import { validateLabels } from '../store/labels.js';
+import { SqliteTargetRepo } from '../store/target-repo.js';
+import { hostname as osHostname } from 'node:os';
+import { SondeError, type Sonde, type SondeConfig } from './types.js';
+
+const DAY_MS = 86_400_000;
+const TICK_MS = 100;
+const KEYS_EVERY_TICKS = 10; // 1 s: last-used flush check, revocations by other processes
+const PURGE_EVERY_TICKS = 600; // 60 s
+const PURGE_STEP_ROWS = 500;
+
+function positive(value: number | undefined, fallback: number, field: string): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) {
+    throw new SondeError('invalid', `${field} must be a positive number (got ${String(value)})`, field);
+  }
+  return v;
+}
 
 /** Opens (or creates) the data directory and returns the wired daemon core. */
 export async function openSonde(config: SondeConfig): Promise<Sonde> {
-  throw new Error(`openSonde(${config.dataDir}): not implemented yet`);
+  if (typeof config?.dataDir !== 'string' || config.dataDir === '') {
+    throw new SondeError('invalid', 'dataDir must name a directory (--data or SONDE_DATA)', 'dataDir');
+  }
+  const daemon = (config.mode ?? 'daemon') === 'daemon';
+  const jobRetentionMs = positive(config.jobs?.retentionDays, 7, 'jobs.retentionDays') * DAY_MS;
+  const auditRetentionMs = positive(config.audit?.retentionDays, 30, 'audit.retentionDays') * DAY_MS;
+  const hostname = config.agent?.hostname ?? osHostname();
+  validateAgentHostname(hostname);
+  const labels = validateLabels(config.agent?.labels, 'agent.labels');
+  const rateLimiter = new TokenBucketLimiter(config.rateLimit);
+
+  const dataDir = resolve(config.dataDir);
+  const { db, path, version } = openDatabase(dataDir);
+  try {
+    const jobStore = new JobStore(db);
+    if (daemon) jobStore.failInterrupted(Date.now());
+    const serial = localAgentSerial(db, hostname, labels, config.agent?.serial);
+    const local = new LocalAgent({ hostname, serial, labels, customFacts: config.agent?.facts, engine: config.engine ?? null });
+    const agents = new InProcessAgentRegistry(local);
+    const jobs = new SqliteJobService(jobStore, agents, jobRetentionMs);
+    const targets = new SqliteTargetRepo(db);
+    const keys = new SqliteKeyService(db, dataDir);
+    const audit = new SqliteAuditLog(db);
+
+    let tick = 0;
+    let purgeBacklog = false;
+    const timer = daemon
+      ? setInterval(() => {
+          tick++;
+          try {
+            audit.flush();
+            if (tick % KEYS_EVERY_TICKS === 0) keys.maintain();
+            if (purgeBacklog || tick % PURGE_EVERY_TICKS === 50) {
+              const now = Date.now();
+              const n = jobs.purgeExpired(now, PURGE_STEP_ROWS) + audit.purgeOlderThan(now - auditRetentionMs, PURGE_STEP_ROWS);
+              purgeBacklog = n > 0; // keep going in small steps until nothing is left
+            }
+          } catch {
+            // SQLITE_BUSY from another process: the next tick retries
+          }
+        }, TICK_MS)
+      : null;
+    timer?.unref();
+
+    let closing: Promise<void> | null = null;
+    const sonde: Sonde = {
+      dataDir,
+      dbPath: path,
+      schemaVersion: version,
+      targets,
+      jobs,
+      agents,
+      keys,
+      rateLimiter,
+      audit,
+      engine: config.engine ?? null,
+      close(options = {}) {
+        closing ??= (async () => {
+          if (timer) clearInterval(timer);
+          await jobs.shutdown(options.graceMs ?? 0);
+          local.close();
+          audit.flush();
+          keys.flushLastUsed();
+          db.pragma('optimize');
+          db.close();
+        })();
+        return closing;
+      },
+    };
+    return sonde;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
 }

@@ -1,0 +1,66 @@
+// The agent that runs in this process: pings through the probe engine.
+
+import { arch, hostname as osHostname, release } from 'node:os';
+import type { Engine, PingRequest, PingSummary } from '../types.js';
+import type { Agent } from '../daemon/types.js';
+import { primaryInterface, resolveFqdn } from './facts.js';
+
+export interface LocalAgentOptions {
+  hostname?: string;
+  serial: string;
+  labels?: Record<string, string>;
+  customFacts?: Record<string, string>;
+  engine: Engine | null;
+}
+
+export class LocalAgent implements Agent {
+  readonly hostname: string;
+  readonly serial: string;
+  readonly labels: Readonly<Record<string, string>>;
+  private readonly factValues: Record<string, string>;
+  private readonly fqdn: Promise<string>;
+  private readonly engine: Engine | null;
+  private closed = false;
+
+  constructor(options: LocalAgentOptions) {
+    this.hostname = options.hostname ?? osHostname();
+    this.serial = options.serial;
+    this.labels = Object.freeze({ ...(options.labels ?? {}) });
+    this.engine = options.engine;
+    this.factValues = {
+      hostname: this.hostname,
+      fqdn: this.hostname,
+      arch: arch(),
+      kernel: release(),
+      'interface.primary': primaryInterface(),
+    };
+    for (const [k, v] of Object.entries(options.customFacts ?? {})) this.factValues[`custom.${k}`] = String(v);
+    // Resolved in the background: start-up does not wait for DNS.
+    this.fqdn = resolveFqdn(this.hostname).then((name) => (this.factValues.fqdn = name));
+  }
+
+  healthy(): boolean {
+    return !this.closed;
+  }
+
+  facts(): Record<string, string> {
+    return { ...this.factValues };
+  }
+
+  async resolveFact(key: string): Promise<string | undefined> {
+    if (key === 'fqdn') return this.fqdn;
+    return Object.prototype.hasOwnProperty.call(this.factValues, key) ? this.factValues[key] : undefined;
+  }
+
+  async ping(request: PingRequest, signal: AbortSignal): Promise<PingSummary> {
+    if (this.closed) throw new Error(`agent ${this.hostname} is shutting down`);
+    if (!this.engine) {
+      throw new Error(`agent ${this.hostname} has no probe engine: start sonde with the engine enabled (openSonde({ engine }))`);
+    }
+    return this.engine.ping({ ...request, signal });
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,123 @@
+// The jobs table: every statement prepared once.
+
+import type { Statement } from 'better-sqlite3';
+import type { JobAgentResult, JobRecord, JobStatus, JsonValue } from '../daemon/types.js';
+import type { Db } from '../store/database.js';
+
+export const INTERRUPTED = 'interrupted by restart';
+
+interface JobRow {
+  id: string;
+  operation: string;
+  params: string;
+  selector: string | null;
+  status: JobStatus;
+  progress: number;
+  results: string;
+  error: string | null;
+  key_id: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+const COLUMNS = 'id, operation, params, selector, status, progress, results, error, key_id, created_at, started_at, finished_at';
+
+export function rowToRecord(r: JobRow): JobRecord {
+  return {
+    id: r.id,
+    operation: r.operation,
+    params: JSON.parse(r.params) as JsonValue,
+    selector: r.selector,
+    status: r.status,
+    progress: r.progress,
+    results: JSON.parse(r.results) as JobAgentResult[],
+    error: r.error,
+    keyId: r.key_id,
+    createdAtMs: r.created_at,
+    startedAtMs: r.started_at,
+    finishedAtMs: r.finished_at,
+  };
+}
+
+export class JobStore {
+  private readonly insertJob: Statement;
+  private readonly startJob: Statement;
+  private readonly saveProgressStmt: Statement;
+  private readonly finishJob: Statement;
+  private readonly selectById: Statement<[string], JobRow>;
+  private readonly failUnfinished: Statement;
+  private readonly purgeFinished: Statement;
+  private readonly lists = new Map<string, { items: Statement<unknown[], JobRow>; total: Statement<unknown[], { n: number }> }>();
+
+  constructor(private readonly db: Db) {
+    this.insertJob = db.prepare(
+      `INSERT INTO jobs (id, operation, params, selector, status, progress, results, key_id, created_at)
+       VALUES (?, ?, ?, ?, 'submitted', 0, '[]', ?, ?)`,
+    );
+    this.startJob = db.prepare(`UPDATE jobs SET status = 'processing', started_at = ? WHERE id = ?`);
+    this.saveProgressStmt = db.prepare('UPDATE jobs SET progress = ?, results = ? WHERE id = ?');
+    this.finishJob = db.prepare('UPDATE jobs SET status = ?, progress = ?, results = ?, error = ?, finished_at = ? WHERE id = ?');
+    this.selectById = db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`);
+    this.failUnfinished = db.prepare(
+      `UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE status IN ('submitted', 'processing')`,
+    );
+    this.purgeFinished = db.prepare(
+      'DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ? ORDER BY finished_at LIMIT ?)',
+    );
+  }
+
+  insert(j: JobRecord, paramsJson: string): void {
+    this.insertJob.run(j.id, j.operation, paramsJson, j.selector, j.keyId, j.createdAtMs);
+  }
+
+  markStarted(id: string, atMs: number): void {
+    this.startJob.run(atMs, id);
+  }
+
+  saveProgress(id: string, progress: number, resultsJson: string): void {
+    this.saveProgressStmt.run(progress, resultsJson, id);
+  }
+
+  finish(id: string, status: JobStatus, progress: number, resultsJson: string, error: string | null, atMs: number): void {
+    this.finishJob.run(status, progress, resultsJson, error, atMs, id);
+  }
+
+  get(id: string): JobRecord | null {
+    const r = this.selectById.get(id);
+    return r ? rowToRecord(r) : null;
+  }
+
+  list(filter: { status?: JobStatus; operation?: string }, limit: number, offset: number): { items: JobRecord[]; total: number } {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.status !== undefined) {
+      where.push('status = ?');
+      args.push(filter.status);
+    }
+    if (filter.operation !== undefined) {
+      where.push('operation = ?');
+      args.push(filter.operation);
+    }
+    const key = where.join(' AND ');
+    let s = this.lists.get(key);
+    if (!s) {
+      const clause = where.length ? `WHERE ${key}` : '';
+      s = {
+        items: this.db.prepare(`SELECT ${COLUMNS} FROM jobs ${clause} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`),
+        total: this.db.prepare(`SELECT count(*) AS n FROM jobs ${clause}`),
+      };
+      this.lists.set(key, s);
+    }
+    return { items: s.items.all(...args, limit, offset).map(rowToRecord), total: s.total.get(...args)!.n };
+  }
+
+  /** At start: jobs a previous run left unfinished fail with "interrupted by restart". */
+  failInterrupted(atMs: number): number {
+    return this.failUnfinished.run(INTERRUPTED, atMs).changes;
+  }
+
+  purge(cutoffMs: number, maxRows: number): number {
+    return this.purgeFinished.run(cutoffMs, maxRows).changes;
+  }
+}

@@ -1,0 +1,75 @@
+// Opens the SQLite database of a data directory and brings its schema up to date.
+
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { SondeError } from '../daemon/types.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+export const DB_FILE = 'sonde.db';
+
+export interface OpenedDatabase {
+  db: Db;
+  path: string;
+  /** user_version before migrating (0 for a new database). */
+  previousVersion: number;
+  version: number;
+}
+
+export function openDatabase(dataDir: string): OpenedDatabase {
+  const dir = resolve(dataDir);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new SondeError('internal', `cannot create data directory ${dir}: ${(err as Error).message}; choose another with --data or SONDE_DATA`);
+  }
+  const path = join(dir, DB_FILE);
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new SondeError('internal', `cannot open database ${path}: ${(err as Error).message}`);
+  }
+  try {
+    configure(db);
+    const previousVersion = migrate(db, MIGRATIONS.length);
+    return { db, path, previousVersion, version: MIGRATIONS.length };
+  } catch (err) {
+    db.close();
+    if (err instanceof SondeError) throw err;
+    throw new SondeError('internal', `cannot prepare database ${path}: ${(err as Error).message}`);
+  }
+}
+
+function configure(db: Db): void {
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a power loss may drop the last commits but never corrupts the file.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('temp_store = MEMORY');
+}
+
+/**
+ * Applies migrations up to `target` (exported so tests can build an older schema), one
+ * transaction each. Returns the version found before migrating.
+ */
+export function migrate(db: Db, target: number): number {
+  const found = db.pragma('user_version', { simple: true }) as number;
+  if (found > MIGRATIONS.length) {
+    throw new SondeError(
+      'internal',
+      `database schema version ${found} is newer than this sonde knows (${MIGRATIONS.length}): run a newer sonde or use another data directory`,
+    );
+  }
+  for (let v = found; v < target; v++) {
+    const sql = MIGRATIONS[v];
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+  return found;
+}

@@ -1,0 +1,83 @@
+// Schema migrations, in order. Migration i brings the database from user_version i to i + 1;
+// each runs in its own transaction at open. Never edit a released migration: append one.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: agents, targets with an indexed label table, jobs, API keys.
+  `
+  CREATE TABLE agents (
+    serial       TEXT PRIMARY KEY,
+    hostname     TEXT NOT NULL,
+    labels       TEXT NOT NULL DEFAULT '{}',
+    local        INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE targets (
+    id               TEXT NOT NULL UNIQUE,
+    service_id       INTEGER UNIQUE,
+    kind             TEXT NOT NULL CHECK (kind IN ('HOST','TCP','HTTP','EMBEDDER','RERANKER','LLM')),
+    address          TEXT NOT NULL,
+    port             INTEGER,
+    name             TEXT,
+    provider         TEXT,
+    model_identifier TEXT,
+    labels           TEXT NOT NULL DEFAULT '{}',
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+  );
+
+  -- One row per (target, label): label filters are index range scans, not JSON scans.
+  CREATE TABLE target_labels (
+    target_id TEXT NOT NULL REFERENCES targets(id) ON DELETE CASCADE,
+    key       TEXT NOT NULL,
+    value     TEXT NOT NULL,
+    PRIMARY KEY (target_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX target_labels_by_key_value ON target_labels(key, value, target_id);
+
+  CREATE TABLE jobs (
+    id          TEXT PRIMARY KEY,
+    operation   TEXT NOT NULL,
+    params      TEXT NOT NULL,
+    selector    TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('submitted','processing','completed','failed','partial_failure')),
+    progress    REAL NOT NULL DEFAULT 0,
+    results     TEXT NOT NULL DEFAULT '[]',
+    error       TEXT,
+    key_id      TEXT,
+    created_at  INTEGER NOT NULL,
+    started_at  INTEGER,
+    finished_at INTEGER
+  );
+  CREATE INDEX jobs_by_status_created ON jobs(status, created_at);
+  CREATE INDEX jobs_by_created ON jobs(created_at);
+  CREATE INDEX jobs_by_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+
+  CREATE TABLE api_keys (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    prefix       TEXT NOT NULL,
+    hash         TEXT NOT NULL UNIQUE,
+    scopes       TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at   INTEGER
+  );
+  `,
+  // 2: audit log of authenticated requests.
+  `
+  CREATE TABLE audit (
+    id          INTEGER PRIMARY KEY,
+    at          INTEGER NOT NULL,
+    key_id      TEXT,
+    method      TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    status      INTEGER NOT NULL,
+    duration_ms REAL NOT NULL
+  );
+  CREATE INDEX audit_by_at ON audit(at);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
