@@ -1,0 +1,88 @@
+// Per-target counters and RTT statistics of one job shard, kept in columnar typed arrays
+// (no object per target except a lazily created histogram) and packed into a Float64Array
+// when the shard finishes.
+import { ERROR_KIND_COUNT } from './error-kinds.js';
+import { createRttHistogram, type RttHistogram } from './rtt-histogram.js';
+import { Summary, SUMMARY_STRIDE } from './summary-codec.js';
+
+export class TargetStatsTable {
+  readonly size: number;
+  readonly sent: Uint32Array;
+  readonly received: Uint32Array;
+  readonly duplicates: Uint32Array;
+  readonly late: Uint32Array;
+  /** size × ERROR_KIND_COUNT, row-major. */
+  readonly errors: Uint32Array;
+  private readonly minNs: Float64Array;
+  private readonly maxNs: Float64Array;
+  private readonly meanNs: Float64Array;
+  private readonly m2: Float64Array;
+  private readonly histograms: Array<RttHistogram | undefined>;
+
+  constructor(size: number) {
+    this.size = size;
+    this.sent = new Uint32Array(size);
+    this.received = new Uint32Array(size);
+    this.duplicates = new Uint32Array(size);
+    this.late = new Uint32Array(size);
+    this.errors = new Uint32Array(size * ERROR_KIND_COUNT);
+    this.minNs = new Float64Array(size).fill(Infinity);
+    this.maxNs = new Float64Array(size).fill(-Infinity);
+    this.meanNs = new Float64Array(size);
+    this.m2 = new Float64Array(size);
+    this.histograms = new Array<RttHistogram | undefined>(size);
+  }
+
+  /** An in-time reply with round-trip time `rttNs`. */
+  recordRtt(t: number, rttNs: number): void {
+    const n = ++this.received[t];
+    const delta = rttNs - this.meanNs[t];
+    this.meanNs[t] += delta / n;
+    this.m2[t] += delta * (rttNs - this.meanNs[t]);
+    if (rttNs < this.minNs[t]) this.minNs[t] = rttNs;
+    if (rttNs > this.maxNs[t]) this.maxNs[t] = rttNs;
+    let h = this.histograms[t];
+    if (h === undefined) {
+      h = createRttHistogram(this.size);
+      this.histograms[t] = h;
+    }
+    h.recordValue(rttNs < 1 ? 1 : Math.round(rttNs));
+  }
+
+  recordError(t: number, kindIndex: number): void {
+    this.errors[t * ERROR_KIND_COUNT + kindIndex]++;
+  }
+
+  histogram(t: number): RttHistogram | undefined {
+    return this.histograms[t];
+  }
+
+  /** Packs every target's summary (SUMMARY_STRIDE values each, ms for times). */
+  pack(): Float64Array {
+    const out = new Float64Array(this.size * SUMMARY_STRIDE);
+    for (let t = 0; t < this.size; t++) {
+      const o = t * SUMMARY_STRIDE;
+      out[o + Summary.SENT] = this.sent[t];
+      out[o + Summary.RECEIVED] = this.received[t];
+      out[o + Summary.DUPLICATES] = this.duplicates[t];
+      out[o + Summary.LATE] = this.late[t];
+      for (let k = 0; k < ERROR_KIND_COUNT; k++) {
+        out[o + Summary.ERRORS + k] = this.errors[t * ERROR_KIND_COUNT + k];
+      }
+      const n = this.received[t];
+      const h = this.histograms[t];
+      if (n === 0 || h === undefined) {
+        for (let k = Summary.MIN; k <= Summary.P99; k++) out[o + k] = NaN;
+        continue;
+      }
+      out[o + Summary.MIN] = this.minNs[t] / 1e6;
+      out[o + Summary.AVG] = this.meanNs[t] / 1e6;
+      out[o + Summary.MAX] = this.maxNs[t] / 1e6;
+      out[o + Summary.STDDEV] = Math.sqrt(this.m2[t] / n) / 1e6;
+      out[o + Summary.P50] = h.getValueAtPercentile(50) / 1e6;
+      out[o + Summary.P90] = h.getValueAtPercentile(90) / 1e6;
+      out[o + Summary.P99] = h.getValueAtPercentile(99) / 1e6;
+    }
+    return out;
+  }
+}
