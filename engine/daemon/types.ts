@@ -246,7 +246,7 @@ export interface JobRunContext {
   progress(fraction: number): void;
 }
 
-export interface JobSubmission<T extends JsonValue | undefined> {
+export interface JobSubmission<T extends JsonValue | void> {
   /** e.g. 'network.ping', 'command.exec', 'troubleshooting.traceroute'. */
   operation: string;
   params: JsonValue;
@@ -277,7 +277,7 @@ export interface JobService {
    * Final status: completed (every agent ok), failed (none ok, or cancelled),
    * partial_failure (some ok).
    */
-  submit<T extends JsonValue | undefined>(submission: JobSubmission<T>): { job: JobRecord; done: Promise<JobRecord> };
+  submit<T extends JsonValue | void>(submission: JobSubmission<T>): { job: JobRecord; done: Promise<JobRecord> };
   /** A few µs: running jobs from memory, finished ones by primary key. */
   get(id: string): JobRecord | null;
   list(query?: JobListQuery): Page<JobRecord>;

@@ -60,7 +60,7 @@ export class SqliteJobService implements JobService {
     private readonly retentionMs: number,
   ) {}
 
-  submit<T extends JsonValue | undefined>(s: JobSubmission<T>): { job: JobRecord; done: Promise<JobRecord> } {
+  submit<T extends JsonValue | void>(s: JobSubmission<T>): { job: JobRecord; done: Promise<JobRecord> } {
     if (this.shuttingDown) throw new SondeError('unavailable', 'sonde is shutting down and accepts no new jobs; retry after it restarts');
     if (typeof s.operation !== 'string' || s.operation.length === 0 || s.operation.length > 100) {
       throw new SondeError('invalid', 'operation must be a non-empty string of at most 100 characters', 'operation');
@@ -172,7 +172,7 @@ export class SqliteJobService implements JobService {
     await Promise.allSettled(pending);
   }
 
-  private async execute<T extends JsonValue | undefined>(job: RunningJob, s: JobSubmission<T>): Promise<JobRecord> {
+  private async execute<T extends JsonValue | void>(job: RunningJob, s: JobSubmission<T>): Promise<JobRecord> {
     const r = job.record;
     try {
       r.status = 'processing';
