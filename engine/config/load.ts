@@ -155,8 +155,8 @@ function describe(error: ErrorObject, sources: Map<string, string>): string {
   if (error.keyword === 'additionalProperties') {
     key = key === '' ? String(params.additionalProperty) : `${key}.${String(params.additionalProperty)}`;
     message = 'is not a known config key';
-  } else if (error.keyword === 'anyOf' && key === 'logLevel') {
-    message = `must be one of fatal, error, warn, info, debug, trace, silent`;
+  } else if (error.keyword === 'enum') {
+    message = `must be one of ${(params.allowedValues as string[]).join(', ')}`;
   }
   return `config ${key || '(root)'} ${message} (from ${sourceOf(key, sources)})`;
 }

@@ -28,3 +28,8 @@ export function PageOf<T extends TSchema>(item: T) {
 export const Labels = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]+$' }), Type.String({ maxLength: 256 }), {
   description: 'key → value; keys and dot-separated value segments match [A-Za-z0-9_-]+',
 });
+
+/** A string enum as `{ type: string, enum }` (Ajv then says "must be one of …"). */
+export function StringEnum<T extends string>(values: readonly T[], options: { description?: string; default?: T } = {}) {
+  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
+}

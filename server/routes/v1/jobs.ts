@@ -1,11 +1,11 @@
 // /v1/jobs: list, get, cancel, and submit a ping job (the native way to start one).
 import { Type } from '@sinclair/typebox';
 import { JOB_STATUSES, type JsonValue, type PingRequest, type Sonde } from '../../../engine/index.js';
-import { IdParams, PageOf } from '../../http/common-schemas.js';
+import { IdParams, PageOf, StringEnum } from '../../http/common-schemas.js';
 import { notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
 
-const Status = Type.Union(JOB_STATUSES.map((s) => Type.Literal(s)));
+const Status = StringEnum(JOB_STATUSES);
 
 export const JobSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -17,7 +17,7 @@ export const JobSchema = Type.Object({
   results: Type.Array(Type.Object({
     hostname: Type.String(),
     serial: Type.String(),
-    status: Type.Union([Type.Literal('ok'), Type.Literal('failed')]),
+    status: StringEnum(['ok', 'failed'] as const),
     data: Type.Optional(Type.Unknown()),
     error: Type.Optional(Type.String()),
     durationMs: Type.Number(),

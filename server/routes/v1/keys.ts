@@ -1,10 +1,11 @@
 // /v1/keys: API key administration (admin scope). The secret is returned once, at creation.
 import { Type } from '@sinclair/typebox';
 import { SCOPES, type Sonde } from '../../../engine/index.js';
+import { StringEnum } from '../../http/common-schemas.js';
 import { notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
 
-const ScopeSchema = Type.Union(SCOPES.map((s) => Type.Literal(s)));
+const ScopeSchema = StringEnum(SCOPES);
 
 export const KeySchema = Type.Object({
   id: Type.String(),

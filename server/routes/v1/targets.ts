@@ -2,13 +2,13 @@
 // update, delete).
 import { Type } from '@sinclair/typebox';
 import { TARGET_KINDS, type Sonde, type TargetInput, type TargetListQuery } from '../../../engine/index.js';
-import { IdParams, Labels, PageOf } from '../../http/common-schemas.js';
+import { IdParams, Labels, PageOf, StringEnum } from '../../http/common-schemas.js';
 import { HttpError, badRequest, notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
 import { ImportFormatError, targetsFromCsv, targetsFromJson } from '../../formats/targets-file.js';
 import { parseJsonBody } from '../../http/body.js';
 
-const Kind = Type.Union(TARGET_KINDS.map((k) => Type.Literal(k)));
+const Kind = StringEnum(TARGET_KINDS);
 const nullable = <T extends object>(schema: T, type: string) => Type.Unsafe<unknown>({ ...schema, type: [type, 'null'] });
 
 const TargetFields = {

@@ -1,0 +1,102 @@
+// `sonde serve`: the daemon. Opens the data directory, creates the first admin key if there
+// is none, serves the HTTP API, and shuts down in order on SIGTERM/SIGINT.
+import { Command, Option } from 'commander';
+import * as engineApi from '../engine/index.js';
+import { openSonde, toSondeConfig, type Engine, type EngineOptions, type Sonde } from '../engine/index.js';
+import { createLogger, startServer, type SondeServer } from '../server/index.js';
+import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
+
+interface ServeFlags {
+  config?: string;
+  data?: string;
+  host?: string;
+  port?: string;
+  logLevel?: string;
+  threads?: string;
+}
+
+type CreateEngine = (options: EngineOptions) => Promise<Engine> | Engine;
+
+/** The probe engine, when engine/index.ts exports createEngine (the probe engine's entry). */
+async function startEngine(threads: number, warn: (message: string) => void): Promise<Engine | undefined> {
+  const create = (engineApi as unknown as { createEngine?: CreateEngine }).createEngine;
+  if (create === undefined) {
+    warn('the probe engine is not built into this version: ping jobs will fail');
+    return undefined;
+  }
+  try {
+    return await create(threads > 0 ? { threads } : {});
+  } catch (error) {
+    warn(`the probe engine did not start, ping jobs will fail: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const { config, file } = loadConfigOrExit(flags);
+  const logger = createLogger(config.logLevel);
+  const say = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  const engine = await startEngine(config.threads, (m) => logger.warn(m));
+  let sonde: Sonde;
+  try {
+    sonde = await openSonde(toSondeConfig(config, 'daemon', engine));
+  } catch (error) {
+    await engine?.close();
+    failAndExit(error);
+  }
+  const adminKeyPath = sonde.keys.ensureAdminKey();
+  let server: SondeServer;
+  try {
+    server = await startServer({
+      sonde, logger, host: config.listen.host, port: config.listen.port,
+      bodyLimit: config.http.bodyLimit, importBodyLimit: config.http.importBodyLimit,
+    });
+  } catch (error) {
+    await sonde.close();
+    await engine?.close();
+    failAndExit(error);
+  }
+  say(`sonde ${file !== null ? `(config ${file}) ` : ''}data in ${config.data}`);
+  if (adminKeyPath !== null) {
+    say(`first start: an admin API key was written to ${adminKeyPath} (mode 0600); it is shown nowhere else`);
+  }
+  say(`sonde listening on ${server.url}  (API description: ${server.url}/openapi.json, health: ${server.url}/healthz)`);
+  say(`try: curl -H "Authorization: Bearer $(cat ${adminKeyPath ?? `${config.data}/admin.key`})" ${server.url}/v1/agents`);
+  logger.info({ url: server.url, data: config.data }, 'ready');
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    const graceMs = config.jobs.shutdownGraceMs;
+    logger.info({ signal, runningJobs: sonde.jobs.running(), graceMs }, 'shutting down: no new connections, running jobs get the grace period');
+    server.stopAccepting();
+    const deadline = Date.now() + graceMs;
+    while (sonde.jobs.running() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await server.close(1000);
+    // Jobs still running now are failed with "interrupted by restart" and the DB is closed.
+    await sonde.close({ graceMs: 0 });
+    await engine?.close();
+    logger.info('stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM').catch((e: unknown) => failAndExit(e)));
+  process.on('SIGINT', () => void shutdown('SIGINT').catch((e: unknown) => failAndExit(e)));
+}
+
+export function registerServe(program: Command): void {
+  const command = program.command('serve').description('run the daemon: HTTP API on 127.0.0.1:8080 by default');
+  addDataOptions(command)
+    .addOption(new Option('--host <address>', 'address to listen on (default: $SONDE_HOST / SONDE_LISTEN, else 127.0.0.1)'))
+    .addOption(new Option('--port <port>', 'TCP port, 0 = any free one (default: $SONDE_PORT / SONDE_LISTEN, else 8080)'))
+    .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: $SONDE_LOG_LEVEL, else info)'))
+    .addOption(new Option('--threads <n>', 'probe worker threads, 0 = one per core (default: $SONDE_THREADS, else 0)'))
+    .addHelpText('after', '\nPrecedence: built-in defaults < config file < SONDE_* environment variables < flags.\nSIGTERM/SIGINT: stop accepting, let running jobs finish within jobs.shutdownGraceMs, fail the rest, close the database, exit 0.')
+    .action((flags: ServeFlags) => serve(flags));
+}

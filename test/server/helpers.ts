@@ -1,0 +1,70 @@
+// A real sonde (SQLite in a temp dir) behind a real uWS server on an ephemeral port.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { openSonde, type Scope, type Sonde, type SondeConfig } from '../../engine/index.js';
+import { startServer, type SondeServer } from '../../server/index.js';
+
+export interface TestServer {
+  sonde: Sonde;
+  server: SondeServer;
+  url: string;
+  dataDir: string;
+  adminKey: string;
+  /** Creates a key with these scopes and returns its secret. */
+  key(scopes: Scope[], name?: string): string;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(options: { rateLimit?: SondeConfig['rateLimit']; bodyLimit?: number } = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sonde-server-test-'));
+  const sonde = await openSonde({ dataDir, rateLimit: options.rateLimit ?? { perSecond: 10_000, burst: 10_000 } });
+  const adminKey = sonde.keys.create('test-admin', ['admin']).secret;
+  const server = await startServer({ sonde, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit });
+  return {
+    sonde, server, url: server.url, dataDir, adminKey,
+    key: (scopes, name = `test-${scopes.join('+')}`) => sonde.keys.create(name, scopes).secret,
+    async close() {
+      await server.close(500);
+      await sonde.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Call {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  text: string;
+}
+
+export async function call(url: string, init: { method?: string; key?: string; body?: unknown; rawBody?: string | Buffer; contentType?: string; headers?: Record<string, string> } = {}): Promise<Call> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.key !== undefined) headers.authorization = `Bearer ${init.key}`;
+  let body: string | Buffer | undefined;
+  if (init.rawBody !== undefined) {
+    body = init.rawBody;
+    headers['content-type'] = init.contentType ?? 'application/json';
+  } else if (init.body !== undefined) {
+    body = JSON.stringify(init.body);
+    headers['content-type'] = init.contentType ?? 'application/json';
+  }
+  const res = await fetch(url, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+/** The native error envelope's message, asserting the envelope's shape on the way. */
+export function errorOf(c: Call): string {
+  const b = c.body as { error?: unknown; code?: unknown };
+  if (typeof b?.error !== 'string' || b.code !== c.status) throw new Error(`not a native error envelope (status ${c.status}): ${c.text}`);
+  return b.error;
+}
