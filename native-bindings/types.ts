@@ -55,6 +55,10 @@ export interface IcmpSocket {
   /** Returns the size the kernel actually granted. */
   setRecvBuffer(bytes: number): number;
   stats(): IcmpSocketStats;
+  /** Added: whether polling keeps the thread's event loop alive (default: it does, like a
+   *  server socket). unref() lets a thread or process exit while still polling. */
+  ref(): void;
+  unref(): void;
   close(): void;
 }
 
@@ -66,7 +70,19 @@ export interface TunDevice {
   write(frames: Buffer, count: number): number;
   startPolling(onReadable: () => void): void;
   stopPolling(): void;
+  /** Added: counters since the device was opened. */
+  stats(): TunStats;
+  /** Added: as IcmpSocket.ref / unref. */
+  ref(): void;
+  unref(): void;
   close(): void;
+}
+
+export interface TunStats {
+  packetsRead: number;
+  packetsWritten: number;
+  /** Frames the kernel refused (e.g. not an IPv4/IPv6 packet); they are dropped. */
+  writeErrors: number;
 }
 
 export interface TunOptions {
