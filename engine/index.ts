@@ -2,3 +2,4 @@
 export * from './types.js';
 export * from './daemon/index.js';
 export * from './config/index.js';
+export * from './probes/index.js';
