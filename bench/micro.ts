@@ -3,7 +3,9 @@
 //   encode   engine/icmp RequestBatch.push            vs Buffer.write* per field
 //   decode   engine/icmp ReplyBatch typed reads       vs Buffer.read* into an object per reply
 //   match    InFlightTable slot lookup + validation   vs a Map keyed by id/seq
-//   record   hdr-histogram-js recordValue, JS 32-bit buckets vs 'packed' and WebAssembly
+//   record   engine/stats TargetStatsTable.recordRtt (counters + HDR histogram; flat 32-bit
+//            buckets for small jobs, 'packed' for large) vs the same HDR settings in WebAssembly
+//   timeout  engine/icmp TimingWheel insert + remove     vs setTimeout + clearTimeout per probe
 // The last column puts each cost against the time one probe may take at the C reference's rate.
 // Every task handles a batch of BATCH items per call; figures are items per second.
 import { parseArgs } from 'node:util';
@@ -14,6 +16,9 @@ import { REPLY, REPLY_FLAG, REQ } from '../native-bindings/layout.js';
 import { InFlightTable, SLOTS_PER_ID, SlotState } from '../engine/icmp/inflight-table.js';
 import { ReplyBatch, writeReplyRecord } from '../engine/icmp/reply-batch.js';
 import { RequestBatch } from '../engine/icmp/request-batch.js';
+import { TimingWheel } from '../engine/icmp/timing-wheel.js';
+import { TargetStatsTable } from '../engine/stats/target-stats.js';
+import { FLAT_HISTOGRAM_TARGET_LIMIT } from '../engine/stats/rtt-histogram.js';
 import { describeMachine, printMachine } from './lib/machine.js';
 import { latestResult, saveResult } from './lib/results.js';
 import { fmtInt, fmtRatio, ratio } from './lib/stats.js';
@@ -156,19 +161,55 @@ function matchNaive(): void {
   sink += matched;
 }
 
-// Histogram record: RTTs in ns around loopback values with a realistic spread.
+// Histogram record: RTTs in ns around loopback values with a realistic spread, through the
+// engine's per-target stats (small job: flat histograms; 10,000-target job: packed ones).
 const rtts = new Float64Array(BATCH);
 for (let i = 0; i < BATCH; i++) rtts[i] = 15_000 + ((i * 7919) % 40_000);
-const histogramSettings = { lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 } as const;
-hdr.initWebAssemblySync();
-const h32 = hdr.build({ ...histogramSettings, bitBucketSize: 32 });
-const hPacked = hdr.build({ ...histogramSettings, bitBucketSize: 'packed' });
-const hWasm = hdr.build({ ...histogramSettings, bitBucketSize: 32, useWebAssembly: true });
-
-function recordWith(h: hdr.Histogram): () => void {
+const smallJob = new TargetStatsTable(FLAT_HISTOGRAM_TARGET_LIMIT);
+const bigJob = new TargetStatsTable(TARGETS);
+let recordCursor = 0;
+function recordStats(stats: TargetStatsTable): () => void {
   return () => {
-    for (let i = 0; i < BATCH; i++) h.recordValue(rtts[i]);
+    for (let i = 0; i < BATCH; i++) stats.recordRtt(recordCursor++ % stats.size, rtts[i]);
   };
+}
+hdr.initWebAssemblySync();
+const wasmSettings = { autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: 3, useWebAssembly: true } as const;
+const wasmSmall = Array.from({ length: FLAT_HISTOGRAM_TARGET_LIMIT }, () => hdr.build({ ...wasmSettings, bitBucketSize: 32 }));
+const wasmBig = Array.from({ length: TARGETS }, () => hdr.build({ ...wasmSettings, bitBucketSize: 'packed' }));
+function recordWasm(histograms: hdr.Histogram[]): () => void {
+  return () => {
+    for (let i = 0; i < BATCH; i++) histograms[recordCursor++ % histograms.length].recordValue(Math.round(rtts[i]));
+  };
+}
+
+// First in-time reply of each target: its histogram is created then (a fresh 1,024-target job).
+function firstRepliesEngine(): void {
+  const fresh = new TargetStatsTable(BATCH);
+  for (let i = 0; i < BATCH; i++) fresh.recordRtt(i, rtts[i]);
+}
+function firstRepliesWasm(): void {
+  for (let i = 0; i < BATCH; i++) {
+    const h = hdr.build({ ...wasmSettings, bitBucketSize: 'packed' });
+    h.recordValue(Math.round(rtts[i]));
+    h.destroy();
+  }
+}
+
+// Timeouts: every probe enters the wheel when sent and leaves it when answered.
+const wheel = new TimingWheel(0, 1, 4096);
+wheel.ensureCapacity(BATCH);
+let wheelNow = 0;
+function timeoutWheel(): void {
+  wheelNow += 1;
+  for (let i = 0; i < BATCH; i++) wheel.insert(i, wheelNow + 1000);
+  for (let i = 0; i < BATCH; i++) wheel.remove(i);
+}
+const timers = new Array<NodeJS.Timeout | undefined>(BATCH);
+const noop = (): void => {};
+function timeoutTimers(): void {
+  for (let i = 0; i < BATCH; i++) timers[i] = setTimeout(noop, 1000);
+  for (let i = 0; i < BATCH; i++) clearTimeout(timers[i]);
 }
 
 interface Pair {
@@ -182,8 +223,10 @@ const pairs: Pair[] = [
   { name: 'encode request records', engine: encodeEngine, engineLabel: 'RequestBatch.push', reference: encodeNaive, referenceLabel: 'Buffer.write* per field' },
   { name: 'decode reply records', engine: decodeEngine, engineLabel: 'ReplyBatch typed reads', reference: decodeNaive, referenceLabel: 'Buffer.read* + object per reply' },
   { name: 'match replies to probes', engine: matchEngine, engineLabel: 'InFlightTable slot lookup', reference: matchNaive, referenceLabel: 'Map<id/seq, object>' },
-  { name: 'record RTT in histogram', engine: recordWith(h32), engineLabel: 'hdr JS, 32-bit buckets', reference: recordWith(hPacked), referenceLabel: "hdr JS, 'packed' buckets" },
-  { name: 'record RTT (WebAssembly)', engine: recordWith(h32), engineLabel: 'hdr JS, 32-bit buckets', reference: recordWith(hWasm), referenceLabel: 'hdr WebAssembly, 32-bit' },
+  { name: `record RTT, ${FLAT_HISTOGRAM_TARGET_LIMIT}-target job`, engine: recordStats(smallJob), engineLabel: 'TargetStatsTable.recordRtt (hdr JS 32-bit)', reference: recordWasm(wasmSmall), referenceLabel: 'hdr WebAssembly 32-bit' },
+  { name: `record RTT, ${fmtInt(TARGETS)}-target job`, engine: recordStats(bigJob), engineLabel: "TargetStatsTable.recordRtt (hdr JS 'packed')", reference: recordWasm(wasmBig), referenceLabel: "hdr WebAssembly 'packed'" },
+  { name: 'first reply of a target', engine: firstRepliesEngine, engineLabel: 'TargetStatsTable.recordRtt, new histogram', reference: firstRepliesWasm, referenceLabel: "hdr WebAssembly 'packed', new" },
+  { name: 'timeout bookkeeping', engine: timeoutWheel, engineLabel: 'TimingWheel insert + remove', reference: timeoutTimers, referenceLabel: 'setTimeout + clearTimeout' },
 ];
 
 async function main(): Promise<void> {
