@@ -23,7 +23,7 @@ const { values: flags } = parseArgs({
     size: { type: 'string', default: '56' },
     threads: { type: 'string' },
     stream: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'c,fping,sonde' },
+    only: { type: 'string', default: 'c,fping,binding,sonde' },
     'no-save': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -32,10 +32,11 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`usage: npm run bench:throughput -- [--targets N=10000] [--count K=5] [--runs R=9]
          [--period MS=10] [--timeout MS=1000] [--size B=56] [--threads T] [--stream]
-         [--only c,fping,sonde] [--no-save]
+         [--only c,fping,binding,sonde] [--no-save]
   --count    probes per target in each run (fping needs N×K ≤ ${FPING_SEQUENCE_CEILING})
   --period   per-target period (fping -p, sonde intervalMs); keep it below N / rate
-  --stream   give sonde an onProbe callback (counts probes) instead of summaries only`);
+  --stream   give sonde an onProbe callback (counts probes) instead of summaries only
+  binding    diagnostic: the C loop in JS over sonde's native binding, one socket, main thread`);
   process.exit(0);
 }
 
@@ -58,8 +59,9 @@ const threads = flags.threads === undefined ? undefined : positiveInt('threads',
 const only = new Set(flags.only.split(',').map((s) => s.trim()));
 const planned = N * K;
 
-type ToolName = 'c' | 'fping' | 'sonde';
-const LABEL: Record<ToolName, string> = { c: 'C reference', fping: 'fping -i 0', sonde: 'sonde engine' };
+type ToolName = 'c' | 'fping' | 'binding' | 'sonde';
+const TOOLS: ToolName[] = ['c', 'fping', 'binding', 'sonde'];
+const LABEL: Record<ToolName, string> = { c: 'C reference', fping: 'fping -i 0', binding: 'sonde binding, 1 thread (diagnostic)', sonde: 'sonde engine' };
 
 interface ThroughputResult {
   kind: 'throughput';
@@ -107,6 +109,15 @@ async function main(): Promise<void> {
     }
   }
 
+  if (only.has('binding')) {
+    try {
+      const { runBindingLoop } = await import('./lib/binding-loop.js');
+      runners.binding = () => runBindingLoop(targets, K, size, timeoutMs);
+    } catch (err) {
+      skipped.binding = `cannot load the native binding (${(err as Error).message.split('\n')[0]}); run \`npm run build:native\``;
+    }
+  }
+
   let engine: Engine | undefined;
   if (only.has('sonde')) {
     const opened = await openEngine(threads === undefined ? {} : { threads });
@@ -146,7 +157,7 @@ async function main(): Promise<void> {
   }
   for (const [tool, why] of Object.entries(skipped)) console.log(`skipping ${LABEL[tool as ToolName]}: ${why}`);
 
-  const order = (Object.keys(runners) as ToolName[]).sort((a, b) => ['c', 'fping', 'sonde'].indexOf(a) - ['c', 'fping', 'sonde'].indexOf(b));
+  const order = TOOLS.filter((t) => runners[t]);
   const runs: Partial<Record<ToolName, ToolRun[]>> = {};
   for (let r = 0; r < R; r++) {
     // Rotate the order each run so that no tool always runs right after the same neighbour.
@@ -173,7 +184,7 @@ async function main(): Promise<void> {
     ratios: { sondeOverFping: NaN, sondeOverC: NaN },
   };
   const table = new Table({ style: { head: [], border: [] }, head: ['tool', 'median round trips/s', 'min … max', 'median loss', 'max loss', 'runs'] });
-  for (const tool of ['c', 'fping', 'sonde'] as ToolName[]) {
+  for (const tool of TOOLS) {
     const list = runs[tool];
     if (!list?.length) {
       if (skipped[tool] || only.has(tool)) result.tools[tool] = { runs: [], medianRoundTripsPerSec: NaN, medianLossPercent: NaN, maxLossPercent: NaN, skipped: skipped[tool] ?? 'every run failed' };
@@ -193,12 +204,13 @@ async function main(): Promise<void> {
   console.log(`sonde / fping: ${fmtRatio(result.ratios.sondeOverFping)}  (${verdict(result.ratios.sondeOverFping, 1.5)})`);
   console.log(`sonde / C:     ${fmtRatio(result.ratios.sondeOverC)}  (${verdict(result.ratios.sondeOverC, 0.8)})`);
   console.log(`fping / C:     ${fmtRatio(ratio(rate('fping'), rate('c')))}`);
+  if (runs.binding?.length) console.log(`binding / C:   ${fmtRatio(ratio(rate('binding'), rate('c')))}   sonde / binding: ${fmtRatio(ratio(rate('sonde'), rate('binding')))}`);
 
   const previous = latestResult<ThroughputResult>('throughput');
   if (previous) {
     const prev = previous.data;
     const same = prev.params.targets === N && prev.params.count === K;
-    const parts = (['c', 'fping', 'sonde'] as ToolName[]).map((t) => `${t} ${fmtRatio(ratio(rate(t), prev.tools[t]?.medianRoundTripsPerSec ?? NaN))}`);
+    const parts = TOOLS.map((t) => `${t} ${fmtRatio(ratio(rate(t), prev.tools[t]?.medianRoundTripsPerSec ?? NaN))}`);
     console.log(`vs previous result ${previous.path.split('/').pop()} (${prev.machine.date}${same ? '' : `, different params: ${prev.params.targets} targets × ${prev.params.count}`}): ${parts.join(', ')}`);
   }
   if (!flags['no-save']) console.log(`saved ${saveResult('throughput', result)}`);
