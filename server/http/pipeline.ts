@@ -38,6 +38,8 @@ export function toUwsPath(path: string): { uwsPath: string; names: string[] } {
 }
 
 interface RequestState {
+  /** Answered or aborted: in either case it no longer counts as in flight. */
+  done: boolean;
   aborted: boolean;
   start: number;
   method: string;
@@ -81,12 +83,10 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
   const { sonde, logger, inflight } = deps;
 
   const finish = (res: HttpResponse, state: RequestState, out: OutgoingResponse): void => {
+    if (state.done) return; // aborted by the client: res must not be touched
+    state.done = true;
     inflight.count--;
     const ms = performance.now() - state.start;
-    if (state.aborted) {
-      logger.info({ method: state.method, path: state.path, status: out.status, ms, aborted: true }, 'request aborted by client');
-      return;
-    }
     writeResponse(res, out, state.extraHeaders);
     if (state.key !== null) {
       sonde.audit.record({ keyId: state.key.id, method: state.method, path: state.path, status: out.status, durationMs: ms });
@@ -110,9 +110,13 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
 
   return (res, req) => {
     inflight.count++;
-    const state: RequestState = { aborted: false, start: performance.now(), method, path: req.getUrl(), key: null, extraHeaders: undefined };
+    const state: RequestState = { done: false, aborted: false, start: performance.now(), method, path: req.getUrl(), key: null, extraHeaders: undefined };
     res.onAborted(() => {
       state.aborted = true;
+      if (state.done) return;
+      state.done = true;
+      inflight.count--;
+      logger.info({ method: state.method, path: state.path, ms: performance.now() - state.start, aborted: true }, 'request aborted by client');
     });
     // Everything from `req` must be read now: it is invalid after this function returns.
     const authorization = route.scope !== null ? req.getHeader('authorization') : '';

@@ -1,0 +1,117 @@
+// npm run bench:http — GET /v1/jobs/{id} through the whole daemon (uWS, API key auth, rate
+// limit, a SQLite read of a finished job, an audit row, JSON), measured with wrk (64
+// connections), next to a plain node:http hello-world in the same run. Goal: ≥ 50,000 req/s.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Table from 'cli-table3';
+import { openSonde } from '../engine/index.js';
+import { freePort, startDaemon } from './lib/daemon-process.js';
+import { describeMachine, printMachine } from './lib/machine.js';
+import { saveResult } from './lib/results.js';
+import { fmtInt, median } from './lib/stats.js';
+import { ensureCommand } from './lib/system-package.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '64' },
+    threads: { type: 'string', default: '2' },
+    'no-save': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (flags.help) {
+  console.log('usage: npm run bench:http -- [--runs 3] [--duration S=8] [--connections 64] [--threads 2] [--no-save]');
+  process.exit(0);
+}
+const runs = Number(flags.runs);
+const duration = Number(flags.duration);
+const connections = Number(flags.connections);
+const wrkThreads = Number(flags.threads);
+
+const wrk = ensureCommand('wrk', 'wrk');
+if (wrk === undefined) process.exit(1);
+
+function runWrk(url: string, headers: string[]): { rps: number; p50: string; p99: string; non2xx: number } {
+  const args = ['-t', String(wrkThreads), '-c', String(connections), '-d', `${duration}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
+  const r = spawnSync(wrk!, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
+  const out = r.stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '?';
+  const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?';
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  return { rps, p50, p99, non2xx };
+}
+
+const machine = describeMachine();
+printMachine(machine);
+console.log('note: the machine is shared with other sessions; figures move with their load.');
+console.log(`wrk: ${wrkThreads} threads, ${connections} connections, ${duration} s per run, ${runs} runs each, alternating; medians reported.\n`);
+
+// --- Seed a data directory: a bench key (job:read) and one finished job. --------------
+const dataDir = mkdtempSync(join(tmpdir(), 'sonde-bench-http-'));
+const sonde = await openSonde({ dataDir });
+const secret = sonde.keys.create('bench', ['job:read']).secret;
+const { done } = sonde.jobs.submit({
+  operation: 'bench.noop', params: { note: 'finished job read by bench:http' }, selector: null,
+  agents: [sonde.agents.local], timeoutMs: 1000, run: async () => ({ ok: true }),
+});
+const job = await done;
+await sonde.close();
+
+// --- The two servers. ------------------------------------------------------------------
+const nodePort = await freePort();
+const hello = spawn(process.execPath, ['-e', `require('node:http').createServer((q, s) => s.end('hello world')).listen(${nodePort}, '127.0.0.1')`], { stdio: 'ignore' });
+for (;;) {
+  try {
+    if ((await fetch(`http://127.0.0.1:${nodePort}/`)).status === 200) break;
+  } catch { /* not yet */ }
+  await new Promise((r) => setTimeout(r, 20));
+}
+
+const sondePort = await freePort();
+// The rate limit is raised for the bench key: the bench measures throughput, not the limiter's refusals.
+const daemonEnv = { SONDE_RATE_LIMIT: '100000000' };
+console.log(`sonde serve --data ${dataDir} --port ${sondePort} --log-level warn   (env SONDE_RATE_LIMIT=100000000)`);
+const daemon = await startDaemon(dataDir, sondePort, daemonEnv, 'warn');
+const jobUrl = `${daemon.url}/v1/jobs/${job.id}`;
+const auth = [`Authorization: Bearer ${secret}`];
+
+const check = await fetch(jobUrl, { headers: { authorization: `Bearer ${secret}` } });
+const body = (await check.json()) as { id?: string; status?: string };
+if (check.status !== 200 || body.id !== job.id) throw new Error(`GET ${jobUrl} answered ${check.status} ${JSON.stringify(body)}: not benchmarking a broken route`);
+console.log(`checked: GET /v1/jobs/${job.id} → 200, status ${body.status}\n`);
+
+const results: Record<string, ReturnType<typeof runWrk>[]> = { 'node:http hello-world': [], 'sonde GET /v1/jobs/{id}': [] };
+for (let i = 0; i < runs; i++) {
+  results['node:http hello-world'].push(runWrk(`http://127.0.0.1:${nodePort}/`, []));
+  results['sonde GET /v1/jobs/{id}'].push(runWrk(jobUrl, auth));
+  console.log(`run ${i + 1}/${runs}: node:http ${fmtInt(results['node:http hello-world'][i].rps)} req/s, sonde ${fmtInt(results['sonde GET /v1/jobs/{id}'][i].rps)} req/s`);
+}
+
+hello.kill('SIGTERM');
+await once(hello, 'exit');
+const exitCode = await daemon.stop();
+rmSync(dataDir, { recursive: true, force: true });
+
+const table = new Table({ head: ['server', 'median req/s', 'runs (req/s)', 'p50 / p99 latency (last run)', 'non-2xx'] });
+const summary: Record<string, number> = {};
+for (const [name, list] of Object.entries(results)) {
+  summary[name] = median(list.map((r) => r.rps));
+  const last = list[list.length - 1];
+  table.push([name, fmtInt(summary[name]), list.map((r) => fmtInt(r.rps)).join(', '), `${last.p50} / ${last.p99}`, String(list.reduce((a, r) => a + r.non2xx, 0))]);
+}
+console.log(`\n${table.toString()}`);
+const sondeRps = summary['sonde GET /v1/jobs/{id}'];
+console.log(`goal ≥ 50,000 req/s: ${sondeRps >= 50_000 ? 'met' : 'NOT met'} (median ${fmtInt(sondeRps)} req/s; ${(sondeRps / summary['node:http hello-world']).toFixed(2)}× node:http hello-world)`);
+console.log(`daemon exit code after SIGTERM: ${exitCode}`);
+if (!flags['no-save']) {
+  const path = saveResult('http-jobs', { machine, wrk: { threads: wrkThreads, connections, durationS: duration, runs }, results, medians: summary });
+  console.log(`saved ${path}`);
+}

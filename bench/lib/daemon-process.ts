@@ -1,0 +1,65 @@
+// Runs `node dist/cli/index.js serve` as a child for the HTTP benchmarks and waits until it
+// answers GET /healthz.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { repoRoot } from './paths.js';
+
+export const cliEntry = join(repoRoot, 'dist', 'cli', 'index.js');
+
+export interface DaemonProcess {
+  child: ChildProcess;
+  url: string;
+  /** ms from spawn() to the first 200 from /healthz. */
+  readyMs: number;
+  stop(): Promise<number | null>;
+}
+
+export async function startDaemon(dataDir: string, port: number, env: Record<string, string> = {}, logLevel = 'warn'): Promise<DaemonProcess> {
+  const url = `http://127.0.0.1:${port}`;
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [cliEntry, 'serve', '--data', dataDir, '--port', String(port), '--log-level', logLevel], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+  for (;;) {
+    if (exited) throw new Error(`sonde serve exited before it was ready: ${stderr.trim()}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.status === 200) {
+        await res.arrayBuffer();
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const readyMs = performance.now() - t0;
+  return {
+    child, url, readyMs,
+    async stop() {
+      if (exited) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+  };
+}
+
+/** A free TCP port on 127.0.0.1 (bound, read, released). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
