@@ -150,11 +150,13 @@ describe('contract schemas', () => {
   it('D: seed 002 passes; CONTRACTS.md rules on ok:false and events hold', () => {
     expect(contractErrors('D.stream.event', seed002Result)).toEqual([]);
     expect(contractErrors('D.once.200', seed002Result.result)).toEqual([]);
-    const timeout = { ...seed002Result.result, ok: false, httpStatus: undefined, timing: { clientSendTimeUnixNanos: '1712082300123456789', clientReceiveTimeUnixNanos: '1712082305123456789' } };
-    delete timeout.httpStatus;
+    const timeout: Record<string, unknown> = {
+      ...seed002Result.result, ok: false, timing: { clientSendTimeUnixNanos: '1712082300123456789', clientReceiveTimeUnixNanos: '1712082305123456789' },
+    };
+    delete timeout['httpStatus'];
     expect(contractErrors('D.once.200', timeout)).toEqual([]);
     const silent = { ...timeout };
-    delete silent.errorMessage;
+    delete silent['errorMessage'];
     expect(contractErrors('D.once.200', silent)).toContain("(body) must have required property 'errorMessage'");
     expect(contractErrors('D.stream.event', { result: seed002Result.result, summary: {} }).length).toBeGreaterThan(0);
     expect(contractErrors('D.stream.event', { notice: { code: 'LIMIT_APPLIED', message: 'count clamped to 1000', details: { count: '1000' } } })).toEqual([]);
