@@ -2,7 +2,6 @@
 // Running jobs live in memory (fresh progress, cancellation); every state change and
 // every per-agent result is written to SQLite as it happens.
 
-import { randomUUID } from 'node:crypto';
 import {
   JOB_STATUSES,
   SondeError,
@@ -20,6 +19,7 @@ import {
   type Page,
 } from '../daemon/types.js';
 import { INTERRUPTED, JobStore } from './job-store.js';
+import { uuidv7 } from '../store/uuid7.js';
 
 export const CANCELLED = 'cancelled';
 const PROGRESS_EVERY_MS = 200;
@@ -72,7 +72,7 @@ export class SqliteJobService implements JobService {
     if (agents.length === 0) throw new SondeError('invalid', `target agent "${s.selector ?? ''}" not found`, 'hostname');
     const params = toJson(s.params, 'params') ?? null;
     const record: JobRecord = {
-      id: randomUUID(),
+      id: uuidv7(),
       operation: s.operation,
       params,
       selector: s.selector ?? null,

@@ -50,6 +50,8 @@ function configure(db: Db): void {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma('temp_store = MEMORY');
+  // 32 MiB page cache (default 2 MiB): indexes of 100,000 targets stay in memory.
+  db.pragma('cache_size = -32768');
 }
 
 /**

@@ -14,6 +14,7 @@ export const MIGRATIONS: readonly string[] = [
   );
 
   CREATE TABLE targets (
+    seq              INTEGER PRIMARY KEY, -- internal; the API uses id
     id               TEXT NOT NULL UNIQUE,
     service_id       INTEGER UNIQUE,
     kind             TEXT NOT NULL CHECK (kind IN ('HOST','TCP','HTTP','EMBEDDER','RERANKER','LLM')),
@@ -26,15 +27,17 @@ export const MIGRATIONS: readonly string[] = [
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
   );
+  CREATE INDEX targets_by_kind ON targets(kind);
 
-  -- One row per (target, label): label filters are index range scans, not JSON scans.
+  -- One row per (target, label): label filters are index range scans that yield target seqs
+  -- in order, so a page of a filtered list reads only that page's targets.
   CREATE TABLE target_labels (
-    target_id TEXT NOT NULL REFERENCES targets(id) ON DELETE CASCADE,
-    key       TEXT NOT NULL,
-    value     TEXT NOT NULL,
-    PRIMARY KEY (target_id, key)
+    target_seq INTEGER NOT NULL REFERENCES targets(seq) ON DELETE CASCADE,
+    key        TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    PRIMARY KEY (target_seq, key)
   ) WITHOUT ROWID;
-  CREATE INDEX target_labels_by_key_value ON target_labels(key, value, target_id);
+  CREATE INDEX target_labels_by_key_value ON target_labels(key, value, target_seq);
 
   CREATE TABLE jobs (
     id          TEXT PRIMARY KEY,

@@ -1,7 +1,6 @@
 // Targets in SQLite. Labels are stored twice: as JSON on the row (returned as is) and one
 // row each in target_labels (filtered through an index). Nothing is loaded at open.
 
-import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import {
   SondeError,
@@ -16,8 +15,10 @@ import {
 import type { Db } from './database.js';
 import { validateLabels } from './labels.js';
 import { checkTarget, parseKind, parseTargetInput } from './target-input.js';
+import { uuidv7 } from './uuid7.js';
 
 interface TargetRow {
+  seq?: number;
   id: string;
   service_id: number | null;
   kind: TargetKind;
@@ -72,6 +73,7 @@ export class SqliteTargetRepo implements TargetRepo {
   private readonly insertLabel: Statement;
   private readonly deleteLabels: Statement;
   private readonly selectById: Statement<[string], TargetRow>;
+  private readonly selectSeq: Statement<[string], number>;
   private readonly selectByServiceId: Statement<[number], TargetRow>;
   private readonly updateRow: Statement;
   private readonly deleteRow: Statement;
@@ -82,8 +84,9 @@ export class SqliteTargetRepo implements TargetRepo {
     this.insertTarget = db.prepare(
       `INSERT INTO targets (${COLUMNS}) VALUES (@id, @service_id, @kind, @address, @port, @name, @provider, @model_identifier, @labels, @created_at, @updated_at)`,
     );
-    this.insertLabel = db.prepare('INSERT INTO target_labels (target_id, key, value) VALUES (?, ?, ?)');
-    this.deleteLabels = db.prepare('DELETE FROM target_labels WHERE target_id = ?');
+    this.insertLabel = db.prepare('INSERT INTO target_labels (target_seq, key, value) VALUES (?, ?, ?)');
+    this.deleteLabels = db.prepare('DELETE FROM target_labels WHERE target_seq = ?');
+    this.selectSeq = db.prepare<[string], number>('SELECT seq FROM targets WHERE id = ?').pluck();
     this.selectById = db.prepare(`SELECT ${COLUMNS} FROM targets WHERE id = ?`);
     this.selectByServiceId = db.prepare(`SELECT ${COLUMNS} FROM targets WHERE service_id = ?`);
     this.updateRow = db.prepare(
@@ -96,7 +99,7 @@ export class SqliteTargetRepo implements TargetRepo {
 
   create(input: TargetInput): Target {
     const t = this.normalize(input);
-    const row = this.toRow(randomUUID(), t, Date.now());
+    const row = this.toRow(uuidv7(), t, Date.now());
     this.db.transaction(() => this.insert(row, t))();
     return toTarget(row);
   }
@@ -119,7 +122,7 @@ export class SqliteTargetRepo implements TargetRepo {
             continue;
           }
           try {
-            this.insert(this.toRow(randomUUID(), t, now), t);
+            this.insert(this.toRow(uuidv7(), t, now), t);
             created++;
           } catch (err) {
             if (!(err instanceof SondeError)) throw err;
@@ -138,8 +141,7 @@ export class SqliteTargetRepo implements TargetRepo {
     const entries = Object.entries(labels);
     const stmts = this.listStatement(entries.length, kind !== undefined);
     const args: unknown[] = [];
-    // value = v OR v. <= value < v/ : the dot-segment prefix as an index range ('/' follows '.').
-    for (const [k, v] of entries) args.push(k, v, `${v}.`, `${v}/`);
+    for (const [k, v] of entries) args.push(k, v, `${v}/`, v, `${v}.`);
     if (kind !== undefined) args.push(kind);
     const total = stmts.total.get(...args)!.n;
     const items = stmts.items.all(...args, limit, offset).map(toTarget);
@@ -183,8 +185,9 @@ export class SqliteTargetRepo implements TargetRepo {
         throw err;
       }
       if (changes.labels !== undefined) {
-        this.deleteLabels.run(id);
-        for (const [k, v] of Object.entries(merged.labels ?? {})) this.insertLabel.run(id, k, v);
+        const seq = this.selectSeq.get(id)!;
+        this.deleteLabels.run(seq);
+        for (const [k, v] of Object.entries(merged.labels ?? {})) this.insertLabel.run(seq, k, v);
       }
       return toTarget(row);
     })();
@@ -222,13 +225,14 @@ export class SqliteTargetRepo implements TargetRepo {
   }
 
   private insert(row: TargetRow, t: TargetInput): void {
+    let seq: number | bigint;
     try {
-      this.insertTarget.run(row);
+      seq = this.insertTarget.run(row).lastInsertRowid;
     } catch (err) {
       if (isUniqueViolation(err)) throw this.serviceIdConflict(t.serviceId);
       throw err;
     }
-    for (const [k, v] of Object.entries(t.labels ?? {})) this.insertLabel.run(row.id, k, v);
+    for (const [k, v] of Object.entries(t.labels ?? {})) this.insertLabel.run(seq, k, v);
   }
 
   private serviceIdConflict(serviceId: number | null | undefined): SondeError {
@@ -244,17 +248,19 @@ export class SqliteTargetRepo implements TargetRepo {
     const cacheKey = `${labelCount}:${byKind}`;
     let s = this.listStatements.get(cacheKey);
     if (!s) {
+      // [v, v/) is an index range holding v, v-* and v.*; the residual keeps v and v.*
+      // ('+' keeps the planner from turning the residual OR into more index scans).
+      const labelMatch = 'key = ? AND value >= ? AND value < ? AND (+value = ? OR +value >= ?)';
       const where: string[] = [];
-      for (let i = 0; i < labelCount; i++) {
-        where.push(
-          'id IN (SELECT target_id FROM target_labels WHERE key = ? AND (value = ? OR (value >= ? AND value < ?)))',
-        );
-      }
+      for (let i = 0; i < labelCount; i++) where.push(`seq IN (SELECT target_seq FROM target_labels WHERE ${labelMatch})`);
       if (byKind) where.push('kind = ?');
       const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
       s = {
-        items: this.db.prepare(`SELECT ${COLUMNS} FROM targets ${clause} ORDER BY rowid LIMIT ? OFFSET ?`),
-        total: this.db.prepare(`SELECT count(*) AS n FROM targets ${clause}`),
+        items: this.db.prepare(`SELECT ${COLUMNS} FROM targets ${clause} ORDER BY seq LIMIT ? OFFSET ?`),
+        total:
+          labelCount === 1 && !byKind
+            ? this.db.prepare(`SELECT count(*) AS n FROM target_labels WHERE ${labelMatch}`)
+            : this.db.prepare(`SELECT count(*) AS n FROM targets ${clause}`),
       };
       this.listStatements.set(cacheKey, s);
     }
