@@ -94,15 +94,31 @@ void PolledFd::OnPoll(uv_poll_t* poll, int /*status*/, int /*events*/) {
   auto* h = static_cast<Handle*>(poll->data);
   PolledFd* self = h->owner;
   if (self == nullptr || self->onReadable_.IsEmpty()) return;
-  Napi::Env env(self->env_);
-  Napi::HandleScope scope(env);
-  try {
-    // MakeCallback (not Call) so that microtasks queued by the callback run right after it.
-    self->onReadable_.MakeCallback(env.Global(), {});
-  } catch (const Napi::Error& e) {
-    // Surface it as an uncaught exception of the owning thread, like any event callback.
-    napi_fatal_exception(env, e.Value());
+  napi_env env = self->env_;
+  // The raw C API on purpose: while a worker is being terminated this callback can still
+  // fire and calling into JS fails. node-addon-api would turn that failure into a C++
+  // exception and then abort while building the Error; here it is simply skipped.
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value fn = nullptr;
+  napi_value global = nullptr;
+  if (napi_get_reference_value(env, self->onReadable_, &fn) == napi_ok && fn != nullptr &&
+      napi_get_global(env, &global) == napi_ok) {
+    napi_value result;
+    // napi_make_callback (not napi_call_function) so that microtasks queued by the callback
+    // run right after it, as for any libuv-driven callback in Node.
+    napi_status status = napi_make_callback(env, nullptr, global, fn, 0, nullptr, &result);
+    if (status == napi_pending_exception) {
+      napi_value error;
+      if (napi_get_and_clear_last_exception(env, &error) == napi_ok) {
+        napi_valuetype type;
+        // Surface a thrown error as an uncaught exception of the owning thread. A
+        // termination (not an object) is left alone.
+        if (napi_typeof(env, error, &type) == napi_ok && type == napi_object) napi_fatal_exception(env, error);
+      }
+    }
   }
+  napi_close_handle_scope(env, scope);
   // `self` may be closed or gone now: do not touch it.
 }
 
