@@ -140,4 +140,11 @@ describe('audit log', () => {
     db.close();
     expect(sonde.audit.recent(2).map((e) => e.path)).toEqual(['/v1/jobs/4', '/v1/jobs/3']);
   });
+
+  it('writes large batches (multi-row inserts plus a remainder) without losing or reordering rows', () => {
+    for (let i = 0; i < 257; i++) sonde.audit.record({ keyId: i % 2 ? 'a' : null, method: 'POST', path: `/p/${i}`, status: 200 + (i % 3), durationMs: i / 10 });
+    const rows = sonde.audit.recent(1000).reverse();
+    expect(rows).toHaveLength(257);
+    rows.forEach((r, i) => expect(r).toMatchObject({ keyId: i % 2 ? 'a' : null, path: `/p/${i}`, status: 200 + (i % 3), durationMs: i / 10 }));
+  });
 });
