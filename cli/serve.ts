@@ -33,12 +33,16 @@ async function startEngine(threads: number, warn: (message: string) => void): Pr
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
+  const t0 = performance.now();
+  const lap = (): number => Math.round(performance.now() - t0);
   const { config, file } = loadConfigOrExit(flags);
   const logger = createLogger(config.logLevel);
+  const phases: Record<string, number> = { processMs: Math.round(performance.now()), configMs: lap() };
   const say = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
   const engine = await startEngine(config.threads, (m) => logger.warn(m));
+  phases.engineMs = lap();
   let sonde: Sonde;
   try {
     sonde = await openSonde(toSondeConfig(config, 'daemon', engine));
@@ -46,6 +50,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     await engine?.close();
     failAndExit(error);
   }
+  phases.openMs = lap();
   const adminKeyPath = sonde.keys.ensureAdminKey();
   let server: SondeServer;
   try {
@@ -58,13 +63,14 @@ async function serve(flags: ServeFlags): Promise<void> {
     await engine?.close();
     failAndExit(error);
   }
+  phases.listenMs = lap();
   say(`sonde ${file !== null ? `(config ${file}) ` : ''}data in ${config.data}`);
   if (adminKeyPath !== null) {
     say(`first start: an admin API key was written to ${adminKeyPath} (mode 0600); it is shown nowhere else`);
   }
   say(`sonde listening on ${server.url}  (API description: ${server.url}/openapi.json, health: ${server.url}/healthz)`);
   say(`try: curl -H "Authorization: Bearer $(cat ${adminKeyPath ?? `${config.data}/admin.key`})" ${server.url}/v1/agents`);
-  logger.info({ url: server.url, data: config.data }, 'ready');
+  logger.info({ url: server.url, data: config.data, startup: phases }, 'ready');
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {

@@ -14,17 +14,22 @@ function makeAjv(coerce: boolean): Ajv {
   return ajv;
 }
 
-const coercing = makeAjv(true);
-const strict = makeAjv(false);
+let coercing: Ajv | undefined;
+let strict: Ajv | undefined;
+const ajvFor = (where: Where): Ajv => (where === 'body' ? (strict ??= makeAjv(false)) : (coercing ??= makeAjv(true)));
 
 export type Where = 'path' | 'query' | 'body';
 
 export type Validator = (value: unknown) => void;
 
-/** Compiles once; the returned function throws a 400 that names the field. */
+/**
+ * Compiles once, on first use (so start-up does not pay for every route's schemas); the
+ * returned function throws a 400 that names the field.
+ */
 export function compileValidator(schema: TSchema, where: Where): Validator {
-  const validate: ValidateFunction = (where === 'body' ? strict : coercing).compile(schema);
+  let validate: ValidateFunction | undefined;
   return (value) => {
+    validate ??= ajvFor(where).compile(schema);
     if (!validate(value)) throw new HttpError(400, describe(validate.errors?.[0], where), `invalid ${where === 'path' ? 'path parameter' : where === 'query' ? 'query string' : 'request body'}`);
   };
 }
