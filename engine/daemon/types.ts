@@ -358,10 +358,14 @@ export interface AuditEntry {
 }
 
 export interface AuditLog {
-  /** Buffered; written in batched transactions (at most ~100 ms later). */
+  /**
+   * Buffered; written in batched transactions (at most ~100 ms later). Identical requests
+   * (key, method, path, status) within one flush window share a row with a count.
+   */
   record(entry: AuditEntry): void;
   flush(): void;
-  recent(limit?: number): (AuditEntry & { atMs: number })[];
+  /** Newest first. */
+  recent(limit?: number): (AuditEntry & { atMs: number; count: number })[];
 }
 
 // ---------------------------------------------------------------------------------------

@@ -105,7 +105,7 @@ export class JobStore {
     if (!s) {
       const clause = where.length ? `WHERE ${key}` : '';
       s = {
-        items: this.db.prepare<unknown[], JobRow>(`SELECT ${COLUMNS} FROM jobs ${clause} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`).raw(true),
+        items: this.db.prepare<unknown[], JobRow>(`SELECT ${COLUMNS} FROM jobs ${clause} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`).raw(true),
         total: this.db.prepare(`SELECT count(*) AS n FROM jobs ${clause}`),
       };
       this.lists.set(key, s);

@@ -68,7 +68,7 @@ export const MIGRATIONS: readonly string[] = [
     revoked_at   INTEGER
   );
   `,
-  // 2: audit log of authenticated requests.
+  // 2: audit log of authenticated requests (identical ones within ~100 ms share a row).
   `
   CREATE TABLE audit (
     id          INTEGER PRIMARY KEY,
@@ -77,7 +77,8 @@ export const MIGRATIONS: readonly string[] = [
     method      TEXT NOT NULL,
     path        TEXT NOT NULL,
     status      INTEGER NOT NULL,
-    duration_ms REAL NOT NULL
+    duration_ms REAL NOT NULL, -- mean over count identical requests
+    count       INTEGER NOT NULL DEFAULT 1
   );
   CREATE INDEX audit_by_at ON audit(at);
   `,

@@ -145,6 +145,19 @@ describe('audit log', () => {
     for (let i = 0; i < 257; i++) sonde.audit.record({ keyId: i % 2 ? 'a' : null, method: 'POST', path: `/p/${i}`, status: 200 + (i % 3), durationMs: i / 10 });
     const rows = sonde.audit.recent(1000).reverse();
     expect(rows).toHaveLength(257);
-    rows.forEach((r, i) => expect(r).toMatchObject({ keyId: i % 2 ? 'a' : null, path: `/p/${i}`, status: 200 + (i % 3), durationMs: i / 10 }));
+    rows.forEach((r, i) => expect(r).toMatchObject({ keyId: i % 2 ? 'a' : null, path: `/p/${i}`, status: 200 + (i % 3), durationMs: i / 10, count: 1 }));
+  });
+
+  it('folds identical requests of one flush window into one row with a count and the mean duration', () => {
+    for (let i = 0; i < 1000; i++) sonde.audit.record({ keyId: 'k', method: 'GET', path: '/v1/jobs/j1', status: 200, durationMs: i % 2 ? 0.3 : 0.1 });
+    sonde.audit.record({ keyId: 'k', method: 'GET', path: '/v1/jobs/j1', status: 404, durationMs: 1 });
+    sonde.audit.record({ keyId: 'other', method: 'GET', path: '/v1/jobs/j1', status: 200, durationMs: 1 });
+    const rows = sonde.audit.recent(10);
+    expect(rows).toHaveLength(3);
+    const polled = rows.find((r) => r.keyId === 'k' && r.status === 200)!;
+    expect(polled.count).toBe(1000);
+    expect(polled.durationMs).toBeCloseTo(0.2, 6);
+    sonde.audit.record({ keyId: 'k', method: 'GET', path: '/v1/jobs/j1', status: 200, durationMs: 0.1 });
+    expect(sonde.audit.recent(10)).toHaveLength(4); // a new window starts a new row
   });
 });
