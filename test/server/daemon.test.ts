@@ -1,9 +1,9 @@
 // `sonde serve` as a real child process (dist/cli/index.js): first start writes the admin
 // key (0600) and says where; SIGTERM while a job runs exits 0 with the job persisted and the
 // database closed cleanly; a restart keeps every job.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -69,6 +69,43 @@ describe('sonde serve (child process)', () => {
     expect(statSync(keyPath).mode & 0o777).toBe(0o600);
     const key = readFileSync(keyPath, 'utf8').trim();
     expect((await api(`${daemon.url}/v1/agents`, key)).status).toBe(200);
+    expect(await stop(daemon)).toBe(0);
+  });
+
+  it('sonde keys create/revoke and sonde targets import on the same data directory take effect in the running daemon', async () => {
+    const daemon = await startDaemon(dataDir);
+    running.push(daemon);
+    const run = (args: string[]): { status: number | null; stdout: string; stderr: string } => {
+      const r = spawnSync(process.execPath, [cli, ...args, '--data', dataDir], { encoding: 'utf8' });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const created = run(['keys', 'create', '--name', 'cli-made', '--scopes', 'targets:read,targets:write', '--json']);
+    expect(created.status, created.stderr).toBe(0);
+    const { key, secret } = JSON.parse(created.stdout) as { key: { id: string }; secret: string };
+    expect((await api(`${daemon.url}/v1/targets`, secret)).status).toBe(200);
+
+    const csv = join(dataDir, 'targets.csv');
+    writeFileSync(csv, 'address,kind,label.site\n127.0.9.1,HOST,eu.paris\n127.0.9.2,HOST,us\n');
+    const imported = run(['targets', 'import', csv]);
+    expect(imported.status, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain('imported 2 target(s)');
+    const listed = await api(`${daemon.url}/v1/targets?label=site:eu`, secret);
+    expect((listed.body.items as { address: string }[]).map((t) => t.address)).toEqual(['127.0.9.1']);
+    const cliList = run(['targets', 'list', '--label', 'site:eu', '--json']);
+    expect((JSON.parse(cliList.stdout) as { total: number }).total).toBe(1);
+
+    const bad = run(['keys', 'create', '--name', 'x', '--scopes', 'root']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/scope/);
+
+    expect(run(['keys', 'revoke', key.id]).status).toBe(0);
+    const deadline = Date.now() + 5000;
+    let status = 200;
+    while (status !== 401 && Date.now() < deadline) {
+      status = (await api(`${daemon.url}/v1/targets`, secret)).status;
+      if (status !== 401) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(401);
     expect(await stop(daemon)).toBe(0);
   });
 

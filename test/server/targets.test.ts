@@ -77,6 +77,8 @@ describe('/v1/targets', () => {
     expect(json.body).toEqual({ created: 2, errors: [] });
     const arr = await call(`${url}/import`, { key: t.adminKey, body: [{ kind: 'HOST', address: '127.0.2.3' }] });
     expect((arr.body as { created: number }).created).toBe(1);
+    const colon = await call(`${url}:import`, { key: t.adminKey, rawBody: 'address\n127.0.2.4\n', contentType: 'text/csv' });
+    expect(colon.body).toEqual({ created: 1, errors: [] });
   });
 
   it('bad input → 400 naming the field', async () => {

@@ -126,5 +126,7 @@ export function targetRoutes(sonde: Sonde, importBodyLimit: number): AnyRoute[] 
     },
   });
 
-  return [create, importHandler, list, get, patch, remove];
+  // Google-style custom method spelling, as in POST /v1/ping:stream; same handler.
+  const importAlias = { ...importHandler, path: '/v1/targets:import', operationId: 'importTargetsColon', hidden: true };
+  return [create, importHandler, importAlias, list, get, patch, remove];
 }
