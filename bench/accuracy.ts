@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import type { Engine, ProbeResult } from '../engine/types.js';
 import { startBusyLoop } from './lib/busy-main-thread.js';
+import { withDeadline } from './lib/deadline.js';
 import { runPing } from './lib/iputils-ping.js';
 import { describeMachine, printMachine, type MachineInfo } from './lib/machine.js';
 import { latestResult, saveResult } from './lib/results.js';
@@ -86,7 +87,7 @@ async function sondeRun(engine: Engine, busy: boolean): Promise<Sample> {
   };
   const load = busy ? startBusyLoop(sliceMs) : undefined;
   const t0 = performance.now();
-  const summary = await engine.ping({ targets: [ADDRESS], count, intervalMs, timeoutMs: 1000, size }, onProbe);
+  const summary = await withDeadline(engine.ping({ targets: [ADDRESS], count, intervalMs, timeoutMs: 1000, size }, onProbe), 30_000 + count * intervalMs * 3, 'sonde job');
   const wallMs = performance.now() - t0;
   await load?.stop();
   const t = summary.targets[0];
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
   for (const [tool, why] of Object.entries(skipped)) console.log(`skipping ${tool}: ${why}`);
   if (ping && !skipped.ping) console.log(`ping: ${ping} -n -i ${intervalMs / 1000} -c ${count} -s ${size} ${ADDRESS}`);
 
-  if (engine) await engine.ping({ targets: [ADDRESS], count: 50, intervalMs: 1, timeoutMs: 1000, size }); // warm-up
+  if (engine) await withDeadline(engine.ping({ targets: [ADDRESS], count: 50, intervalMs: 1, timeoutMs: 1000, size }), 30_000, 'sonde warm-up job');
 
   const collected: Record<Mode, Sample[]> = { 'ping idle': [], 'sonde idle': [], 'sonde busy': [], 'ping busy': [] };
   for (let r = 0; r < rounds; r++) {
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
     }
     console.log(`round ${r + 1}/${rounds}: ${line.join(' | ')}`);
   }
-  await engine?.close();
+  await withDeadline(engine?.close() ?? Promise.resolve(), 10_000, 'engine.close()').catch((err: unknown) => console.log((err as Error).message));
 
   const result: AccuracyResult = {
     kind: 'accuracy',
@@ -211,7 +212,10 @@ async function main(): Promise<void> {
   if (!flags['no-save']) console.log(`saved ${saveResult('accuracy', result)}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(`bench:accuracy failed: ${(err as Error).stack ?? String(err)}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench:accuracy failed: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  },
+);

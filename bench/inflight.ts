@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { Engine, EngineStats, PingSummary } from '../engine/types.js';
+import { withDeadline } from './lib/deadline.js';
 import { FPING_SEQUENCE_CEILING } from './lib/fping.js';
 import { describeMachine, printMachine } from './lib/machine.js';
 import { createSilentNamespace, type SilentNamespace } from './lib/netns.js';
@@ -57,7 +58,7 @@ async function runSonde(engine: Engine, targets: string[]): Promise<{ summary?: 
   const t0 = performance.now();
   const poll = (async () => {
     while (polling) {
-      const s = await engine.stats();
+      const s = await withDeadline(engine.stats(), 10_000, 'engine.stats()');
       if (s.inFlight > peakInFlight) {
         peakInFlight = s.inFlight;
         peakAtMs = performance.now() - t0;
@@ -68,14 +69,14 @@ async function runSonde(engine: Engine, targets: string[]): Promise<{ summary?: 
   let summary: PingSummary | undefined;
   let error: string | undefined;
   try {
-    summary = await engine.ping({ targets, count: 1, intervalMs: 0, timeoutMs, size: 56 });
+    summary = await withDeadline(engine.ping({ targets, count: 1, intervalMs: 0, timeoutMs, size: 56 }), 60_000 + timeoutMs + targets.length / 5, 'sonde job');
   } catch (err) {
     error = (err as Error).message;
   }
   const seconds = (performance.now() - t0) / 1000;
   polling = false;
   await poll;
-  return { summary, error, peakInFlight, peakAtMs, seconds, last: await engine.stats() };
+  return { summary, error, peakInFlight, peakAtMs, seconds, last: await withDeadline(engine.stats(), 10_000, 'engine.stats()') };
 }
 
 async function main(): Promise<void> {
@@ -110,9 +111,9 @@ async function main(): Promise<void> {
       return;
     }
     const engine = opened;
-    await engine.ping({ targets: targets.slice(0, 100), count: 1, timeoutMs: 200 }); // warm-up
+    await withDeadline(engine.ping({ targets: targets.slice(0, 100), count: 1, timeoutMs: 200 }), 30_000, 'sonde warm-up job');
     const sonde = await runSonde(engine, targets);
-    await engine.close();
+    await withDeadline(engine.close(), 10_000, 'engine.close()').catch((err: unknown) => console.log((err as Error).message));
 
     const t = sonde.summary?.targets ?? [];
     const sent = t.reduce((s, x) => s + x.sent, 0);
@@ -144,7 +145,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(`bench:inflight failed: ${(err as Error).stack ?? String(err)}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(),
+  (err: unknown) => {
+    console.error(`bench:inflight failed: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  },
+);

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import type { Engine, PingRequest } from '../engine/types.js';
+import { withDeadline } from './lib/deadline.js';
 import { describeMachine, printMachine } from './lib/machine.js';
 import { latestResult, saveResult } from './lib/results.js';
 import { collectGarbage, fmtMB, MB, startRssSampler } from './lib/rss-sampler.js';
@@ -47,7 +48,8 @@ async function runJob(engine: Engine, request: PingRequest): Promise<JobMemory> 
   const rssStart = process.memoryUsage.rss();
   let streamed = 0;
   const t0 = performance.now();
-  const summary = await engine.ping(request, () => void streamed++);
+  const probes = request.targets.length * (request.count ?? 0);
+  const summary = await withDeadline(engine.ping(request, () => void streamed++), 60_000 + probes / 5, 'sonde job');
   const seconds = (performance.now() - t0) / 1000;
   const rssPeak = sampler.peak();
   sampler.stop();
@@ -55,7 +57,7 @@ async function runJob(engine: Engine, request: PingRequest): Promise<JobMemory> 
   collectGarbage();
   await new Promise((r) => setTimeout(r, 500));
   const received = summary.targets.reduce((s, t) => s + t.received, 0);
-  return { probes: request.targets.length * (request.count ?? 0), received, streamed, seconds, rssStart, rssPeak, rssEnd, rssAfterGc: process.memoryUsage.rss() };
+  return { probes, received, streamed, seconds, rssStart, rssPeak, rssEnd, rssAfterGc: process.memoryUsage.rss() };
 }
 
 async function main(): Promise<void> {
@@ -73,13 +75,13 @@ async function main(): Promise<void> {
   const base: PingRequest = { targets, count: K, intervalMs: periodMs, timeoutMs: 1000, size: 56 };
   console.log(`job: ${fmtInt(N)} loopback targets × ${K} probes = ${fmtInt(N * K)} probes, period ${periodMs} ms, onProbe counting every streamed probe${canGc ? '' : ' (no --expose-gc: after-GC figures are without a forced GC)'}`);
 
-  await engine.ping({ ...base, count: 2 }); // warm-up: workers, sockets, tables at working size
+  await withDeadline(engine.ping({ ...base, count: 2 }), 60_000, 'sonde warm-up job'); // warm-up: workers, sockets, tables at working size
   collectGarbage();
   const baseline = process.memoryUsage.rss();
   const small = await runJob(engine, { ...base, count: Math.max(1, Math.round(K / 10)) });
   const big = await runJob(engine, base);
   const stats = await engine.stats();
-  await engine.close();
+  await withDeadline(engine.close(), 10_000, 'engine.close()').catch((err: unknown) => console.log((err as Error).message));
 
   const growthSmall = small.rssPeak - baseline;
   const growthBig = big.rssPeak - baseline;
@@ -98,7 +100,10 @@ async function main(): Promise<void> {
   if (!flags['no-save']) console.log(`saved ${saveResult('memory', result)}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(`bench:memory failed: ${(err as Error).stack ?? String(err)}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench:memory failed: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  },
+);

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import type { Engine } from '../engine/types.js';
 import { buildCReference, runCReference } from './lib/c-reference.js';
+import { withDeadline } from './lib/deadline.js';
 import { FPING_SEQUENCE_CEILING, fpingArgs, runFping } from './lib/fping.js';
 import { describeMachine, printMachine, type MachineInfo } from './lib/machine.js';
 import { latestResult, saveResult } from './lib/results.js';
@@ -129,11 +130,16 @@ async function main(): Promise<void> {
       const onProbe = flags.stream ? () => void streamed++ : undefined;
       console.log(`sonde: createEngine(${threads === undefined ? '' : `{ threads: ${threads} }`}).ping({ ${N} targets, count: ${K}, intervalMs: ${periodMs}, timeoutMs: ${timeoutMs}, size: ${size} }${onProbe ? ', onProbe' : ''})`);
       // Warm-up (not measured): workers start, sockets open, code gets compiled.
-      await engine.ping({ ...request, count: 1 }, onProbe);
-      runners.sonde = async () => {
+      const jobDeadlineMs = 60_000 + timeoutMs + planned / 10; // generous: 10k probes/s at worst
+      const warmup = await withDeadline(engine.ping({ ...request, count: 1 }, onProbe), jobDeadlineMs, 'sonde warm-up job').then(
+        () => undefined,
+        (err: unknown) => (err as Error).message.split('\n')[0],
+      );
+      if (warmup) skipped.sonde = `the warm-up job failed: ${warmup}`;
+      else runners.sonde = async () => {
         streamed = 0;
         const t0 = performance.now();
-        const summary = await engine!.ping(request, onProbe);
+        const summary = await withDeadline(engine!.ping(request, onProbe), jobDeadlineMs, 'sonde job');
         const elapsedSec = (performance.now() - t0) / 1000;
         let sent = 0;
         let received = 0;
@@ -164,17 +170,19 @@ async function main(): Promise<void> {
     const round = order.map((_, i) => order[(i + r) % order.length]);
     const line: string[] = [];
     for (const tool of round) {
+      if (!runners[tool]) continue;
       try {
         const result = await runners[tool]!();
         (runs[tool] ??= []).push(result);
         line.push(`${tool} ${fmtInt(result.roundTripsPerSec)}/s loss ${lossPercent(result, planned).toFixed(2)}%${result.note ? ` (${result.note})` : ''}`);
       } catch (err) {
         line.push(`${tool} FAILED: ${(err as Error).message}`);
+        if (/no result after/.test((err as Error).message)) delete runners[tool]; // stuck: stop trying
       }
     }
     console.log(`run ${r + 1}/${R}: ${line.join(' | ')}`);
   }
-  await engine?.close();
+  await withDeadline(engine?.close() ?? Promise.resolve(), 10_000, 'engine.close()').catch((err: unknown) => console.log((err as Error).message));
 
   const result: ThroughputResult = {
     kind: 'throughput',
@@ -216,7 +224,10 @@ async function main(): Promise<void> {
   if (!flags['no-save']) console.log(`saved ${saveResult('throughput', result)}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(`bench:throughput failed: ${(err as Error).stack ?? String(err)}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0), // do not wait on a stuck engine's threads
+  (err: unknown) => {
+    console.error(`bench:throughput failed: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  },
+);
