@@ -363,6 +363,17 @@ export class Responder {
     }
     const frames = { ...this.frames };
     if (reset) this.frames = newFrameStats();
-    return { hosts, totals, frames };
+    return { hosts, totals, frames, kernel: { tunTxDropped: 0, qdiscDropped: 0 } };
   }
+}
+
+/** Throws NetsimInputError (naming the field) for options the Responder would refuse. */
+export function checkResponderOptions(options: ResponderOptions): void {
+  if (options.seed !== undefined && (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff)) {
+    throw new NetsimInputError('seed', `seed must be an integer 0..4294967295, got ${JSON.stringify(options.seed)}`);
+  }
+  if (options.recordLimit !== undefined && (!Number.isInteger(options.recordLimit) || options.recordLimit < 0)) {
+    throw new NetsimInputError('recordLimit', `recordLimit must be a non-negative integer, got ${JSON.stringify(options.recordLimit)}`);
+  }
+  new Responder(options, { write: () => 0 });
 }

@@ -86,11 +86,23 @@ export interface NetsimTotals {
   timeExceeded: number;
 }
 
+/** Drops on the kernel side of the TUN device, inside the namespace: packets the engine sent
+ *  that never reached the simulator. Non-zero means losses the simulator did not decide.
+ *  Cumulative since start (stats({ reset }) does not zero them). */
+export interface KernelStats {
+  /** The TUN device's tx drops (its queue to the simulator was full). */
+  tunTxDropped: number;
+  /** Drops in the device's queueing discipline. */
+  qdiscDropped: number;
+}
+
 export interface NetsimStats {
   /** Keyed by host address (canonical text). */
   hosts: Record<string, HostStats>;
   totals: NetsimTotals;
   frames: FrameStats;
+  /** Filled by sim.stats() (the Responder alone has no device): zeros there. */
+  kernel: KernelStats;
 }
 
 export function emptyEventList(): EventList {
