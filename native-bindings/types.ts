@@ -25,7 +25,10 @@ export interface IcmpSocketStats {
   received: number;
   /** Packets read but not echo replies/errors, or too short to parse. */
   malformed: number;
-  /** Packets the kernel dropped because the receive buffer was full (SO_RXQ_OVFL). */
+  /** Packets the kernel dropped because the receive buffer was full (SO_RXQ_OVFL /
+   *  SO_MEMINFO). While the buffer is full the kernel drops before the BPF filter runs, so
+   *  this also counts packets the filter would have rejected: an upper bound on lost replies.
+   *  Non-zero means: read more often or raise recvBufferBytes. */
   kernelDrops: number;
   /** Records sent successfully / failed. */
   sent: number;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <linux/errqueue.h>
+#include <linux/sock_diag.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip.h>
 #include <time.h>
@@ -659,7 +660,18 @@ Napi::Value IcmpSocket::Stats(const Napi::CallbackInfo& info) {
   Napi::Object s = Napi::Object::New(env);
   s.Set("received", Napi::Number::New(env, static_cast<double>(received_)));
   s.Set("malformed", Napi::Number::New(env, static_cast<double>(malformed_)));
-  s.Set("kernelDrops", Napi::Number::New(env, static_cast<double>(kernelDrops_)));
+  // SO_RXQ_OVFL only reports drops on the next packet that does get queued; SO_MEMINFO
+  // reads the socket's drop counter now.
+  uint64_t drops = kernelDrops_;
+  if (fd_ && !fd_->closed()) {
+    uint32_t meminfo[SK_MEMINFO_VARS] = {};
+    socklen_t len = sizeof(meminfo);
+    if (::getsockopt(fd_->fd(), SOL_SOCKET, SO_MEMINFO, meminfo, &len) == 0 && len > SK_MEMINFO_DROPS * sizeof(uint32_t)) {
+      drops = std::max<uint64_t>(drops, meminfo[SK_MEMINFO_DROPS]);
+    }
+  }
+  kernelDrops_ = drops;
+  s.Set("kernelDrops", Napi::Number::New(env, static_cast<double>(drops)));
   s.Set("sent", Napi::Number::New(env, static_cast<double>(sent_)));
   s.Set("sendErrors", Napi::Number::New(env, static_cast<double>(sendErrors_)));
   return s;

@@ -60,4 +60,13 @@ describe.skipIf(!canRaw4)('the addon in worker threads (needs CAP_NET_RAW)', () 
     expect(child.stdout).toContain('HEALTHY');
     expect(child.stdout).not.toContain('UNHEALTHY');
   });
+
+  it('closes sockets that are garbage-collected, but keeps a polling socket open', () => {
+    const child = spawnSync(process.execPath, ['--expose-gc', fixture('gc-child.js')], { encoding: 'utf8', timeout: 30_000 });
+    expect(child.status, child.stderr).toBe(0);
+    const { before, opened, afterGc } = JSON.parse(child.stdout) as { before: number; opened: number; afterGc: number };
+    expect(opened - before).toBe(50);
+    // The 50 dropped sockets are closed; the polling one (and its epoll registration) stays.
+    expect(afterGc).toBe(before + 1);
+  });
 });
