@@ -189,6 +189,27 @@ describe.skipIf(!isRoot)('TUN device and sockets in a test network namespace', (
     expect(replies[1].flags & REPLY_FLAG.IS_ERROR).toBeTruthy();
   });
 
+  it('IPv6 ping (dgram) socket: reply and an ICMPv6 unreachable (error queue) come back with localId', async () => {
+    sh('ip', ['netns', 'exec', NS, 'sysctl', '-q', '-w', 'net.ipv4.ping_group_range=0 2147483647']);
+    const s: IcmpSocket = keep(native.openIcmpSocket({ family: 6, mode: 'dgram', netns: NS_PATH }));
+    expect(s.localId).toBeGreaterThan(0);
+    const packetsPromise = readPackets(tun, 1);
+    expect(s.send(requestBuffer([{ address: '2001:db8::7', id: 1, seq: 4, token: 444n, ttl: 9 }]), 1)).toBe(1);
+    const [p] = await packetsPromise;
+    expect(p[7]).toBe(9);
+    expect(p.readUInt16BE(44)).toBe(s.localId);
+    const src = readAddress(p, 8, 6);
+    const icmp = Buffer.from(p.subarray(40));
+    icmp[0] = ICMP6.ECHO_REPLY;
+    const unreachable = ipv6IcmpPacket('2001:db8::1', src, Buffer.concat([Buffer.from([ICMP6.DEST_UNREACH, 3, 0, 0, 0, 0, 0, 0]), p]));
+    const repliesPromise = collectReplies(s, (r) => r.length >= 2);
+    expect(tun.write(frames([ipv6IcmpPacket('2001:db8::7', src, icmp, 40), unreachable]), 2)).toBe(2);
+    const replies = await repliesPromise;
+    expect(replies[0]).toMatchObject({ address: '2001:db8::7', type: 129, id: s.localId, seq: 4, token: 444n, ttl: 40 });
+    expect(replies[1]).toMatchObject({ address: '2001:db8::1', type: 1, code: 3, id: s.localId, seq: 4, token: 444n, quotedAddress: '2001:db8::7' });
+    expect(replies[1].flags & REPLY_FLAG.IS_ERROR).toBeTruthy();
+  });
+
   it('write checks frames before writing any, counts packets the kernel refuses, and read keeps what does not fit', async () => {
     const bad = frames([Buffer.alloc(20)]);
     bad.writeUInt32LE(4000, 0);
