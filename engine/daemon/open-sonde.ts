@@ -97,7 +97,11 @@ export async function openSonde(config: SondeConfig): Promise<Sonde> {
           local.close();
           audit.flush();
           keys.flushLastUsed();
-          db.pragma('optimize');
+          try {
+            db.pragma('optimize');
+          } catch {
+            // only statistics: never a reason to fail a shutdown
+          }
           db.close();
         })();
         return closing;

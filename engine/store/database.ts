@@ -60,18 +60,28 @@ function configure(db: Db): void {
  */
 export function migrate(db: Db, target: number): number {
   const found = db.pragma('user_version', { simple: true }) as number;
-  if (found > MIGRATIONS.length) {
-    throw new SondeError(
-      'internal',
-      `database schema version ${found} is newer than this sonde knows (${MIGRATIONS.length}): run a newer sonde or use another data directory`,
-    );
-  }
-  for (let v = found; v < target; v++) {
-    const sql = MIGRATIONS[v];
-    db.transaction(() => {
-      db.exec(sql);
-      db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
+  checkKnown(found);
+  // Each step re-reads the version inside its write transaction: a second process (the CLI
+  // next to a starting daemon) that raced to migrate the same file finds the work done.
+  const step = db.transaction((): boolean => {
+    const v = db.pragma('user_version', { simple: true }) as number;
+    checkKnown(v);
+    if (v >= target) return false;
+    db.exec(MIGRATIONS[v]);
+    db.pragma(`user_version = ${v + 1}`);
+    return true;
+  });
+  while (step.immediate()) {
+    // next migration
   }
   return found;
+}
+
+function checkKnown(version: number): void {
+  if (version > MIGRATIONS.length) {
+    throw new SondeError(
+      'internal',
+      `database schema version ${version} is newer than this sonde knows (${MIGRATIONS.length}): run a newer sonde or use another data directory`,
+    );
+  }
 }
