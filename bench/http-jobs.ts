@@ -3,8 +3,8 @@
 // connections), next to a plain node:http hello-world in the same run. Goal: ≥ 50,000 req/s.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
@@ -37,16 +37,32 @@ const wrkThreads = Number(flags.threads);
 const wrk = ensureCommand('wrk', 'wrk');
 if (wrk === undefined) process.exit(1);
 
-function runWrk(url: string, headers: string[]): { rps: number; p50: string; p99: string; non2xx: number } {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return NaN;
+  }
+}
+
+interface WrkRun { rps: number; p50: string; p99: string; non2xx: number; requests: number; cpuUsPerRequest: number }
+
+function runWrk(url: string, headers: string[], serverPid: number): WrkRun {
   const args = ['-t', String(wrkThreads), '-c', String(connections), '-d', `${duration}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
+  const cpu0 = cpuSeconds(serverPid);
   const r = spawnSync(wrk!, args, { encoding: 'utf8' });
+  const cpu1 = cpuSeconds(serverPid);
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
   const out = r.stdout;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '?';
   const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?';
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  return { rps, p50, p99, non2xx };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
+  return { rps, p50, p99, non2xx, requests, cpuUsPerRequest: ((cpu1 - cpu0) * 1e6) / requests };
 }
 
 const machine = describeMachine();
@@ -88,10 +104,10 @@ const body = (await check.json()) as { id?: string; status?: string };
 if (check.status !== 200 || body.id !== job.id) throw new Error(`GET ${jobUrl} answered ${check.status} ${JSON.stringify(body)}: not benchmarking a broken route`);
 console.log(`checked: GET /v1/jobs/${job.id} → 200, status ${body.status}\n`);
 
-const results: Record<string, ReturnType<typeof runWrk>[]> = { 'node:http hello-world': [], 'sonde GET /v1/jobs/{id}': [] };
+const results: Record<string, WrkRun[]> = { 'node:http hello-world': [], 'sonde GET /v1/jobs/{id}': [] };
 for (let i = 0; i < runs; i++) {
-  results['node:http hello-world'].push(runWrk(`http://127.0.0.1:${nodePort}/`, []));
-  results['sonde GET /v1/jobs/{id}'].push(runWrk(jobUrl, auth));
+  results['node:http hello-world'].push(runWrk(`http://127.0.0.1:${nodePort}/`, [], hello.pid!));
+  results['sonde GET /v1/jobs/{id}'].push(runWrk(jobUrl, auth, daemon.child.pid!));
   console.log(`run ${i + 1}/${runs}: node:http ${fmtInt(results['node:http hello-world'][i].rps)} req/s, sonde ${fmtInt(results['sonde GET /v1/jobs/{id}'][i].rps)} req/s`);
 }
 
@@ -100,17 +116,18 @@ await once(hello, 'exit');
 const exitCode = await daemon.stop();
 rmSync(dataDir, { recursive: true, force: true });
 
-const table = new Table({ head: ['server', 'median req/s', 'runs (req/s)', 'p50 / p99 latency (last run)', 'non-2xx'] });
+const table = new Table({ head: ['server', 'median req/s', 'runs (req/s)', 'server CPU µs/request (median)', 'p50 / p99 latency (last run)', 'non-2xx'] });
 const summary: Record<string, number> = {};
 for (const [name, list] of Object.entries(results)) {
   summary[name] = median(list.map((r) => r.rps));
   const last = list[list.length - 1];
-  table.push([name, fmtInt(summary[name]), list.map((r) => fmtInt(r.rps)).join(', '), `${last.p50} / ${last.p99}`, String(list.reduce((a, r) => a + r.non2xx, 0))]);
+  table.push([name, fmtInt(summary[name]), list.map((r) => fmtInt(r.rps)).join(', '), median(list.map((r) => r.cpuUsPerRequest)).toFixed(1), `${last.p50} / ${last.p99}`, String(list.reduce((a, r) => a + r.non2xx, 0))]);
 }
 console.log(`\n${table.toString()}`);
 const sondeRps = summary['sonde GET /v1/jobs/{id}'];
 console.log(`goal ≥ 50,000 req/s: ${sondeRps >= 50_000 ? 'met' : 'NOT met'} (median ${fmtInt(sondeRps)} req/s; ${(sondeRps / summary['node:http hello-world']).toFixed(2)}× node:http hello-world)`);
-console.log(`daemon exit code after SIGTERM: ${exitCode}`);
+console.log("server CPU µs/request is the server process's user+system time over the requests served: it moves less with other sessions' load than req/s does (contention still inflates it), and 1e6 / it bounds req/s on one free core.");
+console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; daemon exit code after SIGTERM: ${exitCode}`);
 if (!flags['no-save']) {
   const path = saveResult('http-jobs', { machine, wrk: { threads: wrkThreads, connections, durationS: duration, runs }, results, medians: summary });
   console.log(`saved ${path}`);

@@ -49,6 +49,7 @@ interface RequestState {
 }
 
 function decodePathSegment(name: string, raw: string): string {
+  if (!raw.includes('%')) return raw;
   try {
     return decodeURIComponent(raw);
   } catch {

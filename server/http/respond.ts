@@ -24,8 +24,8 @@ export interface OutgoingResponse {
   close?: boolean;
 }
 
-/** Writes the whole response; returns the number of body bytes. */
-export function writeResponse(res: HttpResponse, out: OutgoingResponse, extraHeaders?: Readonly<Record<string, string>>): number {
+/** Writes the whole response (status, headers and body in one corked write). */
+export function writeResponse(res: HttpResponse, out: OutgoingResponse, extraHeaders?: Readonly<Record<string, string>>): void {
   let payload: string | Buffer | undefined;
   let contentType = out.contentType;
   if (out.body === undefined || out.status === 204) {
@@ -45,5 +45,4 @@ export function writeResponse(res: HttpResponse, out: OutgoingResponse, extraHea
     if (out.status === 204) res.endWithoutBody(undefined, out.close === true);
     else res.end(payload ?? '', out.close === true);
   });
-  return payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
 }
