@@ -41,7 +41,7 @@ export function registerTargets(program: Command): void {
   const targets = program.command('targets').description('import and list probe targets');
 
   addDataOptions(targets.command('import').description('bulk import targets from a CSV (header row) or JSON file'))
-    .argument('<file>', 'CSV columns: address, kind (default HOST), port, name, serviceId, provider, modelIdentifier, labels ("k=v;k2=v2"), label.<key>; JSON: an array of targets or { "targets": [...] }')
+    .argument('<file>', 'CSV header row with kind and address, optionally port, name, serviceId, provider, modelIdentifier, labels ("k=v;k2=v2"), label.<key>; JSON: an array of targets or { "targets": [...] }')
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['csv', 'json']))
     .option('--json', 'print the result as JSON')
     .action((file: string, flags: DataFlags & { format?: string }) => withSonde(flags, (sonde) => {

@@ -2,7 +2,7 @@
 // pipeline validates requests with, so the document cannot drift from what is enforced.
 import type { TSchema } from '@sinclair/typebox';
 import type { AnyRoute } from './http/route.js';
-import { NativeError } from './http/common-schemas.js';
+import { envelopeNamed } from './http/envelopes.js';
 
 type Json = Record<string, unknown>;
 
@@ -35,8 +35,13 @@ const ERROR_STATUSES: Record<number, string> = {
 
 export function buildOpenApi(routes: readonly AnyRoute[], info: { version: string; serverUrl?: string }): Json {
   const paths: Record<string, Record<string, Json>> = {};
+  const errorSchemas: Record<string, Json> = {};
   for (const route of routes) {
     if (route.hidden === true) continue;
+    const envelope = envelopeNamed(route.envelope ?? 'native');
+    const errorRef = `${envelope.name[0].toUpperCase()}${envelope.name.slice(1)}Error`.replace(/[^A-Za-z0-9_]/g, '_');
+    if (envelope.schema !== undefined) errorSchemas[errorRef] ??= plain(envelope.schema);
+    const errorSchema = envelope.schema !== undefined ? { $ref: `#/components/schemas/${errorRef}` } : {};
     const responses: Record<string, Json> = {};
     for (const [status, doc] of Object.entries(route.responses)) {
       responses[status] = doc.schema === undefined
@@ -47,7 +52,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: { version: strin
     if (route.body !== undefined || (route.rawBodyTypes?.length ?? 0) > 0) errorStatuses.push(400, 413);
     if (route.params !== undefined || route.query !== undefined) errorStatuses.push(400);
     for (const status of new Set(errorStatuses)) {
-      responses[String(status)] ??= { description: ERROR_STATUSES[status], content: { 'application/json': { schema: { $ref: '#/components/schemas/NativeError' } } } };
+      responses[String(status)] ??= { description: ERROR_STATUSES[status], content: { 'application/json': { schema: errorSchema } } };
     }
     const operation: Json = {
       operationId: route.operationId,
@@ -62,8 +67,9 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: { version: strin
     }
     if (route.body !== undefined || (route.rawBodyTypes?.length ?? 0) > 0) {
       const content: Json = {};
-      if (route.body !== undefined) content['application/json'] = { schema: plain(route.body) };
-      for (const type of route.rawBodyTypes ?? []) content[type] = { schema: { type: 'string' } };
+      const jsonBody = route.body ?? route.bodyDoc;
+      if (jsonBody !== undefined) content['application/json'] = { schema: plain(jsonBody) };
+      for (const type of route.rawBodyTypes ?? []) content[type] ??= { schema: { type: 'string' } };
       operation.requestBody = { required: true, content };
     }
     (paths[route.path] ??= {})[route.method] = operation;
@@ -78,7 +84,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: { version: strin
     ...(info.serverUrl !== undefined ? { servers: [{ url: info.serverUrl }] } : {}),
     paths,
     components: {
-      schemas: { NativeError: plain(NativeError) },
+      schemas: errorSchemas,
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer' },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },

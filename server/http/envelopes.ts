@@ -1,7 +1,9 @@
 // Error envelopes per API contract. Each route names the envelope of the contract it belongs
 // to; every error on that route (auth, rate limit, body size, validation, handler failures)
 // is rendered through it. Contract route modules register their own envelope here.
+import type { TSchema } from '@sinclair/typebox';
 import type { HttpErrorKind } from './errors.js';
+import { NativeError } from './common-schemas.js';
 
 export interface ErrorInfo {
   status: number;
@@ -13,11 +15,14 @@ export interface ErrorInfo {
 export interface ErrorEnvelope {
   readonly name: string;
   render(error: ErrorInfo): unknown;
+  /** The error body's schema, for /openapi.json (components.schemas.<name>Error). */
+  readonly schema?: TSchema;
 }
 
 /** sonde's native /v1 API (CONTRACTS.md section E) and the node/stream contracts' shape. */
 export const nativeEnvelope: ErrorEnvelope = {
   name: 'native',
+  schema: NativeError,
   render: ({ status, message, details }) =>
     details === undefined ? { error: message, code: status } : { error: message, details, code: status },
 };

@@ -46,6 +46,8 @@ export interface RouteSpec<P extends TSchema = TSchema, Q extends TSchema = TSch
    * in rawBody and `body` stays undefined.
    */
   rawBodyTypes?: string[];
+  /** Documents a JSON body the handler parses itself (rawBodyTypes routes); not validated here. */
+  bodyDoc?: TSchema;
   /** Overrides the server's body limit for this route (bytes). */
   bodyLimit?: number;
   responses: Record<number, ResponseDoc>;

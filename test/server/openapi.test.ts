@@ -39,6 +39,7 @@ describe('/openapi.json', () => {
     const ajv = new Ajv2020({ strict: false });
     ajv.addFormat('uuid', true);
     expect(() => ajv.compile(doc.components.schemas.NativeError)).not.toThrow();
+    expect((doc.paths['/v1/targets/import'].post.requestBody as { content: Record<string, unknown> }).content).toHaveProperty(['application/json']);
     const schemas: Json[] = [];
     const walk = (node: unknown): void => {
       if (Array.isArray(node)) node.forEach(walk);

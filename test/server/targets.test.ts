@@ -77,7 +77,7 @@ describe('/v1/targets', () => {
     expect(json.body).toEqual({ created: 2, errors: [] });
     const arr = await call(`${url}/import`, { key: t.adminKey, body: [{ kind: 'HOST', address: '127.0.2.3' }] });
     expect((arr.body as { created: number }).created).toBe(1);
-    const colon = await call(`${url}:import`, { key: t.adminKey, rawBody: 'address\n127.0.2.4\n', contentType: 'text/csv' });
+    const colon = await call(`${url}:import`, { key: t.adminKey, rawBody: 'address,kind\n127.0.2.4,HOST\n', contentType: 'text/csv' });
     expect(colon.body).toEqual({ created: 1, errors: [] });
   });
 
@@ -154,9 +154,15 @@ describe('/v1/targets', () => {
     const emptyPatch = await call(`${url}/${(a.body as TargetBody).id}`, { method: 'PATCH', key: t.adminKey, body: {} });
     expect(emptyPatch.status).toBe(400);
 
-    const badCsv = await call(`${url}/import`, { key: t.adminKey, rawBody: 'address,colour\n127.0.0.1,red\n', contentType: 'text/csv' });
-    expect(badCsv.status).toBe(400);
-    expect(errorOf(badCsv)).toMatch(/colour/);
+    const noKind = await call(`${url}/import`, { key: t.adminKey, rawBody: 'address\n127.0.0.1\n', contentType: 'text/csv' });
+    expect(noKind.status).toBe(400);
+    expect(errorOf(noKind)).toMatch(/kind and address/);
+    const unterminated = await call(`${url}/import`, { key: t.adminKey, rawBody: 'kind,address\nHOST,"127.0.0.1\n', contentType: 'text/csv' });
+    expect(unterminated.status).toBe(400);
+    expect(errorOf(unterminated)).toMatch(/unterminated/);
+    const unknownColumn = await call(`${url}/import`, { key: t.adminKey, rawBody: 'kind,address,colour\nHOST,127.0.0.1,red\n', contentType: 'text/csv' });
+    expect(unknownColumn.status).toBe(200);
+    expect((unknownColumn.body as { created: number; errors: { message: string }[] }).errors[0].message).toMatch(/colour/);
     const badJsonImport = await call(`${url}/import`, { key: t.adminKey, body: { nope: 1 } });
     expect(badJsonImport.status).toBe(400);
   });

@@ -66,6 +66,7 @@ export function targetRoutes(sonde: Sonde, importBodyLimit: number): AnyRoute[] 
     method: 'post', path: '/v1/targets/import', operationId: 'importTargets',
     summary: 'Bulk import targets from CSV (text/csv, header row) or JSON (an array or { targets: [...] })', tags,
     scope: 'targets:write', rawBodyTypes: ['text/csv'], bodyLimit: importBodyLimit,
+    bodyDoc: Type.Union([Type.Array(TargetCreate), Type.Object({ targets: Type.Array(TargetCreate) })]),
     responses: { 200: { description: 'How many rows were created; rejected rows with the reason', schema: ImportResult } },
     handler: ({ rawBody, contentType }) => {
       const raw = rawBody ?? Buffer.alloc(0);
