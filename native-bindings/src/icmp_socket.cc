@@ -423,11 +423,6 @@ Napi::Value IcmpSocket::Send(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(done));
 }
 
-bool IcmpSocket::WriteReply(uint8_t* out, const ReplyRecord& rec) {
-  std::memcpy(out, &rec, sizeof(rec));
-  return true;
-}
-
 Napi::Value IcmpSocket::Receive(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = RequireOpen(env, "receive");

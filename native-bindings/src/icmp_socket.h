@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,7 +62,7 @@ class IcmpSocket : public Napi::ObjectWrap<IcmpSocket> {
   size_t FillSockaddr(const uint8_t* addr, sockaddr_in6* out) const;
   void StampAndChecksum(size_t from, size_t to, uint64_t now);
   size_t ReceiveErrorQueue(uint8_t* out, size_t capacity);
-  bool WriteReply(uint8_t* out, const ReplyRecord& rec);
+  static void WriteReply(uint8_t* out, const ReplyRecord& rec) { std::memcpy(out, &rec, sizeof(rec)); }
   void SetPollingRef(bool polling);
 
   std::unique_ptr<PolledFd> fd_;
