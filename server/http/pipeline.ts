@@ -71,6 +71,14 @@ export function toHttpError(error: unknown): HttpError {
   return new HttpError(500, 'internal error while handling the request', 'the server log has the details');
 }
 
+const INTERNAL_BODY = new WeakMap<ErrorEnvelope, unknown>();
+
+function renderInternal(envelope: ErrorEnvelope): unknown {
+  const body = envelope.render({ status: 500, kind: 'internal', message: 'internal error while handling the request', details: 'the server log has the details' });
+  INTERNAL_BODY.set(envelope, body);
+  return body;
+}
+
 export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
   const { names } = toUwsPath(route.path);
   const envelope: ErrorEnvelope = envelopeNamed(route.envelope ?? 'native');
@@ -83,16 +91,27 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
   const method = route.method.toUpperCase();
   const { sonde, logger, inflight } = deps;
 
+  // Never throws: it runs from promise callbacks, where a throw would be an unhandled rejection.
   const finish = (res: HttpResponse, state: RequestState, out: OutgoingResponse): void => {
     if (state.done) return; // aborted by the client: res must not be touched
     state.done = true;
     inflight.count--;
-    const ms = performance.now() - state.start;
-    writeResponse(res, out, state.extraHeaders);
-    if (state.key !== null) {
-      sonde.audit.record({ keyId: state.key.id, method: state.method, path: state.path, status: out.status, durationMs: ms });
+    let status = out.status;
+    try {
+      writeResponse(res, out, state.extraHeaders);
+    } catch (error) {
+      // Serialization failed (nothing was written yet: the body is serialized before the cork).
+      status = 500;
+      logger.error({ method: state.method, path: state.path, err: error }, `response for ${state.method} ${state.path} could not be serialized`);
+      writeResponse(res, { status, body: INTERNAL_BODY.get(envelope) ?? renderInternal(envelope) }, state.extraHeaders);
     }
-    logger.info({ method: state.method, path: state.path, status: out.status, ms: Math.round(ms * 1000) / 1000, key: state.key?.id }, 'request');
+    const ms = performance.now() - state.start;
+    try {
+      if (state.key !== null) sonde.audit.record({ keyId: state.key.id, method: state.method, path: state.path, status, durationMs: ms });
+    } catch (error) {
+      logger.error({ err: error }, 'audit row could not be recorded');
+    }
+    logger.info({ method: state.method, path: state.path, status, ms: Math.round(ms * 1000) / 1000, key: state.key?.id }, 'request');
   };
 
   const fail = (res: HttpResponse, state: RequestState, error: unknown): void => {
@@ -100,13 +119,14 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
     if (http.status >= 500) {
       logger.error({ method: state.method, path: state.path, err: error }, `handler failed on ${state.method} ${state.path}`);
     }
-    const out: OutgoingResponse = {
-      status: http.status,
-      body: envelope.render({ status: http.status, kind: http.kind, message: http.message, details: http.details }),
-      headers: http.headers,
-      close: http.status === 413,
-    };
-    finish(res, state, out);
+    let body: unknown;
+    try {
+      body = envelope.render({ status: http.status, kind: http.kind, message: http.message, details: http.details });
+    } catch (renderError) {
+      logger.error({ err: renderError }, `error envelope "${envelope.name}" failed to render`);
+      body = { error: http.message, code: http.status };
+    }
+    finish(res, state, { status: http.status, body, headers: http.headers, close: http.status === 413 });
   };
 
   return (res, req) => {

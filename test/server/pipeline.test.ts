@@ -44,6 +44,12 @@ describe('pipeline', () => {
           handler: () => { throw new Error('boom: secret internals'); },
         }),
         defineRoute({
+          method: 'get', path: '/test/unserializable', operationId: 'testUnserializable', summary: 'bigint body', tags: ['test'],
+          scope: 'network:read',
+          responses: { 200: { description: 'never' } },
+          handler: async () => ({ status: 200, body: { n: 1n } }),
+        }),
+        defineRoute({
           method: 'get', path: '/test/rejects', operationId: 'testRejects', summary: 'rejects', tags: ['test'],
           scope: 'network:read',
           responses: { 200: { description: 'never' } },
@@ -81,6 +87,10 @@ describe('pipeline', () => {
     expect(asyncFail.body).toMatchObject({ code: 500 });
     expect(JSON.stringify(logged)).toContain('boom: secret internals');
     expect(JSON.stringify(logged)).toContain('async boom');
+    const unserializable = await call(`${server.url}/test/unserializable`, { key: admin });
+    expect(unserializable.status).toBe(500);
+    expect(unserializable.body).toMatchObject({ code: 500 });
+    expect(JSON.stringify(logged)).toContain('could not be serialized');
   });
 
   it('a chunked body (no Content-Length) over the limit → 413', async () => {
