@@ -3,3 +3,4 @@ export * from './types.js';
 export * from './daemon/index.js';
 export * from './config/index.js';
 export * from './probes/index.js';
+export { createEngine } from './ping/create-engine.js';

@@ -16,6 +16,8 @@ export interface ParsedAddress {
 
 /** Parses a strict IP literal (dotted quad or IPv6 without a zone). Returns null otherwise. */
 export function parseIpLiteral(text: string): ParsedAddress | null {
+  const v4 = parseDottedQuad(text);
+  if (v4 !== null) return v4;
   const kind = isIP(text);
   if (kind === 0 || text.includes('%')) return null;
   let addr = ipaddr.parse(text);
@@ -27,6 +29,32 @@ export function parseIpLiteral(text: string): ParsedAddress | null {
   return addr.kind() === 'ipv4'
     ? { family: 4, text: addr.toString(), bytes }
     : { family: 6, text: (addr as ipaddr.IPv6).toRFC5952String(), bytes };
+}
+
+/** Fast path for the common case (10,000-target jobs are mostly dotted quads). */
+function parseDottedQuad(text: string): ParsedAddress | null {
+  const n = text.length;
+  if (n < 7 || n > 15) return null;
+  const bytes = new Uint8Array(ADDR_BYTES);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? text.charCodeAt(i) : 46; // '.' ends the last part
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && value === 0) return null; // no leading zeros (isIP rejects them too)
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return null;
+    } else if (c === 46) {
+      if (digits === 0 || part > 3) return null;
+      bytes[part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return null;
+    }
+  }
+  return part === 4 ? { family: 4, text, bytes } : null;
 }
 
 /** Writes `parsed` into the slot at `offset` of `slots` (zero-filling unused bytes). */

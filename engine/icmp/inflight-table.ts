@@ -23,6 +23,7 @@ export const SlotState = {
 export type SlotStateValue = (typeof SlotState)[keyof typeof SlotState];
 
 export const SLOTS_PER_ID = 65536;
+export const SLOTS_PER_ID_SHIFT = 16;
 
 export interface InFlightTableOptions {
   idCount: number;

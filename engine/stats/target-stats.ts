@@ -1,9 +1,12 @@
 // Per-target counters and RTT statistics of one job shard, kept in columnar typed arrays
-// (no object per target except a lazily created histogram) and packed into a Float64Array
-// when the shard finishes.
+// and one sparse HDR table (no object per target), packed into a Float64Array when the
+// shard finishes.
+import type { Histogram } from 'hdr-histogram-js';
 import { ERROR_KIND_COUNT } from './error-kinds.js';
-import { createRttHistogram, type RttHistogram } from './rtt-histogram.js';
+import { SparseHdrTable } from './sparse-hdr.js';
 import { Summary, SUMMARY_STRIDE } from './summary-codec.js';
+
+const PERCENTILES = [50, 90, 99] as const;
 
 export class TargetStatsTable {
   readonly size: number;
@@ -17,7 +20,7 @@ export class TargetStatsTable {
   private readonly maxNs: Float64Array;
   private readonly meanNs: Float64Array;
   private readonly m2: Float64Array;
-  private readonly histograms: Array<RttHistogram | undefined>;
+  private readonly distribution: SparseHdrTable;
 
   constructor(size: number) {
     this.size = size;
@@ -30,7 +33,7 @@ export class TargetStatsTable {
     this.maxNs = new Float64Array(size).fill(-Infinity);
     this.meanNs = new Float64Array(size);
     this.m2 = new Float64Array(size);
-    this.histograms = new Array<RttHistogram | undefined>(size);
+    this.distribution = new SparseHdrTable(Math.min(1 << 20, Math.max(64, size * 4)));
   }
 
   /** An in-time reply with round-trip time `rttNs`. */
@@ -41,25 +44,22 @@ export class TargetStatsTable {
     this.m2[t] += delta * (rttNs - this.meanNs[t]);
     if (rttNs < this.minNs[t]) this.minNs[t] = rttNs;
     if (rttNs > this.maxNs[t]) this.maxNs[t] = rttNs;
-    let h = this.histograms[t];
-    if (h === undefined) {
-      h = createRttHistogram(this.size);
-      this.histograms[t] = h;
-    }
-    h.recordValue(rttNs < 1 ? 1 : Math.round(rttNs));
+    this.distribution.record(t, rttNs);
   }
 
   recordError(t: number, kindIndex: number): void {
     this.errors[t * ERROR_KIND_COUNT + kindIndex]++;
   }
 
-  histogram(t: number): RttHistogram | undefined {
-    return this.histograms[t];
+  /** Target t's RTT distribution (ns) as an hdr-histogram-js Histogram, or undefined. */
+  histogram(t: number): Histogram | undefined {
+    return this.received[t] === 0 ? undefined : this.distribution.histogram(t);
   }
 
   /** Packs every target's summary (SUMMARY_STRIDE values each, ms for times). */
   pack(): Float64Array {
     const out = new Float64Array(this.size * SUMMARY_STRIDE);
+    const pct = this.distribution.percentiles(this.size, PERCENTILES);
     for (let t = 0; t < this.size; t++) {
       const o = t * SUMMARY_STRIDE;
       out[o + Summary.SENT] = this.sent[t];
@@ -70,8 +70,7 @@ export class TargetStatsTable {
         out[o + Summary.ERRORS + k] = this.errors[t * ERROR_KIND_COUNT + k];
       }
       const n = this.received[t];
-      const h = this.histograms[t];
-      if (n === 0 || h === undefined) {
+      if (n === 0) {
         for (let k = Summary.MIN; k <= Summary.P99; k++) out[o + k] = NaN;
         continue;
       }
@@ -79,9 +78,9 @@ export class TargetStatsTable {
       out[o + Summary.AVG] = this.meanNs[t] / 1e6;
       out[o + Summary.MAX] = this.maxNs[t] / 1e6;
       out[o + Summary.STDDEV] = Math.sqrt(this.m2[t] / n) / 1e6;
-      out[o + Summary.P50] = h.getValueAtPercentile(50) / 1e6;
-      out[o + Summary.P90] = h.getValueAtPercentile(90) / 1e6;
-      out[o + Summary.P99] = h.getValueAtPercentile(99) / 1e6;
+      out[o + Summary.P50] = pct[t * 3] / 1e6;
+      out[o + Summary.P90] = pct[t * 3 + 1] / 1e6;
+      out[o + Summary.P99] = pct[t * 3 + 2] / 1e6;
     }
     return out;
   }

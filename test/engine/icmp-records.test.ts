@@ -116,3 +116,11 @@ describe('echo messages', () => {
     expect(internetChecksum(Uint8Array.from([0xff]))).toBe(0x00ff);
   });
 });
+
+describe('dotted-quad fast path', () => {
+  it('agrees with node:net isIP on tricky inputs', async () => {
+    const { isIP } = await import('node:net');
+    const cases = ['0.0.0.0', '255.255.255.255', '1.2.3.4', '01.2.3.4', '1.2.3.04', '1.2.3', '1.2.3.4.5', '1..3.4', '.1.2.3', '1.2.3.', '256.1.1.1', '1.2.3.4a', '999.0.0.0', '00.0.0.0', '10.0.0.10'];
+    for (const c of cases) expect(parseIpLiteral(c) !== null, c).toBe(isIP(c) === 4);
+  });
+});

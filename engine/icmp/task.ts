@@ -1,0 +1,43 @@
+// What the main thread sends a worker for one job shard, and what comes back.
+import type { MessagePort } from 'node:worker_threads';
+import type { ProbeEventsMessage } from './probe-events.js';
+
+export interface PingTask {
+  /** 16-byte address slot per target of this shard (layout ADDR_BYTES). */
+  addresses: Uint8Array;
+  /** 4 or 6 per target. */
+  families: Uint8Array;
+  /** Index of each shard target in PingRequest.targets (probe events carry it). */
+  targetIndices: Uint32Array;
+  count: number;
+  intervalMs: number;
+  sendIntervalMs: number;
+  timeoutMs: number;
+  size: number;
+  /** 0 = the socket's default. */
+  ttl: number;
+  /** -1 = leave the socket's TOS / traffic class alone. */
+  tos: number;
+  /** Main ↔ worker channel: 'cancel' in, probe batches and 'done' out. */
+  port: MessagePort;
+  /** Stream per-probe events (only when the caller gave an onProbe). */
+  streamProbes: boolean;
+}
+
+export interface PingTaskResult {
+  /** Packed per-target summaries (SUMMARY_STRIDE values per shard target). */
+  summaries: Float64Array;
+  cancelled: boolean;
+}
+
+export interface CancelMessage {
+  type: 'cancel';
+}
+
+/** Posted after the last probe batch of a shard: nothing more will come on the port. */
+export interface DoneMessage {
+  type: 'done';
+}
+
+export type ToWorkerMessage = CancelMessage;
+export type FromWorkerMessage = ProbeEventsMessage | DoneMessage;

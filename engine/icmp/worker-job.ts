@@ -1,0 +1,55 @@
+// One job shard as a worker runs it: the targets, pacing, statistics and probe stream.
+import type { MessagePort } from 'node:worker_threads';
+import { ADDR_BYTES, PAYLOAD_HEADER } from '../../native-bindings/layout.js';
+import { TargetStatsTable } from '../stats/target-stats.js';
+import { ProbeEventWriter } from './probe-events.js';
+import { ProbePacer } from './probe-pacer.js';
+import type { PingTask } from './task.js';
+
+export class WorkerJob {
+  readonly serial: number;
+  readonly size: number;
+  readonly addrWords: Uint32Array;
+  readonly families: Uint8Array;
+  readonly targetIndices: Uint32Array;
+  readonly timeoutMs: number;
+  readonly timeoutNs: number;
+  readonly payloadSize: number;
+  readonly ttl: number;
+  readonly tos: number;
+  /** Payloads of ≥ 16 bytes carry the 64-bit token; smaller ones are matched by id/seq only. */
+  readonly carriesToken: boolean;
+  readonly pacer: ProbePacer;
+  readonly stats: TargetStatsTable;
+  readonly events: ProbeEventWriter | null;
+  readonly port: MessagePort;
+  /** Probes PENDING or IN_FLIGHT. */
+  outstanding = 0;
+  cancelled = false;
+  finished = false;
+
+  constructor(serial: number, task: PingTask) {
+    this.serial = serial;
+    this.size = task.families.length;
+    const words = new Uint32Array(this.size * (ADDR_BYTES / 4));
+    new Uint8Array(words.buffer).set(task.addresses.subarray(0, this.size * ADDR_BYTES));
+    this.addrWords = words;
+    this.families = task.families;
+    this.targetIndices = task.targetIndices;
+    this.timeoutMs = task.timeoutMs;
+    this.timeoutNs = task.timeoutMs * 1e6;
+    this.payloadSize = task.size;
+    this.ttl = task.ttl;
+    this.tos = task.tos;
+    this.carriesToken = task.size >= PAYLOAD_HEADER;
+    this.pacer = new ProbePacer(this.size, task.count, task.intervalMs, task.sendIntervalMs);
+    this.stats = new TargetStatsTable(this.size);
+    this.port = task.port;
+    this.events = task.streamProbes ? new ProbeEventWriter(task.port) : null;
+  }
+
+  /** Nothing left to send and nothing outstanding. */
+  get complete(): boolean {
+    return this.pacer.done && this.outstanding === 0;
+  }
+}

@@ -1,0 +1,30 @@
+// createEngine(): the probe engine behind engine/index.ts — one worker pool, ping jobs on it.
+import { createWorkerPool } from '../pool.js';
+import { MAX_WORKERS } from '../icmp/shared-state.js';
+import { EngineInputError, type Engine, type EngineOptions, type EngineStats } from '../types.js';
+import { runPing } from './run-ping.js';
+
+export function createEngine(options: EngineOptions = {}): Engine {
+  const threads = options.threads;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_WORKERS)) {
+    throw new EngineInputError('threads', `threads must be an integer from 1 to ${MAX_WORKERS} (got ${String(threads)})`);
+  }
+  if (options.netns !== undefined && (typeof options.netns !== 'string' || options.netns.length === 0)) {
+    throw new EngineInputError('netns', 'netns must be the path of a network namespace, e.g. /run/netns/NAME');
+  }
+  const pool = createWorkerPool(options);
+  let closing: Promise<void> | null = null;
+  return {
+    ping(request, onProbe) {
+      if (closing !== null) return Promise.reject(new Error('sonde engine: ping() after close(); create a new engine'));
+      return runPing(pool, request, onProbe);
+    },
+    async stats(): Promise<EngineStats> {
+      return pool.stats();
+    },
+    close() {
+      closing ??= pool.destroy();
+      return closing;
+    },
+  };
+}

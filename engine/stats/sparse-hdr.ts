@@ -1,0 +1,188 @@
+// RTT distributions of every target of a job in ONE sparse table of HDR buckets.
+//
+// Bucketing is hdr-histogram-js's (lowest discernible value 1 ns, 3 significant digits:
+// bucket index = countsArrayIndex of a JsHistogram with those settings, verified in tests),
+// and percentiles follow its getValueAtPercentile exactly. Only the storage differs: a
+// job-wide open-addressing hash of (target, bucket) → count in typed arrays.
+//
+// Why (measured on this machine, node 20): per-target hdr-histogram-js objects cost either
+// ~26 KB each with Int32 counts (264 MB for 10,000 targets) or, 'packed', ~1.5 KB but ~0.7 µs
+// per record and ~1.5 ms per percentile query (9 s to summarise 2,000 targets). Here a
+// record is one hash probe (≈0.1 µs), memory is ~20 bytes per distinct (target, bucket),
+// and the summaries of all targets take one pass plus a small sort per target.
+// `histogram(t)` rebuilds a real hdr-histogram-js Histogram for export.
+import { build, type Histogram } from 'hdr-histogram-js';
+
+const SUB_BUCKET_HALF_COUNT_MAGNITUDE = 10; // 3 significant digits: 2048 sub-buckets
+const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
+const SUB_BUCKET_MASK = 2 * SUB_BUCKET_HALF_COUNT - 1;
+/** Values are clamped here (≈ 78 hours in ns) so bucket indices stay below 65,536. */
+export const MAX_TRACKED_VALUE = 2 ** 48;
+const TWO_32 = 4294967296;
+
+/** hdr-histogram-js settings whose bucketing this module reproduces. */
+export const HDR_SETTINGS = {
+  lowestDiscernibleValue: 1,
+  numberOfSignificantValueDigits: 3,
+} as const;
+
+/** A JsHistogram with HDR_SETTINGS: used for bucket boundaries and for exports. */
+export function buildRttHistogram(): Histogram {
+  return build({ ...HDR_SETTINGS, bitBucketSize: 32, autoResize: true, highestTrackableValue: 2, useWebAssembly: false });
+}
+
+const template = buildRttHistogram() as Histogram & {
+  valueFromIndex(index: number): number;
+  highestEquivalentValue(value: number): number;
+};
+
+/** hdr-histogram-js countsArrayIndex(value) for HDR_SETTINGS; value is an integer ≥ 0. */
+export function hdrBucketIndex(value: number): number {
+  let bucket: number;
+  let sub: number;
+  if (value < 2147483648) {
+    bucket = 31 - Math.clz32(value | SUB_BUCKET_MASK) - SUB_BUCKET_HALF_COUNT_MAGNITUDE;
+    sub = value >>> bucket;
+  } else {
+    bucket = Math.floor(Math.log2(value)) - SUB_BUCKET_HALF_COUNT_MAGNITUDE;
+    sub = Math.floor(value / 2 ** bucket);
+  }
+  return ((bucket + 1) << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + sub - SUB_BUCKET_HALF_COUNT;
+}
+
+/** The value getValueAtPercentile reports for a bucket (its highest equivalent value). */
+export function hdrBucketTop(index: number): number {
+  return template.highestEquivalentValue(template.valueFromIndex(index));
+}
+
+/** hdr-histogram-js's count at percentile (rounded up, ≥ 1). */
+function countAtPercentile(percentile: number, total: number): number {
+  const fp = (Math.min(percentile, 100) / 100) * total;
+  return Math.max(Math.ceil(fp - ulp(fp)), 1);
+}
+
+function ulp(x: number): number {
+  return x === 0 ? Number.MIN_VALUE : 2 ** (Math.floor(Math.log2(Math.abs(x))) - 52);
+}
+
+export class SparseHdrTable {
+  private mask: number;
+  private keyTarget: Int32Array;
+  private keyBucket: Uint16Array;
+  private counts: Uint32Array;
+  private used = 0;
+
+  constructor(initialCapacity = 1024) {
+    let cap = 16;
+    while (cap < initialCapacity) cap *= 2;
+    this.mask = cap - 1;
+    this.keyTarget = new Int32Array(cap).fill(-1);
+    this.keyBucket = new Uint16Array(cap);
+    this.counts = new Uint32Array(cap);
+  }
+
+  /** Distinct (target, bucket) entries. */
+  get size(): number {
+    return this.used;
+  }
+
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  /** Records one value (ns, rounded; clamped to 1..MAX_TRACKED_VALUE) for target t. */
+  record(t: number, valueNs: number): void {
+    const v = valueNs < 1 ? 1 : valueNs > MAX_TRACKED_VALUE ? MAX_TRACKED_VALUE : Math.round(valueNs);
+    this.add(t, hdrBucketIndex(v), 1);
+  }
+
+  /**
+   * Percentiles (ns, as getValueAtPercentile would report) of every target: out[t * P + k]
+   * for percentiles[k], P = percentiles.length; NaN for targets with no values.
+   */
+  percentiles(targets: number, percentiles: readonly number[]): Float64Array {
+    const P = percentiles.length;
+    const out = new Float64Array(targets * P).fill(NaN);
+    // Group entries by target (counting sort), each packed as bucket * 2^32 + count so a
+    // numeric sort of a target's segment orders it by bucket.
+    const start = new Uint32Array(targets + 1);
+    const cap = this.mask + 1;
+    for (let h = 0; h < cap; h++) {
+      const t = this.keyTarget[h];
+      if (t >= 0 && t < targets) start[t + 1]++;
+    }
+    for (let t = 0; t < targets; t++) start[t + 1] += start[t];
+    const fill = start.slice(0, targets);
+    const packed = new Float64Array(start[targets]);
+    for (let h = 0; h < cap; h++) {
+      const t = this.keyTarget[h];
+      if (t >= 0 && t < targets) packed[fill[t]++] = this.keyBucket[h] * TWO_32 + this.counts[h];
+    }
+    for (let t = 0; t < targets; t++) {
+      const from = start[t];
+      const to = start[t + 1];
+      if (from === to) continue;
+      const segment = packed.subarray(from, to);
+      segment.sort();
+      let total = 0;
+      for (let i = 0; i < segment.length; i++) total += segment[i] % TWO_32;
+      let k = 0;
+      let want = countAtPercentile(percentiles[0], total);
+      let cumulative = 0;
+      for (let i = 0; i < segment.length && k < P; i++) {
+        cumulative += segment[i] % TWO_32;
+        while (k < P && cumulative >= want) {
+          out[t * P + k] = hdrBucketTop(Math.floor(segment[i] / TWO_32));
+          k++;
+          if (k < P) want = countAtPercentile(percentiles[k], total);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Target t's distribution as an hdr-histogram-js Histogram (for export); O(capacity). */
+  histogram(t: number): Histogram {
+    const h = buildRttHistogram();
+    const valueFromIndex = (template as unknown as { valueFromIndex(i: number): number }).valueFromIndex.bind(template);
+    const cap = this.mask + 1;
+    for (let i = 0; i < cap; i++) {
+      if (this.keyTarget[i] === t) h.recordValueWithCount(valueFromIndex(this.keyBucket[i]), this.counts[i]);
+    }
+    return h;
+  }
+
+  private add(t: number, bucket: number, n: number): void {
+    let h = (Math.imul(t, 0x9e3779b1) ^ Math.imul(bucket + 1, 0x85ebca77)) >>> 0;
+    h = (h ^ (h >>> 15)) & this.mask;
+    const keyTarget = this.keyTarget;
+    for (;;) {
+      const kt = keyTarget[h];
+      if (kt === -1) break;
+      if (kt === t && this.keyBucket[h] === bucket) {
+        this.counts[h] += n;
+        return;
+      }
+      h = (h + 1) & this.mask;
+    }
+    keyTarget[h] = t;
+    this.keyBucket[h] = bucket;
+    this.counts[h] = n;
+    if (++this.used * 2 > this.mask + 1) this.grow();
+  }
+
+  private grow(): void {
+    const oldTarget = this.keyTarget;
+    const oldBucket = this.keyBucket;
+    const oldCounts = this.counts;
+    const cap = (this.mask + 1) * 2;
+    this.mask = cap - 1;
+    this.keyTarget = new Int32Array(cap).fill(-1);
+    this.keyBucket = new Uint16Array(cap);
+    this.counts = new Uint32Array(cap);
+    this.used = 0;
+    for (let i = 0; i < oldTarget.length; i++) {
+      if (oldTarget[i] >= 0) this.add(oldTarget[i], oldBucket[i], oldCounts[i]);
+    }
+  }
+}
