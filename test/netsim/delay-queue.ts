@@ -25,6 +25,8 @@ export class DelayQueue {
   kind = new Uint8Array(0);
   readAt = new Float64Array(0);
   scheduledMs = new Float64Array(0);
+  /** Send time from the request's payload (monotonic ms), NaN when it carried none. */
+  sentAt = new Float64Array(0);
 
   constructor(initialSlots = 1024) {
     this.grow(initialSlots);
@@ -117,6 +119,7 @@ export class DelayQueue {
     this.ordinal = f64(this.ordinal);
     this.readAt = f64(this.readAt);
     this.scheduledMs = f64(this.scheduledMs);
+    this.sentAt = f64(this.sentAt);
     const kind = new Uint8Array(capacity);
     kind.set(this.kind);
     this.kind = kind;

@@ -45,10 +45,12 @@ function harness(options: ResponderOptions) {
   };
   const r = new Responder(options, sink);
   const frame = Buffer.alloc(70_000);
-  const send = (dst: string, seq: number, opts: { ttl?: number; src?: string; size?: number } = {}) => {
+  const send = (dst: string, seq: number, opts: { ttl?: number; src?: string; size?: number; sentRealtimeNs?: bigint } = {}) => {
     const d = parseAddress(dst);
     const src = parseAddress(opts.src ?? (d.family === 4 ? LOCAL_V4 : LOCAL_V6)).bytes;
-    const n = buildEchoRequest(frame, TUN_FRAME_HEADER, d.family, src, d.bytes, opts.ttl ?? 64, 0x1234, seq, Buffer.alloc(opts.size ?? 56, seq & 0xff));
+    const payload = Buffer.alloc(opts.size ?? 56, seq & 0xff);
+    if (opts.sentRealtimeNs !== undefined) payload.writeBigUInt64LE(opts.sentRealtimeNs, 8);
+    const n = buildEchoRequest(frame, TUN_FRAME_HEADER, d.family, src, d.bytes, opts.ttl ?? 64, 0x1234, seq, payload);
     frame.writeUInt32LE(n, 0);
     r.handleFrames(frame, 1, clock);
     r.flush();
@@ -226,6 +228,25 @@ describe('responder', () => {
     h.send(H, 1, { size: 65_000 });
     h.send(H6, 2, { size: 65_000 });
     expect(h.written.map((w) => w.checksumOk)).toEqual([true, true]);
+  });
+
+  it('counts delays from the payload send time when asked to', () => {
+    const h = harness({ delayFrom: 'payload-timestamp', hosts: { [H]: { latency: 10 } } });
+    const realtimeMs = 1_700_000_000_000;
+    h.r.setRealtime(h.now(), realtimeMs);
+    // Sent 3 ms before the simulator read it: the reply is due 7 ms after the read.
+    h.send(H, 1, { sentRealtimeNs: BigInt(realtimeMs - 3) * 1_000_000n });
+    // Sent 12 ms before: already past its delay, answered at once.
+    h.send(H, 2, { sentRealtimeNs: BigInt(realtimeMs - 12) * 1_000_000n });
+    // No plausible timestamp (zeros): counts from arrival.
+    h.send(H, 3, { sentRealtimeNs: 0n });
+    h.advance(20);
+    expect(h.written.map((w) => [w.seq, w.at])).toEqual([[2, 0], [1, 7], [3, 10]]);
+    const r = h.r.stats().hosts[H].replies;
+    expect(r.sinceSendMs[0]).toBeCloseTo(12, 6);
+    expect(r.sinceSendMs[1]).toBeCloseTo(10, 6);
+    expect(r.sinceSendMs[2]).toBeNaN();
+    expect(r.appliedMs).toEqual([0, 7, 10]);
   });
 
   it('resets counters but keeps counting ordinals', () => {

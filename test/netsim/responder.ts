@@ -2,7 +2,7 @@
 // what happens to each, and writes replies and ICMP errors, now or at their due time.
 // It owns no device and no timer: the worker feeds it frames and the clock, and hands its
 // output batch to the TUN device. Tests can drive it directly.
-import { TUN_FRAME_HEADER } from '../../native-bindings/layout.js';
+import { PAYLOAD_HEADER, TUN_FRAME_HEADER } from '../../native-bindings/layout.js';
 import {
   defaultRouter, formatAddress, inSimRange, parseAddress, parsePrefix, LOCAL_V4, LOCAL_V6,
   type Family, type Prefix, prefixContains, NetsimInputError, prefixInSimRange,
@@ -27,6 +27,14 @@ export interface ResponderOptions {
   defaultProfile?: HostProfile | null;
   /** Entries kept per list per host in stats() (counts stay exact beyond it). Default 10,000. */
   recordLimit?: number;
+  /**
+   * What a reply's delay counts from. 'arrival' (default): when the simulator read the request.
+   * 'payload-timestamp': the send time sonde's echo payload carries (native-bindings/layout.ts:
+   * payload bytes 8..16, CLOCK_REALTIME ns), so that the simulator's own wake-up latency on a
+   * busy machine does not add to the round trip; requests without a plausible timestamp fall
+   * back to arrival. Needs setRealtime() calls from the owner.
+   */
+  delayFrom?: 'arrival' | 'payload-timestamp';
 }
 
 /** Receives the output batch: `count` TUN frames; returns how many were written. */
@@ -85,10 +93,19 @@ export class Responder {
   private readonly routersV6 = Array.from({ length: 256 }, (_, h) => defaultRouter(6, h));
   private ipId = 0;
   private frames = newFrameStats();
+  private readonly fromPayload: boolean;
+  /** CLOCK_REALTIME ms minus the monotonic clock ms (NaN until setRealtime()). */
+  private realtimeOffset = NaN;
+  /** The current request's payload send time on the monotonic clock, or NaN. */
+  private sentAt = NaN;
 
   constructor(options: ResponderOptions, private readonly sink: FrameSink) {
     this.seed = (options.seed ?? 1) >>> 0;
     this.recordLimit = options.recordLimit ?? 10_000;
+    if (options.delayFrom !== undefined && options.delayFrom !== 'arrival' && options.delayFrom !== 'payload-timestamp') {
+      throw new NetsimInputError('delayFrom', `delayFrom must be "arrival" or "payload-timestamp", got ${JSON.stringify(options.delayFrom)}`);
+    }
+    this.fromPayload = options.delayFrom === 'payload-timestamp';
     this.defaultProfile = options.defaultProfile === null ? null : compileProfile(options.defaultProfile ?? {}, 'defaultProfile');
     for (const [key, profile] of Object.entries(options.hosts ?? {})) this.setRule(key, profile);
   }
@@ -133,6 +150,22 @@ export class Responder {
     return host;
   }
 
+  /** Tells the Responder the CLOCK_REALTIME time (ms) at monotonic time `now`, to read payload
+   *  send times. Call it with every batch (cheap). */
+  setRealtime(now: number, realtimeMs: number): void {
+    this.realtimeOffset = realtimeMs - now;
+  }
+
+  /** The send time carried by the echo request's payload, on the monotonic clock; NaN if none
+   *  or implausible (more than a minute away). */
+  private payloadSentAt(buf: Buffer, p: ParsedPacket, now: number): number {
+    if (p.icmpLength < ICMP_HEADER + PAYLOAD_HEADER || Number.isNaN(this.realtimeOffset)) return NaN;
+    const at = p.icmpOffset + ICMP_HEADER + 8;
+    const sentRealtime = (buf.readUInt32LE(at + 4) * 4294967296 + buf.readUInt32LE(at)) / 1e6;
+    const sentAt = sentRealtime - this.realtimeOffset;
+    return Math.abs(now - sentAt) < 60_000 ? sentAt : NaN;
+  }
+
   /** Handles `count` TUN frames from buf (as TunDevice.read fills them). */
   handleFrames(buf: Buffer, count: number, now: number): void {
     let offset = 0;
@@ -155,6 +188,7 @@ export class Responder {
     if (!inSimRange(p.family, buf, p.dstOffset) || this.isLocal(p.family, buf, p.dstOffset)) { f.outsideRange++; return; }
     if (!icmpChecksumOk(buf, p)) { f.malformed++; return; }
 
+    this.sentAt = this.payloadSentAt(buf, p, now);
     const host = this.hostFor(p.family, buf, p.dstOffset, now);
     const s = host.stats;
     const ordinal = ++host.requests;
@@ -258,12 +292,15 @@ export class Responder {
 
   /** Writes now (delay ≤ 0) or queues a packet for later. */
   private emit(host: Host, src: Buffer, offset: number, length: number, kind: PacketKind, delay: number, now: number, seq: number, ordinal: number): void {
-    if (delay <= 0) {
-      this.append(host, src, offset, length, kind, now, 0, now, seq, ordinal);
+    const sentAt = this.sentAt;
+    const due = (this.fromPayload && !Number.isNaN(sentAt) ? sentAt : now) + delay;
+    if (due <= now) {
+      this.append(host, src, offset, length, kind, now, delay, now, sentAt, seq, ordinal);
       return;
     }
     const q = this.queue;
-    const slot = q.add(now + delay, src, offset, length);
+    const slot = q.add(due, src, offset, length);
+    q.sentAt[slot] = sentAt;
     q.host[slot] = host.index;
     q.seq[slot] = seq;
     q.ordinal[slot] = ordinal;
@@ -282,7 +319,7 @@ export class Responder {
       const slot = q.pop();
       const host = this.hosts[q.host[slot]];
       host.stats.pending--;
-      this.append(host, q.buffer(slot), 0, q.length[slot], q.kind[slot] as PacketKind, now, q.scheduledMs[slot], q.readAt[slot], q.seq[slot], q.ordinal[slot]);
+      this.append(host, q.buffer(slot), 0, q.length[slot], q.kind[slot] as PacketKind, now, q.scheduledMs[slot], q.readAt[slot], q.sentAt[slot], q.seq[slot], q.ordinal[slot]);
       q.release(slot);
     }
     return q.nextDue();
@@ -296,7 +333,7 @@ export class Responder {
     return this.queue.size;
   }
 
-  private append(host: Host, src: Buffer, offset: number, length: number, kind: PacketKind, now: number, scheduledMs: number, readAt: number, seq: number, ordinal: number): void {
+  private append(host: Host, src: Buffer, offset: number, length: number, kind: PacketKind, now: number, scheduledMs: number, readAt: number, sentAt: number, seq: number, ordinal: number): void {
     // Safety: a packet leaves only towards the namespace's own addresses.
     const family: Family = (src[offset] >> 4) === 4 ? 4 : 6;
     if (!this.isLocal(family, src, offset + (family === 4 ? 16 : 24))) { this.frames.unsafeRefused++; return; }
@@ -316,6 +353,7 @@ export class Responder {
         r.ordinals.push(ordinal);
         r.scheduledMs.push(scheduledMs);
         r.appliedMs.push(now - readAt);
+        r.sinceSendMs.push(now - sentAt);
       } else {
         r.truncated = true;
       }

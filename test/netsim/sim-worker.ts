@@ -42,6 +42,7 @@ function onReadable(): void {
     const n = tun.read(readBuf);
     if (n === 0) break;
     const now = performance.now();
+    responder.setRealtime(now, Number(native.realtimeNs()) / 1e6);
     responder.releaseDue(now);
     responder.handleFrames(readBuf, n, now);
     responder.flush();

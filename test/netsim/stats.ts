@@ -11,14 +11,17 @@ export interface EventList {
 }
 
 /** Echo replies as written (first copies only, errors and duplicate copies excluded), in
- *  write order: the delay the simulator meant to apply and the one it applied (TUN read to
- *  TUN write, measured in the simulator). */
+ *  write order, with the delay the simulator meant to apply and what it applied, measured in
+ *  the simulator: from reading the request off the TUN device (appliedMs), and from the send
+ *  time the request carried in its payload (sinceSendMs; NaN when it carried none — see
+ *  ResponderOptions.delayFrom). */
 export interface ReplyList {
   count: number;
   seqs: number[];
   ordinals: number[];
   scheduledMs: number[];
   appliedMs: number[];
+  sinceSendMs: number[];
   truncated: boolean;
 }
 
@@ -110,5 +113,5 @@ export function emptyEventList(): EventList {
 }
 
 export function emptyReplyList(): ReplyList {
-  return { count: 0, seqs: [], ordinals: [], scheduledMs: [], appliedMs: [], truncated: false };
+  return { count: 0, seqs: [], ordinals: [], scheduledMs: [], appliedMs: [], sinceSendMs: [], truncated: false };
 }
