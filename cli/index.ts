@@ -2,6 +2,7 @@
 // The `sonde` command: one import and one register line per subcommand.
 import { Command, CommanderError } from 'commander';
 import { registerKeys } from './keys.js';
+import { registerNetsim } from './netsim.js';
 import { registerPing } from './ping.js';
 import { registerServe } from './serve.js';
 import { registerTargets } from './targets.js';
@@ -19,6 +20,7 @@ registerServe(program);
 registerKeys(program);
 registerTargets(program);
 registerPing(program);
+registerNetsim(program);
 
 try {
   await program.parseAsync(process.argv);

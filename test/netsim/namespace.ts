@@ -86,10 +86,13 @@ function deleteAllSync(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  // Someone else handles the signal (e.g. a CLI that stops gracefully): they own the shutdown,
+  // and the 'exit' handler still removes what is left.
+  if (process.listenerCount(signal) > 1) return;
   deleteAllSync();
   removeHandlers();
-  // Nobody else handles the signal: let it do what it would have done without us.
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  // Let the signal do what it would have done without us.
+  process.kill(process.pid, signal);
 }
 
 const onExit = () => deleteAllSync();
