@@ -82,7 +82,9 @@ export interface TargetSummary {
 
 export interface PingSummary {
   targets: TargetSummary[];
-  /** True when the job was cancelled through its AbortSignal. */
+  /** True when the job was cancelled through its AbortSignal. Sending stops at once;
+   *  replies already received count; probes still in flight at that moment are withdrawn
+   *  (not counted as sent, so they do not show as loss). */
   cancelled: boolean;
   startedAtMs: number;
   finishedAtMs: number;
@@ -107,6 +109,10 @@ export interface EngineStats {
   /** Replies whose checksum did not verify. */
   corrupted: number;
   inFlight: number;
+  /** Packets the kernel dropped because a socket's receive buffer was full. */
+  kernelDrops?: number;
+  /** The echo-identifier block of each live worker (raw sockets see only these ids). */
+  idBlocks?: Array<{ base: number; count: number }>;
 }
 
 export interface Engine {

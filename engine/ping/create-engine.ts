@@ -17,7 +17,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
   return {
     ping(request, onProbe) {
       if (closing !== null) return Promise.reject(new Error('sonde engine: ping() after close(); create a new engine'));
-      return runPing(pool, request, onProbe);
+      return runPing(pool, request, onProbe).catch((error: unknown) => {
+        if (closing !== null) throw new Error('sonde engine: closed while this ping job was running', { cause: error });
+        throw error;
+      });
     },
     async stats(): Promise<EngineStats> {
       return pool.stats();

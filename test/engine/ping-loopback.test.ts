@@ -1,0 +1,167 @@
+// The engine end to end on loopback: real worker threads (dist/engine/worker.js), real raw
+// ICMP sockets, real replies from the kernel.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine, type EngineStats, type ProbeResult, type TargetSummary } from '../../engine/index.js';
+import { builtWorker, canRaw4, canRaw6, loopbackTargets, NO_RAW, NOT_BUILT } from './helpers.js';
+
+interface Copied {
+  targetIndex: number;
+  target: string;
+  address: string;
+  seq: number;
+  status: string;
+  rttNs: number;
+  ttl: number;
+  bytes: number;
+  sentAtNs: bigint;
+  receivedAtNs: bigint;
+}
+
+function collector(): { probes: Copied[]; onProbe: (p: ProbeResult) => void } {
+  const probes: Copied[] = [];
+  return {
+    probes,
+    onProbe: (p) => probes.push({
+      targetIndex: p.targetIndex, target: p.target, address: p.address, seq: p.seq, status: p.status,
+      rttNs: p.rttNs, ttl: p.ttl, bytes: p.bytes, sentAtNs: p.sentAtNs, receivedAtNs: p.receivedAtNs,
+    }),
+  };
+}
+
+function expectAllAnswered(s: TargetSummary, count: number): void {
+  expect(s, s.target).toMatchObject({ sent: count, received: count, duplicates: 0, late: 0, errors: {}, lossPercent: 0 });
+  expect(s.error).toBeUndefined();
+  expect(s.minMs).toBeGreaterThan(0);
+  expect(s.minMs).toBeLessThanOrEqual(s.avgMs);
+  expect(s.avgMs).toBeLessThanOrEqual(s.maxMs);
+  expect(s.p50Ms).toBeLessThanOrEqual(s.p99Ms);
+  // HDR percentiles are bucket tops: within 0.1 % above the largest sample.
+  expect(s.p99Ms).toBeLessThanOrEqual(s.maxMs * 1.001 + 1e-6);
+  expect(s.stddevMs).toBeGreaterThanOrEqual(0);
+}
+
+function delta(after: EngineStats, before: EngineStats, key: keyof EngineStats): number {
+  return (after[key] as number) - (before[key] as number);
+}
+
+describe.skipIf(!canRaw4 || !builtWorker)(`ping on loopback (${!builtWorker ? NOT_BUILT : NO_RAW})`, () => {
+  let engine: Engine;
+  beforeAll(() => {
+    engine = createEngine({ threads: 2 });
+  });
+  afterAll(async () => {
+    await engine?.close();
+  });
+
+  it.skipIf(!canRaw6)('probes several 127.x addresses and ::1, streaming every probe with its seq', async () => {
+    const targets = ['127.0.0.1', '127.0.0.2', '127.3.4.5', '::1', 'localhost'];
+    const before = await engine.stats();
+    const { probes, onProbe } = collector();
+    const summary = await engine.ping({ targets, count: 4, intervalMs: 20, timeoutMs: 1000, size: 100 }, onProbe);
+    expect(summary.cancelled).toBe(false);
+    expect(summary.finishedAtMs).toBeGreaterThanOrEqual(summary.startedAtMs);
+    expect(summary.targets.map((t) => t.target)).toEqual(targets);
+    expect(summary.targets.map((t) => t.address)).toEqual(['127.0.0.1', '127.0.0.2', '127.3.4.5', '::1', '127.0.0.1']);
+    for (const s of summary.targets) expectAllAnswered(s, 4);
+    expect(probes).toHaveLength(targets.length * 4);
+    for (let t = 0; t < targets.length; t++) {
+      const mine = probes.filter((p) => p.targetIndex === t);
+      expect(mine.map((p) => p.seq).sort()).toEqual([0, 1, 2, 3]);
+      for (const p of mine) {
+        expect(p).toMatchObject({ target: targets[t], address: summary.targets[t].address, status: 'ok', bytes: 100 });
+        expect(p.ttl).toBeGreaterThan(0);
+        expect(p.rttNs).toBeGreaterThan(0);
+        expect(p.receivedAtNs - p.sentAtNs).toBe(BigInt(Math.round(p.rttNs)));
+      }
+      // avg of the streamed RTTs equals the summary's avg
+      const avgMs = mine.reduce((a, p) => a + p.rttNs, 0) / mine.length / 1e6;
+      expect(summary.targets[t].avgMs).toBeCloseTo(avgMs, 9);
+    }
+    const after = await engine.stats();
+    expect(delta(after, before, 'sent')).toBe(20);
+    expect(delta(after, before, 'received')).toBe(20);
+    expect(after.inFlight).toBe(0);
+  });
+
+  it('completes a 10,000-target job with no loss, every probe seq once, right stats', async () => {
+    const targets = loopbackTargets(10_000);
+    const seen = new Uint8Array(targets.length * 2);
+    let wrong = 0;
+    const summary = await engine.ping({ targets, count: 2, intervalMs: 0, timeoutMs: 3000 }, (p) => {
+      if (p.status !== 'ok' || p.seq > 1 || p.target !== targets[p.targetIndex]) wrong++;
+      else seen[p.targetIndex * 2 + p.seq]++;
+    });
+    expect(wrong).toBe(0);
+    expect(seen.every((n) => n === 1)).toBe(true);
+    expect(summary.targets).toHaveLength(10_000);
+    for (const s of summary.targets) {
+      if (s.sent !== 2 || s.received !== 2) expectAllAnswered(s, 2);
+    }
+    expectAllAnswered(summary.targets[9_999], 2);
+    expect(summary.targets[9_999].address).toBe(targets[9_999]);
+  });
+
+  it('sends count 1,000 at interval 0 to one target', async () => {
+    const { probes, onProbe } = collector();
+    const summary = await engine.ping({ targets: ['127.0.0.1'], count: 1000, intervalMs: 0, timeoutMs: 2000 }, onProbe);
+    expectAllAnswered(summary.targets[0], 1000);
+    expect(probes.map((p) => p.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(probes.every((p) => p.status === 'ok')).toBe(true);
+  });
+
+  it('keeps separate accounting for two concurrent jobs to the same target', async () => {
+    const a = collector();
+    const b = collector();
+    const [ra, rb] = await Promise.all([
+      engine.ping({ targets: ['127.0.0.1'], count: 30, intervalMs: 5 }, a.onProbe),
+      engine.ping({ targets: ['127.0.0.1', '127.0.0.1'], count: 45, intervalMs: 3 }, b.onProbe),
+    ]);
+    expectAllAnswered(ra.targets[0], 30);
+    expectAllAnswered(rb.targets[0], 45);
+    expectAllAnswered(rb.targets[1], 45);
+    expect(a.probes.map((p) => p.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(b.probes.filter((p) => p.targetIndex === 1).map((p) => p.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 45 }, (_, i) => i));
+  });
+
+  it('cancels mid-job promptly, reporting what was measured', async () => {
+    const controller = new AbortController();
+    const { probes, onProbe } = collector();
+    // 3 targets × 200 probes every 25 ms would take 5 s.
+    const job = engine.ping({ targets: ['127.0.0.1', '127.0.0.2', '::1'].slice(0, canRaw6 ? 3 : 2), count: 200, intervalMs: 25, signal: controller.signal }, onProbe);
+    await new Promise((r) => setTimeout(r, 300));
+    const abortedAt = performance.now();
+    controller.abort();
+    const summary = await job;
+    const tookMs = performance.now() - abortedAt;
+    expect(summary.cancelled).toBe(true);
+    expect(tookMs).toBeLessThan(1000);
+    for (const s of summary.targets) {
+      expect(s.sent).toBeGreaterThan(0);
+      expect(s.sent).toBeLessThan(200);
+      // Probes still in flight at the abort are withdrawn, so nothing shows up as loss.
+      expect(s.received).toBe(s.sent);
+    }
+    expect(probes.length).toBe(summary.targets.reduce((n, s) => n + s.received, 0));
+    expect((await engine.stats()).inFlight).toBe(0);
+  });
+
+  it('resolves at once with nothing sent when the signal is already aborted', async () => {
+    const summary = await engine.ping({ targets: ['127.0.0.1'], signal: AbortSignal.abort() });
+    expect(summary.cancelled).toBe(true);
+    expect(summary.targets[0]).toMatchObject({ target: '127.0.0.1', sent: 0, received: 0 });
+  });
+
+  it('applies the per-probe TTL and payload size', async () => {
+    const { probes, onProbe } = collector();
+    const summary = await engine.ping({ targets: ['127.0.0.1'], count: 2, intervalMs: 0, size: 1400, ttl: 7 }, onProbe);
+    expectAllAnswered(summary.targets[0], 2);
+    expect(probes.every((p) => p.bytes === 1400)).toBe(true);
+    // The kernel answers with its own TTL: what comes back is not the 7 we sent, only proof that the reply parsed.
+    expect(probes.every((p) => p.ttl > 0)).toBe(true);
+  });
+
+  it('matches replies without a token (payload < 16 bytes) by id and sequence', async () => {
+    const summary = await engine.ping({ targets: ['127.0.0.1'], count: 5, intervalMs: 0, size: 0 });
+    expectAllAnswered(summary.targets[0], 5);
+  });
+});
