@@ -1,12 +1,13 @@
 // When a job's next probe may go out, with fping's semantics:
 //  - round robin over the targets, `count` rounds;
-//  - periodMs (fping -p): a target's probe r+1 is due periodMs after its probe r;
-//  - gapMs (fping -i): minimum time between any two sends of the job (0 = no limit).
-// Times are scheduled ideally (drift-free); a pacer that falls behind catches up by at most
-// CATCH_UP_MS, so a gap shorter than the worker's tick is honoured on average (a few probes
-// per tick) rather than as a hard per-packet gap.
+//  - periodMs (fping -p): a target's probe r+1 is due periodMs after its probe r. The
+//    schedule is ideal (no drift when the worker's tick is late); after a stall of more
+//    than a period it restarts from now instead of bursting to catch up;
+//  - gapMs (fping -i): time between any two sends of the job (0 = no limit). A gap of at
+//    least GAP_STRICT_MS is a hard minimum between actual sends; a shorter gap, below the
+//    worker's 1 ms tick, is held on average (a few sends per tick, ideal schedule).
 
-const CATCH_UP_MS = 1;
+export const GAP_STRICT_MS = 1;
 
 export class ProbePacer {
   readonly targetCount: number;
@@ -17,7 +18,8 @@ export class ProbePacer {
   target = 0;
   round = 0;
   private readonly scheduled: Float64Array;
-  private lastScheduled = -Infinity;
+  /** Strict gap: when the last probe went. Sub-tick gap: when it was scheduled. */
+  private lastSend = -Infinity;
   private stopped = false;
 
   constructor(targetCount: number, count: number, periodMs: number, gapMs: number) {
@@ -35,7 +37,7 @@ export class ProbePacer {
   /** True when the next probe (this.target, this.round) may be sent at nowMs. */
   due(nowMs: number): boolean {
     if (this.done) return false;
-    if (this.gapMs > 0 && nowMs < this.lastScheduled + this.gapMs) return false;
+    if (this.gapMs > 0 && nowMs < this.lastSend + this.gapMs) return false;
     if (this.round > 0 && nowMs < this.scheduled[this.target] + this.periodMs) return false;
     return true;
   }
@@ -43,8 +45,18 @@ export class ProbePacer {
   /** Records that the next probe was sent at nowMs and moves to the one after it. */
   take(nowMs: number): void {
     const t = this.target;
-    this.scheduled[t] = this.round === 0 ? nowMs : Math.max(this.scheduled[t] + this.periodMs, nowMs - CATCH_UP_MS);
-    if (this.gapMs > 0) this.lastScheduled = Math.max(this.lastScheduled + this.gapMs, nowMs - CATCH_UP_MS);
+    if (this.round === 0) {
+      this.scheduled[t] = nowMs;
+    } else {
+      const next = this.scheduled[t] + this.periodMs;
+      this.scheduled[t] = nowMs - next > this.periodMs ? nowMs : next;
+    }
+    if (this.gapMs >= GAP_STRICT_MS) {
+      this.lastSend = nowMs;
+    } else if (this.gapMs > 0) {
+      const next = this.lastSend + this.gapMs;
+      this.lastSend = nowMs - next > GAP_STRICT_MS ? nowMs - GAP_STRICT_MS : next;
+    }
     if (++this.target === this.targetCount) {
       this.target = 0;
       this.round++;
@@ -60,7 +72,7 @@ export class ProbePacer {
   nextDueMs(): number {
     if (this.done) return Infinity;
     let at = this.round > 0 ? this.scheduled[this.target] + this.periodMs : -Infinity;
-    if (this.gapMs > 0) at = Math.max(at, this.lastScheduled + this.gapMs);
+    if (this.gapMs > 0) at = Math.max(at, this.lastSend + this.gapMs);
     return at;
   }
 }

@@ -151,6 +151,18 @@ describe.skipIf(!canRaw4 || !builtWorker)(`ping on loopback (${!builtWorker ? NO
     expect(summary.targets[0]).toMatchObject({ target: '127.0.0.1', sent: 0, received: 0 });
   });
 
+  it('paces sends: the period per target (-p) and the minimum gap between any two sends (-i)', async () => {
+    const { probes, onProbe } = collector();
+    await engine.ping({ targets: ['127.0.0.1', '127.0.0.2'], count: 4, intervalMs: 40, sendIntervalMs: 15 }, onProbe);
+    const sends = probes.map((p) => p.sentAtNs).sort((a, b) => (a < b ? -1 : 1));
+    expect(sends).toHaveLength(8);
+    for (let i = 1; i < sends.length; i++) expect(Number(sends[i] - sends[i - 1]) / 1e6).toBeGreaterThanOrEqual(14);
+    for (const t of [0, 1]) {
+      const mine = probes.filter((p) => p.targetIndex === t).sort((a, b) => a.seq - b.seq);
+      for (let i = 1; i < mine.length; i++) expect(Number(mine[i].sentAtNs - mine[i - 1].sentAtNs) / 1e6).toBeGreaterThanOrEqual(39);
+    }
+  });
+
   it('applies the per-probe TTL and payload size', async () => {
     const { probes, onProbe } = collector();
     const summary = await engine.ping({ targets: ['127.0.0.1'], count: 2, intervalMs: 0, size: 1400, ttl: 7 }, onProbe);
