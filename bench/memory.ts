@@ -1,7 +1,8 @@
 // npm run bench:memory — resident memory over a 1,000,000-probe job to loopback targets.
 // Per-probe data must be streamed or aggregated, never kept: RSS may grow by ≤ 50 MB.
 // The reference in the same run is a job one tenth the size: if nothing is kept per probe,
-// the big job grows RSS no more than the small one did.
+// the big job grows RSS no more than the small one did. The big job then runs a second time
+// to tell a high-water mark (no further growth) from a leak (growth again).
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import type { Engine, PingRequest } from '../engine/types.js';
@@ -75,26 +76,33 @@ async function main(): Promise<void> {
   const base: PingRequest = { targets, count: K, intervalMs: periodMs, timeoutMs: 1000, size: 56 };
   console.log(`job: ${fmtInt(N)} loopback targets × ${K} probes = ${fmtInt(N * K)} probes, period ${periodMs} ms, onProbe counting every streamed probe${canGc ? '' : ' (no --expose-gc: after-GC figures are without a forced GC)'}`);
 
-  await withDeadline(engine.ping({ ...base, count: 2 }), 60_000, 'sonde warm-up job'); // warm-up: workers, sockets, tables at working size
+  await withDeadline(engine.ping({ ...base, count: 2 }), 60_000, 'sonde warm-up job'); // warm-up
   collectGarbage();
   const baseline = process.memoryUsage.rss();
+  const baselineHeap = process.memoryUsage().heapUsed;
   const small = await runJob(engine, { ...base, count: Math.max(1, Math.round(K / 10)) });
   const big = await runJob(engine, base);
-  const stats = await engine.stats();
+  // The same job again: a plateau (≈ 0 growth) means high-water marks, steady growth a leak.
+  const again = await runJob(engine, base);
+  const heapAfter = process.memoryUsage().heapUsed;
+  const stats = await withDeadline(engine.stats(), 10_000, 'engine.stats()');
   await withDeadline(engine.close(), 10_000, 'engine.close()').catch((err: unknown) => console.log((err as Error).message));
 
   const growthSmall = small.rssPeak - baseline;
   const growthBig = big.rssPeak - baseline;
-  const table = new Table({ style: { head: [], border: [] }, head: ['job', 'probes', 'replies', 'streamed', 'probes/s', 'RSS start', 'RSS peak', 'RSS end', 'after GC', 'peak − baseline'] });
-  for (const [name, j] of [['reference (1/10)', small], ['measured', big]] as const) {
-    table.push([name, fmtInt(j.probes), fmtInt(j.received), fmtInt(j.streamed), fmtInt(j.received / j.seconds), fmtMB(j.rssStart), fmtMB(j.rssPeak), fmtMB(j.rssEnd), fmtMB(j.rssAfterGc), fmtMB(j.rssPeak - baseline)]);
+  const growthAgain = again.rssPeak - again.rssStart;
+  const table = new Table({ style: { head: [], border: [] }, head: ['job', 'probes', 'replies', 'streamed', 'probes/s', 'RSS start', 'RSS peak', 'RSS end', 'after GC', 'peak − start', 'peak − baseline'] });
+  for (const [name, j] of [['reference (1/10)', small], ['measured', big], ['measured again', again]] as const) {
+    table.push([name, fmtInt(j.probes), fmtInt(j.received), fmtInt(j.streamed), fmtInt(j.received / j.seconds), fmtMB(j.rssStart), fmtMB(j.rssPeak), fmtMB(j.rssEnd), fmtMB(j.rssAfterGc), fmtMB(j.rssPeak - j.rssStart), fmtMB(j.rssPeak - baseline)]);
   }
   console.log(`baseline RSS after warm-up: ${fmtMB(baseline)}`);
   console.log(table.toString());
-  console.log(`RSS growth over the ${fmtInt(big.probes)}-probe job: ${fmtMB(growthBig)} (goal ≤ ${GOAL_MB} MB: ${growthBig <= GOAL_MB * MB ? 'met' : 'NOT met'}); ` +
-    `growth ratio ${fmtInt(big.probes)} vs ${fmtInt(small.probes)} probes: ${fmtRatio(ratio(growthBig, growthSmall))} (≈1× when nothing is kept per probe)`);
-  console.log(`engine stats after both jobs: sent ${fmtInt(stats.sent)}, received ${fmtInt(stats.received)}, timeouts ${fmtInt(stats.timeouts)}, in flight ${stats.inFlight}, foreign ${stats.foreign}`);
-  const result = { kind: 'memory', machine, params: { targets: N, count: K, periodMs, threads }, baseline, reference: small, measured: big, growthBytes: growthBig, goalMet: growthBig <= GOAL_MB * MB, engineStats: stats };
+  console.log(`RSS growth over the ${fmtInt(big.probes)}-probe job (peak − baseline): ${fmtMB(growthBig)} (goal ≤ ${GOAL_MB} MB: ${growthBig <= GOAL_MB * MB ? 'met' : 'NOT met'}); ` +
+    `vs the ${fmtInt(small.probes)}-probe reference: ${fmtRatio(ratio(growthBig, growthSmall))} (≈1× when nothing is kept per probe); ` +
+    `the same job again grew ${fmtMB(growthAgain)} (≈0 when memory plateaus)`);
+  console.log(`main-thread V8 heap used after GC: ${fmtMB(baselineHeap)} at baseline, ${fmtMB(heapAfter)} at the end (the rest of any growth is in worker threads or native memory)`);
+  console.log(`engine stats after all jobs: sent ${fmtInt(stats.sent)}, received ${fmtInt(stats.received)}, timeouts ${fmtInt(stats.timeouts)}, in flight ${stats.inFlight}, foreign ${stats.foreign}`);
+  const result = { kind: 'memory', machine, params: { targets: N, count: K, periodMs, threads }, baseline, baselineHeap, heapAfter, reference: small, measured: big, measuredAgain: again, growthBytes: growthBig, growthAgainBytes: growthAgain, goalMet: growthBig <= GOAL_MB * MB, engineStats: stats };
   const previous = latestResult<typeof result>('memory');
   if (previous) console.log(`vs previous result ${previous.path.split('/').pop()}: growth ${fmtMB(growthBig)} (was ${fmtMB(previous.data.growthBytes)})`);
   if (!flags['no-save']) console.log(`saved ${saveResult('memory', result)}`);
