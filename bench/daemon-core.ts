@@ -64,7 +64,16 @@ try {
     .add('jobs.get finished job (SQLite read + JSON.parse)', () => {
       sonde.jobs.get(job.id);
     })
-    .add('GET /v1/jobs/{id} core: verify + take + get + audit', () => {
+    .add('jobs.getJson finished job (SQLite read, no parse)', () => {
+      sonde.jobs.getJson(job.id);
+    })
+    .add('GET /v1/jobs/{id} core: verify + take + getJson + audit', () => {
+      const key = sonde.keys.verify(secret)!;
+      sonde.rateLimiter.take(key.id);
+      sonde.jobs.getJson(job.id);
+      sonde.audit.record({ keyId: key.id, method: 'GET', path: '/v1/jobs/x', status: 200, durationMs: 0.01 });
+    })
+    .add('GET /v1/jobs/{id} core: verify + take + get + stringify + audit', () => {
       const key = sonde.keys.verify(secret)!;
       sonde.rateLimiter.take(key.id);
       JSON.stringify(sonde.jobs.get(job.id));

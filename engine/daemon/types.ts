@@ -280,6 +280,11 @@ export interface JobService {
   submit<T extends JsonValue | void>(submission: JobSubmission<T>): { job: JobRecord; done: Promise<JobRecord> };
   /** A few µs: running jobs from memory, finished ones by primary key. */
   get(id: string): JobRecord | null;
+  /**
+   * Exactly JSON.stringify(get(id)), built for finished jobs from the stored JSON columns
+   * without parsing them (for a route that returns the record as is).
+   */
+  getJson(id: string): string | null;
   list(query?: JobListQuery): Page<JobRecord>;
   /** Aborts a running job (it ends failed, "cancelled"). not_found / conflict if finished. */
   cancel(id: string): JobRecord;

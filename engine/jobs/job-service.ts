@@ -109,6 +109,13 @@ export class SqliteJobService implements JobService {
     return this.store.get(id);
   }
 
+  getJson(id: string): string | null {
+    if (typeof id !== 'string' || id.length > MAX_ID_LENGTH) return null;
+    const running = this.live.get(id);
+    if (running) return JSON.stringify(running.record);
+    return this.store.getJson(id);
+  }
+
   list(query: JobListQuery = {}): Page<JobRecord> {
     const limit = query.limit ?? 10;
     const offset = query.offset ?? 0;

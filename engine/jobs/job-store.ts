@@ -41,6 +41,18 @@ export function rowToRecord(r: JobRow): JobRecord {
   };
 }
 
+const str = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v));
+const num = (v: number | null): string => (v === null || !Number.isFinite(v) ? 'null' : String(v));
+
+/** JSON.stringify(rowToRecord(r)) without parsing and re-serializing params and results. */
+export function rowToJson(r: JobRow): string {
+  return (
+    `{"id":${str(r[0])},"operation":${str(r[1])},"params":${r[2]},"selector":${str(r[3])},"status":${str(r[4])},` +
+    `"progress":${num(r[5])},"results":${r[6]},"error":${str(r[7])},"keyId":${str(r[8])},"createdAtMs":${num(r[9])},` +
+    `"startedAtMs":${num(r[10])},"finishedAtMs":${num(r[11])}}`
+  );
+}
+
 export class JobStore {
   private readonly insertJob: Statement;
   private readonly startJob: Statement;
@@ -87,6 +99,11 @@ export class JobStore {
   get(id: string): JobRecord | null {
     const r = this.selectById.get(id);
     return r ? rowToRecord(r) : null;
+  }
+
+  getJson(id: string): string | null {
+    const r = this.selectById.get(id);
+    return r ? rowToJson(r) : null;
   }
 
   list(filter: { status?: JobStatus; operation?: string }, limit: number, offset: number): { items: JobRecord[]; total: number } {

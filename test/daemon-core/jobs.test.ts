@@ -51,6 +51,27 @@ describe('jobs', () => {
     expect(updates.at(-1)).toBe('completed');
   });
 
+  it('getJson is exactly JSON.stringify(get(id)), running or finished', async () => {
+    const texts = ['plain', 'quote " backslash \\ newline \n', 'µs → ünïcode', '\u2028'];
+    for (const [i, t] of texts.entries()) {
+      const { job, done } = sonde.jobs.submit({
+        operation: `op.${t}`,
+        params: { t, n: i, nested: [1.5, null, true] },
+        selector: i % 2 ? 'alpha' : '_any',
+        keyId: i % 2 ? null : `key-${t}`,
+        timeoutMs: 1000,
+        run: async () => {
+          if (i === 3) throw new Error(t);
+          return { t, rtt: Number.NaN };
+        },
+      });
+      expect(sonde.jobs.getJson(job.id)).toBe(JSON.stringify(sonde.jobs.get(job.id)));
+      await done;
+      expect(sonde.jobs.getJson(job.id)).toBe(JSON.stringify(sonde.jobs.get(job.id)));
+    }
+    expect(sonde.jobs.getJson('nope')).toBeNull();
+  });
+
   it('routing errors are thrown before any job exists', () => {
     expect(() =>
       sonde.jobs.submit({ operation: 'x', params: null, selector: 'nowhere', timeoutMs: 100, run: async () => 1 }),
