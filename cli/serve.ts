@@ -2,7 +2,7 @@
 // is none, serves the HTTP API, and shuts down in order on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
 import * as engineApi from '../engine/index.js';
-import { openSonde, toSondeConfig, type Engine, type EngineOptions, type Sonde } from '../engine/index.js';
+import { EngineInputError, openSonde, toSondeConfig, type Engine, type EngineOptions, type Sonde } from '../engine/index.js';
 import { createLogger, startServer, type SondeServer } from '../server/index.js';
 import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
 
@@ -27,6 +27,7 @@ async function startEngine(threads: number, warn: (message: string) => void): Pr
   try {
     return await create(threads > 0 ? { threads } : {});
   } catch (error) {
+    if (error instanceof EngineInputError) failAndExit(new Error(`--threads / threads: ${error.message}`));
     warn(`the probe engine did not start, ping jobs will fail: ${(error as Error).message}`);
     return undefined;
   }
