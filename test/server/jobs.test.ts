@@ -37,6 +37,9 @@ describe('/v1/jobs', () => {
       return final.status === 'completed';
     });
     expect(final!.results).toHaveLength(1);
+    const raw = await call(`${t.url}/v1/jobs/${job.id}`, { key: writer });
+    expect(raw.headers.get('content-type')).toBe('application/json');
+    expect(raw.body).toEqual(JSON.parse(JSON.stringify(t.sonde.jobs.get(job.id))));
     expect(final!.results[0]).toMatchObject({ hostname: 'fast-1', status: 'ok' });
 
     const list = await call(`${t.url}/v1/jobs?status=completed&limit=5`, { key: writer });

@@ -59,9 +59,10 @@ export function jobRoutes(sonde: Sonde): AnyRoute[] {
     scope: 'job:read', params: IdParams,
     responses: { 200: { description: 'The job', schema: JobSchema }, 404: { description: 'No such job' } },
     handler: ({ params }) => {
-      const job = sonde.jobs.get(params.id);
-      if (job === null) throw notFound(`job ${params.id} not found`);
-      return { status: 200, body: job };
+      // The record as stored, serialized once by the engine (no parse + re-stringify).
+      const json = sonde.jobs.getJson(params.id);
+      if (json === null) throw notFound(`job ${params.id} not found`);
+      return { status: 200, body: json, contentType: 'application/json' };
     },
   });
   const cancel = defineRoute({
