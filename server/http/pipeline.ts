@@ -132,13 +132,17 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
   return (res, req) => {
     inflight.count++;
     const state: RequestState = { done: false, aborted: false, start: performance.now(), method, path: req.getUrl(), key: null, extraHeaders: undefined };
-    res.onAborted(() => {
-      state.aborted = true;
-      if (state.done) return;
-      state.done = true;
-      inflight.count--;
-      logger.info({ method: state.method, path: state.path, ms: performance.now() - state.start, aborted: true }, 'request aborted by client');
-    });
+    // uWS needs an abort handler before we return without having answered (an await, a
+    // body to read); a synchronous answer does not, and skips the cost.
+    const goingAsync = (): void => {
+      res.onAborted(() => {
+        state.aborted = true;
+        if (state.done) return;
+        state.done = true;
+        inflight.count--;
+        logger.info({ method: state.method, path: state.path, ms: performance.now() - state.start, aborted: true }, 'request aborted by client');
+      });
+    };
     // Everything from `req` must be read now: it is invalid after this function returns.
     const authorization = route.scope !== null ? req.getHeader('authorization') : '';
     const xApiKey = route.scope !== null ? req.getHeader('x-api-key') : '';
@@ -166,8 +170,12 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
       };
       if (!wantsBody) {
         const result = route.handler(ctx as never);
-        if (result instanceof Promise) result.then((out) => finish(res, state, out), (error: unknown) => fail(res, state, error));
-        else finish(res, state, result);
+        if (result instanceof Promise) {
+          goingAsync();
+          result.then((out) => finish(res, state, out), (error: unknown) => fail(res, state, error));
+        } else {
+          finish(res, state, result);
+        }
         return;
       }
       const isJson = contentType === 'application/json' || contentType.endsWith('+json') || (contentType === '' && rawTypes.size === 0);
@@ -175,6 +183,7 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
         const accepted = ['application/json', ...rawTypes].join(', ');
         throw new HttpError(415, `unsupported Content-Type "${contentType}": this route accepts ${accepted}`);
       }
+      goingAsync();
       readBody(res, bodyLimit, Number.isFinite(contentLength) ? contentLength : 0)
         .then((raw) => {
           ctx.rawBody = raw;

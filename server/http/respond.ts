@@ -42,7 +42,11 @@ export function writeResponse(res: HttpResponse, out: OutgoingResponse, extraHea
     if (contentType !== undefined && payload !== undefined) res.writeHeader('Content-Type', contentType);
     if (extraHeaders !== undefined) for (const k in extraHeaders) res.writeHeader(k, extraHeaders[k]);
     if (out.headers !== undefined) for (const k in out.headers) res.writeHeader(k, out.headers[k]);
-    if (out.status === 204) res.endWithoutBody(undefined, out.close === true);
+    // endWithoutBody(undefined, …) does not count as an answer in this uWS build: no args.
+    if (out.status === 204) {
+      if (out.close === true) res.endWithoutBody(0, true);
+      else res.endWithoutBody();
+    }
     else res.end(payload ?? '', out.close === true);
   });
 }

@@ -127,7 +127,11 @@ describe('sonde serve (child process)', () => {
       await stop(daemon);
       ctx.skip(`the ping job could not run here (probe engine unavailable: ${String(during.body.status)} ${JSON.stringify(during.body.results)}); shutdown with a running job is not exercised`);
     }
-    const shortFinal = await api(`${daemon.url}/v1/jobs/${String(short.body.id)}`, key);
+    let shortFinal = await api(`${daemon.url}/v1/jobs/${String(short.body.id)}`, key);
+    for (let i = 0; i < 100 && shortFinal.body.status === 'processing'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      shortFinal = await api(`${daemon.url}/v1/jobs/${String(short.body.id)}`, key);
+    }
     expect(shortFinal.body.status).toBe('completed');
 
     expect(await stop(daemon)).toBe(0);
