@@ -104,6 +104,6 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--port <port>', 'TCP port, 0 = any free one (default: $SONDE_PORT / SONDE_LISTEN, else 8080)'))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: $SONDE_LOG_LEVEL, else info)'))
     .addOption(new Option('--threads <n>', 'probe worker threads, 0 = one per core (default: $SONDE_THREADS, else 0)'))
-    .addHelpText('after', '\nPrecedence: built-in defaults < config file < SONDE_* environment variables < flags.\nSIGTERM/SIGINT: stop accepting, let running jobs finish within jobs.shutdownGraceMs, fail the rest, close the database, exit 0.')
+    .addHelpText('after', '\nPrecedence: built-in defaults < config file < SONDE_* environment variables < flags.\nSIGTERM/SIGINT: stop accepting, let running jobs finish within jobs.shutdownGraceMs, fail the rest, close the database, exit 0.\n')
     .action((flags: ServeFlags) => serve(flags));
 }
