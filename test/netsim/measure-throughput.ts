@@ -4,7 +4,8 @@
 // simulator in its worker thread), so on a small machine the figure is a lower bound.
 //
 //   npm run build && node dist/test/netsim/measure-throughput.js [--seconds 5] [--hosts 1000]
-//       [--window 2048] [--family 4|6] [--size 56] [--json]
+//       [--window 2048] [--family 4|6] [--size 56] [--latency 0] [--json]
+// --latency (ms) gives every host that delay, so replies go through the delay heap and timer.
 import { parseArgs } from 'node:util';
 import { native, REPLY, REQ, writeAddress } from '../../native-bindings/index.js';
 import { nthAddress } from './addresses.js';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     window: { type: 'string', default: '2048' },
     family: { type: 'string', default: '4' },
     size: { type: 'string', default: '56' },
+    latency: { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -25,14 +27,15 @@ const hostCount = Number(values.hosts);
 const window = Number(values.window);
 const family = values.family === '6' ? 6 : 4;
 const size = Number(values.size);
-for (const [name, v, min, max] of [['seconds', seconds, 1, 600], ['hosts', hostCount, 1, 65536], ['window', window, 1, 65536], ['size', size, 16, 1400]] as const) {
+const latency = Number(values.latency);
+for (const [name, v, min, max] of [['seconds', seconds, 1, 600], ['hosts', hostCount, 1, 65536], ['window', window, 1, 65536], ['size', size, 16, 1400], ['latency', latency, 0, 10_000]] as const) {
   if (!Number.isInteger(v) || v < min || v > max) {
     console.error(`measure-throughput: --${name} must be an integer ${min}..${max}`);
     process.exit(2);
   }
 }
 
-const sim = await startNetsim({ seed: 1, recordLimit: 0 });
+const sim = await startNetsim({ seed: 1, recordLimit: 0, defaultProfile: { latency } });
 const id = 30000 + (process.pid % 20000);
 const socket = native.openIcmpSocket({ family, mode: 'raw', idBase: id, idCount: 1, netns: sim.netns, recvBufferBytes: 16 << 20 });
 
@@ -101,6 +104,7 @@ const result = {
   hosts: hostCount,
   window,
   payloadBytes: size,
+  latencyMs: latency,
   seconds: Number(elapsed.toFixed(2)),
   requestsPerSecond: Math.round((s1.frames.read - s0.frames.read) / elapsed),
   repliesWrittenPerSecond: Math.round((s1.frames.written - s0.frames.written) / elapsed),
@@ -114,7 +118,7 @@ const result = {
 if (values.json) {
   console.log(JSON.stringify(result));
 } else {
-  console.log(`netsim throughput, IPv${family}, ${hostCount} hosts, window ${window}, ${size}-byte payloads, ${result.seconds} s:`);
+  console.log(`netsim throughput, IPv${family}, ${hostCount} hosts, window ${window}, ${size}-byte payloads, latency ${latency} ms, ${result.seconds} s:`);
   console.log(`  requests read:   ${result.requestsPerSecond.toLocaleString('en')} packets/s`);
   console.log(`  replies written: ${result.repliesWrittenPerSecond.toLocaleString('en')} packets/s`);
   console.log(`  round trips seen by the sender: ${result.roundTripsPerSecond.toLocaleString('en')}/s (process CPU ${result.processCpuPercent}% of one core)`);

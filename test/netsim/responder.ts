@@ -60,6 +60,8 @@ class Host {
 
 const SALT = { loss: 1, duplicate: 2, reorder: 3, corrupt: 4, late: 5, unreachable: 6, latency: 7 } as const;
 const OUT_BYTES = 1 << 20;
+/** The smallest frame is 4 + 28 bytes (IPv4 + ICMP header, no payload). */
+const OUT_MAX_FRAMES = OUT_BYTES / 32;
 
 function newHostStats(address: string, rule: string): HostStats {
   return {
@@ -77,7 +79,9 @@ function newFrameStats(): FrameStats {
 export class Responder {
   private readonly seed: number;
   private readonly recordLimit: number;
-  private rules: Rule[] = [];
+  /** Rules for single addresses, by canonical address text; prefix rules, longest first. */
+  private readonly exactRules = new Map<string, Rule>();
+  private prefixRules: Rule[] = [];
   private defaultProfile: CompiledProfile | null;
   private readonly table = new HostTable();
   private readonly hosts: Host[] = [];
@@ -87,6 +91,13 @@ export class Responder {
   private readonly out = Buffer.allocUnsafe(OUT_BYTES);
   private outLength = 0;
   private outCount = 0;
+  /** Per frame of the output batch: what it is, for the statistics taken at write time. */
+  private readonly outMeta = {
+    host: new Int32Array(OUT_MAX_FRAMES), kind: new Uint8Array(OUT_MAX_FRAMES), seq: new Int32Array(OUT_MAX_FRAMES),
+    ordinal: new Float64Array(OUT_MAX_FRAMES), scheduledMs: new Float64Array(OUT_MAX_FRAMES),
+    readAt: new Float64Array(OUT_MAX_FRAMES), sentAt: new Float64Array(OUT_MAX_FRAMES),
+  };
+  private lastNow = 0;
   private readonly localV4 = parseAddress(LOCAL_V4).bytes;
   private readonly localV6 = parseAddress(LOCAL_V6).bytes;
   private readonly routersV4 = Array.from({ length: 256 }, (_, h) => defaultRouter(4, h));
@@ -99,7 +110,9 @@ export class Responder {
   /** The current request's payload send time on the monotonic clock, or NaN. */
   private sentAt = NaN;
 
-  constructor(options: ResponderOptions, private readonly sink: FrameSink) {
+  /** `clock` (ms, monotonic) is read just before each write; without it, the time of the last
+   *  handleFrames/releaseDue call is used (tests with a simulated clock). */
+  constructor(options: ResponderOptions, private readonly sink: FrameSink, private readonly clock: (() => number) | null = null) {
     this.seed = (options.seed ?? 1) >>> 0;
     this.recordLimit = options.recordLimit ?? 10_000;
     if (options.delayFrom !== undefined && options.delayFrom !== 'arrival' && options.delayFrom !== 'payload-timestamp') {
@@ -107,21 +120,36 @@ export class Responder {
     }
     this.fromPayload = options.delayFrom === 'payload-timestamp';
     this.defaultProfile = options.defaultProfile === null ? null : compileProfile(options.defaultProfile ?? {}, 'defaultProfile');
-    for (const [key, profile] of Object.entries(options.hosts ?? {})) this.setRule(key, profile);
+    for (const [key, profile] of Object.entries(options.hosts ?? {})) this.addRule(key, profile);
+    this.sortRules();
   }
 
   /** Adds, replaces (profile) or removes (null) the profile of an address or prefix, at run
    *  time too: hosts already seen switch at once, their counters carry on. */
   setRule(key: string, profile: HostProfile | null): void {
+    this.addRule(key, profile);
+    this.sortRules();
+    for (const host of this.hosts) this.resolve(host);
+  }
+
+  private addRule(key: string, profile: HostProfile | null): void {
     const prefix = parsePrefix(key, `hosts["${key}"]`);
     if (!prefixInSimRange(prefix)) {
       throw new NetsimInputError(`hosts["${key}"]`, `hosts["${key}"] is outside the simulator's ranges 198.18.0.0/15 and 2001:db8::/32`);
     }
     const compiled = profile === null ? null : compileProfile(profile, `hosts["${key}"]`);
-    this.rules = this.rules.filter((r) => r.prefix.text !== prefix.text);
-    if (compiled !== null) this.rules.push({ key, prefix, profile: compiled });
-    this.rules.sort((a, b) => b.prefix.length - a.prefix.length);
-    for (const host of this.hosts) this.resolve(host);
+    const single = prefix.length === (prefix.family === 4 ? 32 : 128);
+    if (single) this.exactRules.delete(prefix.text);
+    else this.prefixRules = this.prefixRules.filter((r) => r.prefix.text !== prefix.text);
+    if (compiled === null) return;
+    const rule = { key, prefix, profile: compiled };
+    if (single) this.exactRules.set(prefix.text, rule);
+    else this.prefixRules.push(rule);
+  }
+
+  /** Longest prefix first, so that the first match is the most specific. */
+  private sortRules(): void {
+    this.prefixRules.sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
   setDefaultProfile(profile: HostProfile | null): void {
@@ -130,7 +158,7 @@ export class Responder {
   }
 
   private resolve(host: Host): void {
-    const rule = this.rules.find((r) => prefixContains(r.prefix, host.family, host.bytes, 0));
+    const rule = this.exactRules.get(host.stats.address) ?? this.prefixRules.find((r) => prefixContains(r.prefix, host.family, host.bytes, 0));
     host.profile = rule ? rule.profile : this.defaultProfile;
     host.stats.rule = rule ? rule.key : '(default)';
     if (host.profile && host.tokens > host.profile.rateLimit) host.tokens = host.profile.rateLimit;
@@ -338,36 +366,51 @@ export class Responder {
     const family: Family = (src[offset] >> 4) === 4 ? 4 : 6;
     if (!this.isLocal(family, src, offset + (family === 4 ? 16 : 24))) { this.frames.unsafeRefused++; return; }
     if (this.outLength + TUN_FRAME_HEADER + length + 3 > this.out.length) this.flush();
+    this.lastNow = now;
     const out = this.out;
     out.writeUInt32LE(length, this.outLength);
     src.copy(out, this.outLength + TUN_FRAME_HEADER, offset, offset + length);
     this.outLength += TUN_FRAME_HEADER + ((length + 3) & ~3);
-    this.outCount++;
-    const s = host.stats;
-    s.packetsSent++;
-    if (kind === PacketKind.Reply) {
+    const i = this.outCount++;
+    const m = this.outMeta;
+    m.host[i] = host.index;
+    m.kind[i] = kind;
+    m.seq[i] = seq;
+    m.ordinal[i] = ordinal;
+    m.scheduledMs[i] = scheduledMs;
+    m.readAt[i] = readAt;
+    m.sentAt[i] = sentAt;
+  }
+
+  /** Writes the output batch to the sink. Reply delays are taken at this moment (just before
+   *  the write), not when a packet joined the batch: a thread preempted in between must not
+   *  make the simulator under-report what it applied. */
+  flush(): void {
+    const count = this.outCount;
+    if (count === 0) return;
+    const now = this.clock ? this.clock() : this.lastNow;
+    const written = this.sink.write(this.out, count);
+    this.frames.written += written;
+    if (written < count) this.frames.writeErrors += count - written;
+    this.outLength = 0;
+    this.outCount = 0;
+    const m = this.outMeta;
+    for (let i = 0; i < count; i++) {
+      const s = this.hosts[m.host[i]].stats;
+      s.packetsSent++;
+      if (m.kind[i] !== PacketKind.Reply) continue;
       const r = s.replies;
       r.count++;
       if (r.seqs.length < this.recordLimit) {
-        r.seqs.push(seq);
-        r.ordinals.push(ordinal);
-        r.scheduledMs.push(scheduledMs);
-        r.appliedMs.push(now - readAt);
-        r.sinceSendMs.push(now - sentAt);
+        r.seqs.push(m.seq[i]);
+        r.ordinals.push(m.ordinal[i]);
+        r.scheduledMs.push(m.scheduledMs[i]);
+        r.appliedMs.push(now - m.readAt[i]);
+        r.sinceSendMs.push(now - m.sentAt[i]);
       } else {
         r.truncated = true;
       }
     }
-  }
-
-  /** Writes the output batch to the sink. */
-  flush(): void {
-    if (this.outCount === 0) return;
-    const written = this.sink.write(this.out, this.outCount);
-    this.frames.written += written;
-    if (written < this.outCount) this.frames.writeErrors += this.outCount - written;
-    this.outLength = 0;
-    this.outCount = 0;
   }
 
   /** A snapshot of every counter (a copy). `reset` zeroes the counters afterwards; hosts keep

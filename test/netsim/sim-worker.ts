@@ -21,7 +21,7 @@ const post = (m: WorkerMessage) => port.postMessage(m);
 let tun: TunDevice;
 let responder: Responder;
 try {
-  responder = new Responder(init.responder, { write: (frames, count) => tun.write(frames, count) });
+  responder = new Responder(init.responder, { write: (frames, count) => tun.write(frames, count) }, () => performance.now());
   tun = native.openTun(init.tunName, { netns: init.netns });
   post({ type: 'ready', tunName: tun.name });
 } catch (e) {
@@ -37,12 +37,25 @@ let immediate: NodeJS.Immediate | null = null;
 let armedFor = Infinity;
 let running = false;
 
+/** Maps the monotonic clock to CLOCK_REALTIME (for payload send times). A new sample replaces
+ *  the last one only when the two realtime reads around it are close, i.e. the thread was not
+ *  preempted in between. */
+let realtimeSynced = false;
+function syncRealtime(): void {
+  const before = native.realtimeNs();
+  const mono = performance.now();
+  const after = native.realtimeNs();
+  if (realtimeSynced && after - before > 50_000n) return;
+  responder.setRealtime(mono, Number(before + (after - before) / 2n) / 1e6);
+  realtimeSynced = true;
+}
+
 function onReadable(): void {
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const n = tun.read(readBuf);
     if (n === 0) break;
     const now = performance.now();
-    responder.setRealtime(now, Number(native.realtimeNs()) / 1e6);
+    syncRealtime();
     responder.releaseDue(now);
     responder.handleFrames(readBuf, n, now);
     responder.flush();
