@@ -110,6 +110,9 @@ const result = {
   repliesWrittenPerSecond: Math.round((s1.frames.written - s0.frames.written) / elapsed),
   roundTripsPerSecond: Math.round((received - r0) / elapsed),
   processCpuPercent: Math.round(((cpu.user + cpu.system) / 1e6 / elapsed) * 100),
+  /** Requests per second of CPU used by the whole process (simulator and sender together):
+   *  what the loop carries per core, whatever share of the machine it got. */
+  requestsPerCpuSecond: Math.round((s1.frames.read - s0.frames.read) / ((cpu.user + cpu.system) / 1e6)),
   sent,
   received,
   simReceived: final.totals.received,
@@ -122,5 +125,6 @@ if (values.json) {
   console.log(`  requests read:   ${result.requestsPerSecond.toLocaleString('en')} packets/s`);
   console.log(`  replies written: ${result.repliesWrittenPerSecond.toLocaleString('en')} packets/s`);
   console.log(`  round trips seen by the sender: ${result.roundTripsPerSecond.toLocaleString('en')}/s (process CPU ${result.processCpuPercent}% of one core)`);
+  console.log(`  per CPU-second of the whole process (simulator + sender): ${result.requestsPerCpuSecond.toLocaleString('en')} requests`);
   console.log(`  sent ${sent}, received ${received}, simulator received ${result.simReceived}, TUN write errors ${result.simWriteErrors}`);
 }
