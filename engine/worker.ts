@@ -1,8 +1,11 @@
 // A Piscina worker: loaded by engine/pool.ts from dist/engine/worker.js. It owns its ICMP
 // sockets and its block of echo identifiers (claimed from the pool's shared state) and runs
 // any number of job shards at once through one Prober.
+//
+// The native addon is imported on the first task, not at module load: a load failure then
+// rejects the task with the loader's message (how to build the addon) instead of failing
+// the worker's bootstrap, which Piscina reports far less clearly.
 import { workerData } from 'node:worker_threads';
-import { native } from '../native-bindings/index.js';
 import { Prober } from './icmp/prober.js';
 import { claimWorkerRow, idBlockOf, releaseWorkerRow, workerCounters, type SharedStateInit } from './icmp/shared-state.js';
 import type { PingTask, PingTaskResult } from './icmp/task.js';
@@ -18,14 +21,19 @@ const row = claimWorkerRow(init.shared);
 process.on('exit', () => releaseWorkerRow(init.shared, row));
 const block = idBlockOf(init.shared, row);
 
-const prober = new Prober({
-  idBase: block.base,
-  idCount: block.count,
-  counters: workerCounters(init.shared, row),
-  openSocket: (options) => native.openIcmpSocket(options),
-  ...(init.netns !== undefined ? { netns: init.netns } : {}),
-});
+let prober: Promise<Prober> | null = null;
 
-export default function runPingTask(task: PingTask): Promise<PingTaskResult> {
-  return prober.run(task);
+function getProber(): Promise<Prober> {
+  prober ??= import('../native-bindings/index.js').then(({ native }) => new Prober({
+    idBase: block.base,
+    idCount: block.count,
+    counters: workerCounters(init.shared, row),
+    openSocket: (options) => native.openIcmpSocket(options),
+    ...(init.netns !== undefined ? { netns: init.netns } : {}),
+  }));
+  return prober;
+}
+
+export default async function runPingTask(task: PingTask): Promise<PingTaskResult> {
+  return (await getProber()).run(task);
 }

@@ -57,7 +57,7 @@ export class InFlightTable {
   constructor(options: InFlightTableOptions) {
     this.maxCapacity = options.idCount * SLOTS_PER_ID;
     this.graceMs = options.graceMs ?? 2000;
-    this.graceGrowLimit = Math.min(this.maxCapacity, options.graceGrowLimit ?? 1 << 20);
+    this.graceGrowLimit = Math.min(this.maxCapacity, options.graceGrowLimit ?? 1 << 16);
     this.grow(Math.min(this.maxCapacity, options.initialCapacity ?? 16384));
   }
 

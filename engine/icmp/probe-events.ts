@@ -1,7 +1,8 @@
 // Per-probe outcomes stream from a worker to the main thread as packed batches of fixed-size
 // records in transferred ArrayBuffers (never one message per probe). The worker side is
 // ProbeEventWriter; the main thread walks a batch with ProbeEventReader, which fills ONE
-// reused ProbeResult object per record.
+// reused ProbeResult object per record, then transfers the buffer back for reuse, so a
+// long stream allocates a handful of buffers, not one per batch.
 import type { MessagePort } from 'node:worker_threads';
 import type { ProbeErrorKind, ProbeResult, ProbeStatus } from '../types.js';
 import { ERROR_KINDS } from '../stats/error-kinds.js';
@@ -26,6 +27,17 @@ export interface ProbeEventsMessage {
   count: number;
 }
 
+/** Main → worker: a batch buffer handed back after its events were delivered. */
+export interface RecycleMessage {
+  type: 'recycle';
+  buffer: ArrayBuffer;
+}
+
+/** Buffers a writer keeps for reuse. */
+const SPARE_BUFFERS = 32;
+/** A partly filled batch waits at most this long before it is sent (live, yet few messages). */
+export const EVENT_FLUSH_MS = 10;
+
 export class ProbeEventWriter {
   private readonly capacity: number;
   private readonly port: MessagePort;
@@ -33,6 +45,8 @@ export class ProbeEventWriter {
   private u32!: Uint32Array;
   private f64!: Float64Array;
   private count = 0;
+  private lastFlushMs = 0;
+  private readonly spare: ArrayBuffer[] = [];
 
   constructor(port: MessagePort, capacity = 1024) {
     this.port = port;
@@ -74,16 +88,27 @@ export class ProbeEventWriter {
     }
   }
 
+  /** Posts pending events once the oldest may have waited EVENT_FLUSH_MS. */
+  flushIfDue(nowMs: number): void {
+    if (this.count > 0 && nowMs - this.lastFlushMs >= EVENT_FLUSH_MS) this.flush(nowMs);
+  }
+
   /** Posts the pending events (if any) as one transferred batch. */
-  flush(): void {
+  flush(nowMs = this.lastFlushMs): void {
+    this.lastFlushMs = nowMs;
     if (this.count === 0) return;
     const message: ProbeEventsMessage = { type: 'probes', buffer: this.u8.buffer as ArrayBuffer, count: this.count };
     this.port.postMessage(message, [message.buffer]);
     this.allocate();
   }
 
+  /** Takes back a buffer the main thread has finished with. */
+  recycle(buffer: ArrayBuffer): void {
+    if (this.spare.length < SPARE_BUFFERS && buffer.byteLength === this.capacity * EVENT.SIZE) this.spare.push(buffer);
+  }
+
   private allocate(): void {
-    const ab = new ArrayBuffer(this.capacity * EVENT.SIZE);
+    const ab = this.spare.pop() ?? new ArrayBuffer(this.capacity * EVENT.SIZE);
     this.u8 = new Uint8Array(ab);
     this.u32 = new Uint32Array(ab);
     this.f64 = new Float64Array(ab);

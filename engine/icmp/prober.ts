@@ -75,7 +75,8 @@ export class Prober {
       return new Promise<PingTaskResult>((resolve, reject) => {
         this.running.push({ job, resolve, reject });
         task.port.on('message', (message: ToWorkerMessage) => {
-          if (message?.type === 'cancel') this.cancel(job);
+          if (message?.type === 'recycle') job.events?.recycle(message.buffer);
+          else if (message?.type === 'cancel') this.cancel(job);
         });
         this.start();
         this.schedule();
@@ -254,10 +255,11 @@ export class Prober {
     let kernelDrops = 0;
     for (const ch of this.channels) if (ch !== undefined) kernelDrops += ch.socket.stats().kernelDrops;
     this.options.counters[Counter.KERNEL_DROPS] = kernelDrops;
+    const now = performance.now();
     for (let k = this.running.length - 1; k >= 0; k--) {
       const r = this.running[k];
       if (r.job.complete) this.finish(k);
-      else r.job.events?.flush();
+      else r.job.events?.flushIfDue(now);
     }
   }
 

@@ -1,6 +1,6 @@
 // What the main thread sends a worker for one job shard, and what comes back.
 import type { MessagePort } from 'node:worker_threads';
-import type { ProbeEventsMessage } from './probe-events.js';
+import type { ProbeEventsMessage, RecycleMessage } from './probe-events.js';
 
 export interface PingTask {
   /** 16-byte address slot per target of this shard (layout ADDR_BYTES). */
@@ -18,7 +18,7 @@ export interface PingTask {
   ttl: number;
   /** -1 = leave the socket's TOS / traffic class alone. */
   tos: number;
-  /** Main ↔ worker channel: 'cancel' in, probe batches and 'done' out. */
+  /** Main ↔ worker channel: 'cancel' and recycled buffers in, probe batches and 'done' out. */
   port: MessagePort;
   /** Stream per-probe events (only when the caller gave an onProbe). */
   streamProbes: boolean;
@@ -39,5 +39,5 @@ export interface DoneMessage {
   type: 'done';
 }
 
-export type ToWorkerMessage = CancelMessage;
+export type ToWorkerMessage = CancelMessage | RecycleMessage;
 export type FromWorkerMessage = ProbeEventsMessage | DoneMessage;

@@ -43,7 +43,7 @@ export class WorkerJob {
     this.tos = task.tos;
     this.carriesToken = task.size >= PAYLOAD_HEADER;
     this.pacer = new ProbePacer(this.size, task.count, task.intervalMs, task.sendIntervalMs);
-    this.stats = new TargetStatsTable(this.size);
+    this.stats = new TargetStatsTable(this.size, task.count);
     this.port = task.port;
     this.events = task.streamProbes ? new ProbeEventWriter(task.port) : null;
   }

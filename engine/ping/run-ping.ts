@@ -7,7 +7,7 @@
 // show up as loss — and a reply that arrives for one later is ignored (worker counter `late`).
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ADDR_BYTES } from '../../native-bindings/layout.js';
-import { ProbeEventReader, type ProbeEventsMessage } from '../icmp/probe-events.js';
+import { ProbeEventReader, type ProbeEventsMessage, type RecycleMessage } from '../icmp/probe-events.js';
 import type { FromWorkerMessage, PingTask, PingTaskResult } from '../icmp/task.js';
 import type { WorkerPool } from '../pool.js';
 import { decodeTargetSummary, unprobedTargetSummary } from '../stats/summary-codec.js';
@@ -46,17 +46,20 @@ export async function runPing(
   let probeError: Error | undefined;
   const runs: ShardRun[] = [];
   const cancelAll = (): void => runs.forEach((r) => r.cancel());
-  let relay: ((message: ProbeEventsMessage) => void) | null = null;
+  let relay: ((message: ProbeEventsMessage, port: MessagePort) => void) | null = null;
   if (onProbe !== undefined) {
     const reader = new ProbeEventReader(req.targets, addresses);
-    relay = (message) => {
+    relay = (message, port) => {
       if (probeError !== undefined) return;
       try {
         reader.forEach(message, onProbe);
       } catch (error) {
         probeError = error instanceof Error ? error : new Error(String(error));
         cancelAll();
+        return;
       }
+      const recycle: RecycleMessage = { type: 'recycle', buffer: message.buffer };
+      port.postMessage(recycle, [message.buffer]);
     };
   }
   for (const indices of planShards(probeable, pool.threads, req.sendIntervalMs)) {
@@ -88,7 +91,7 @@ export async function runPing(
 
 function startShard(
   pool: WorkerPool, req: ValidPingRequest, indices: number[], resolved: ResolvedTarget[],
-  relay: ((message: ProbeEventsMessage) => void) | null,
+  relay: ((message: ProbeEventsMessage, port: MessagePort) => void) | null,
 ): ShardRun {
   const n = indices.length;
   const addressSlots = new Uint8Array(n * ADDR_BYTES);
@@ -126,8 +129,9 @@ function startShard(
   // all precede 'done' on the port.
   const drained = new Promise<void>((resolve) => {
     port1.on('message', (message: FromWorkerMessage) => {
-      if (message.type === 'probes') relay?.(message);
-      else if (message.type === 'done') resolve();
+      if (message.type === 'probes') {
+        if (portOpen) relay?.(message, port1);
+      } else if (message.type === 'done') resolve();
     });
     port1.once('close', () => resolve());
   });

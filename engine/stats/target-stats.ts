@@ -22,7 +22,8 @@ export class TargetStatsTable {
   private readonly m2: Float64Array;
   private readonly distribution: SparseHdrTable;
 
-  constructor(size: number) {
+  /** `samplesPerTarget` (the job's count) only sizes the distribution table up front. */
+  constructor(size: number, samplesPerTarget = 4) {
     this.size = size;
     this.sent = new Uint32Array(size);
     this.received = new Uint32Array(size);
@@ -33,7 +34,7 @@ export class TargetStatsTable {
     this.maxNs = new Float64Array(size).fill(-Infinity);
     this.meanNs = new Float64Array(size);
     this.m2 = new Float64Array(size);
-    this.distribution = new SparseHdrTable(Math.min(1 << 20, Math.max(64, size * 4)));
+    this.distribution = new SparseHdrTable(Math.min(1 << 22, Math.max(64, size * Math.min(samplesPerTarget, 8) * 1.4)));
   }
 
   /** An in-time reply with round-trip time `rttNs`. */

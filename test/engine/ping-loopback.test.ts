@@ -35,8 +35,8 @@ function expectAllAnswered(s: TargetSummary, count: number): void {
   expect(s.minMs).toBeLessThanOrEqual(s.avgMs);
   expect(s.avgMs).toBeLessThanOrEqual(s.maxMs);
   expect(s.p50Ms).toBeLessThanOrEqual(s.p99Ms);
-  // HDR percentiles are bucket tops: within 0.1 % above the largest sample.
-  expect(s.p99Ms).toBeLessThanOrEqual(s.maxMs * 1.001 + 1e-6);
+  // HDR percentiles are bucket tops: within 1 % above the largest sample.
+  expect(s.p99Ms).toBeLessThanOrEqual(s.maxMs * 1.01 + 1e-6);
   expect(s.stddevMs).toBeGreaterThanOrEqual(0);
 }
 

@@ -27,10 +27,11 @@ describe('TargetStatsTable', () => {
       expect(s.maxMs).toBeCloseTo(1, 9);
       expect(s.avgMs).toBeCloseTo(mean / 1e6, 9);
       expect(s.stddevMs).toBeCloseTo(sd / 1e6, 9);
-      // HDR keeps 3 significant digits.
-      expect(s.p50Ms).toBeCloseTo(0.03, 4);
-      expect(s.p90Ms).toBeGreaterThanOrEqual(0.999);
-      expect(s.p99Ms).toBeLessThanOrEqual(1.001);
+      // HDR buckets with 2 significant digits: a percentile is its bucket's top, within 1 %.
+      expect(s.p50Ms).toBeGreaterThanOrEqual(0.03);
+      expect(s.p50Ms).toBeLessThanOrEqual(0.0303);
+      expect(s.p90Ms).toBeGreaterThanOrEqual(1);
+      expect(s.p99Ms).toBeLessThanOrEqual(1.01);
       const empty = decodeTargetSummary(stats.pack(), 0, 'other', '127.0.0.2');
       expect(empty).toMatchObject({ sent: 0, received: 0, lossPercent: 0, errors: {} });
       expect(empty.minMs).toBeNaN();
