@@ -2,10 +2,15 @@
 // probes, and the loop that sends what is due in batches, drains replies between batches,
 // times out probes and streams results. Any number of jobs run in it concurrently.
 //
-// The loop runs on a 1 ms interval while jobs are active, plus immediately again when a
-// burst was cut short by the per-turn budget (so cancellation messages get through), plus
-// whenever a socket becomes readable. Sends the kernel refuses with EAGAIN stay queued and
-// are retried on the next turn.
+// The loop runs a turn (drain, expire timeouts, send what is due, stream, finish jobs):
+//  - immediately again when a burst was cut short by the per-turn budget (after pending
+//    messages such as a cancellation got through);
+//  - else at the next send any job has due, but at least every TIMEOUT_CHECK_MS while
+//    probes are in flight (the wheel only catches probes that never get an answer: whether
+//    a reply is in time is decided from kernel timestamps, not from when the turn runs),
+//    and after 1 ms when the kernel refused sends with EAGAIN;
+//  - and replies are drained whenever a socket becomes readable.
+// An idle worker has no timer at all.
 import { performance } from 'node:perf_hooks';
 import type { IcmpSocket, IcmpSocketOptions } from '../../native-bindings/types.js';
 import { REPLY } from '../../native-bindings/layout.js';
@@ -28,8 +33,10 @@ export interface ProberOptions {
   batchSize?: number;
   /** Probes sent per loop turn before yielding to the event loop. */
   turnBudget?: number;
-  tickMs?: number;
 }
+
+/** Longest pause between turns while probes are in flight. */
+const TIMEOUT_CHECK_MS = 2;
 
 const DEFAULT_RECV_BUFFER = 32 * 1024 * 1024;
 const MAX_DRAIN_ROUNDS = 64;
@@ -78,7 +85,6 @@ export class Prober {
           if (message?.type === 'recycle') job.events?.recycle(message.buffer);
           else if (message?.type === 'cancel') this.cancel(job);
         });
-        this.start();
         this.schedule();
       });
     } catch (error) {
@@ -138,12 +144,21 @@ export class Prober {
     return channel;
   }
 
-  private start(): void {
-    if (this.timer === null) this.timer = setInterval(this.turn, this.options.tickMs ?? 1);
-  }
-
+  /** A turn as soon as pending I/O has been handled. */
   private schedule(): void {
     if (this.immediate === null) this.immediate = setImmediate(this.turn);
+  }
+
+  /** The next timed turn, or none when no job is running. */
+  private scheduleTimed(now: number): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.running.length === 0) return;
+    let at = now + TIMEOUT_CHECK_MS * 50; // nothing due: look again now and then
+    for (const r of this.running) at = Math.min(at, r.job.pacer.nextDueMs());
+    if ((this.ledger?.wheel.size ?? 0) > 0) at = Math.min(at, now + TIMEOUT_CHECK_MS);
+    for (const ch of this.channels) if (ch !== undefined && ch.batch.count > 0) at = Math.min(at, now + 1);
+    this.timer = setTimeout(this.turn, Math.max(1, Math.ceil(at - now)));
   }
 
   private runTurn(): void {
@@ -154,12 +169,8 @@ export class Prober {
       this.ledger?.expire(now);
       const more = this.sendDue(now);
       this.settle();
-      if (this.running.length === 0) {
-        if (this.timer !== null) clearInterval(this.timer);
-        this.timer = null;
-      } else if (more) {
-        this.schedule();
-      }
+      if (more) this.schedule();
+      else this.scheduleTimed(performance.now());
     } catch (error) {
       this.failAll(error instanceof Error ? error : new Error(String(error)));
     }
@@ -303,7 +314,7 @@ export class Prober {
       reject(error);
     }
     for (const ch of this.channels) if (ch !== undefined) ch.batch.count = 0;
-    if (this.timer !== null) clearInterval(this.timer);
+    if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
   }
 }
