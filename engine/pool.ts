@@ -33,7 +33,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   const threads = options.threads ?? availableParallelism();
   const shared: SharedStateInit = createSharedState();
   const workerData: WorkerInit = { shared, ...(options.netns !== undefined ? { netns: options.netns } : {}) };
-  const piscina = new Piscina({
+  const piscina = new Piscina<PingTask, PingTaskResult>({
     filename: workerFilename(),
     minThreads: threads,
     maxThreads: threads,
@@ -57,7 +57,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       if (workerError !== null) {
         return Promise.reject(new Error(`sonde engine: a worker thread failed: ${workerError.message}`, { cause: workerError }));
       }
-      return piscina.run(task, { transferList: transferList as never }) as Promise<PingTaskResult>;
+      return piscina.run(task, { transferList });
     },
     stats: () => readEngineStats(shared),
     destroy: () => piscina.destroy(),
