@@ -90,6 +90,8 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
   const bodyLimit = route.bodyLimit ?? deps.bodyLimit;
   const method = route.method.toUpperCase();
   const { sonde, logger, inflight } = deps;
+  // The level is fixed for the process: skip building the log object when info is off.
+  const logRequests = logger.isLevelEnabled('info');
 
   // Never throws: it runs from promise callbacks, where a throw would be an unhandled rejection.
   const finish = (res: HttpResponse, state: RequestState, out: OutgoingResponse): void => {
@@ -111,7 +113,7 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
     } catch (error) {
       logger.error({ err: error }, 'audit row could not be recorded');
     }
-    logger.info({ method: state.method, path: state.path, status, ms: Math.round(ms * 1000) / 1000, key: state.key?.id }, 'request');
+    if (logRequests) logger.info({ method: state.method, path: state.path, status, ms: Math.round(ms * 1000) / 1000, key: state.key?.id }, 'request');
   };
 
   const fail = (res: HttpResponse, state: RequestState, error: unknown): void => {
