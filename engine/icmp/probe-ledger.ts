@@ -8,10 +8,14 @@
 //   reply to a probe that timed out                 → late
 //   reply to a probe already answered or errored    → duplicate
 //   ICMP error quoting an in-flight probe           → error by kind (the probe is lost)
-//   ICMP error quoting a concluded probe            → error by kind (counted; the outcome stands)
+//   ICMP error quoting a probe that timed out       → late (with its kind; the probe stays lost)
+//   ICMP error quoting a probe answered or errored  → duplicate (with its kind)
 //   bad checksum                                    → corrupted (worker counter only)
 //   id outside our block, unknown slot, wrong token,
 //   wrong source / quoted destination, wrong family → foreign   (worker counter only)
+//
+// So each probe has exactly one outcome event (ok, timeout or error) and any number of
+// duplicate / late events after it; per target, sent = received + timeouts + errors.
 //
 // Concluded slots keep their identity until reused (see InFlightTable), which is what makes
 // duplicates and late replies recognisable. Nothing here allocates per probe.
@@ -164,9 +168,9 @@ export class ProbeLedger {
       }
       const job = this.jobs.get(table.jobSerial[slot]);
       if (job === undefined) {
-        // The probe's job has finished: count what arrived at the worker level only.
-        if (isError) counters[Counter.ERRORS]++;
-        else if (state === SlotState.ANSWERED || state === SlotState.ERRORED) counters[Counter.DUPLICATES]++;
+        // The probe's job has finished (its slots are all concluded): count what arrived at
+        // the worker level only, an echo reply or an ICMP error alike.
+        if (state === SlotState.ANSWERED || state === SlotState.ERRORED) counters[Counter.DUPLICATES]++;
         else counters[Counter.LATE]++;
         continue;
       }
@@ -252,20 +256,40 @@ export class ProbeLedger {
     this.emit(job, slot, status, NO_KIND, 0, 0, batch.ttl(i), batch.payloadLen(i), rtt, recvLo, recvHi, 0, null, 0);
   }
 
+  /** An ICMP error concludes an in-flight probe; after the outcome it is only late or a duplicate. */
   private icmpError(
     job: WorkerJob, slot: number, state: number, batch: ReplyBatch, i: number, ipv6: boolean, type: number, nowMs: number,
   ): void {
-    const t = this.table.target[slot];
+    const table = this.table;
+    const t = table.target[slot];
     const code = batch.code(i);
     const kind = errorKindIndex(ipv6, type, code);
-    job.stats.recordError(t, kind);
-    this.counters[Counter.ERRORS]++;
-    this.emit(job, slot, EventStatus.ERROR, kind, type, code, batch.ttl(i), 0, NaN,
-      batch.recvTimeLo(i), batch.recvTimeHi(i), ipv6 ? 6 : 4, batch.u32, batch.addrWord(i));
+    const recvLo = batch.recvTimeLo(i);
+    const recvHi = batch.recvTimeHi(i);
+    let status: number;
+    let rtt = NaN;
     if (state === SlotState.IN_FLIGHT) {
       this.wheel.remove(slot);
-      this.conclude(job, slot, SlotState.ERRORED, nowMs);
+      job.stats.recordError(t, kind);
+      this.counters[Counter.ERRORS]++;
+      status = EventStatus.ERROR;
+    } else if (state === SlotState.WITHDRAWN) {
+      this.counters[Counter.LATE]++;
+      return;
+    } else {
+      rtt = Math.max(0, (recvHi - table.sendHi[slot]) * TWO_32 + (recvLo - table.sendLo[slot]));
+      if (state === SlotState.TIMED_OUT) {
+        job.stats.late[t]++;
+        this.counters[Counter.LATE]++;
+        status = EventStatus.LATE;
+      } else {
+        job.stats.duplicates[t]++;
+        this.counters[Counter.DUPLICATES]++;
+        status = EventStatus.DUPLICATE;
+      }
     }
+    this.emit(job, slot, status, kind, type, code, batch.ttl(i), 0, rtt, recvLo, recvHi, ipv6 ? 6 : 4, batch.u32, batch.addrWord(i));
+    if (state === SlotState.IN_FLIGHT) this.conclude(job, slot, SlotState.ERRORED, nowMs);
   }
 
   /** An IN_FLIGHT slot (already out of the wheel) times out. */

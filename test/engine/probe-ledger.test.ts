@@ -163,7 +163,7 @@ describe('ProbeLedger accounting', () => {
     expect(summary(0)).toMatchObject({ received: 1 });
   });
 
-  it('an ICMP error quoting an in-flight probe concludes it, by kind; later ones only count', async () => {
+  it('an ICMP error quoting an in-flight probe concludes it, by kind; later answers are duplicates', async () => {
     const { ledger, send, answer, summary, events, counters, job } = setup(['127.0.0.1'], { timeoutMs: 100 });
     const slot = send(0, 0);
     const router = parseIpLiteral('127.9.9.9')!.bytes;
@@ -172,19 +172,43 @@ describe('ProbeLedger accounting', () => {
     answer(slot, 500n, error);
     expect(job.outstanding).toBe(0);
     ledger.expire(1000); // nothing left to time out
-    answer(slot, 600n, { ...error, type: ICMP4.TIME_EXCEEDED, code: 0 });
+    answer(slot, 600n, { ...error, type: ICMP4.TIME_EXCEEDED, code: 0 }); // a second error: not a second outcome
     answer(slot, 700n); // an echo reply after the error: a second answer
     // An error quoting another destination is not about our probe.
     answer(slot, 800n, { ...error, quotedAddr: parseIpLiteral('127.0.0.2')!.bytes });
     // Routers quote only 8 bytes of ICMP: errors without a token still match by id/seq.
     answer(slot, 900n, { ...error, code: 4, flags: REPLY_FLAG.CHECKSUM_OK | REPLY_FLAG.IS_ERROR });
     const s = summary(0);
-    expect(s).toMatchObject({ sent: 1, received: 0, duplicates: 1, lossPercent: 100, errors: { unreachable: 1, 'time-exceeded': 1, 'packet-too-big': 1 } });
+    expect(s).toMatchObject({ sent: 1, received: 0, duplicates: 3, late: 0, lossPercent: 100, errors: { unreachable: 1 } });
     expect(counters[Counter.TIMEOUTS]).toBe(0);
+    expect(counters[Counter.ERRORS]).toBe(1);
+    expect(counters[Counter.DUPLICATES]).toBe(3);
     expect(counters[Counter.FOREIGN]).toBe(1);
     const ev = await events();
-    expect(ev.map((e) => [e.status, e.errorKind])).toEqual([['error', 'unreachable'], ['error', 'time-exceeded'], ['duplicate', undefined], ['error', 'packet-too-big']]);
+    expect(ev.map((e) => [e.status, e.errorKind])).toEqual([['error', 'unreachable'], ['duplicate', 'time-exceeded'], ['duplicate', undefined], ['duplicate', 'packet-too-big']]);
     expect(ev[0]).toMatchObject({ from: '127.9.9.9', icmpType: 3, icmpCode: 1 });
+    expect(ev[1]).toMatchObject({ from: '127.9.9.9', icmpType: 11, icmpCode: 0 });
+  });
+
+  it('an ICMP error after the probe timed out is late: one outcome per probe, the probe stays lost', async () => {
+    const { ledger, send, answer, summary, events, counters, job } = setup(['127.0.0.1'], { timeoutMs: 100 });
+    const slot = send(0, 0, 0);
+    ledger.expire(101);
+    expect(ledger.table.state[slot]).toBe(SlotState.TIMED_OUT);
+    const error = {
+      addr: parseIpLiteral('127.9.9.9')!.bytes, quotedAddr: parseIpLiteral('127.0.0.1')!.bytes,
+      type: ICMP4.DEST_UNREACH, code: 13, flags: REPLY_FLAG.CHECKSUM_OK | REPLY_FLAG.IS_ERROR,
+    };
+    answer(slot, 250_000_000n, error, 250);
+    answer(slot, 260_000_000n, {}, 260); // and the echo reply itself, later still
+    expect(summary(0)).toMatchObject({ sent: 1, received: 0, late: 2, duplicates: 0, errors: {}, lossPercent: 100 });
+    expect(counters[Counter.TIMEOUTS]).toBe(1);
+    expect(counters[Counter.LATE]).toBe(2);
+    expect(counters[Counter.ERRORS]).toBe(0);
+    expect(job.outstanding).toBe(0);
+    const ev = await events();
+    expect(ev.map((e) => [e.status, e.errorKind])).toEqual([['timeout', undefined], ['late', 'unreachable'], ['late', undefined]]);
+    expect(ev[1]).toMatchObject({ seq: 0, from: '127.9.9.9', icmpType: 3, icmpCode: 13, rttNs: 250_000_000 });
   });
 
   it('classifies ICMPv6 errors', async () => {
@@ -231,8 +255,15 @@ describe('ProbeLedger accounting', () => {
     ledger.removeJob(job);
     answer(answered, 1000n);
     answer(lost, 30_000_000n);
-    expect(counters[Counter.DUPLICATES]).toBe(1);
-    expect(counters[Counter.LATE]).toBe(1);
+    const error = {
+      addr: parseIpLiteral('127.9.9.9')!.bytes, quotedAddr: parseIpLiteral('127.0.0.1')!.bytes,
+      type: ICMP4.DEST_UNREACH, code: 1, flags: REPLY_FLAG.CHECKSUM_OK | REPLY_FLAG.IS_ERROR,
+    };
+    answer(lost, 31_000_000n, error);
+    answer(answered, 2000n, error);
+    expect(counters[Counter.DUPLICATES]).toBe(2);
+    expect(counters[Counter.LATE]).toBe(2);
+    expect(counters[Counter.ERRORS]).toBe(0);
   });
 
   it('gives every probe a fresh token', () => {
