@@ -82,6 +82,58 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_by_at ON audit(at);
   `,
+  // 3: monitors (continuous probing of a target selection) and their latency windows: one
+  // row per target, monitor and window (span_ms = the window length, or the rollup length
+  // for rollups), counters plus an HdrHistogram V2 compressed blob. target_seq/monitor_seq
+  // are the integer keys of targets/monitors (small rows; no foreign key, so writes stay
+  // cheap and history outlives a deleted monitor until retention purges it).
+  `
+  CREATE TABLE monitors (
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL UNIQUE,
+    probe       TEXT NOT NULL CHECK (probe IN ('icmp')),
+    selection   TEXT NOT NULL,
+    interval_ms INTEGER NOT NULL CHECK (interval_ms >= 100),
+    probes      INTEGER NOT NULL,
+    timeout_ms  INTEGER NOT NULL,
+    size        INTEGER NOT NULL,
+    enabled     INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+  );
+
+  CREATE TABLE latency_windows (
+    target_seq         INTEGER NOT NULL,
+    span_ms            INTEGER NOT NULL,
+    start_at           INTEGER NOT NULL,
+    monitor_seq        INTEGER NOT NULL,
+    sent               INTEGER NOT NULL,
+    received           INTEGER NOT NULL,
+    duplicates         INTEGER NOT NULL,
+    late               INTEGER NOT NULL,
+    err_unreachable    INTEGER NOT NULL,
+    err_time_exceeded  INTEGER NOT NULL,
+    err_param_problem  INTEGER NOT NULL,
+    err_packet_too_big INTEGER NOT NULL,
+    err_send_failed    INTEGER NOT NULL,
+    err_other          INTEGER NOT NULL,
+    min_ns             INTEGER,
+    max_ns             INTEGER,
+    sum_ns             INTEGER NOT NULL,
+    hist               BLOB,
+    PRIMARY KEY (target_seq, span_ms, start_at, monitor_seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX latency_windows_by_age ON latency_windows(span_ms, start_at);
+
+  -- Rollups done: every window of span_ms = window_ms before done_until is rolled up.
+  CREATE TABLE latency_rollup_cursor (
+    window_ms  INTEGER NOT NULL,
+    rollup_ms  INTEGER NOT NULL,
+    done_until INTEGER NOT NULL,
+    PRIMARY KEY (window_ms, rollup_ms)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
