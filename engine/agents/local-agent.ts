@@ -1,8 +1,11 @@
-// The agent that runs in this process: pings through the probe engine.
+// The agent that runs in this process: pings through the probe engine and runs allowlisted
+// commands (engine/exec).
 
 import { arch, hostname as osHostname, release } from 'node:os';
 import type { Engine, PingRequest, PingSummary } from '../types.js';
-import type { Agent } from '../daemon/types.js';
+import { execRefusal } from '../exec/policy.js';
+import { runCommand } from '../exec/run-command.js';
+import type { ExecAgent, ExecPolicy, ExecRequest, ExecResult } from '../exec/types.js';
 import { primaryInterface, resolveFqdn } from './facts.js';
 
 export interface LocalAgentOptions {
@@ -11,15 +14,18 @@ export interface LocalAgentOptions {
   labels?: Record<string, string>;
   customFacts?: Record<string, string>;
   engine: Engine | null;
+  /** Command exec allowlist and output limit; absent or empty: exec is refused. */
+  exec?: ExecPolicy;
 }
 
-export class LocalAgent implements Agent {
+export class LocalAgent implements ExecAgent {
   readonly hostname: string;
   readonly serial: string;
   readonly labels: Readonly<Record<string, string>>;
   private readonly factValues: Record<string, string>;
   private readonly fqdn: Promise<string>;
   private readonly engine: Engine | null;
+  private readonly execPolicy: ExecPolicy;
   private closed = false;
 
   constructor(options: LocalAgentOptions) {
@@ -27,6 +33,7 @@ export class LocalAgent implements Agent {
     this.serial = options.serial;
     this.labels = Object.freeze({ ...(options.labels ?? {}) });
     this.engine = options.engine;
+    this.execPolicy = Object.freeze({ ...options.exec, allow: Object.freeze([...(options.exec?.allow ?? [])]) });
     this.factValues = {
       hostname: this.hostname,
       fqdn: this.hostname,
@@ -58,6 +65,18 @@ export class LocalAgent implements Agent {
       throw new Error(`agent ${this.hostname} has no probe engine: start sonde with the engine enabled (openSonde({ engine }))`);
     }
     return this.engine.ping({ ...request, signal });
+  }
+
+  execRefusal(command: string): string | null {
+    return execRefusal(this.execPolicy, command, this.hostname);
+  }
+
+  async exec(request: ExecRequest, signal: AbortSignal): Promise<ExecResult> {
+    if (this.closed) throw new Error(`agent ${this.hostname} is shutting down`);
+    // Checked again here: the allowlist holds whoever calls the agent.
+    const refusal = this.execRefusal(request.command);
+    if (refusal !== null) throw new Error(refusal);
+    return runCommand(request, { maxOutputBytes: this.execPolicy.maxOutputBytes, signal });
   }
 
   close(): void {

@@ -34,6 +34,10 @@ export const DaemonConfigSchema = Type.Object({
     serial: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     labels: LabelMap,
     facts: LabelMap,
+    exec: Type.Object({
+      allow: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { maxItems: 1000, description: 'executables POST /node/{hostname}/command/exec may run (bare names on the fixed PATH, or absolute paths), compared exactly; empty = exec refused' }),
+      maxOutputBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, description: 'cap on stdout and on stderr of one command, bytes' }),
+    }, { additionalProperties: false }),
   }, { additionalProperties: false }),
 }, { additionalProperties: false });
 
@@ -49,6 +53,6 @@ export function defaultConfig(): DaemonConfig {
     rateLimit: { perSecond: 100, burst: 200 },
     jobs: { retentionDays: 7, shutdownGraceMs: 5000 },
     audit: { retentionDays: 30 },
-    agent: { labels: {}, facts: {} },
+    agent: { labels: {}, facts: {}, exec: { allow: [], maxOutputBytes: 1024 * 1024 } },
   };
 }

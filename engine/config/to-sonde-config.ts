@@ -7,7 +7,10 @@ export function toSondeConfig(config: DaemonConfig, mode: 'daemon' | 'tool', eng
   return {
     dataDir: config.data,
     mode,
-    agent: { hostname: config.agent.hostname, serial: config.agent.serial, labels: config.agent.labels, facts: config.agent.facts },
+    agent: {
+      hostname: config.agent.hostname, serial: config.agent.serial, labels: config.agent.labels, facts: config.agent.facts,
+      exec: { allow: [...config.agent.exec.allow], maxOutputBytes: config.agent.exec.maxOutputBytes },
+    },
     jobs: { retentionDays: config.jobs.retentionDays },
     audit: { retentionDays: config.audit.retentionDays },
     rateLimit: { perSecond: config.rateLimit.perSecond, burst: config.rateLimit.burst },

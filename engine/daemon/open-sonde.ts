@@ -51,7 +51,10 @@ export async function openSonde(config: SondeConfig): Promise<Sonde> {
     const jobStore = new JobStore(db);
     if (daemon) jobStore.failInterrupted(Date.now());
     const serial = localAgentSerial(db, hostname, labels, config.agent?.serial);
-    const local = new LocalAgent({ hostname, serial, labels, customFacts: config.agent?.facts, engine: config.engine ?? null });
+    const local = new LocalAgent({
+      hostname, serial, labels, customFacts: config.agent?.facts, engine: config.engine ?? null,
+      exec: { allow: config.agent?.exec?.allow ?? [], maxOutputBytes: config.agent?.exec?.maxOutputBytes },
+    });
     const agents = new InProcessAgentRegistry(local);
     const jobs = new SqliteJobService(jobStore, agents, jobRetentionMs);
     const targets = new SqliteTargetRepo(db);

@@ -51,6 +51,8 @@ export interface SondeConfig {
     labels?: Record<string, string>;
     /** Exposed as facts `custom.<key>`. */
     facts?: Record<string, string>;
+    /** Command exec (engine/exec): the allowlist (empty by default: exec refused) and output cap. */
+    exec?: { allow?: string[]; maxOutputBytes?: number };
   };
   jobs?: {
     /** Finished jobs older than this are purged (default 7). */

@@ -1,0 +1,141 @@
+// Runs one command the way CONTRACTS.md A asks: the executable directly (never a shell),
+// in its own process group with a scrubbed environment, stdin closed, stdout and stderr
+// capped, and the whole group killed at the timeout (or on abort). Processes the command
+// leaves behind are killed when it exits, so nothing outlives the request and the pipes close.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { CappedOutput } from './capped-output.js';
+import { EXEC_PATH, scrubbedEnvironment } from './environment.js';
+import { DEFAULT_MAX_OUTPUT_BYTES } from './policy.js';
+import type { ExecRequest, ExecResult } from './types.js';
+
+export interface RunCommandOptions {
+  /** Per stream, bytes (default 1 MiB). */
+  maxOutputBytes?: number;
+  /** Default: scrubbedEnvironment(). */
+  env?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+async function checkCwd(cwd: string): Promise<string | null> {
+  try {
+    const s = await stat(cwd);
+    return s.isDirectory() ? null : `working directory "${cwd}" is not a directory; give an existing directory as cwd`;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `working directory "${cwd}" does not exist; give an existing directory as cwd`;
+    return `working directory "${cwd}" cannot be used (${code ?? (err as Error).message})`;
+  }
+}
+
+function spawnError(command: string, err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT':
+      return command.includes('/')
+        ? `command "${command}" not found: no such file`
+        : `command "${command}" not found on PATH ${EXEC_PATH}; give its absolute path (and allow that path)`;
+    case 'EACCES':
+      return `command "${command}" cannot be executed: permission denied`;
+    default:
+      return `command "${command}" could not be started: ${err.message}`;
+  }
+}
+
+/** Signals the child's whole process group; quiet when the group is already gone. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // ESRCH: every member has exited
+  }
+}
+
+/**
+ * Resolves with the outcome of a command that started (also when it timed out or was
+ * killed); rejects with an Error saying why when it could not start (missing cwd, no such
+ * executable, permission denied, aborted before the start).
+ */
+export async function runCommand(request: ExecRequest, options: RunCommandOptions = {}): Promise<ExecResult> {
+  const started = performance.now();
+  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const { signal } = options;
+  if (request.cwd !== undefined) {
+    const problem = await checkCwd(request.cwd);
+    if (problem !== null) throw new Error(problem);
+  }
+  if (signal?.aborted) throw new Error('cancelled before the command started');
+
+  let child: ChildProcess;
+  try {
+    child = spawn(request.command, [...request.args], {
+      cwd: request.cwd,
+      env: options.env ?? scrubbedEnvironment(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // setsid: the command leads a new process group we can kill as a whole
+      shell: false,
+      windowsHide: true,
+    });
+  } catch (err) {
+    throw new Error(spawnError(request.command, err as NodeJS.ErrnoException));
+  }
+
+  const stdout = new CappedOutput(maxOutputBytes);
+  const stderr = new CappedOutput(maxOutputBytes);
+  child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+
+  return new Promise<ExecResult>((resolve, reject) => {
+    let timedOut = false;
+    let cancelled: string | null = null;
+    let exitCode: number | null = null;
+    let exitSignal: NodeJS.Signals | null = null;
+    let settled = false;
+
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child, 'SIGKILL');
+    }, request.timeoutS * 1000);
+    const onAbort = (): void => {
+      const reason: unknown = signal?.reason;
+      cancelled = reason instanceof Error ? reason.message : 'cancelled';
+      killGroup(child, 'SIGKILL');
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    const settle = (result: ExecResult | Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      // Only a failed spawn has no pid; errors after the start (a failed kill) change nothing.
+      if (child.pid === undefined) settle(new Error(spawnError(request.command, err)));
+    });
+    child.on('exit', (code, sig) => {
+      exitCode = code;
+      exitSignal = sig;
+      killGroup(child, 'SIGKILL'); // whatever the command left running
+    });
+    child.on('close', () => {
+      if (child.pid === undefined) return; // spawn failure: reported by 'error'
+      const result: ExecResult = {
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+        exitCode: timedOut || cancelled !== null || exitCode === null ? -1 : exitCode,
+        durationMs: Math.round(performance.now() - started),
+        truncated: stdout.truncated || stderr.truncated,
+        timedOut,
+      };
+      if (timedOut) result.error = `timeout after ${request.timeoutS}s`;
+      else if (cancelled !== null) result.error = `cancelled: ${cancelled}`;
+      else if (exitSignal !== null) result.error = `terminated by signal ${exitSignal}`;
+      settle(result);
+    });
+  });
+}
