@@ -4,3 +4,5 @@ export * from './daemon/index.js';
 export * from './config/index.js';
 export * from './probes/index.js';
 export { createEngine } from './ping/create-engine.js';
+export * from './exec/index.js';
+export { submitNodePing, isPingAddress, NODE_PING_OPERATION, type NodePingRequest, type NodePingData } from './agents/node-ping.js';
