@@ -9,6 +9,7 @@ import { buildOpenApi } from './openapi.js';
 import { agentRoutes } from './routes/v1/agents.js';
 import { jobRoutes } from './routes/v1/jobs.js';
 import { keyRoutes } from './routes/v1/keys.js';
+import { nodeApiRoutes } from './routes/node-api/index.js';
 import { targetRoutes } from './routes/v1/targets.js';
 import { systemRoutes } from './routes/system.js';
 import { closeAll, createApp, listen, type Listening, type UwsMethod } from './uws.js';
@@ -51,6 +52,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     ...agentRoutes(sonde),
     ...jobRoutes(sonde),
     ...keyRoutes(sonde),
+    ...nodeApiRoutes(sonde),
     ...(options.extraRoutes?.(sonde) ?? []),
   ];
   let serverUrl: string | undefined;
