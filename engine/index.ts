@@ -6,3 +6,4 @@ export * from './probes/index.js';
 export { createEngine } from './ping/create-engine.js';
 export * from './exec/index.js';
 export { submitNodePing, isPingAddress, NODE_PING_OPERATION, type NodePingRequest, type NodePingData } from './agents/node-ping.js';
+export * from './stream/index.js';
