@@ -1,0 +1,131 @@
+// Coalesces ping tests into shared engine jobs. An engine job has a fixed cost (a worker
+// task, a message channel, a stats table) that dwarfs one probe: run alone, count-1 pings
+// reach ~1,500 jobs/s here, while one job of 100 targets does ~65,000 round trips/s. Tests
+// with the same parameters that arrive in the same event-loop turn therefore go out as one
+// job with one target per test; per-probe events and per-target summaries are handed back
+// to each test by target index.
+
+import type { Engine, ProbeResult, TargetSummary } from '../types.js';
+import type { PingTest } from './types.js';
+
+export interface PingSink {
+  /** Each probe event of this test (the object is reused by the engine: copy what you keep). */
+  onProbe(probe: ProbeResult): void;
+}
+
+interface Entry {
+  destination: string;
+  sink: PingSink;
+  signal: AbortSignal;
+  resolve(summary: TargetSummary): void;
+  reject(error: Error): void;
+  /** Gave up (aborted): its events and summary are dropped. */
+  detached: boolean;
+  onAbort: (() => void) | null;
+}
+
+interface Batch {
+  key: string;
+  test: PingTest;
+  entries: Entry[];
+  controller: AbortController | null;
+  live: number;
+}
+
+/** Targets per engine job; bigger batches are split. */
+const MAX_BATCH = 2048;
+
+export class PingBatcher {
+  private readonly open = new Map<string, Batch>();
+  private scheduled = false;
+
+  constructor(private readonly engine: Engine) {}
+
+  /** Resolves with the test's summary; rejects when the engine fails or the signal aborts. */
+  run(test: PingTest, sink: PingSink, signal: AbortSignal): Promise<TargetSummary> {
+    return new Promise<TargetSummary>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(abortError(signal));
+        return;
+      }
+      const key = `${test.count}|${test.size}|${test.intervalMs}|${test.timeoutMs}`;
+      let batch = this.open.get(key);
+      if (batch === undefined || batch.entries.length >= MAX_BATCH) {
+        if (batch !== undefined) this.dispatch(batch);
+        batch = { key, test, entries: [], controller: null, live: 0 };
+        this.open.set(key, batch);
+      }
+      const entry: Entry = { destination: test.destination, sink, signal, resolve, reject, detached: false, onAbort: null };
+      const owner = batch;
+      entry.onAbort = () => this.detach(owner, entry);
+      signal.addEventListener('abort', entry.onAbort, { once: true });
+      batch.entries.push(entry);
+      batch.live++;
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.dispatchAll());
+      }
+    });
+  }
+
+  private dispatchAll(): void {
+    this.scheduled = false;
+    for (const batch of this.open.values()) this.dispatch(batch);
+  }
+
+  private dispatch(batch: Batch): void {
+    if (this.open.get(batch.key) === batch) this.open.delete(batch.key);
+    if (batch.live === 0) return;
+    const controller = new AbortController();
+    batch.controller = controller;
+    const entries = batch.entries;
+    const { count, size, intervalMs, timeoutMs } = batch.test;
+    const targets = entries.map((e) => e.destination);
+    const onProbe = (probe: ProbeResult): void => {
+      const entry = entries[probe.targetIndex];
+      if (!entry.detached) entry.sink.onProbe(probe);
+    };
+    this.engine.ping({ targets, count, size, intervalMs, timeoutMs, signal: controller.signal }, onProbe).then(
+      (summary) => {
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i];
+          if (entry.detached) continue;
+          this.release(entry);
+          const target = summary.targets[i];
+          // The engine names the target by its index in the shared job: name it by itself.
+          if (target.error !== undefined) target.error = target.error.replace(/^targets\[\d+\]: /, '');
+          target.target = entry.destination;
+          entry.resolve(target);
+        }
+      },
+      (error: unknown) => {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        for (const entry of entries) {
+          if (entry.detached) continue;
+          this.release(entry);
+          entry.reject(failure);
+        }
+      },
+    );
+  }
+
+  private detach(batch: Batch, entry: Entry): void {
+    if (entry.detached) return;
+    entry.detached = true;
+    this.release(entry);
+    batch.live--;
+    entry.reject(abortError(entry.signal));
+    // Nobody is waiting for this job any more: stop it.
+    if (batch.live === 0 && batch.controller !== null) batch.controller.abort(entry.signal.reason);
+  }
+
+  private release(entry: Entry): void {
+    if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort);
+    entry.onAbort = null;
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(typeof reason === 'string' ? reason : 'cancelled');
+}
