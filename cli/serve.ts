@@ -1,8 +1,7 @@
 // `sonde serve`: the daemon. Opens the data directory, creates the first admin key if there
 // is none, serves the HTTP API, and shuts down in order on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
-import * as engineApi from '../engine/index.js';
-import { EngineInputError, openSonde, toSondeConfig, type Engine, type EngineOptions, type Sonde } from '../engine/index.js';
+import { createEngine, EngineInputError, openSonde, toSondeConfig, type Engine, type Sonde } from '../engine/index.js';
 import { createLogger, startServer, type SondeServer } from '../server/index.js';
 import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
 
@@ -15,17 +14,10 @@ interface ServeFlags {
   threads?: string;
 }
 
-type CreateEngine = (options: EngineOptions) => Promise<Engine> | Engine;
-
-/** The probe engine, when engine/index.ts exports createEngine (the probe engine's entry). */
-async function startEngine(threads: number, warn: (message: string) => void): Promise<Engine | undefined> {
-  const create = (engineApi as unknown as { createEngine?: CreateEngine }).createEngine;
-  if (create === undefined) {
-    warn('the probe engine is not built into this version: ping jobs will fail');
-    return undefined;
-  }
+/** The probe engine (worker pool); without it the daemon still serves, but ping jobs fail. */
+function startEngine(threads: number, warn: (message: string) => void): Engine | undefined {
   try {
-    return await create(threads > 0 ? { threads } : {});
+    return createEngine(threads > 0 ? { threads } : {});
   } catch (error) {
     if (error instanceof EngineInputError) failAndExit(new Error(`--threads / threads: ${error.message}`));
     warn(`the probe engine did not start, ping jobs will fail: ${(error as Error).message}`);
@@ -42,7 +34,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   const say = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
-  const engine = await startEngine(config.threads, (m) => logger.warn(m));
+  const engine = startEngine(config.threads, (m) => logger.warn(m));
   phases.engineMs = lap();
   let sonde: Sonde;
   try {
