@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import Table from 'cli-table3';
-import type { TargetKind } from '../engine/index.js';
-import { targetsFromCsv, targetsFromJson } from '../server/formats/targets-file.js';
+import { parseTargetCsv, targetsFromJson, type TargetKind } from '../engine/index.js';
 import { addDataOptions, withSonde } from './config-options.js';
 
 interface DataFlags {
@@ -23,7 +22,7 @@ function readRows(file: string, format: string | undefined): unknown[] {
   } catch (error) {
     throw new Error(`cannot read ${file}: ${(error as Error).message}`);
   }
-  if (kind === 'csv') return targetsFromCsv(text);
+  if (kind === 'csv') return parseTargetCsv(text);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,6 +1,7 @@
 // The engine's public API: the only module server/ and cli/ import from engine/.
 export * from './types.js';
 export * from './daemon/index.js';
+export { targetsFromJson } from './store/target-file.js';
 export * from './config/index.js';
 export * from './probes/index.js';
 export { createEngine } from './ping/create-engine.js';
@@ -9,3 +10,4 @@ export { submitNodePing, isPingAddress, NODE_PING_OPERATION, type NodePingReques
 export * from './stream/index.js';
 export * from './tasks/index.js';
 export * from './traceroute/index.js';
+export * from './monitor/index.js';

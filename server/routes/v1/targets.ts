@@ -1,11 +1,10 @@
 // /v1/targets: the target registry (create, bulk import, list by label with paging, get,
 // update, delete).
 import { Type } from '@sinclair/typebox';
-import { TARGET_KINDS, type Sonde, type TargetInput, type TargetListQuery } from '../../../engine/index.js';
+import { TARGET_KINDS, parseTargetCsv, targetsFromJson, type Sonde, type TargetInput, type TargetListQuery } from '../../../engine/index.js';
 import { IdParams, Labels, PageOf, StringEnum } from '../../http/common-schemas.js';
-import { HttpError, badRequest, notFound } from '../../http/errors.js';
+import { HttpError, notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
-import { ImportFormatError, targetsFromCsv, targetsFromJson } from '../../formats/targets-file.js';
 import { parseJsonBody } from '../../http/body.js';
 
 const Kind = StringEnum(TARGET_KINDS);
@@ -70,13 +69,8 @@ export function targetRoutes(sonde: Sonde, importBodyLimit: number): AnyRoute[] 
     responses: { 200: { description: 'How many rows were created; rejected rows with the reason', schema: ImportResult } },
     handler: ({ rawBody, contentType }) => {
       const raw = rawBody ?? Buffer.alloc(0);
-      let rows: unknown[];
-      try {
-        rows = contentType === 'text/csv' ? targetsFromCsv(raw.toString('utf8')) : targetsFromJson(parseJsonBody(raw));
-      } catch (error) {
-        if (error instanceof ImportFormatError) throw badRequest(error.message);
-        throw error;
-      }
+      // A malformed file throws SondeError invalid (→ 400 naming the problem).
+      const rows = contentType === 'text/csv' ? parseTargetCsv(raw.toString('utf8')) : targetsFromJson(parseJsonBody(raw));
       return { status: 200, body: sonde.targets.bulkImport(rows) };
     },
   });
