@@ -11,6 +11,11 @@
 //    and after 1 ms when the kernel refused sends with EAGAIN;
 //  - and replies are drained whenever a socket becomes readable.
 // An idle worker has no timer at all.
+//
+// A job whose every probe has concluded stays open for its grace period (min(timeout,
+// JOB_GRACE_MS), see worker-job.ts) so that duplicates of its last replies and replies just
+// after its last timeouts are counted in it; a timed turn at its end drains the sockets
+// before the job finishes. A cancelled job finishes at once.
 import { performance } from 'node:perf_hooks';
 import type { IcmpSocket, IcmpSocketOptions } from '../../native-bindings/types.js';
 import { REPLY } from '../../native-bindings/layout.js';
@@ -155,7 +160,7 @@ export class Prober {
     this.timer = null;
     if (this.running.length === 0) return;
     let at = now + TIMEOUT_CHECK_MS * 50; // nothing due: look again now and then
-    for (const r of this.running) at = Math.min(at, r.job.pacer.nextDueMs());
+    for (const r of this.running) at = Math.min(at, r.job.pacer.nextDueMs(), r.job.endsAtMs);
     if ((this.ledger?.wheel.size ?? 0) > 0) at = Math.min(at, now + TIMEOUT_CHECK_MS);
     for (const ch of this.channels) if (ch !== undefined && ch.batch.count > 0) at = Math.min(at, now + 1);
     this.timer = setTimeout(this.turn, Math.max(1, Math.ceil(at - now)));
@@ -255,23 +260,36 @@ export class Prober {
   private drainAndSettle(): void {
     try {
       this.drainAll(performance.now());
-      this.settle();
+      if (this.settle()) this.scheduleTimed(performance.now());
     } catch (error) {
       this.failAll(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
-  /** Streams pending events and finishes complete jobs. */
-  private settle(): void {
+  /** Streams pending events, starts the grace period of jobs that just completed and
+   *  finishes those whose grace period is over; true when a grace period started. */
+  private settle(): boolean {
     let kernelDrops = 0;
     for (const ch of this.channels) if (ch !== undefined) kernelDrops += ch.socket.stats().kernelDrops;
     this.options.counters[Counter.KERNEL_DROPS] = kernelDrops;
     const now = performance.now();
+    let graceStarted = false;
     for (let k = this.running.length - 1; k >= 0; k--) {
-      const r = this.running[k];
-      if (r.job.complete) this.finish(k);
-      else r.job.events?.flushIfDue(now);
+      const job = this.running[k].job;
+      if (job.complete) {
+        if (job.endsAtMs === Infinity && !job.cancelled) {
+          job.endsAtMs = now + job.graceMs;
+          graceStarted = true;
+          job.events?.flush(now); // the last outcomes go out now, not at the end of the grace period
+        }
+        if (job.cancelled || now >= job.endsAtMs) {
+          this.finish(k);
+          continue;
+        }
+      }
+      job.events?.flushIfDue(now);
     }
+    return graceStarted;
   }
 
   private cancel(job: WorkerJob): void {
@@ -287,7 +305,7 @@ export class Prober {
       for (const ch of this.channels) {
         if (ch !== undefined) ch.batch.retain((slot, tokenLo) => ledger.isPending(slot, tokenLo));
       }
-      this.settle();
+      if (this.settle()) this.scheduleTimed(performance.now());
     } catch (error) {
       this.failAll(error instanceof Error ? error : new Error(String(error)));
     }

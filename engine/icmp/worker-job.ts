@@ -6,6 +6,15 @@ import { ProbeEventWriter } from './probe-events.js';
 import { ProbePacer } from './probe-pacer.js';
 import type { PingTask } from './task.js';
 
+/**
+ * How long a job stays open after its last probe concluded, at most (never longer than its
+ * timeout): duplicates of the last replies, and replies that come just after a timeout,
+ * are still counted in the job (as duplicate / late) instead of only in the worker's
+ * counters. Real duplicates follow the original within a few ms; the price is this much
+ * added to every job's duration (measured: a count-1 job to 127.0.0.1 went from 0.63 ms to 3.4 ms median).
+ */
+export const JOB_GRACE_MS = 2;
+
 export class WorkerJob {
   readonly serial: number;
   readonly size: number;
@@ -23,8 +32,12 @@ export class WorkerJob {
   readonly stats: TargetStatsTable;
   readonly events: ProbeEventWriter | null;
   readonly port: MessagePort;
+  /** min(timeout, JOB_GRACE_MS). */
+  readonly graceMs: number;
   /** Probes PENDING or IN_FLIGHT. */
   outstanding = 0;
+  /** When the job ends: set once every probe has concluded (complete), else Infinity. */
+  endsAtMs = Infinity;
   cancelled = false;
   finished = false;
 
@@ -38,6 +51,7 @@ export class WorkerJob {
     this.targetIndices = task.targetIndices;
     this.timeoutMs = task.timeoutMs;
     this.timeoutNs = task.timeoutMs * 1e6;
+    this.graceMs = Math.min(task.timeoutMs, JOB_GRACE_MS);
     this.payloadSize = task.size;
     this.ttl = task.ttl;
     this.tos = task.tos;
@@ -48,7 +62,7 @@ export class WorkerJob {
     this.events = task.streamProbes ? new ProbeEventWriter(task.port) : null;
   }
 
-  /** Nothing left to send and nothing outstanding. */
+  /** Nothing left to send and nothing outstanding (the grace period may still run). */
   get complete(): boolean {
     return this.pacer.done && this.outstanding === 0;
   }
