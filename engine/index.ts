@@ -10,3 +10,4 @@ export { submitNodePing, isPingAddress, NODE_PING_OPERATION, type NodePingReques
 export * from './stream/index.js';
 export * from './tasks/index.js';
 export * from './traceroute/index.js';
+export * from './monitor/index.js';

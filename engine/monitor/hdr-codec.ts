@@ -1,0 +1,173 @@
+// HdrHistogram V2 encoding of RTT distributions kept as HDR bucket counts (the bucketing of
+// engine/stats/sparse-hdr.ts: lowest discernible value 1 ns, 2 significant digits).
+//
+// A stored window is the standard "V2 compressed" form (cookie 0x1c849314, length, zlib
+// deflate of the V2 payload: a 40-byte header, then ZigZag LEB128 counts with negative runs
+// of zeros), so any HdrHistogram library decodes it: hdr-histogram-js reads its base64 with
+// decodeFromCompressedBase64 (the tests check that). Encoding goes straight from sorted
+// (bucket, count) pairs; no per-target histogram object is ever built.
+import { deflateSync, inflateSync } from 'node:zlib';
+import { HDR_SETTINGS, hdrBucketIndex, hdrBucketTop, MAX_TRACKED_VALUE } from '../stats/sparse-hdr.js';
+
+const V2_COOKIE = 0x1c849303 | 0x10;
+const V2_COMPRESSED_COOKIE = 0x1c849304 | 0x10;
+const HEADER_BYTES = 40;
+const TWO_32 = 4294967296;
+/** Bucket indices stay below this for values ≤ MAX_TRACKED_VALUE (see sparse-hdr.ts). */
+export const BUCKET_LIMIT = 65536;
+
+/** The HDR bucket of an RTT in ns (rounded, clamped to 1..MAX_TRACKED_VALUE). */
+export function bucketOf(valueNs: number): number {
+  const v = valueNs < 1 ? 1 : valueNs > MAX_TRACKED_VALUE ? MAX_TRACKED_VALUE : Math.round(valueNs);
+  return hdrBucketIndex(v);
+}
+
+let scratch = Buffer.alloc(4096);
+
+function ensure(bytes: number): void {
+  if (scratch.length < bytes) {
+    const next = Buffer.alloc(Math.max(bytes, scratch.length * 2));
+    scratch.copy(next);
+    scratch = next;
+  }
+}
+
+function putZigZag(pos: number, value: number): number {
+  let zz = value >= 0 ? value * 2 : -value * 2 - 1;
+  while (zz >= 128) {
+    scratch[pos++] = (zz % 128) | 0x80;
+    zz = Math.floor(zz / 128);
+  }
+  scratch[pos++] = zz;
+  return pos;
+}
+
+/**
+ * Encodes buckets given as sorted `pairs[i] = bucket * 2^32 + count` (i in [from, to))
+ * into the V2 compressed form.
+ */
+export function encodeBuckets(pairs: Float64Array, from: number, to: number): Buffer {
+  const maxBucket = Math.floor(pairs[to - 1] / TWO_32);
+  ensure(HEADER_BYTES + (to - from) * 20 + 16);
+  let pos = HEADER_BYTES;
+  let next = 0; // next bucket index the payload describes
+  for (let i = from; i < to; i++) {
+    const bucket = Math.floor(pairs[i] / TWO_32);
+    const count = pairs[i] % TWO_32;
+    const zeros = bucket - next;
+    if (zeros === 1) pos = putZigZag(pos, 0);
+    else if (zeros > 1) pos = putZigZag(pos, -zeros);
+    pos = putZigZag(pos, count);
+    next = bucket + 1;
+  }
+  let highest = Math.max(2, hdrBucketTop(maxBucket));
+  // hdr-histogram-js reads the low word of an int64 as signed: keep it below 2^31.
+  if (highest >= 2 ** 31) highest = Math.ceil(highest / TWO_32) * TWO_32;
+  scratch.writeInt32BE(V2_COOKIE, 0);
+  scratch.writeInt32BE(pos - HEADER_BYTES, 4);
+  scratch.writeInt32BE(0, 8); // normalizingIndexOffset
+  scratch.writeInt32BE(HDR_SETTINGS.numberOfSignificantValueDigits, 12);
+  scratch.writeInt32BE(0, 16);
+  scratch.writeInt32BE(HDR_SETTINGS.lowestDiscernibleValue, 20);
+  scratch.writeInt32BE(Math.floor(highest / TWO_32), 24);
+  scratch.writeInt32BE(highest % TWO_32 | 0, 28);
+  scratch.writeDoubleBE(1, 32); // integerToDoubleValueConversionRatio
+  const deflated = deflateSync(scratch.subarray(0, pos), { level: 6 });
+  const out = Buffer.allocUnsafe(8 + deflated.length);
+  out.writeInt32BE(V2_COMPRESSED_COOKIE, 0);
+  out.writeInt32BE(deflated.length, 4);
+  deflated.copy(out, 8);
+  return out;
+}
+
+/** Calls add(bucket, count) for every non-empty bucket of a V2 compressed blob. */
+export function decodeBuckets(blob: Uint8Array, add: (bucket: number, count: number) => void): void {
+  const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  if (b.length < 8 || b.readInt32BE(0) !== V2_COMPRESSED_COOKIE) throw new Error('not an HdrHistogram V2 compressed blob');
+  const payload = inflateSync(b.subarray(8, 8 + b.readInt32BE(4)));
+  if (payload.readInt32BE(0) !== V2_COOKIE) throw new Error('not an HdrHistogram V2 payload');
+  if (payload.readInt32BE(12) !== HDR_SETTINGS.numberOfSignificantValueDigits || payload.readInt32BE(20) !== HDR_SETTINGS.lowestDiscernibleValue) {
+    throw new Error('HdrHistogram blob with other bucketing than 1 ns / 2 digits');
+  }
+  const end = HEADER_BYTES + payload.readInt32BE(4);
+  let pos = HEADER_BYTES;
+  let index = 0;
+  while (pos < end) {
+    let zz = 0;
+    let scale = 1;
+    for (let k = 0; k < 9; k++) {
+      const byte = payload[pos++];
+      if (k === 8) {
+        zz += byte * scale;
+        break;
+      }
+      zz += (byte & 0x7f) * scale;
+      scale *= 128;
+      if ((byte & 0x80) === 0) break;
+    }
+    const value = zz % 2 === 1 ? -(zz + 1) / 2 : zz / 2;
+    if (value < 0) index -= value;
+    else {
+      if (value > 0) add(index, value);
+      index++;
+    }
+  }
+}
+
+/** hdr-histogram-js's count at a percentile (rounded up, ≥ 1). */
+function countAtPercentile(percentile: number, total: number): number {
+  const fp = (Math.min(percentile, 100) / 100) * total;
+  const ulp = fp === 0 ? Number.MIN_VALUE : 2 ** (Math.floor(Math.log2(Math.abs(fp))) - 52);
+  return Math.max(Math.ceil(fp - ulp), 1);
+}
+
+/**
+ * Dense bucket counts for merging many windows (one reused instance per query): adds are
+ * O(1), clear() touches only the buckets used.
+ */
+export class BucketAccumulator {
+  private readonly counts = new Float64Array(BUCKET_LIMIT);
+  private readonly used: number[] = [];
+  total = 0;
+  readonly add = (bucket: number, count: number): void => {
+    if (this.counts[bucket] === 0) this.used.push(bucket);
+    this.counts[bucket] += count;
+    this.total += count;
+  };
+
+  clear(): void {
+    for (const b of this.used) this.counts[b] = 0;
+    this.used.length = 0;
+    this.total = 0;
+  }
+
+  /** Values (ns) at the percentiles, as hdr-histogram-js getValueAtPercentile reports them. */
+  percentiles(percentiles: readonly number[]): number[] {
+    const out = percentiles.map(() => NaN);
+    if (this.total === 0) return out;
+    this.used.sort((a, b) => a - b);
+    percentiles.forEach((p, k) => {
+      const want = countAtPercentile(p, this.total);
+      let cumulative = 0;
+      for (const b of this.used) {
+        cumulative += this.counts[b];
+        if (cumulative >= want) {
+          out[k] = hdrBucketTop(b);
+          break;
+        }
+      }
+    });
+    return out;
+  }
+
+  /** The merged buckets as a V2 compressed blob (null when empty). */
+  encode(): Buffer | null {
+    if (this.total === 0) return null;
+    this.used.sort((a, b) => a - b);
+    const pairs = new Float64Array(this.used.length);
+    this.used.forEach((b, i) => {
+      pairs[i] = b * TWO_32 + this.counts[b];
+    });
+    return encodeBuckets(pairs, 0, pairs.length);
+  }
+}

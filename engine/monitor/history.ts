@@ -1,0 +1,83 @@
+// History of one target: stored windows merged into buckets of `step` (counters summed,
+// histograms merged bucket by bucket, percentiles as hdr-histogram-js reports them).
+// Rollups serve the part of the range they cover when the step is a multiple of their span.
+import { SondeError } from '../daemon/types.js';
+import { BucketAccumulator, decodeBuckets } from './hdr-codec.js';
+import type { WindowRow, WindowStore } from './window-store.js';
+import type { HistoryPoint, HistoryQuery } from './types.js';
+
+export const MAX_HISTORY_POINTS = 10_000;
+export const DEFAULT_PERCENTILES = [50, 90, 99];
+
+function invalid(field: string, message: string): never {
+  throw new SondeError('invalid', message, field);
+}
+
+export interface HistorySource {
+  store: WindowStore;
+  windowMs: number;
+  rollupMs: number;
+}
+
+export function queryHistory(src: HistorySource, targetSeq: number, monitorSeq: number | null, q: HistoryQuery): HistoryPoint[] {
+  const { fromMs, toMs } = q;
+  if (!Number.isSafeInteger(fromMs) || fromMs < 0) invalid('from', 'from must be a time in ms since the epoch');
+  if (!Number.isSafeInteger(toMs) || toMs <= fromMs) invalid('to', 'to must be a time in ms after from');
+  const step = q.stepMs ?? src.windowMs;
+  if (!Number.isSafeInteger(step) || step < src.windowMs || step % src.windowMs !== 0) {
+    invalid('step', `step must be a multiple of the window length (${src.windowMs} ms)`);
+  }
+  const points = Math.ceil((toMs - fromMs) / step);
+  if (points > MAX_HISTORY_POINTS) invalid('step', `from..to / step gives ${points} points; at most ${MAX_HISTORY_POINTS}: use a larger step`);
+  const percentiles = q.percentiles ?? DEFAULT_PERCENTILES;
+  percentiles.forEach((p, i) => {
+    if (typeof p !== 'number' || !(p >= 0 && p <= 100)) invalid(`percentiles[${i}]`, 'percentiles must be numbers in 0..100');
+  });
+
+  // Rollups where they exist and fit the step; raw windows for the rest.
+  const rows: WindowRow[] = [];
+  let rawFrom = fromMs;
+  const rolled = src.store.rolledUntil(src.windowMs, src.rollupMs);
+  if (rolled !== null && step % src.rollupMs === 0 && fromMs % src.rollupMs === 0 && rolled > fromMs) {
+    const until = Math.min(rolled, toMs);
+    rows.push(...src.store.range(targetSeq, src.rollupMs, fromMs, until));
+    rawFrom = until;
+  }
+  if (rawFrom < toMs) rows.push(...src.store.range(targetSeq, src.windowMs, rawFrom, toMs));
+
+  const out: HistoryPoint[] = [];
+  const acc = new BucketAccumulator();
+  let i = 0;
+  const keys = percentiles.map((p) => `p${p}`);
+  for (let t = fromMs; t < toMs; t += step) {
+    acc.clear();
+    let sent = 0;
+    let received = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (; i < rows.length && rows[i].startMs < t + step; i++) {
+      const r = rows[i];
+      if (monitorSeq !== null && r.monitorSeq !== monitorSeq) continue;
+      sent += r.sent;
+      received += r.received;
+      if (r.minNs !== null && r.minNs < min) min = r.minNs;
+      if (r.maxNs !== null && r.maxNs > max) max = r.maxNs;
+      if (r.hist !== null) decodeBuckets(r.hist, acc.add);
+    }
+    const values = acc.percentiles(percentiles);
+    const pct: Record<string, number | null> = {};
+    keys.forEach((k, j) => {
+      pct[k] = Number.isNaN(values[j]) ? null : values[j] / 1e6;
+    });
+    out.push({
+      t,
+      sent,
+      received,
+      loss: sent === 0 ? null : (100 * (sent - received)) / sent,
+      min: received === 0 ? null : min / 1e6,
+      max: received === 0 ? null : max / 1e6,
+      percentiles: pct,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,172 @@
+// The monitor service: definitions (CRUD), selections, stored history, and, when given an
+// engine, the runtime that probes. It works on its own connection to the data directory's
+// database, so the runtime notices changes other connections commit (PRAGMA data_version).
+import { SondeError } from '../daemon/types.js';
+import { openDatabase, type Db } from '../store/database.js';
+import type { Engine } from '../types.js';
+import { queryHistory } from './history.js';
+import { MonitorRepo, publicMonitor } from './monitor-repo.js';
+import { MonitorRuntime, type RuntimeSettings } from './monitor-runtime.js';
+import { SelectionEvaluator } from './selection.js';
+import { fromDbRow, WindowStore } from './window-store.js';
+import type { HistoryPoint, HistoryQuery, LatencyWindow, Monitor, MonitorInput, MonitorRuntimeStats, MonitorService, MonitoringOptions } from './types.js';
+import { ERROR_KINDS } from '../stats/error-kinds.js';
+
+const DAY_MS = 86_400_000;
+
+function settingsFrom(o: MonitoringOptions): RuntimeSettings {
+  const s: RuntimeSettings = {
+    windowMs: o.windowMs ?? 60_000,
+    rollupMs: o.rollupMs ?? 3_600_000,
+    rawRetentionMs: o.rawRetentionMs ?? 14 * DAY_MS,
+    rollupRetentionMs: o.rollupRetentionMs ?? 365 * DAY_MS,
+    tickMs: o.tickMs ?? 20,
+    reconcileMs: o.reconcileMs ?? 1000,
+  };
+  const positiveInt = (v: number, field: string): void => {
+    if (!Number.isSafeInteger(v) || v <= 0) throw new SondeError('invalid', `monitoring.${field} must be a positive integer (ms)`, `monitoring.${field}`);
+  };
+  for (const [k, v] of Object.entries(s)) positiveInt(v, k);
+  if (s.windowMs < 1000) throw new SondeError('invalid', 'monitoring.windowMs must be at least 1000', 'monitoring.windowMs');
+  if (s.rollupMs % s.windowMs !== 0 || s.rollupMs <= s.windowMs) {
+    throw new SondeError('invalid', 'monitoring.rollupMs must be a multiple of monitoring.windowMs, larger than it', 'monitoring.rollupMs');
+  }
+  if (s.rawRetentionMs <= s.rollupMs) throw new SondeError('invalid', 'monitoring.rawRetentionMs must be longer than monitoring.rollupMs (windows are rolled up before they are purged)', 'monitoring.rawRetentionMs');
+  return s;
+}
+
+export interface OpenMonitorsOptions extends MonitoringOptions {
+  /** The data directory (the daemon's; its database is migrated by openSonde already). */
+  dataDir: string;
+  /** With an engine the service also probes (the daemon); without, it only manages and reads. */
+  engine?: Engine | null;
+}
+
+export interface MonitorHandle {
+  readonly service: MonitorService;
+  /** Stops probing, writes every open window (partial), closes the connection. */
+  close(): Promise<void>;
+}
+
+export function openMonitors(options: OpenMonitorsOptions): MonitorHandle {
+  const settings = settingsFrom(options);
+  const { db } = openDatabase(options.dataDir);
+  try {
+    return new SqliteMonitorService(db, settings, options.engine ?? null);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+class SqliteMonitorService implements MonitorService, MonitorHandle {
+  readonly windowMs: number;
+  readonly rollupMs: number;
+  private readonly repo: MonitorRepo;
+  private readonly selector: SelectionEvaluator;
+  private readonly store: WindowStore;
+  private readonly runtime: MonitorRuntime | null;
+  private readonly targetSeq;
+  private readonly targetIdBySeq;
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly db: Db, settings: RuntimeSettings, engine: Engine | null) {
+    this.windowMs = settings.windowMs;
+    this.rollupMs = settings.rollupMs;
+    this.repo = new MonitorRepo(db);
+    this.selector = new SelectionEvaluator(db);
+    this.store = new WindowStore(db);
+    this.targetSeq = db.prepare<[string], number>('SELECT seq FROM targets WHERE id = ?').pluck();
+    this.targetIdBySeq = db.prepare<[number], string>('SELECT id FROM targets WHERE seq = ?').pluck();
+    this.runtime = engine === null ? null : new MonitorRuntime(db, this.repo, this.selector, this.store, engine, settings);
+    this.runtime?.start();
+  }
+
+  get service(): MonitorService {
+    return this;
+  }
+
+  create(input: MonitorInput): Monitor {
+    const m = publicMonitor(this.repo.create(input));
+    this.runtime?.invalidate();
+    return m;
+  }
+
+  list(): Monitor[] {
+    return this.repo.list().map(publicMonitor);
+  }
+
+  get(id: string): Monitor | null {
+    const m = this.repo.get(id);
+    return m === null ? null : publicMonitor(m);
+  }
+
+  update(id: string, patch: Partial<MonitorInput>): Monitor {
+    const m = publicMonitor(this.repo.update(id, patch));
+    this.runtime?.invalidate();
+    return m;
+  }
+
+  delete(id: string): boolean {
+    const deleted = this.repo.delete(id);
+    if (deleted) this.runtime?.invalidate();
+    return deleted;
+  }
+
+  members(id: string): string[] {
+    const m = this.repo.get(id);
+    if (m === null) throw new SondeError('not_found', `monitor ${id} not found`, 'id');
+    return this.selector.evaluate(m.selection).map((t) => t.id);
+  }
+
+  history(targetId: string, query: HistoryQuery): HistoryPoint[] {
+    const seq = this.seqOf(targetId);
+    let monitorSeq: number | null = null;
+    if (query.monitorId !== undefined) {
+      const m = this.repo.get(query.monitorId);
+      if (m === null) throw new SondeError('not_found', `monitor ${query.monitorId} not found`, 'monitor');
+      monitorSeq = m.seq;
+    }
+    return queryHistory({ store: this.store, windowMs: this.windowMs, rollupMs: this.rollupMs }, seq, monitorSeq, query);
+  }
+
+  windows(targetId: string, fromMs: number, toMs: number, spanMs = this.windowMs): LatencyWindow[] {
+    const seq = this.seqOf(targetId);
+    const monitorIds = new Map(this.repo.list().map((m) => [m.seq, m.id]));
+    return this.store.range(seq, spanMs, fromMs, toMs).map((r) => ({
+      targetId: this.targetIdBySeq.get(r.targetSeq) ?? targetId,
+      monitorId: monitorIds.get(r.monitorSeq) ?? `deleted:${r.monitorSeq}`,
+      startMs: r.startMs,
+      spanMs: r.spanMs,
+      sent: r.sent,
+      received: r.received,
+      duplicates: r.duplicates,
+      late: r.late,
+      errors: Object.fromEntries(ERROR_KINDS.map((k, i) => [k, r.errors[i]]).filter(([, n]) => (n as number) > 0)),
+      minNs: r.minNs,
+      maxNs: r.maxNs,
+      sumNs: r.sumNs,
+      histogram: r.hist,
+    }));
+  }
+
+  stats(): MonitorRuntimeStats[] {
+    return this.runtime?.stats() ?? [];
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.runtime?.close();
+      this.db.close();
+    })();
+    return this.closing;
+  }
+
+  private seqOf(targetId: string): number {
+    const seq = typeof targetId === 'string' ? this.targetSeq.get(targetId) : undefined;
+    if (seq === undefined) throw new SondeError('not_found', `target ${targetId} not found`, 'id');
+    return seq;
+  }
+}
+
+export { fromDbRow };

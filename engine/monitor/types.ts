@@ -1,0 +1,132 @@
+// Public types of continuous monitoring (re-exported by engine/index.ts).
+
+/** Which targets a monitor probes: explicit target ids, or every HOST target whose labels
+ *  all match (`site: eu` matches `eu` and `eu.paris`, as in target lists). */
+export type MonitorSelection = { ids: string[] } | { labels: Record<string, string> };
+
+export const MONITOR_PROBES = ['icmp'] as const;
+export type MonitorProbe = (typeof MONITOR_PROBES)[number];
+
+export interface MonitorInput {
+  name: string;
+  selection: MonitorSelection;
+  /** Default 'icmp' (the only kind so far). */
+  probe?: MonitorProbe;
+  /** One round per target every intervalMs, ≥ 100 (default 1000). */
+  intervalMs?: number;
+  /** Echo requests per target per round, 1..100 (default 1). */
+  probes?: number;
+  /** Per-probe timeout ms, 1..60,000, at most the interval (default min(1000, intervalMs)). */
+  timeoutMs?: number;
+  /** ICMP payload bytes 0..65,500 (default 56). */
+  size?: number;
+  /** Default true. */
+  enabled?: boolean;
+}
+
+export interface Monitor {
+  id: string;
+  name: string;
+  selection: MonitorSelection;
+  probe: MonitorProbe;
+  intervalMs: number;
+  probes: number;
+  timeoutMs: number;
+  size: number;
+  enabled: boolean;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+/** How monitoring stores and schedules; all optional. */
+export interface MonitoringOptions {
+  /** Histogram window length (default 60,000 ms). */
+  windowMs?: number;
+  /** Rollup window length, a multiple of windowMs (default 3,600,000 ms). */
+  rollupMs?: number;
+  /** Raw windows older than this are purged (default 14 days). */
+  rawRetentionMs?: number;
+  /** Rollups older than this are purged (default 365 days). */
+  rollupRetentionMs?: number;
+  /** Scheduler tick: targets due within one tick go out as one batch (default 20 ms). */
+  tickMs?: number;
+  /** How often selections are checked for target/label/monitor changes (default 1000 ms). */
+  reconcileMs?: number;
+}
+
+/** One stored window (or rollup) of one target under one monitor. */
+export interface LatencyWindow {
+  targetId: string;
+  monitorId: string;
+  startMs: number;
+  spanMs: number;
+  sent: number;
+  received: number;
+  duplicates: number;
+  late: number;
+  errors: Record<string, number>;
+  /** RTT ns over in-time replies; null when nothing came back. */
+  minNs: number | null;
+  maxNs: number | null;
+  sumNs: number;
+  /** HdrHistogram V2 compressed encoding (hdr-histogram-js decodeFromCompressedBase64 reads
+   *  its base64), values in ns; null when nothing came back. */
+  histogram: Buffer | null;
+}
+
+export interface HistoryQuery {
+  fromMs: number;
+  toMs: number;
+  /** Bucket length; a multiple of the window length (default: windowMs). */
+  stepMs?: number;
+  /** Percentiles 0..100 (default [50, 90, 99]). */
+  percentiles?: number[];
+  monitorId?: string;
+}
+
+export interface HistoryPoint {
+  /** Start of the bucket, ms since the epoch. */
+  t: number;
+  sent: number;
+  received: number;
+  /** 0..100, null when nothing was sent. */
+  loss: number | null;
+  /** ms; null when nothing came back. */
+  min: number | null;
+  max: number | null;
+  /** percentile → ms (keys as given, e.g. "p50"). */
+  percentiles: Record<string, number | null>;
+}
+
+export interface MonitorRuntimeStats {
+  monitorId: string;
+  targets: number;
+  /** Batches handed to the engine, and rounds skipped because the scheduler fell behind. */
+  batches: number;
+  skippedSlots: number;
+  /** Schedule drift of the first send of each batch (actual − planned), ms, since start. */
+  driftP50Ms: number | null;
+  driftP99Ms: number | null;
+  driftMaxMs: number | null;
+  windowsWritten: number;
+}
+
+export interface MonitorService {
+  /** Throws SondeError invalid (field named) or conflict (name taken). */
+  create(input: MonitorInput): Monitor;
+  list(): Monitor[];
+  get(id: string): Monitor | null;
+  /** Partial update; not_found / invalid / conflict. Takes effect at the next reconcile. */
+  update(id: string, patch: Partial<MonitorInput>): Monitor;
+  delete(id: string): boolean;
+  /** Target ids a monitor selects now (HOST targets only). */
+  members(id: string): string[];
+  /** Merged history of one target; not_found when the target does not exist. */
+  history(targetId: string, query: HistoryQuery): HistoryPoint[];
+  /** Stored windows of one target in [fromMs, toMs) (spanMs: the window or rollup length). */
+  windows(targetId: string, fromMs: number, toMs: number, spanMs?: number): LatencyWindow[];
+  /** Scheduler figures per running monitor (empty when not probing). */
+  stats(): MonitorRuntimeStats[];
+  readonly windowMs: number;
+  readonly rollupMs: number;
+}

@@ -1,0 +1,231 @@
+// Latency windows in SQLite (table latency_windows, migration 3): writes in batched
+// transactions, hourly (configurable) rollups, retention purge in small steps, and the
+// reads behind the history API. Every step is bounded by a row count or a time budget so
+// that no call blocks the event loop for long.
+import type { Statement } from 'better-sqlite3';
+import { ERROR_KINDS, ERROR_KIND_COUNT } from '../stats/error-kinds.js';
+import type { Db } from '../store/database.js';
+import { BucketAccumulator, decodeBuckets } from './hdr-codec.js';
+
+export interface WindowRow {
+  targetSeq: number;
+  monitorSeq: number;
+  spanMs: number;
+  startMs: number;
+  sent: number;
+  received: number;
+  duplicates: number;
+  late: number;
+  /** ERROR_KIND_COUNT counts in ERROR_KINDS order. */
+  errors: number[];
+  minNs: number | null;
+  maxNs: number | null;
+  sumNs: number;
+  hist: Buffer | null;
+}
+
+interface DbRow {
+  target_seq: number;
+  monitor_seq: number;
+  span_ms: number;
+  start_at: number;
+  sent: number;
+  received: number;
+  duplicates: number;
+  late: number;
+  err_unreachable: number;
+  err_time_exceeded: number;
+  err_param_problem: number;
+  err_packet_too_big: number;
+  err_send_failed: number;
+  err_other: number;
+  min_ns: number | null;
+  max_ns: number | null;
+  sum_ns: number;
+  hist: Buffer | null;
+}
+
+const ERROR_COLUMNS = ['err_unreachable', 'err_time_exceeded', 'err_param_problem', 'err_packet_too_big', 'err_send_failed', 'err_other'] as const;
+const COLUMNS = `target_seq, monitor_seq, span_ms, start_at, sent, received, duplicates, late, ${ERROR_COLUMNS.join(', ')}, min_ns, max_ns, sum_ns, hist`;
+const VALUES = COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
+
+if (ERROR_COLUMNS.length !== ERROR_KIND_COUNT || ERROR_KINDS[0] !== 'unreachable' || ERROR_KINDS[5] !== 'other') {
+  throw new Error('latency_windows error columns no longer follow ERROR_KINDS');
+}
+
+function toDbRow(w: WindowRow): DbRow {
+  return {
+    target_seq: w.targetSeq,
+    monitor_seq: w.monitorSeq,
+    span_ms: w.spanMs,
+    start_at: w.startMs,
+    sent: w.sent,
+    received: w.received,
+    duplicates: w.duplicates,
+    late: w.late,
+    err_unreachable: w.errors[0],
+    err_time_exceeded: w.errors[1],
+    err_param_problem: w.errors[2],
+    err_packet_too_big: w.errors[3],
+    err_send_failed: w.errors[4],
+    err_other: w.errors[5],
+    min_ns: w.minNs === null ? null : Math.round(w.minNs),
+    max_ns: w.maxNs === null ? null : Math.round(w.maxNs),
+    sum_ns: Math.round(w.sumNs),
+    hist: w.hist,
+  };
+}
+
+export function fromDbRow(r: DbRow): WindowRow {
+  return {
+    targetSeq: r.target_seq,
+    monitorSeq: r.monitor_seq,
+    spanMs: r.span_ms,
+    startMs: r.start_at,
+    sent: r.sent,
+    received: r.received,
+    duplicates: r.duplicates,
+    late: r.late,
+    errors: ERROR_COLUMNS.map((c) => r[c]),
+    minNs: r.min_ns,
+    maxNs: r.max_ns,
+    sumNs: r.sum_ns,
+    hist: r.hist,
+  };
+}
+
+/** Adds b's counters and distribution into a (same target/monitor). */
+function mergeInto(a: WindowRow, b: WindowRow, acc: BucketAccumulator): void {
+  a.sent += b.sent;
+  a.received += b.received;
+  a.duplicates += b.duplicates;
+  a.late += b.late;
+  for (let k = 0; k < ERROR_KIND_COUNT; k++) a.errors[k] += b.errors[k];
+  if (b.minNs !== null) a.minNs = a.minNs === null ? b.minNs : Math.min(a.minNs, b.minNs);
+  if (b.maxNs !== null) a.maxNs = a.maxNs === null ? b.maxNs : Math.max(a.maxNs, b.maxNs);
+  a.sumNs += b.sumNs;
+  if (b.hist !== null) decodeBuckets(b.hist, acc.add);
+}
+
+/** Merges rows (one target, one monitor) into one row of span `spanMs` starting at startMs. */
+export function mergeRows(rows: readonly WindowRow[], spanMs: number, startMs: number, acc = new BucketAccumulator()): WindowRow {
+  acc.clear();
+  const out: WindowRow = {
+    targetSeq: rows[0].targetSeq, monitorSeq: rows[0].monitorSeq, spanMs, startMs,
+    sent: 0, received: 0, duplicates: 0, late: 0, errors: new Array<number>(ERROR_KIND_COUNT).fill(0),
+    minNs: null, maxNs: null, sumNs: 0, hist: null,
+  };
+  for (const r of rows) mergeInto(out, r, acc);
+  out.hist = acc.encode();
+  return out;
+}
+
+export class WindowStore {
+  private readonly insertNew: Statement;
+  private readonly upsert: Statement;
+  private readonly selectOne: Statement<[number, number, number, number], DbRow>;
+  private readonly selectRange: Statement<[number, number, number, number], DbRow>;
+  private readonly selectTargetsAfter: Statement<[number, number], number>;
+  private readonly selectOldest: Statement<[number], number | null>;
+  private readonly purgeStmt: Statement<[number, number, number]>;
+  private readonly getCursor: Statement<[number, number], number>;
+  private readonly setCursor: Statement<[number, number, number]>;
+  private readonly acc = new BucketAccumulator();
+
+  constructor(private readonly db: Db) {
+    this.insertNew = db.prepare(`INSERT INTO latency_windows (${COLUMNS}) VALUES (${VALUES}) ON CONFLICT DO NOTHING`);
+    this.upsert = db.prepare(`INSERT OR REPLACE INTO latency_windows (${COLUMNS}) VALUES (${VALUES})`);
+    this.selectOne = db.prepare(
+      `SELECT ${COLUMNS} FROM latency_windows WHERE target_seq = ? AND span_ms = ? AND start_at = ? AND monitor_seq = ?`,
+    );
+    this.selectRange = db.prepare(
+      `SELECT ${COLUMNS} FROM latency_windows WHERE target_seq = ? AND span_ms = ? AND start_at >= ? AND start_at < ? ORDER BY start_at, monitor_seq`,
+    );
+    this.selectTargetsAfter = db.prepare<[number, number], number>('SELECT seq FROM targets WHERE seq > ? ORDER BY seq LIMIT ?').pluck();
+    this.selectOldest = db.prepare<[number], number | null>('SELECT min(start_at) FROM latency_windows WHERE span_ms = ?').pluck();
+    this.purgeStmt = db.prepare(
+      `DELETE FROM latency_windows WHERE (target_seq, span_ms, start_at, monitor_seq) IN
+       (SELECT target_seq, span_ms, start_at, monitor_seq FROM latency_windows WHERE span_ms = ? AND start_at < ? LIMIT ?)`,
+    );
+    this.getCursor = db.prepare<[number, number], number>('SELECT done_until FROM latency_rollup_cursor WHERE window_ms = ? AND rollup_ms = ?').pluck();
+    this.setCursor = db.prepare('INSERT OR REPLACE INTO latency_rollup_cursor (window_ms, rollup_ms, done_until) VALUES (?, ?, ?)');
+  }
+
+  /**
+   * Writes rows in one transaction. A row whose key already exists (the daemon restarted
+   * within a window and wrote that window's first part before stopping) is merged with it.
+   */
+  write(rows: readonly WindowRow[]): void {
+    this.db.transaction(() => {
+      for (const w of rows) {
+        if (this.insertNew.run(toDbRow(w)).changes > 0) continue;
+        const existing = this.selectOne.get(w.targetSeq, w.spanMs, w.startMs, w.monitorSeq);
+        if (existing === undefined) continue;
+        this.upsert.run(toDbRow(mergeRows([fromDbRow(existing), w], w.spanMs, w.startMs, this.acc)));
+      }
+    })();
+  }
+
+  /** Rows of one target, one span, start in [fromMs, toMs), by start then monitor. */
+  range(targetSeq: number, spanMs: number, fromMs: number, toMs: number): WindowRow[] {
+    return this.selectRange.all(targetSeq, spanMs, fromMs, toMs).map(fromDbRow);
+  }
+
+  /** Everything before this is rolled up (null: nothing rolled up yet). */
+  rolledUntil(windowMs: number, rollupMs: number): number | null {
+    return this.getCursor.get(windowMs, rollupMs) ?? null;
+  }
+
+  /**
+   * Rolls up the next period [done, done + rollupMs) if it ends at or before `readyUntil`
+   * (every window before that is written), working through targets in seq order for at most
+   * budgetMs. Returns true when there is more to do now.
+   */
+  rollupStep(windowMs: number, rollupMs: number, readyUntil: number, budgetMs: number): boolean {
+    const deadline = performance.now() + budgetMs;
+    let done = this.rolledUntil(windowMs, rollupMs);
+    if (done === null) {
+      const oldest = this.selectOldest.get(windowMs);
+      if (oldest === null || oldest === undefined) return false;
+      done = Math.floor(oldest / rollupMs) * rollupMs;
+      this.setCursor.run(windowMs, rollupMs, done);
+      this.rollupSeq = 0;
+    }
+    const end = done + rollupMs;
+    if (end > readyUntil) return false;
+    while (performance.now() < deadline) {
+      const seqs = this.selectTargetsAfter.all(this.rollupSeq, 64);
+      if (seqs.length === 0) {
+        this.setCursor.run(windowMs, rollupMs, end);
+        this.rollupSeq = 0;
+        return end + rollupMs <= readyUntil;
+      }
+      this.db.transaction(() => {
+        for (const seq of seqs) this.rollupTarget(seq, windowMs, rollupMs, done);
+      })();
+      this.rollupSeq = seqs[seqs.length - 1];
+    }
+    return true;
+  }
+
+  /** Deletes up to maxRows rows of one span that start before cutoffMs; returns how many. */
+  purge(spanMs: number, cutoffMs: number, maxRows: number): number {
+    return this.purgeStmt.run(spanMs, cutoffMs, maxRows).changes;
+  }
+
+  /** Where the rollup of the current period has got to (target seq), in memory only: a
+   *  restart redoes the period, which INSERT OR REPLACE makes harmless. */
+  private rollupSeq = 0;
+
+  private rollupTarget(seq: number, windowMs: number, rollupMs: number, start: number): void {
+    const rows = this.range(seq, windowMs, start, start + rollupMs);
+    rows.sort((a, b) => a.monitorSeq - b.monitorSeq || a.startMs - b.startMs);
+    let from = 0;
+    for (let i = 1; i <= rows.length; i++) {
+      if (i === rows.length || rows[i].monitorSeq !== rows[from].monitorSeq) {
+        this.upsert.run(toDbRow(mergeRows(rows.slice(from, i), rollupMs, start, this.acc)));
+        from = i;
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+// Shared helpers of the monitor suites: a temp data directory with a Sonde (the target
+// registry) next to the monitor service, and loopback HOST targets.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSonde, type Sonde, type Target } from '../../engine/index.js';
+import { loopbackTargets } from '../engine/helpers.js';
+
+export interface MonitorFixture {
+  dir: string;
+  sonde: Sonde;
+  cleanup(): Promise<void>;
+}
+
+export async function monitorFixture(): Promise<MonitorFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'sonde-monitor-'));
+  const sonde = await openSonde({ dataDir: dir, mode: 'tool' });
+  return {
+    dir,
+    sonde,
+    async cleanup() {
+      await sonde.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** n HOST targets on 127.x.y.z with the labels given per index. */
+export function createLoopbackTargets(sonde: Sonde, n: number, labels: (i: number) => Record<string, string> = () => ({})): Target[] {
+  return loopbackTargets(n, 1).map((address, i) => sonde.targets.create({ kind: 'HOST', address, labels: labels(i) }));
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
