@@ -1,7 +1,7 @@
 // Starts a command.exec job: validates the request, routes the selector, refuses it (403)
 // unless every selected agent runs commands and allows this one, then runs it on each.
 
-import { SondeError, type JobRecord, type JsonValue, type Sonde } from '../daemon/types.js';
+import { SondeError, type Agent, type JobRecord, type JsonValue, type Sonde } from '../daemon/types.js';
 import { canExec } from './types.js';
 import { validateExecRequest, type ExecInput } from './validate.js';
 
@@ -15,16 +15,37 @@ export interface ExecJobRequest extends ExecInput {
   keyId?: string | null;
 }
 
+let anyCursor = 0;
+
+/** Why `agent` may not run `command`, or null. */
+function refusalOf(agent: Agent, command: string): string | null {
+  if (!canExec(agent)) return `agent "${agent.hostname}" does not offer command exec; pick another agent`;
+  return agent.execRefusal(command);
+}
+
+/**
+ * The agents to run on. `_any` picks one (in turn) among the healthy agents that allow the
+ * command, so an agent without exec never makes `_any` fail while another could run it.
+ */
+function execAgents(sonde: Pick<Sonde, 'agents'>, selector: string, command: string): readonly Agent[] {
+  if (selector === '_any') {
+    const healthy = sonde.agents.route('_all');
+    const allowed = healthy.filter((a) => refusalOf(a, command) === null);
+    if (allowed.length === 0) throw new SondeError('forbidden', refusalOf(healthy[0], command) ?? 'no agent may run this command', 'command');
+    anyCursor = (anyCursor + 1) % 0x7fffffff;
+    return [allowed[anyCursor % allowed.length]];
+  }
+  const agents = sonde.agents.route(selector);
+  for (const agent of agents) {
+    const refusal = refusalOf(agent, command);
+    if (refusal !== null) throw new SondeError('forbidden', refusal, canExec(agent) ? 'command' : 'hostname');
+  }
+  return agents;
+}
+
 export function submitExec(sonde: Pick<Sonde, 'agents' | 'jobs'>, input: ExecJobRequest): { job: JobRecord; done: Promise<JobRecord> } {
   const request = validateExecRequest(input);
-  const agents = sonde.agents.route(input.selector);
-  for (const agent of agents) {
-    if (!canExec(agent)) {
-      throw new SondeError('forbidden', `agent "${agent.hostname}" does not offer command exec; pick another agent`, 'hostname');
-    }
-    const refusal = agent.execRefusal(request.command);
-    if (refusal !== null) throw new SondeError('forbidden', refusal, 'command');
-  }
+  const agents = execAgents(sonde, input.selector, request.command);
   return sonde.jobs.submit({
     operation: EXEC_OPERATION,
     params: { command: request.command, args: [...request.args], cwd: request.cwd ?? null, timeout: request.timeoutS },

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXEC_ENV_PASSTHROUGH, EXEC_PATH, INTERRUPTED } from '../../engine/index.js';
+import { EXEC_ENV_PASSTHROUGH, EXEC_PATH, INTERRUPTED, type Agent } from '../../engine/index.js';
 import { call, type Call } from '../server/helpers.js';
 import { conforms, osapiError, startNodeApiServer, type NodeApiServer } from './node-api-server.js';
 
@@ -13,6 +13,14 @@ interface ExecItem { hostname: string; stdout: string; stderr: string; exit_code
 interface ExecBody { job_id: string; results: ExecItem[] }
 
 const ALLOW = ['printf', 'sh', 'seq', 'env', 'pwd', 'no-such-command-xyz', '/bin/echo'];
+
+/** An agent through the plain Agent interface, without command exec (e.g. a remote one). */
+function noExecAgent(hostname: string): Agent {
+  return {
+    hostname, serial: `NOEXEC-${hostname}`, labels: {}, healthy: () => true, facts: () => ({ hostname }),
+    resolveFact: async () => undefined, ping: () => Promise.reject(new Error('no engine')),
+  };
+}
 
 /** Dead: no /proc entry, or a zombie nobody has reaped yet. */
 function processGone(pid: number): boolean {
@@ -186,6 +194,27 @@ describe('node API: POST /node/{hostname}/command/exec', () => {
       expect(osapiError(refused)).toMatch(/^command "pwd" is not on the exec allowlist of agent "peer-x"/);
     } finally {
       t.sonde.agents.unregister('peer-x');
+    }
+  });
+
+  it('_any picks one agent in turn among those that may run the command (an agent without exec is skipped)', async () => {
+    t.addAgent('peer-x', { execAllow: ['printf'] });
+    t.sonde.agents.register(noExecAgent('aa-noexec'));
+    try {
+      const seen: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const item = only(await exec({ command: 'printf', args: ['%s', String(i)] }, '_any'));
+        expect(item.stdout).toBe(String(i));
+        seen.push(item.hostname);
+      }
+      expect(new Set(seen)).toEqual(new Set(['localhost', 'peer-x']));
+      for (let i = 0; i < 2; i++) expect(only(await exec({ command: 'pwd' }, '_any')).hostname).toBe('localhost');
+      const direct = await exec({ command: 'printf', args: ['x'] }, 'aa-noexec');
+      expect(direct.status).toBe(403);
+      expect(osapiError(direct)).toBe('agent "aa-noexec" does not offer command exec; pick another agent');
+    } finally {
+      t.sonde.agents.unregister('peer-x');
+      t.sonde.agents.unregister('aa-noexec');
     }
   });
 
