@@ -1,6 +1,7 @@
 // Writing responses. Everything is written inside res.cork so that status, headers and body
 // leave in one syscall, also when we answer after an await.
 import type { HttpResponse } from '../uws.js';
+import { startStream, type StreamingBody } from './stream.js';
 
 const STATUS_LINE: Record<number, string> = {
   200: '200 OK', 201: '201 Created', 202: '202 Accepted', 204: '204 No Content',
@@ -22,10 +23,16 @@ export interface OutgoingResponse {
   headers?: Readonly<Record<string, string>>;
   /** Close the connection after this response (used when the request body was not read). */
   close?: boolean;
+  /** A streamed body (stream.ts) instead of `body`: status and headers go out, then it takes the response over. */
+  stream?: StreamingBody;
 }
 
 /** Writes the whole response (status, headers and body in one corked write). */
 export function writeResponse(res: HttpResponse, out: OutgoingResponse, extraHeaders?: Readonly<Record<string, string>>): void {
+  if (out.stream !== undefined) {
+    startStream(res, statusLine(out.status), out.contentType ?? 'application/octet-stream', [extraHeaders, out.headers], out.stream);
+    return;
+  }
   let payload: string | Buffer | undefined;
   let contentType = out.contentType;
   if (out.body === undefined || out.status === 204) {

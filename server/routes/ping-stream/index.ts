@@ -1,0 +1,130 @@
+// Contract D, the ping stream API (GoodMem pingStream / pingOnce; CONTRACTS.md §D, seed 002):
+// POST /v1/ping:stream (SSE or NDJSON, backpressure, cancellation on disconnect, server
+// limits with notices) and POST /v1/ping:once. Targets come from the registry by UUID.
+import { createProbeStreams, type ProbeSession, type ProbeStreams, type Sonde, type Target } from '../../../engine/index.js';
+import { HttpError, badRequest, notFound } from '../../http/errors.js';
+import { defineRoute, type AnyRoute } from '../../http/route.js';
+import type { ResponseStream } from '../../http/stream.js';
+import { framingFor, type Framing } from './framing.js';
+import { DEFAULT_LIMITS, STREAM_DEFAULTS, applyLimits, type EffectivePlan, type StreamLimits } from './limits.js';
+import { PingOnceBody, PingResultSchema, PingStreamBody } from './schemas.js';
+import { endpointOf, resultOf, summaryOf } from './wire.js';
+import type { PingEndpointInfo } from '../../format/ping-stream-result.js';
+
+interface PayloadFields {
+  payloadType?: 'TEXT' | 'JSON' | 'BINARY';
+  payload?: string;
+  payloadSizeBytes?: number;
+}
+
+const ERRORS = {
+  400: { description: 'Invalid request (e.g. both payload and payloadSizeBytes, a targetTypeHint that does not match)' },
+  401: { description: 'Missing or unknown API key' },
+  403: { description: 'The key lacks network:write' },
+  404: { description: 'No target with this id' },
+  429: { description: 'Rate limit exceeded' },
+  503: { description: 'HOST target while the daemon runs without the ICMP engine' },
+};
+
+export function pingStreamRoutes(sonde: Sonde, limits: StreamLimits = DEFAULT_LIMITS): AnyRoute[] {
+  const streams: ProbeStreams = createProbeStreams(sonde.engine);
+  const tags = ['ping-stream'];
+
+  const stream = defineRoute({
+    method: 'post', path: '/v1/ping:stream', operationId: 'pingStream', tags, scope: 'network:write',
+    summary: 'Stream ping probe results (SSE or NDJSON by Accept) and a terminal summary',
+    body: PingStreamBody,
+    responses: {
+      200: { description: 'One event per line (NDJSON) or per `event: item` frame (SSE): {"result"}, {"notice"} or {"summary"}; SSE ends with `event: close`', contentType: 'application/x-ndjson' },
+      ...ERRORS,
+    },
+    handler: async ({ body, accept }) => {
+      checkPayload(body);
+      const target = findTarget(sonde, body.targetId, body.targetTypeHint);
+      const plan = applyLimits(body, limits);
+      const aborts = new AbortController();
+      const session = await streams.open({
+        target, count: plan.count, intervalMs: plan.intervalMs, timeoutMs: plan.timeoutMs, maxInFlight: plan.maxInFlight,
+        jitter: body.jitter === true, payload: payloadOf(body), signal: aborts.signal,
+      });
+      const framing = framingFor(accept);
+      return {
+        status: 200,
+        contentType: framing.contentType,
+        headers: { 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' },
+        stream: {
+          preamble: framing.preamble,
+          start: (out) => {
+            out.signal.addEventListener('abort', () => aborts.abort(), { once: true });
+            void streamSession(out, framing, session, endpointOf(target, session.resolvedEndpoint), plan);
+          },
+        },
+      };
+    },
+  });
+
+  const once = defineRoute({
+    method: 'post', path: '/v1/ping:once', operationId: 'pingOnce', tags, scope: 'network:write',
+    summary: 'Run one probe against a target and return its result',
+    body: PingOnceBody,
+    responses: { 200: { description: 'The probe result', schema: PingResultSchema }, ...ERRORS },
+    handler: async ({ body }) => {
+      checkPayload(body);
+      const target = findTarget(sonde, body.targetId, body.targetTypeHint);
+      const timeoutMs = body.timeoutMs === undefined || body.timeoutMs === 0 ? STREAM_DEFAULTS.timeoutMs : body.timeoutMs;
+      if (timeoutMs > limits.maxTimeoutMs) {
+        throw badRequest(`timeoutMs ${timeoutMs} is above the server maximum of ${limits.maxTimeoutMs} ms`, 'field: timeoutMs');
+      }
+      const session = await streams.open({ target, count: 1, intervalMs: 0, timeoutMs, maxInFlight: 1, payload: payloadOf(body) });
+      const endpoint = endpointOf(target, session.resolvedEndpoint);
+      let result: ReturnType<typeof resultOf> | undefined;
+      await session.run({ onProbe: (probe) => { result = resultOf(endpoint, probe); } });
+      if (result === undefined) throw new HttpError(500, `the probe of target ${target.id} produced no result`);
+      return { status: 200, body: result };
+    },
+  });
+
+  return [stream, once];
+}
+
+/** Runs the session into the response: limit notices, one result per probe, the summary, the end. */
+async function streamSession(out: ResponseStream, framing: Framing, session: ProbeSession, endpoint: PingEndpointInfo, plan: EffectivePlan): Promise<void> {
+  const emit = (event: unknown): void => {
+    out.write(framing.item(JSON.stringify(event)));
+  };
+  for (const notice of plan.notices) emit({ notice });
+  try {
+    const totals = await session.run({
+      onProbe: (probe) => emit({ result: resultOf(endpoint, probe) }),
+      backpressure: () => out.backpressure(),
+    });
+    if (totals.cancelled) return; // the client left: there is no one to tell
+    emit({ summary: summaryOf(endpoint, totals, plan.appliedLimits) });
+  } catch (error) {
+    emit({ notice: { code: 'PROBE_FAILED', message: `the probe session failed: ${error instanceof Error ? error.message : String(error)}` } });
+  }
+  out.end(framing.close);
+}
+
+function checkPayload(body: PayloadFields): void {
+  if (body.payload !== undefined && body.payloadSizeBytes !== undefined) {
+    throw badRequest('payload and payloadSizeBytes are mutually exclusive: send one of them', 'field: payload');
+  }
+}
+
+function payloadOf(body: PayloadFields): PayloadFields {
+  const payload: PayloadFields = {};
+  if (body.payloadType !== undefined) payload.payloadType = body.payloadType;
+  if (body.payload !== undefined) payload.payload = body.payload;
+  if (body.payloadSizeBytes !== undefined) payload.payloadSizeBytes = body.payloadSizeBytes;
+  return payload;
+}
+
+function findTarget(sonde: Sonde, id: string, hint: Target['kind'] | undefined): Target {
+  const target = sonde.targets.get(id);
+  if (target === null) throw notFound(`target ${id} not found`, 'GET /v1/targets lists the registered targets');
+  if (hint !== undefined && hint !== target.kind) {
+    throw badRequest(`targetTypeHint ${hint} does not match target ${id}, which is a ${target.kind} target`, 'field: targetTypeHint');
+  }
+  return target;
+}
