@@ -1,18 +1,34 @@
-// Diagnostic tasks (re-exported by engine/index.ts): one service per open Sonde.
+// Diagnostic tasks (re-exported by engine/index.ts): one service per open Sonde, opened on
+// first use (routes that are registered but never called cost nothing).
 import type { Sonde } from '../daemon/types.js';
 import { SqliteDiagnosticTasks } from './task-service.js';
 import type { DiagnosticTasks } from './types.js';
 
 export * from './types.js';
 
-const services = new WeakMap<Sonde, DiagnosticTasks>();
+const services = new WeakMap<Sonde, SqliteDiagnosticTasks>();
+const open = new Set<SqliteDiagnosticTasks>();
 
-/** The diagnostic task service of this Sonde, opened on first use (its own connection to the database). */
+// process.exit() runs no more promises: fail what is still running "interrupted by restart"
+// and commit, synchronously (a SIGKILL leaves that to the next start's recovery).
+let exitHook = false;
+function closeAllAtExit(): void {
+  for (const service of [...open]) service.closeNow();
+}
+
+/** The diagnostic task service of this Sonde (its own connection to the database). Close it before sonde.close(). */
 export function diagnosticTasks(sonde: Sonde): DiagnosticTasks {
   let service = services.get(sonde);
   if (service === undefined) {
-    service = SqliteDiagnosticTasks.open(sonde);
-    services.set(sonde, service);
+    const opened = SqliteDiagnosticTasks.open(sonde);
+    service = opened;
+    services.set(sonde, opened);
+    open.add(opened);
+    opened.onClosed = () => open.delete(opened);
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', closeAllAtExit);
+    }
   }
   return service;
 }

@@ -60,14 +60,14 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
   private closing = false;
   private closed = false;
   private dbClosed = false;
-  private readonly onExit = (): void => this.closeNow();
+
+  /** Called once the service has closed (index.ts forgets it). */
+  onClosed: (() => void) | null = null;
 
   private constructor(private readonly sonde: Sonde, private readonly db: Db) {
     this.store = new JobStore(db);
     this.writer = new TaskWriter(db, this.store, (row) => this.onCommitted(row as LiveTask));
     this.batcher = sonde.engine !== null ? new PingBatcher(sonde.engine) : null;
-    // process.exit() runs no more promises: commit what is known, synchronously.
-    process.once('exit', this.onExit);
   }
 
   /** A second connection to the data directory's database, for this service's group commits. */
@@ -151,12 +151,14 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
     this.closeNow();
   }
 
-  /** Synchronous end: running tasks fail "interrupted by restart", everything is committed, the connection closes. */
-  private closeNow(): void {
+  /**
+   * Synchronous end (also at process exit, where no promise runs any more): running tasks
+   * fail "interrupted by restart", everything is committed, the connection closes.
+   */
+  closeNow(): void {
     if (this.closed) return;
     this.closing = true;
     this.closed = true;
-    process.removeListener('exit', this.onExit);
     for (const task of this.live.values()) {
       if (task.finished === null) this.finish(task, 'failed', null, INTERRUPTED);
     }
@@ -168,6 +170,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
     this.writer.close();
     this.dbClosed = true;
     this.db.close();
+    this.onClosed?.();
   }
 
   private async execute(task: LiveTask): Promise<void> {

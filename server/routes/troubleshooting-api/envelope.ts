@@ -1,0 +1,71 @@
+// The troubleshooting API's error envelope (contract C, HPE GreenLake): { errorCode, message }
+// with the HPE_GRAVITY_* codes of CONTRACTS.md §C. Messages start with the seed's wording
+// ("Validation errors - ...", "Authentication required.") and add what was wrong.
+import { Type } from '@sinclair/typebox';
+import { registerEnvelope, type ErrorEnvelope } from '../../http/envelopes.js';
+import { HttpError, type HttpErrorKind } from '../../http/errors.js';
+
+export type HpeErrorCode =
+  | 'HPE_GRAVITY_BAD_REQUEST'
+  | 'HPE_GRAVITY_UNAUTHORIZED'
+  | 'HPE_GRAVITY_FORBIDDEN'
+  | 'HPE_GRAVITY_NOT_FOUND'
+  | 'HPE_GRAVITY_DEVICE_NOT_FOUND'
+  | 'HPE_GRAVITY_TASK_NOT_FOUND'
+  | 'HPE_GRAVITY_CONFLICT'
+  | 'HPE_GRAVITY_DEVICE_OFFLINE'
+  | 'HPE_GRAVITY_PAYLOAD_TOO_LARGE'
+  | 'HPE_GRAVITY_UNSUPPORTED_MEDIA_TYPE'
+  | 'HPE_GRAVITY_TOO_MANY_REQUESTS'
+  | 'HPE_GRAVITY_INTERNAL_SERVER_ERROR'
+  | 'HPE_GRAVITY_SERVICE_UNAVAILABLE';
+
+const CODE_BY_KIND: Record<HttpErrorKind, HpeErrorCode> = {
+  bad_request: 'HPE_GRAVITY_BAD_REQUEST',
+  unauthorized: 'HPE_GRAVITY_UNAUTHORIZED',
+  forbidden: 'HPE_GRAVITY_FORBIDDEN',
+  not_found: 'HPE_GRAVITY_NOT_FOUND',
+  conflict: 'HPE_GRAVITY_CONFLICT',
+  payload_too_large: 'HPE_GRAVITY_PAYLOAD_TOO_LARGE',
+  unsupported_media_type: 'HPE_GRAVITY_UNSUPPORTED_MEDIA_TYPE',
+  rate_limited: 'HPE_GRAVITY_TOO_MANY_REQUESTS',
+  internal: 'HPE_GRAVITY_INTERNAL_SERVER_ERROR',
+  unavailable: 'HPE_GRAVITY_SERVICE_UNAVAILABLE',
+};
+
+/** A route's way to pick a specific code (e.g. DEVICE_NOT_FOUND vs TASK_NOT_FOUND for a 404). */
+const CODE_MARK = 'errorCode:';
+
+export function hpeError(status: number, errorCode: HpeErrorCode, message: string): HttpError {
+  return new HttpError(status, message, `${CODE_MARK}${errorCode}`);
+}
+
+function messageFor(kind: HttpErrorKind, message: string, details: string | undefined): string {
+  const more = details !== undefined ? `${message} (${details})` : message;
+  switch (kind) {
+    case 'bad_request':
+      return `Validation errors - ${message}`;
+    case 'unauthorized':
+      return `Authentication required. ${more}`;
+    case 'rate_limited':
+      return `Rate limit exceeded. ${more}`;
+    case 'internal':
+      return 'An unexpected error occurred.';
+    default:
+      return more;
+  }
+}
+
+export const troubleshootingEnvelope: ErrorEnvelope = {
+  name: 'troubleshooting-api',
+  schema: Type.Object({
+    errorCode: Type.String({ description: 'HPE_GRAVITY_BAD_REQUEST, _UNAUTHORIZED, _FORBIDDEN, _DEVICE_NOT_FOUND, _TASK_NOT_FOUND, _DEVICE_OFFLINE, _PAYLOAD_TOO_LARGE, _TOO_MANY_REQUESTS, _INTERNAL_SERVER_ERROR …' }),
+    message: Type.String(),
+  }),
+  render: ({ kind, message, details }) => {
+    if (details?.startsWith(CODE_MARK)) return { errorCode: details.slice(CODE_MARK.length), message };
+    return { errorCode: CODE_BY_KIND[kind], message: messageFor(kind, message, details) };
+  },
+};
+
+registerEnvelope(troubleshootingEnvelope);
