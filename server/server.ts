@@ -10,10 +10,6 @@ import { agentRoutes } from './routes/v1/agents.js';
 import { jobRoutes } from './routes/v1/jobs.js';
 import { keyRoutes } from './routes/v1/keys.js';
 import { nodeApiRoutes } from './routes/node-api/index.js';
-import { serviceApiRoutes } from './routes/service-api/index.js';
-import { troubleshootingApiRoutes } from './routes/troubleshooting-api/index.js';
-import { serviceApiRoutes } from './routes/service-api/index.js';
-import { troubleshootingApiRoutes } from './routes/troubleshooting-api/index.js';
 import { pingStreamRoutes } from './routes/ping-stream/index.js';
 import { targetRoutes } from './routes/v1/targets.js';
 import { systemRoutes } from './routes/system.js';
@@ -58,10 +54,6 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     ...jobRoutes(sonde),
     ...keyRoutes(sonde),
     ...nodeApiRoutes(sonde),
-    ...serviceApiRoutes(sonde),
-    ...troubleshootingApiRoutes(sonde),
-    ...serviceApiRoutes(sonde),
-    ...troubleshootingApiRoutes(sonde),
     ...pingStreamRoutes(sonde),
     ...(options.extraRoutes?.(sonde) ?? []),
   ];
