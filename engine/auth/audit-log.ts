@@ -2,7 +2,8 @@
 // transaction per flush (~100 ms), and identical requests within one flush window (same
 // key, method, path and status — a client polling a job) become one row with a `count`
 // and the mean duration: every distinct request stays visible, while a client doing
-// 50,000 requests/s does not add 50,000 rows/s.
+// 50,000 requests/s does not add 50,000 rows/s. A repeated request allocates nothing: rows
+// are found by path, then along a short chain by key, method and status.
 
 import type { Statement } from 'better-sqlite3';
 import type { AuditEntry, AuditLog } from '../daemon/types.js';
@@ -22,21 +23,27 @@ interface AuditRow {
   status: number;
   duration_ms: number;
   count: number;
+  /** The next buffered row with the same path (another key, method or status). */
+  next: AuditRow | null;
 }
+
+type StoredAuditRow = Omit<AuditRow, 'next'>;
 
 export type AuditRecord = AuditEntry & { atMs: number; count: number };
 
 export class SqliteAuditLog implements AuditLog {
+  /** Buffered rows by path; `rows` counts them all (chains included). */
   private buffer = new Map<string, AuditRow>();
+  private rows = 0;
   private readonly insert: Statement;
   private readonly insertChunk: Statement;
-  private readonly selectRecent: Statement<[number], AuditRow>;
+  private readonly selectRecent: Statement<[number], StoredAuditRow>;
   private readonly purge: Statement;
   private readonly writeBatch: (rows: AuditRow[]) => void;
 
   constructor(db: Db) {
     const columns = '(at, key_id, method, path, status, duration_ms, count)';
-    this.insert = db.prepare(`INSERT INTO audit ${columns} VALUES (@at, @key_id, @method, @path, @status, @duration_ms, @count)`);
+    this.insert = db.prepare(`INSERT INTO audit ${columns} VALUES (?, ?, ?, ?, ?, ?, ?)`);
     this.insertChunk = db.prepare(`INSERT INTO audit ${columns} VALUES ${Array(CHUNK).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`);
     this.selectRecent = db.prepare('SELECT at, key_id, method, path, status, duration_ms, count FROM audit ORDER BY id DESC LIMIT ?');
     this.purge = db.prepare('DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? ORDER BY at LIMIT ?)');
@@ -57,7 +64,10 @@ export class SqliteAuditLog implements AuditLog {
         }
         this.insertChunk.run(args);
       }
-      for (; i < rows.length; i++) this.insert.run(rows[i]);
+      for (; i < rows.length; i++) {
+        const r = rows[i];
+        this.insert.run(r.at, r.key_id, r.method, r.path, r.status, r.duration_ms, r.count);
+      }
     });
   }
 
@@ -66,21 +76,30 @@ export class SqliteAuditLog implements AuditLog {
     const path = String(e.path).slice(0, 2048);
     const status = e.status | 0;
     const duration = Number.isFinite(e.durationMs) ? e.durationMs : 0;
-    const id = `${e.keyId ?? ''} ${status} ${method} ${path}`;
-    const row = this.buffer.get(id);
-    if (row) {
-      row.count++;
-      row.duration_ms += (duration - row.duration_ms) / row.count; // running mean
-      return;
+    const keyId = e.keyId ?? null;
+    const first = this.buffer.get(path) ?? null;
+    for (let row = first; row !== null; row = row.next) {
+      if (row.key_id === keyId && row.status === status && row.method === method) {
+        row.count++;
+        row.duration_ms += (duration - row.duration_ms) / row.count; // running mean
+        return;
+      }
     }
-    this.buffer.set(id, { at: e.atMs ?? Date.now(), key_id: e.keyId, method, path, status, duration_ms: duration, count: 1 });
-    if (this.buffer.size >= FLUSH_AT) this.flush();
+    this.buffer.set(path, { at: e.atMs ?? Date.now(), key_id: keyId, method, path, status, duration_ms: duration, count: 1, next: first });
+    if (++this.rows >= FLUSH_AT) this.flush();
   }
 
   flush(): void {
-    if (this.buffer.size === 0) return;
-    const rows = [...this.buffer.values()];
+    if (this.rows === 0) return;
+    const rows: AuditRow[] = [];
+    for (const newest of this.buffer.values()) {
+      // A chain is newest first; rows are written in the order they arrived.
+      const start = rows.length;
+      for (let r: AuditRow | null = newest; r !== null; r = r.next) rows.push(r);
+      for (let a = start, b = rows.length - 1; a < b; a++, b--) [rows[a], rows[b]] = [rows[b], rows[a]];
+    }
     this.buffer = new Map();
+    this.rows = 0;
     this.writeBatch(rows);
   }
 

@@ -3,10 +3,12 @@
 // Why SHA-256 and not a slow KDF (bcrypt/scrypt/argon2): those exist to protect guessable,
 // low-entropy passwords. A key of 256 random bits cannot be brute-forced from its hash, so a
 // fast hash loses nothing, and it lets verify() find the key by hash in O(1) without a
-// per-request KDF (which would cap the API at a few hundred requests/s).
+// per-request KDF (which would cap the API at a few hundred requests/s). The hash itself
+// (~1 µs) is skipped for a secret seen before: verify() keeps the last secrets it accepted,
+// dropped on every revocation or reload, so a revoked key stops working at the same moment.
 
 import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Statement } from 'better-sqlite3';
 import { SCOPES, SondeError, type ApiKeyRecord, type KeyService, type Scope } from '../daemon/types.js';
@@ -18,6 +20,8 @@ const SECRET_LENGTH = KEY_PREFIX.length + 43; // base64url of 32 bytes, no paddi
 const SHOWN_PREFIX = KEY_PREFIX.length + 6;
 /** last_used_at is written at most this often per key (not once per request). */
 const LAST_USED_FLUSH_MS = 10_000;
+/** Secrets remembered by verify(); beyond this the memo starts over (it is only a shortcut). */
+const MAX_REMEMBERED_SECRETS = 1024;
 
 interface KeyRow {
   id: string;
@@ -43,7 +47,7 @@ function toRecord(r: KeyRow): ApiKeyRecord {
 }
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url');
+  return hash('sha256', secret, 'base64url');
 }
 
 export function parseScopes(raw: readonly unknown[]): Scope[] {
@@ -63,6 +67,8 @@ export function parseScopes(raw: readonly unknown[]): Scope[] {
 export class SqliteKeyService implements KeyService {
   /** Active keys by hash: verify() never touches SQLite for a known key. */
   private readonly byHash = new Map<string, ApiKeyRecord>();
+  /** Secrets verify() accepted → their key; emptied whenever a key may have been revoked. */
+  private readonly bySecret = new Map<string, ApiKeyRecord>();
   private readonly dirtyLastUsed = new Set<ApiKeyRecord>();
   private readonly insertKey: Statement;
   private readonly selectAll: Statement<[], KeyRow>;
@@ -133,22 +139,34 @@ export class SqliteKeyService implements KeyService {
     if (!r) throw new SondeError('not_found', `API key ${id} not found`, 'id');
     this.revokeKey.run(Date.now(), id);
     this.byHash.delete(r.hash);
+    this.bySecret.clear();
     return toRecord(this.selectById.get(id)!);
   }
 
   verify(secret: string): ApiKeyRecord | null {
     if (typeof secret !== 'string' || secret.length !== SECRET_LENGTH || !secret.startsWith(KEY_PREFIX)) return null;
-    const hash = hashSecret(secret);
-    let key = this.byHash.get(hash);
-    if (!key) {
-      // Created by another process (e.g. `sonde keys create` while the daemon runs).
-      const r = this.selectByHash.get(hash);
-      if (!r) return null;
-      key = toRecord(r);
-      this.byHash.set(hash, key);
+    let key = this.bySecret.get(secret);
+    if (key === undefined) {
+      key = this.lookUp(secret);
+      if (key === undefined) return null;
+      if (this.bySecret.size >= MAX_REMEMBERED_SECRETS) this.bySecret.clear();
+      this.bySecret.set(secret, key);
     }
     key.lastUsedAtMs = Date.now();
     this.dirtyLastUsed.add(key);
+    return key;
+  }
+
+  private lookUp(secret: string): ApiKeyRecord | undefined {
+    const digest = hashSecret(secret);
+    let key = this.byHash.get(digest);
+    if (key === undefined) {
+      // Created by another process (e.g. `sonde keys create` while the daemon runs).
+      const r = this.selectByHash.get(digest);
+      if (!r) return undefined;
+      key = toRecord(r);
+      this.byHash.set(digest, key);
+    }
     return key;
   }
 
@@ -196,10 +214,11 @@ export class SqliteKeyService implements KeyService {
     this.lastDataVersion = this.dataVersion.get()!.data_version;
     const active = new Map<string, KeyRow>();
     for (const r of this.selectActive.all()) active.set(r.hash, r);
-    for (const hash of [...this.byHash.keys()]) if (!active.has(hash)) this.byHash.delete(hash);
-    for (const [hash, r] of active) {
-      const cached = this.byHash.get(hash);
-      if (!cached) this.byHash.set(hash, toRecord(r));
+    for (const digest of [...this.byHash.keys()]) if (!active.has(digest)) this.byHash.delete(digest);
+    this.bySecret.clear(); // a key revoked elsewhere must not stay reachable by its secret
+    for (const [digest, r] of active) {
+      const cached = this.byHash.get(digest);
+      if (!cached) this.byHash.set(digest, toRecord(r));
       else cached.scopes = JSON.parse(r.scopes) as Scope[];
     }
   }

@@ -18,7 +18,8 @@ import {
   type JsonValue,
   type Page,
 } from '../daemon/types.js';
-import { INTERRUPTED, JobStore } from './job-store.js';
+import { FinishedJobCache } from './finished-job-cache.js';
+import { INTERRUPTED, isUnfinishedJson, JobStore } from './job-store.js';
 import { uuidv7 } from '../store/uuid7.js';
 
 export const CANCELLED = 'cancelled';
@@ -52,6 +53,7 @@ function toJson(value: unknown, field: string): JsonValue | undefined {
 export class SqliteJobService implements JobService {
   private readonly live = new Map<string, RunningJob>();
   private readonly listeners = new Set<JobListener>();
+  private readonly finishedJson = new FinishedJobCache();
   private shuttingDown = false;
 
   constructor(
@@ -113,7 +115,12 @@ export class SqliteJobService implements JobService {
     if (typeof id !== 'string' || id.length > MAX_ID_LENGTH) return null;
     const running = this.live.get(id);
     if (running) return JSON.stringify(running.record);
-    return this.store.getJson(id);
+    const cached = this.finishedJson.get(id);
+    if (cached !== undefined) return cached;
+    const json = this.store.getJson(id);
+    // A job not running here and not finished belongs to another process: read it fresh.
+    if (json !== null && !isUnfinishedJson(json)) this.finishedJson.set(id, json);
+    return json;
   }
 
   list(query: JobListQuery = {}): Page<JobRecord> {
@@ -158,7 +165,9 @@ export class SqliteJobService implements JobService {
   }
 
   purgeExpired(nowMs = Date.now(), maxRows = 500): number {
-    return this.store.purge(nowMs - this.retentionMs, maxRows);
+    const purged = this.store.purge(nowMs - this.retentionMs, maxRows);
+    if (purged > 0) this.finishedJson.clear();
+    return purged;
   }
 
   running(): number {

@@ -41,16 +41,23 @@ export function rowToRecord(r: JobRow): JobRecord {
   };
 }
 
-const str = (v: string | null): string => (v === null ? 'null' : JSON.stringify(v));
-const num = (v: number | null): string => (v === null || !Number.isFinite(v) ? 'null' : String(v));
+/**
+ * The record as JSON text, built by SQLite in one column: exactly JSON.stringify(rowToRecord(r))
+ * (json_quote escapes like JSON.stringify; params and results are stored JSON, spliced as is;
+ * progress is 0..100 in steps of 0.1, so its REAL text never takes exponent form), without
+ * creating twelve JS values per read and joining them.
+ */
+const JSON_SELECT = `SELECT '{"id":' || json_quote(id) || ',"operation":' || json_quote(operation)
+  || ',"params":' || params || ',"selector":' || json_quote(selector) || ',"status":' || json_quote(status)
+  || ',"progress":' || (CASE WHEN progress = CAST(progress AS INTEGER) THEN CAST(progress AS INTEGER) ELSE progress END)
+  || ',"results":' || results || ',"error":' || json_quote(error) || ',"keyId":' || json_quote(key_id)
+  || ',"createdAtMs":' || created_at || ',"startedAtMs":' || coalesce(started_at, 'null')
+  || ',"finishedAtMs":' || coalesce(finished_at, 'null') || '}'
+  FROM jobs WHERE id = ?`;
 
-/** JSON.stringify(rowToRecord(r)) without parsing and re-serializing params and results. */
-export function rowToJson(r: JobRow): string {
-  return (
-    `{"id":${str(r[0])},"operation":${str(r[1])},"params":${r[2]},"selector":${str(r[3])},"status":${str(r[4])},` +
-    `"progress":${num(r[5])},"results":${r[6]},"error":${str(r[7])},"keyId":${str(r[8])},"createdAtMs":${num(r[9])},` +
-    `"startedAtMs":${num(r[10])},"finishedAtMs":${num(r[11])}}`
-  );
+/** True for the text JSON_SELECT renders for a job that has not finished (finishedAtMs is last). */
+export function isUnfinishedJson(json: string): boolean {
+  return json.endsWith('"finishedAtMs":null}');
 }
 
 export class JobStore {
@@ -59,6 +66,7 @@ export class JobStore {
   private readonly saveProgressStmt: Statement;
   private readonly finishJob: Statement;
   private readonly selectById: Statement<[string], JobRow>;
+  private readonly selectJsonById: Statement<[string], string>;
   private readonly failUnfinished: Statement;
   private readonly purgeFinished: Statement;
   private readonly lists = new Map<string, { items: Statement<unknown[], JobRow>; total: Statement<unknown[], { n: number }> }>();
@@ -72,6 +80,7 @@ export class JobStore {
     this.saveProgressStmt = db.prepare('UPDATE jobs SET progress = ?, results = ? WHERE id = ?');
     this.finishJob = db.prepare('UPDATE jobs SET status = ?, progress = ?, results = ?, error = ?, finished_at = ? WHERE id = ?');
     this.selectById = db.prepare<[string], JobRow>(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`).raw(true);
+    this.selectJsonById = db.prepare<[string], string>(JSON_SELECT).pluck(true);
     this.failUnfinished = db.prepare(
       `UPDATE jobs SET status = 'failed', error = ?, finished_at = ? WHERE status IN ('submitted', 'processing')`,
     );
@@ -102,8 +111,7 @@ export class JobStore {
   }
 
   getJson(id: string): string | null {
-    const r = this.selectById.get(id);
-    return r ? rowToJson(r) : null;
+    return this.selectJsonById.get(id) ?? null;
   }
 
   list(filter: { status?: JobStatus; operation?: string }, limit: number, offset: number): { items: JobRecord[]; total: number } {
