@@ -1,0 +1,72 @@
+// A real sonde for the service (B) and troubleshooting (C) contract tests: SQLite in a temp
+// dir, the real probe engine (loopback, or inside a netsim namespace), the real uWS server
+// on an ephemeral port, the diagnostic task service closed before the daemon core.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { diagnosticTasks, openSonde, type Engine, type Scope, type Sonde, type SondeConfig } from '../../engine/index.js';
+import { startServer, type SondeServer } from '../../server/index.js';
+import { call, type Call } from '../server/helpers.js';
+import { contractErrors } from './schemas/index.js';
+
+export const SERIAL = 'SONDE-TEST-0001';
+
+export interface DiagnosticServer {
+  sonde: Sonde;
+  server: SondeServer;
+  url: string;
+  dataDir: string;
+  key(scopes: Scope[]): string;
+  /** Server, then the task service (running tasks: "interrupted by restart"), then the core. */
+  close(options?: { removeData?: boolean }): Promise<void>;
+}
+
+export async function startDiagnosticServer(options: {
+  engine: Engine | null;
+  dataDir?: string;
+  rateLimit?: SondeConfig['rateLimit'];
+  bodyLimit?: number;
+}): Promise<DiagnosticServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sonde-diag-'));
+  const sonde = await openSonde({
+    dataDir,
+    rateLimit: options.rateLimit ?? { perSecond: 10_000, burst: 10_000 },
+    agent: { hostname: 'localhost', serial: SERIAL },
+    ...(options.engine !== null ? { engine: options.engine } : {}),
+  });
+  const server = await startServer({ sonde, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit });
+  let n = 0;
+  return {
+    sonde, server, url: server.url, dataDir,
+    key: (scopes) => sonde.keys.create(`k${n++}-${scopes.join('+')}`, scopes).secret,
+    async close(closeOptions = {}) {
+      await server.close(500);
+      await diagnosticTasks(sonde).close();
+      await sonde.close();
+      if (closeOptions.removeData !== false) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Asserts a body against a contract schema (test/contracts/schemas); returns the body typed. */
+export function conformant<T>(name: string, c: Call): T {
+  const errors = contractErrors(name, c.body);
+  if (errors.length > 0) throw new Error(`${name}: status ${c.status}, body ${c.text}\n  ${errors.join('\n  ')}`);
+  return c.body as T;
+}
+
+/** Polls `url` until `done(body)` or the deadline; returns every body seen, in order. */
+export async function pollUntil<T>(url: string, key: string, done: (body: T) => boolean, timeoutMs = 20_000, everyMs = 50): Promise<{ last: T; seen: T[] }> {
+  const seen: T[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = await call(url, { key });
+    if (c.status !== 200) throw new Error(`GET ${url}: ${c.status} ${c.text}`);
+    const body = c.body as T;
+    seen.push(body);
+    if (done(body)) return { last: body, seen };
+    if (Date.now() > deadline) throw new Error(`GET ${url}: not finished after ${timeoutMs} ms; last: ${c.text}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
