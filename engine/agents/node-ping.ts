@@ -7,6 +7,8 @@ import { FACT_PREFIX, factKeyOf, resolveOnAgent } from './fact-reference.js';
 
 export const NODE_PING_OPERATION = 'network.ping.do';
 const JOB_GRACE_MS = 5000;
+/** The caller waits for the answer: keep it within what HTTP clients and proxies tolerate. */
+const MAX_RUN_MS = 300_000;
 const DNS_NAME = /^(?=.{1,253}\.?$)([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 export interface NodePingRequest {
@@ -61,12 +63,20 @@ export function submitNodePing(sonde: Pick<Sonde, 'agents' | 'jobs'>, input: Nod
   const intervalMs = integer(input.intervalMs, 1000, 1, 60_000, 'interval_ms');
   const timeoutMs = integer(input.timeoutMs, 1000, 1, 60_000, 'timeout_ms');
   const size = integer(input.size, 56, 0, 65_500, 'size');
+  const runMs = (count - 1) * intervalMs + timeoutMs;
+  if (runMs > MAX_RUN_MS) {
+    throw new SondeError(
+      'invalid',
+      `(count - 1) × interval_ms + timeout_ms is ${runMs} ms; a synchronous ping may take at most ${MAX_RUN_MS} ms: lower count or interval_ms, or start an asynchronous job (POST /v1/jobs)`,
+      'count',
+    );
+  }
   return sonde.jobs.submit({
     operation: NODE_PING_OPERATION,
     params: { address, count, interval_ms: intervalMs, timeout_ms: timeoutMs, size },
     selector: input.selector,
     keyId: input.keyId ?? null,
-    timeoutMs: (count - 1) * intervalMs + timeoutMs + JOB_GRACE_MS,
+    timeoutMs: runMs + JOB_GRACE_MS,
     run: async (agent, ctx) => {
       const resolved = await resolveOnAgent(agent, address);
       const summary = await agent.ping({ targets: [resolved], count, intervalMs, timeoutMs, size, signal: ctx.signal }, ctx.signal);

@@ -171,6 +171,7 @@ describe.skipIf(!canRaw)('node API: POST /node/{hostname}/network/ping (needs ro
       [{ address: '127.0.0.1', count: 101 }, /count must be <= 100/],
       [{ address: '127.0.0.1', size: 70000 }, /size must be <= 65500/],
       [{ address: '127.0.0.1', colour: 'red' }, /unknown field "colour"/],
+      [{ address: '127.0.0.1', count: 100, interval_ms: 10_000 }, /is 991000 ms; a synchronous ping may take at most 300000 ms/],
     ];
     for (const [body, message] of cases) {
       const res = await ping('localhost', body);
