@@ -93,10 +93,24 @@ async function streamSession(out: ResponseStream, framing: Framing, session: Pro
     out.write(framing.item(JSON.stringify(event)));
   };
   for (const notice of plan.notices) emit({ notice });
+  // A client that stops reading pauses the probes; when it reads again, a notice says for how long.
+  let pausedAt: number | undefined;
+  const backpressure = (): Promise<void> | null => {
+    const pending = out.backpressure();
+    if (pending !== null && pausedAt === undefined) {
+      pausedAt = performance.now();
+      void pending.then(() => {
+        const pausedMs = Math.round(performance.now() - (pausedAt ?? 0));
+        pausedAt = undefined;
+        emit({ notice: { code: 'PAUSED', message: `probing paused for ${pausedMs} ms while the client was not reading the stream`, details: { pausedMs: String(pausedMs) } } });
+      });
+    }
+    return pending;
+  };
   try {
     const totals = await session.run({
       onProbe: (probe) => emit({ result: resultOf(endpoint, probe) }),
-      backpressure: () => out.backpressure(),
+      backpressure,
     });
     if (totals.cancelled) return; // the client left: there is no one to tell
     emit({ summary: summaryOf(endpoint, totals, plan.appliedLimits) });
