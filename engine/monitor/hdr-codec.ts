@@ -152,7 +152,8 @@ export class BucketAccumulator {
       for (const b of this.used) {
         cumulative += this.counts[b];
         if (cumulative >= want) {
-          out[k] = hdrBucketTop(b);
+          // like getValueAtPercentile: the lowest equivalent value for 0, else the highest
+          out[k] = p === 0 ? (b === 0 ? 0 : hdrBucketTop(b - 1) + 1) : hdrBucketTop(b);
           break;
         }
       }

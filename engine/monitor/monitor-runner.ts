@@ -6,6 +6,7 @@
 // Per probe, nothing is allocated: the engine passes one reused ProbeResult, the batch's
 // row table maps its target index to the monitor's row, and the window's typed arrays take
 // the sample. Per batch there is one PingRequest, one closure and the engine's job.
+import { setMaxListeners } from 'node:events';
 import { build, type Histogram } from 'hdr-histogram-js';
 import { ErrorKindIndex } from '../stats/error-kinds.js';
 import type { Engine, ProbeErrorKind, ProbeResult } from '../types.js';
@@ -67,6 +68,8 @@ export class MonitorRunner {
 
   constructor(def: StoredMonitor, private readonly engine: Engine, private readonly windowMs: number, private readonly tickMs: number) {
     this.def = def;
+    // every batch in flight listens on the monitor's signal
+    setMaxListeners(0, this.controller.signal);
   }
 
   get targets(): number {

@@ -41,6 +41,8 @@ export class MonitorRuntime {
   private rollupBacklog = false;
   private purgeBacklog = false;
   private readonly tick = (): void => this.runTick();
+  /** The last failure of a tick (kept for stats; the next tick retries). */
+  lastError: string | null = null;
 
   constructor(
     private readonly db: Db,
@@ -110,8 +112,10 @@ export class MonitorRuntime {
         this.nextHousekeeping = now + HOUSEKEEPING_EVERY_MS;
         this.housekeeping(now, deadline);
       }
-    } catch {
+    } catch (error) {
       // SQLITE_BUSY from another process and the like: the next tick retries
+      this.lastError = error instanceof Error ? error.message : String(error);
+      if (process.env.SONDE_MONITOR_DEBUG) console.error(error);
     }
     this.schedule();
   }

@@ -57,6 +57,14 @@ describe('HdrHistogram V2 blobs', () => {
     for (const p of PCTS) expect(again.getValueAtPercentile(p)).toBe(ref.getValueAtPercentile(p));
   });
 
+  it('reports percentiles as getValueAtPercentile does, 0 and 100 included', () => {
+    const values = samples(500, 9).map((v) => v + 777);
+    const acc = new BucketAccumulator();
+    decodeBuckets(encodeValues(values), acc.add);
+    const ref = reference(values);
+    expect(acc.percentiles(PCTS)).toEqual(PCTS.map((p) => ref.getValueAtPercentile(p)));
+  });
+
   it('rejects what is not a V2 compressed blob, saying so', () => {
     expect(() => decodeBuckets(Buffer.from('not a histogram'), () => {})).toThrow(/V2 compressed/);
   });
