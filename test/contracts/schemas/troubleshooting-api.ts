@@ -146,7 +146,7 @@ export const TroubleshootingResultResponse = (kind: TroubleshootingTestKind) => 
   return Type.Union([
     state(Type.Literal('COMPLETED'), {
       endTime: Rfc3339Nano(),
-      rawOutput: Type.String(),
+      rawOutput: Type.Union([Type.String(), Type.Null()], { $comment: 'null when the POST asked includeRawOutput: false (ping); a string otherwise.' }),
       output,
       failReason: Type.Null(),
       progressPercent: Type.Literal(100),
