@@ -9,6 +9,8 @@ import { buildOpenApi } from './openapi.js';
 import { agentRoutes } from './routes/v1/agents.js';
 import { jobRoutes } from './routes/v1/jobs.js';
 import { keyRoutes } from './routes/v1/keys.js';
+import { monitorRoutes } from './routes/v1/monitors.js';
+import { historyRoutes } from './routes/v1/history.js';
 import { nodeApiRoutes } from './routes/node-api/index.js';
 import { pingStreamRoutes } from './routes/ping-stream/index.js';
 import { targetRoutes } from './routes/v1/targets.js';
@@ -53,6 +55,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     ...agentRoutes(sonde),
     ...jobRoutes(sonde),
     ...keyRoutes(sonde),
+    ...monitorRoutes(sonde), ...historyRoutes(sonde),
     ...nodeApiRoutes(sonde),
     ...pingStreamRoutes(sonde),
     ...(options.extraRoutes?.(sonde) ?? []),
