@@ -1,0 +1,117 @@
+// /v1/monitors: continuous monitoring of target selections (create, list, get, update,
+// delete) and GET /v1/monitors/{id}/stats (the scheduler's figures).
+import { Type } from '@sinclair/typebox';
+import { MONITOR_PROBES, monitorsOf, type MonitorInput, type Sonde } from '../../../engine/index.js';
+import { IdParams, Labels, StringEnum, Uuid } from '../../http/common-schemas.js';
+import { notFound } from '../../http/errors.js';
+import { defineRoute, type AnyRoute } from '../../http/route.js';
+
+const Selection = Type.Union([
+  Type.Object({ ids: Type.Array(Uuid, { minItems: 1, maxItems: 100_000 }) }, { additionalProperties: false }),
+  Type.Object({ labels: Labels }, { additionalProperties: false }),
+], { description: 'target ids, or labels every selected HOST target must match (site:eu matches site=eu.paris)' });
+
+const MonitorFields = {
+  name: Type.String({ minLength: 1, maxLength: 128 }),
+  selection: Selection,
+  probe: Type.Optional(StringEnum(MONITOR_PROBES, { default: 'icmp' })),
+  intervalMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 86_400_000, default: 1000, description: 'one round per target per interval' })),
+  probes: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 1, description: 'echo requests per target per round' })),
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: 'per probe; at most intervalMs (default min(1000, intervalMs))' })),
+  size: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_500, default: 56 })),
+  enabled: Type.Optional(Type.Boolean({ default: true })),
+};
+
+const MonitorCreate = Type.Object(MonitorFields, { additionalProperties: false });
+const MonitorPatch = Type.Partial(Type.Object(MonitorFields), { additionalProperties: false, minProperties: 1 });
+
+const MonitorSchema = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  selection: Selection,
+  probe: StringEnum(MONITOR_PROBES),
+  intervalMs: Type.Integer(),
+  probes: Type.Integer(),
+  timeoutMs: Type.Integer(),
+  size: Type.Integer(),
+  enabled: Type.Boolean(),
+  createdAtMs: Type.Integer(),
+  updatedAtMs: Type.Integer(),
+});
+
+const Nullable = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });
+const MonitorStats = Type.Object({
+  monitorId: Uuid,
+  running: Type.Boolean({ description: 'false when this process does not probe (disabled, or no engine)' }),
+  targets: Type.Integer({ description: 'targets the selection holds now' }),
+  batches: Type.Integer(),
+  skippedSlots: Type.Integer({ description: 'slots skipped because the scheduler was more than an interval late' }),
+  driftP50Ms: Nullable('schedule drift of the first send of each batch, median'),
+  driftP99Ms: Nullable('schedule drift, 99th percentile'),
+  driftMaxMs: Nullable('schedule drift, maximum'),
+  windowsWritten: Type.Integer(),
+});
+
+export function monitorRoutes(sonde: Sonde): AnyRoute[] {
+  const tags = ['monitors'];
+  const monitors = () => monitorsOf(sonde);
+
+  const create = defineRoute({
+    method: 'post', path: '/v1/monitors', operationId: 'createMonitor', summary: 'Create a monitor (probing starts within a second)', tags,
+    scope: 'network:write', body: MonitorCreate,
+    responses: { 201: { description: 'The created monitor', schema: MonitorSchema }, 409: { description: 'name already taken' } },
+    handler: ({ body }) => ({ status: 201, body: monitors().create(body as MonitorInput) }),
+  });
+
+  const list = defineRoute({
+    method: 'get', path: '/v1/monitors', operationId: 'listMonitors', summary: 'List monitors', tags,
+    scope: 'network:read',
+    responses: { 200: { description: 'Every monitor', schema: Type.Object({ items: Type.Array(MonitorSchema) }) } },
+    handler: () => ({ status: 200, body: { items: monitors().list() } }),
+  });
+
+  const get = defineRoute({
+    method: 'get', path: '/v1/monitors/{id}', operationId: 'getMonitor', summary: 'Get one monitor', tags,
+    scope: 'network:read', params: IdParams,
+    responses: { 200: { description: 'The monitor', schema: MonitorSchema }, 404: { description: 'No such monitor' } },
+    handler: ({ params }) => {
+      const m = monitors().get(params.id);
+      if (m === null) throw notFound(`monitor ${params.id} not found`);
+      return { status: 200, body: m };
+    },
+  });
+
+  const patch = defineRoute({
+    method: 'patch', path: '/v1/monitors/{id}', operationId: 'updateMonitor', summary: 'Update fields of a monitor (takes effect within a second)', tags,
+    scope: 'network:write', params: IdParams, body: MonitorPatch,
+    responses: { 200: { description: 'The updated monitor', schema: MonitorSchema }, 404: { description: 'No such monitor' }, 409: { description: 'name already taken' } },
+    handler: ({ params, body }) => ({ status: 200, body: monitors().update(params.id, body as Partial<MonitorInput>) }),
+  });
+
+  const remove = defineRoute({
+    method: 'delete', path: '/v1/monitors/{id}', operationId: 'deleteMonitor', summary: 'Delete a monitor (its stored history stays until retention purges it)', tags,
+    scope: 'network:write', params: IdParams,
+    responses: { 204: { description: 'Deleted' }, 404: { description: 'No such monitor' } },
+    handler: ({ params }) => {
+      if (!monitors().delete(params.id)) throw notFound(`monitor ${params.id} not found`);
+      return { status: 204 };
+    },
+  });
+
+  const stats = defineRoute({
+    method: 'get', path: '/v1/monitors/{id}/stats', operationId: 'getMonitorStats', summary: 'Scheduler figures of one monitor: targets, batches, schedule drift', tags,
+    scope: 'network:read', params: IdParams,
+    responses: { 200: { description: 'The figures', schema: MonitorStats }, 404: { description: 'No such monitor' } },
+    handler: ({ params }) => {
+      const service = monitors();
+      if (service.get(params.id) === null) throw notFound(`monitor ${params.id} not found`);
+      const running = service.stats().find((s) => s.monitorId === params.id);
+      const body = running !== undefined
+        ? { ...running, running: true }
+        : { monitorId: params.id, running: false, targets: service.members(params.id).length, batches: 0, skippedSlots: 0, driftP50Ms: null, driftP99Ms: null, driftMaxMs: null, windowsWritten: 0 };
+      return { status: 200, body };
+    },
+  });
+
+  return [create, list, get, patch, remove, stats];
+}
