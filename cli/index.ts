@@ -2,6 +2,7 @@
 // The `sonde` command: one import and one register line per subcommand.
 import { Command, CommanderError } from 'commander';
 import { registerKeys } from './keys.js';
+import { registerMonitors } from './monitors.js';
 import { registerNetsim } from './netsim.js';
 import { registerPing } from './ping.js';
 import { registerServe } from './serve.js';
@@ -19,6 +20,7 @@ const program = new Command('sonde')
 registerServe(program);
 registerKeys(program);
 registerTargets(program);
+registerMonitors(program);
 registerPing(program);
 registerNetsim(program);
 

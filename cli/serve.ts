@@ -1,7 +1,7 @@
 // `sonde serve`: the daemon. Opens the data directory, creates the first admin key if there
 // is none, serves the HTTP API, and shuts down in order on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
-import { createEngine, EngineInputError, openSonde, toSondeConfig, type Engine, type Sonde } from '../engine/index.js';
+import { attachMonitors, createEngine, detachMonitors, EngineInputError, openSonde, toSondeConfig, type Engine, type Sonde } from '../engine/index.js';
 import { createLogger, startServer, type SondeServer } from '../server/index.js';
 import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
 
@@ -44,6 +44,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     failAndExit(error);
   }
   phases.openMs = lap();
+  // Monitors probe on the engine from now on; their windows are written until shutdown.
+  if (engine !== undefined) attachMonitors(sonde, { probe: true });
   const adminKeyPath = sonde.keys.ensureAdminKey();
   let server: SondeServer;
   try {
@@ -78,6 +80,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     const deadline = Date.now() + graceMs;
     while (sonde.jobs.running() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await server.close(1000);
+    await detachMonitors(sonde);
     // Jobs still running now are failed with "interrupted by restart" and the DB is closed.
     await sonde.close({ graceMs: 0 });
     await engine?.close();
