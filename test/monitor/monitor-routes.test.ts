@@ -1,0 +1,96 @@
+// /v1/monitors and /v1/targets/{id}/history over a real uWS server, with the monitors
+// probing loopback targets on the real engine.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachMonitors, createEngine, detachMonitors, openSonde, type Engine, type Sonde } from '../../engine/index.js';
+import { startServer, type SondeServer } from '../../server/index.js';
+import { builtWorker, canRaw4, loopbackTargets } from '../engine/helpers.js';
+import { call, errorOf } from '../server/helpers.js';
+import { sleep } from './helpers.js';
+
+describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () => {
+  let dataDir: string;
+  let engine: Engine;
+  let sonde: Sonde;
+  let server: SondeServer;
+  let admin: string;
+  let reader: string;
+  const targetIds: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sonde-monitor-routes-'));
+    engine = createEngine({ threads: 1 });
+    sonde = await openSonde({ dataDir, engine, rateLimit: { perSecond: 10_000, burst: 10_000 } });
+    attachMonitors(sonde, { probe: true, windowMs: 1000, rollupMs: 10_000, tickMs: 20, reconcileMs: 100 });
+    server = await startServer({ sonde, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 });
+    admin = sonde.keys.create('admin', ['admin']).secret;
+    reader = sonde.keys.create('reader', ['network:read']).secret;
+    for (const address of loopbackTargets(5)) targetIds.push(sonde.targets.create({ kind: 'HOST', address, labels: { role: 'edge' } }).id);
+  });
+
+  afterAll(async () => {
+    await server?.close(500);
+    await detachMonitors(sonde);
+    await sonde?.close();
+    await engine?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates, lists, probes, reports history and stats, updates and deletes a monitor', async () => {
+    const created = await call(`${server.url}/v1/monitors`, { key: admin, body: { name: 'edge', selection: { labels: { role: 'edge' } }, intervalMs: 200, timeoutMs: 150 } });
+    expect(created.status).toBe(201);
+    const m = created.body as { id: string; intervalMs: number; probe: string };
+    expect(m).toMatchObject({ intervalMs: 200, probe: 'icmp' });
+    expect((await call(`${server.url}/v1/monitors`, { key: reader })).body).toEqual({ items: [created.body] });
+    const start = Date.now();
+    await sleep(Math.ceil((start + 200) / 1000) * 1000 + 2000 + 400 - Date.now());
+
+    const firstFull = Math.ceil((start + 200) / 1000) * 1000;
+    const h = await call(`${server.url}/v1/targets/${targetIds[2]}/history?from=${firstFull}&to=${firstFull + 2000}&step=1000&percentiles=50,99.9`, { key: reader });
+    expect(h.status).toBe(200);
+    const body = h.body as { step: number; points: Array<Record<string, number | null>> };
+    expect(body.step).toBe(1000);
+    expect(body.points.map((p) => [p.t, p.sent, p.received, p.loss])).toEqual([[firstFull, 5, 5, 0], [firstFull + 1000, 5, 5, 0]]);
+    for (const p of body.points) {
+      expect(p.p50).toBeGreaterThan(0);
+      expect(p['p99.9']).toBeGreaterThanOrEqual(p.p50!);
+    }
+    const iso = await call(`${server.url}/v1/targets/${targetIds[2]}/history?from=${new Date(firstFull).toISOString()}&to=${firstFull + 1000}`, { key: reader });
+    expect((iso.body as { points: unknown[] }).points).toEqual([body.points[0]].map(({ ['p99.9']: _x, ...rest }) => ({ ...rest, p90: expect.any(Number), p99: expect.any(Number) })));
+
+    const stats = await call(`${server.url}/v1/monitors/${m.id}/stats`, { key: reader });
+    expect(stats.body).toMatchObject({ monitorId: m.id, running: true, targets: 5 });
+    expect((stats.body as { driftP99Ms: number }).driftP99Ms).toBeGreaterThanOrEqual(0);
+
+    const patched = await call(`${server.url}/v1/monitors/${m.id}`, { method: 'PATCH', key: admin, body: { enabled: false } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ enabled: false });
+    await sleep(300);
+    expect((await call(`${server.url}/v1/monitors/${m.id}/stats`, { key: reader })).body).toMatchObject({ running: false, targets: 5 });
+    expect((await call(`${server.url}/v1/monitors/${m.id}`, { method: 'DELETE', key: admin })).status).toBe(204);
+    expect((await call(`${server.url}/v1/monitors/${m.id}`, { key: reader })).status).toBe(404);
+  }, 20_000);
+
+  it('answers bad input with 4xx naming the field, never 5xx', async () => {
+    const bad = async (path: string, init: Parameters<typeof call>[1], status: number, pattern: RegExp) => {
+      const c = await call(`${server.url}${path}`, init);
+      expect(c.status, c.text).toBe(status);
+      expect(errorOf(c)).toMatch(pattern);
+    };
+    await bad('/v1/monitors', { key: admin, body: { name: 'x', selection: { labels: { a: 'b' } }, intervalMs: 50 } }, 400, /intervalMs/);
+    await bad('/v1/monitors', { key: admin, body: { name: 'x', selection: {} } }, 400, /selection/);
+    await bad('/v1/monitors', { key: admin, body: { name: 'x', selection: { labels: { a: 'b' } }, intervalMs: 200, timeoutMs: 500 } }, 400, /timeoutMs/);
+    await bad('/v1/monitors', { key: reader, body: { name: 'x', selection: { labels: { a: 'b' } } } }, 403, /scope|network:write/);
+    await bad(`/v1/monitors/${targetIds[0]}`, { key: reader }, 404, /not found/);
+    await bad(`/v1/targets/${targetIds[0]}/history?from=yesterday`, { key: reader }, 400, /from/);
+    await bad(`/v1/targets/${targetIds[0]}/history?from=1000&to=500`, { key: reader }, 400, /to/);
+    await bad(`/v1/targets/${targetIds[0]}/history?from=0&to=100000000000&step=1000`, { key: reader }, 400, /step/);
+    const recent = Date.now() - 60_000;
+    await bad(`/v1/targets/${targetIds[0]}/history?from=${recent}&step=1500`, { key: reader }, 400, /step/);
+    await bad(`/v1/targets/${targetIds[0]}/history?from=${recent}&percentiles=50,101`, { key: reader }, 400, /percentiles/);
+    await bad('/v1/targets/0190c1a2-0000-7000-8000-000000000000/history?from=0', { key: reader }, 404, /target/);
+  });
+});
