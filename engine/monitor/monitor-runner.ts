@@ -12,6 +12,7 @@ import { ErrorKindIndex } from '../stats/error-kinds.js';
 import type { Engine, ProbeErrorKind, ProbeResult } from '../types.js';
 import type { StoredMonitor } from './monitor-repo.js';
 import type { Member } from './selection.js';
+import { LiveState, type StatusThresholds, type TargetState } from './live-state.js';
 import { WindowTable } from './window-table.js';
 
 const ERROR_INDEX: Record<ProbeErrorKind, number> = {
@@ -56,6 +57,10 @@ export class MonitorRunner {
   private next = -1;
   private lastNowMs = 0;
   private readonly windows = new Map<number, OpenWindow>();
+  private readonly live = new LiveState();
+  private memberRows: number[] = [];
+  private memberIds: string[] = [];
+  private memberAddresses: string[] = [];
   private readonly spare: WindowTable[] = [];
   private readonly controller = new AbortController();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -109,6 +114,10 @@ export class MonitorRunner {
     this.slotRows = rows.map((r) => Int32Array.from(r));
     this.memberCount = n;
     for (const w of this.windows.values()) w.table.ensureRows(this.rowSeq.length);
+    this.live.ensureRows(this.rowSeq.length);
+    this.memberRows = members.map((m) => this.rowBySeq.get(m.seq)!);
+    this.memberIds = members.map((m) => m.id);
+    this.memberAddresses = members.map((m) => m.address);
   }
 
   private plannedMs(k: number): number {
@@ -138,16 +147,28 @@ export class MonitorRunner {
     const window = this.openWindow(Math.floor(plannedMs / this.windowMs));
     const table = window.table;
     const drift = this.drift;
+    const live = this.live;
     let driftPending = true;
     const onProbe = (p: ProbeResult): void => {
       const row = rows[p.targetIndex];
       switch (p.status) {
-        case 'ok': table.recordRtt(row, p.rttNs); break;
-        case 'timeout': table.recordTimeout(row); break;
-        case 'error': table.recordError(row, ERROR_INDEX[p.errorKind ?? 'other']); break;
+        case 'ok':
+          table.recordRtt(row, p.rttNs);
+          live.lastRttNs[row] = p.rttNs;
+          live.failStreak[row] = 0;
+          break;
+        case 'timeout':
+          table.recordTimeout(row);
+          live.failStreak[row]++;
+          break;
+        case 'error':
+          table.recordError(row, ERROR_INDEX[p.errorKind ?? 'other']);
+          live.failStreak[row]++;
+          break;
         case 'duplicate': table.recordDuplicate(row); return;
         case 'late': table.recordLate(row); return;
       }
+      live.lastAtMs[row] = plannedMs;
       if (driftPending && p.targetIndex === 0 && p.seq === 0) {
         driftPending = false;
         const sentMs = Number(p.sentAtNs) / 1e6;
@@ -200,6 +221,7 @@ export class MonitorRunner {
     for (const [index, w] of this.windows) {
       if (!all && (index >= current || w.outstanding > 0)) continue;
       this.windows.delete(index);
+      this.live.remember(index, w.table);
       w.table.seal();
       out.push({
         monitorSeq: this.def.seq,
@@ -226,6 +248,12 @@ export class MonitorRunner {
   async stop(): Promise<void> {
     this.controller.abort();
     await Promise.allSettled([...this.inflight]);
+  }
+
+  /** The current state of every member target (see LiveState.summarize). */
+  summarize(nowMs: number, lossWindows: number, thresholds: StatusThresholds): TargetState[] {
+    const current = Math.floor(nowMs / this.windowMs);
+    return this.live.summarize(this.memberRows, this.memberIds, this.memberAddresses, current, lossWindows, this.windows.values(), thresholds);
   }
 
   driftMs(percentile: number): number | null {

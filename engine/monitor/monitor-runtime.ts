@@ -76,6 +76,11 @@ export class MonitorRuntime {
     }));
   }
 
+  /** The runner of a monitor probing in this process, if any. */
+  runner(id: string): MonitorRunner | undefined {
+    return this.runners.get(id);
+  }
+
   /** Stops probing, writes every window (the current ones partial), stops the timer. */
   async close(): Promise<void> {
     if (this.stopped) return;

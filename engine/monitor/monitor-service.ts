@@ -9,7 +9,8 @@ import { MonitorRepo, publicMonitor } from './monitor-repo.js';
 import { MonitorRuntime, type RuntimeSettings } from './monitor-runtime.js';
 import { SelectionEvaluator } from './selection.js';
 import { fromDbRow, WindowStore } from './window-store.js';
-import type { HistoryPoint, HistoryQuery, LatencyWindow, Monitor, MonitorInput, MonitorRuntimeStats, MonitorService, MonitoringOptions } from './types.js';
+import type { HistoryPoint, HistoryQuery, LatencyWindow, Monitor, MonitorInput, MonitorRuntimeStats, MonitorService, MonitorSummary, MonitoringOptions, SummaryQuery, TargetStatus } from './types.js';
+import { RECENT_WINDOWS } from './live-state.js';
 import { ERROR_KINDS } from '../stats/error-kinds.js';
 
 const DAY_MS = 86_400_000;
@@ -148,6 +149,28 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
       sumNs: r.sumNs,
       histogram: r.hist,
     }));
+  }
+
+  summary(id: string, query: SummaryQuery = {}): MonitorSummary {
+    const m = this.repo.get(id);
+    if (m === null) throw new SondeError('not_found', `monitor ${id} not found`, 'id');
+    const minutes = query.minutes ?? 5;
+    const downAfter = query.downAfter ?? 3;
+    const degradedLossPercent = query.degradedLossPercent ?? 5;
+    if (!(minutes > 0 && minutes <= 1440)) throw new SondeError('invalid', 'minutes must be in (0, 1440]', 'minutes');
+    if (!Number.isInteger(downAfter) || downAfter < 1 || downAfter > 1000) throw new SondeError('invalid', 'downAfter must be an integer in 1..1000', 'downAfter');
+    if (!(degradedLossPercent >= 0 && degradedLossPercent <= 100)) throw new SondeError('invalid', 'degradedLossPercent must be in 0..100', 'degradedLossPercent');
+    const lossWindows = Math.min(RECENT_WINDOWS, Math.max(0, Math.ceil((minutes * 60_000) / this.windowMs) - 1));
+    const now = Date.now();
+    const runner = this.runtime?.runner(id);
+    const targets: TargetStatus[] = runner !== undefined
+      ? runner.summarize(now, lossWindows, { downAfter, degradedLossPercent })
+      : this.selector.evaluate(m.selection).map((t) => ({
+        targetId: t.id, address: t.address, status: 'unknown', lastRttMs: null, lastProbeAtMs: null, failStreak: 0, sent: 0, received: 0, lossPercent: null,
+      }));
+    const counts = { up: 0, degraded: 0, down: 0, unknown: 0 };
+    for (const t of targets) counts[t.status]++;
+    return { monitorId: id, running: runner !== undefined, atMs: now, lossWindowMs: (lossWindows + 1) * this.windowMs, counts, targets };
   }
 
   stats(): MonitorRuntimeStats[] {

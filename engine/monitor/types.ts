@@ -111,7 +111,42 @@ export interface MonitorRuntimeStats {
   windowsWritten: number;
 }
 
+export interface SummaryQuery {
+  /** Loss over this many minutes (default 5; at most what the last 60 windows cover). */
+  minutes?: number;
+  /** Consecutive failed probes that make a target `down` (default 3). */
+  downAfter?: number;
+  /** Loss % over the period above which a target is `degraded` (default 5). */
+  degradedLossPercent?: number;
+}
+
+export interface TargetStatus {
+  targetId: string;
+  address: string;
+  /** down: the last downAfter probes failed; degraded: a failure now, or loss above the
+   *  threshold; unknown: not probed yet (or the monitor is not running here). */
+  status: 'up' | 'degraded' | 'down' | 'unknown';
+  lastRttMs: number | null;
+  lastProbeAtMs: number | null;
+  failStreak: number;
+  sent: number;
+  received: number;
+  lossPercent: number | null;
+}
+
+export interface MonitorSummary {
+  monitorId: string;
+  running: boolean;
+  atMs: number;
+  /** The period loss is computed over (whole windows plus the current one). */
+  lossWindowMs: number;
+  counts: Record<TargetStatus['status'], number>;
+  targets: TargetStatus[];
+}
+
 export interface MonitorService {
+  /** The current state of every target of a monitor; not_found when there is no such monitor. */
+  summary(id: string, query?: SummaryQuery): MonitorSummary;
   /** Throws SondeError invalid (field named) or conflict (name taken). */
   create(input: MonitorInput): Monitor;
   list(): Monitor[];

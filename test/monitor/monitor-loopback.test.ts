@@ -6,7 +6,7 @@ import { build } from 'hdr-histogram-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, openMonitors, type Engine, type LatencyWindow, type MonitorHandle, type ProbeResult } from '../../engine/index.js';
 import { BucketAccumulator, decodeBuckets } from '../../engine/monitor/hdr-codec.js';
-import { builtWorker, canRaw4, NO_RAW, NOT_BUILT } from '../engine/helpers.js';
+import { builtWorker, canNetns, canRaw4, createTestNetns, NO_RAW, NOT_BUILT } from '../engine/helpers.js';
 import { createLoopbackTargets, monitorFixture, sleep, type MonitorFixture } from './helpers.js';
 
 const PCTS = [0, 10, 50, 90, 99, 100];
@@ -198,6 +198,38 @@ describe.skipIf(skip)('a label change on a running monitor', () => {
     } finally {
       await handle.close();
       await engine.close();
+      await fx.cleanup();
+    }
+  }, 20_000);
+});
+
+describe.skipIf(skip || !canNetns)('targets that never answer', () => {
+  it('are down after downAfter failed probes, with 100 % loss stored', async () => {
+    const fx = await monitorFixture();
+    const ns = createTestNetns('mon', { silent: true });
+    const engine = createEngine({ threads: 1, netns: ns.path });
+    const handle = openMonitors({ dataDir: fx.dir, engine, windowMs: 1000, rollupMs: 10_000, tickMs: 20, reconcileMs: 100 });
+    try {
+      const targets = createLoopbackTargets(fx.sonde, 3, () => ({ dark: 'yes' }));
+      const m = handle.service.create({ name: 'dark', selection: { labels: { dark: 'yes' } }, intervalMs: 200, timeoutMs: 100 });
+      await sleep(1500);
+      const s = handle.service.summary(m.id, { downAfter: 3 });
+      expect(s.counts).toEqual({ up: 0, degraded: 0, down: 3, unknown: 0 });
+      for (const t of s.targets) {
+        expect(t).toMatchObject({ status: 'down', lastRttMs: null, received: 0, lossPercent: 100 });
+        expect(t.failStreak).toBeGreaterThanOrEqual(3);
+      }
+      await handle.close();
+      const reader = openMonitors({ dataDir: fx.dir, windowMs: 1000, rollupMs: 10_000 });
+      const ws = reader.service.windows(targets[1].id, 0, Date.now() + 1000);
+      await reader.close();
+      expect(ws.length).toBeGreaterThan(0);
+      for (const w of ws) expect(w).toMatchObject({ received: 0, histogram: null, minNs: null });
+      expect(ws.reduce((n, w) => n + w.sent, 0)).toBeGreaterThanOrEqual(3);
+    } finally {
+      await handle.close();
+      await engine.close();
+      ns.remove();
       await fx.cleanup();
     }
   }, 20_000);

@@ -65,6 +65,17 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () 
     expect(stats.body).toMatchObject({ monitorId: m.id, running: true, targets: 5 });
     expect((stats.body as { driftP99Ms: number }).driftP99Ms).toBeGreaterThanOrEqual(0);
 
+    const summary = await call(`${server.url}/v1/monitors/${m.id}/summary?minutes=1`, { key: reader });
+    expect(summary.status).toBe(200);
+    const sb = summary.body as { running: boolean; counts: Record<string, number>; targets: Array<Record<string, unknown>> };
+    expect(sb).toMatchObject({ running: true, counts: { up: 5, degraded: 0, down: 0, unknown: 0 } });
+    expect(sb.targets.map((t) => t.targetId).sort()).toEqual([...targetIds].sort());
+    for (const t of sb.targets) {
+      expect(t).toMatchObject({ status: 'up', failStreak: 0, lossPercent: 0 });
+      expect(t.lastRttMs).toBeGreaterThan(0);
+      expect(t.sent).toBeGreaterThanOrEqual(10);
+    }
+
     const patched = await call(`${server.url}/v1/monitors/${m.id}`, { method: 'PATCH', key: admin, body: { enabled: false } });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ enabled: false });
@@ -85,6 +96,8 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () 
     await bad('/v1/monitors', { key: admin, body: { name: 'x', selection: { labels: { a: 'b' } }, intervalMs: 200, timeoutMs: 500 } }, 400, /timeoutMs/);
     await bad('/v1/monitors', { key: reader, body: { name: 'x', selection: { labels: { a: 'b' } } } }, 403, /scope|network:write/);
     await bad(`/v1/monitors/${targetIds[0]}`, { key: reader }, 404, /not found/);
+    await bad(`/v1/monitors/${targetIds[0]}/summary`, { key: reader }, 404, /not found/);
+    await bad(`/v1/monitors/${targetIds[0]}/summary?downAfter=0`, { key: reader }, 400, /downAfter/);
     await bad(`/v1/targets/${targetIds[0]}/history?from=yesterday`, { key: reader }, 400, /from/);
     await bad(`/v1/targets/${targetIds[0]}/history?from=1000&to=500`, { key: reader }, 400, /to/);
     await bad(`/v1/targets/${targetIds[0]}/history?from=0&to=100000000000&step=1000`, { key: reader }, 400, /step/);

@@ -52,6 +52,32 @@ const MonitorStats = Type.Object({
   windowsWritten: Type.Integer(),
 });
 
+const SummaryQuery = Type.Object({
+  minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1440, default: 5, description: 'loss over this many minutes (at most the last 60 windows)' })),
+  downAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 3, description: 'consecutive failed probes that make a target down' })),
+  degradedLossPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100, default: 5, description: 'loss % above which a target is degraded' })),
+}, { additionalProperties: false });
+
+const Status = StringEnum(['up', 'degraded', 'down', 'unknown'] as const);
+const MonitorSummarySchema = Type.Object({
+  monitorId: Uuid,
+  running: Type.Boolean(),
+  atMs: Type.Integer(),
+  lossWindowMs: Type.Integer(),
+  counts: Type.Object({ up: Type.Integer(), degraded: Type.Integer(), down: Type.Integer(), unknown: Type.Integer() }),
+  targets: Type.Array(Type.Object({
+    targetId: Uuid,
+    address: Type.String(),
+    status: Status,
+    lastRttMs: Nullable('ms'),
+    lastProbeAtMs: Nullable('planned time of the last probe, ms since the epoch'),
+    failStreak: Type.Integer(),
+    sent: Type.Integer(),
+    received: Type.Integer(),
+    lossPercent: Nullable('over lossWindowMs'),
+  })),
+});
+
 export function monitorRoutes(sonde: Sonde): AnyRoute[] {
   const tags = ['monitors'];
   const monitors = () => monitorsOf(sonde);
@@ -113,5 +139,13 @@ export function monitorRoutes(sonde: Sonde): AnyRoute[] {
     },
   });
 
-  return [create, list, get, patch, remove, stats];
+  const summary = defineRoute({
+    method: 'get', path: '/v1/monitors/{id}/summary', operationId: 'getMonitorSummary',
+    summary: 'The current state of every target of a monitor: last RTT, loss over the last minutes, up|degraded|down', tags,
+    scope: 'network:read', params: IdParams, query: SummaryQuery,
+    responses: { 200: { description: 'One entry per selected target', schema: MonitorSummarySchema }, 404: { description: 'No such monitor' } },
+    handler: ({ params, query }) => ({ status: 200, body: monitors().summary(params.id, query) }),
+  });
+
+  return [create, list, get, patch, remove, stats, summary];
 }

@@ -1,0 +1,106 @@
+// What a running monitor knows about each target right now: the last RTT, when it was last
+// probed, its current run of failures, and sent/received of the last windows (kept in
+// memory, so a summary needs no query). Updated per probe without allocating.
+import type { OpenWindow } from './monitor-runner.js';
+import type { WindowTable } from './window-table.js';
+
+/** Recent windows kept per monitor (bounds "loss over the last N minutes"). */
+export const RECENT_WINDOWS = 60;
+
+export interface StatusThresholds {
+  /** Consecutive failed probes (timeouts, errors) that make a target `down` (default 3). */
+  downAfter: number;
+  /** Loss % over the period above which a target is `degraded` (default 5). */
+  degradedLossPercent: number;
+}
+
+export interface TargetState {
+  targetId: string;
+  address: string;
+  status: 'up' | 'degraded' | 'down' | 'unknown';
+  lastRttMs: number | null;
+  lastProbeAtMs: number | null;
+  failStreak: number;
+  sent: number;
+  received: number;
+  lossPercent: number | null;
+}
+
+interface Recent {
+  index: number;
+  sent: Uint32Array;
+  received: Uint32Array;
+}
+
+export class LiveState {
+  lastRttNs = new Float64Array(0);
+  lastAtMs = new Float64Array(0);
+  failStreak = new Uint32Array(0);
+  private readonly recent: Recent[] = [];
+
+  ensureRows(n: number): void {
+    if (n <= this.lastRttNs.length) return;
+    const size = Math.max(n, Math.ceil(this.lastRttNs.length * 1.5), 16);
+    const rtt = new Float64Array(size).fill(NaN);
+    rtt.set(this.lastRttNs);
+    const at = new Float64Array(size).fill(NaN);
+    at.set(this.lastAtMs);
+    const streak = new Uint32Array(size);
+    streak.set(this.failStreak);
+    this.lastRttNs = rtt;
+    this.lastAtMs = at;
+    this.failStreak = streak;
+  }
+
+  /** Keeps a finished window's sent/received (before its table is reused). */
+  remember(index: number, table: WindowTable): void {
+    const entry = this.recent.length >= RECENT_WINDOWS ? this.recent.shift()! : { index, sent: new Uint32Array(0), received: new Uint32Array(0) };
+    entry.index = index;
+    if (entry.sent.length < table.rows) {
+      entry.sent = new Uint32Array(table.rows);
+      entry.received = new Uint32Array(table.rows);
+    }
+    entry.sent.fill(0);
+    entry.received.fill(0);
+    entry.sent.set(table.sent.subarray(0, table.rows));
+    entry.received.set(table.received.subarray(0, table.rows));
+    this.recent.push(entry);
+  }
+
+  summarize(
+    rows: readonly number[], ids: readonly string[], addresses: readonly string[], currentWindow: number, lossWindows: number,
+    open: Iterable<OpenWindow>, thresholds: StatusThresholds,
+  ): TargetState[] {
+    const first = currentWindow - lossWindows;
+    const sources: { sent: Uint32Array; received: Uint32Array; rows: number }[] = [];
+    for (const r of this.recent) if (r.index >= first) sources.push({ sent: r.sent, received: r.received, rows: r.sent.length });
+    for (const w of open) if (w.table.startMs >= 0) sources.push({ sent: w.table.sent, received: w.table.received, rows: w.table.rows });
+    return rows.map((row, k) => {
+      let sent = 0;
+      let received = 0;
+      for (const s of sources) {
+        if (row < s.rows) {
+          sent += s.sent[row];
+          received += s.received[row];
+        }
+      }
+      const loss = sent === 0 ? null : (100 * (sent - received)) / sent;
+      const streak = this.failStreak[row];
+      const status: TargetState['status'] = sent === 0 && Number.isNaN(this.lastAtMs[row])
+        ? 'unknown'
+        : streak >= thresholds.downAfter ? 'down'
+          : streak > 0 || (loss !== null && loss > thresholds.degradedLossPercent) ? 'degraded' : 'up';
+      return {
+        targetId: ids[k],
+        address: addresses[k],
+        status,
+        lastRttMs: Number.isNaN(this.lastRttNs[row]) ? null : this.lastRttNs[row] / 1e6,
+        lastProbeAtMs: Number.isNaN(this.lastAtMs[row]) ? null : Math.round(this.lastAtMs[row]),
+        failStreak: streak,
+        sent,
+        received,
+        lossPercent: loss,
+      };
+    });
+  }
+}
