@@ -1,0 +1,87 @@
+// The window store on a real SQLite file: merge on a key written twice (a restart inside a
+// window), purge in bounded steps, rollups in steps that resume where they stopped.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../engine/store/database.js';
+import { BucketAccumulator, bucketOf, decodeBuckets, encodeBuckets } from '../../engine/monitor/hdr-codec.js';
+import { WindowStore, type WindowRow } from '../../engine/monitor/window-store.js';
+
+const TWO_32 = 4294967296;
+let dir: string;
+let db: Db;
+let store: WindowStore;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sonde-windows-'));
+  db = openDatabase(dir).db;
+  store = new WindowStore(db);
+  // targets seq 1..5 (rollups walk the targets table)
+  const insert = db.prepare("INSERT INTO targets (id, kind, address, created_at, updated_at) VALUES (?, 'HOST', ?, 0, 0)");
+  for (let i = 1; i <= 5; i++) insert.run(`00000000-0000-7000-8000-00000000000${i}`, `127.0.0.${i}`);
+});
+
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function row(targetSeq: number, startMs: number, rtts: number[], spanMs = 1000): WindowRow {
+  const counts = new Map<number, number>();
+  for (const v of rtts) counts.set(bucketOf(v), (counts.get(bucketOf(v)) ?? 0) + 1);
+  const keys = [...counts.keys()].sort((a, b) => a - b);
+  const pairs = Float64Array.from(keys, (b) => b * TWO_32 + counts.get(b)!);
+  return {
+    targetSeq, monitorSeq: 1, spanMs, startMs, sent: rtts.length + 1, received: rtts.length, duplicates: 0, late: 0,
+    errors: [0, 0, 0, 0, 0, 0], minNs: rtts.length ? Math.min(...rtts) : null, maxNs: rtts.length ? Math.max(...rtts) : null,
+    sumNs: rtts.reduce((a, b) => a + b, 0), hist: rtts.length ? encodeBuckets(pairs, 0, pairs.length) : null,
+  };
+}
+
+function total(hist: Buffer | null): number {
+  const acc = new BucketAccumulator();
+  if (hist !== null) decodeBuckets(hist, acc.add);
+  return acc.total;
+}
+
+describe('window store', () => {
+  it('merges a window written twice instead of losing either part', () => {
+    store.write([row(1, 5000, [10_000, 20_000])]);
+    store.write([row(1, 5000, [30_000, 40_000, 50_000]), row(2, 5000, [1])]);
+    const [w] = store.range(1, 1000, 5000, 6000);
+    expect(w).toMatchObject({ sent: 7, received: 5, minNs: 10_000, maxNs: 50_000, sumNs: 150_000 });
+    expect(total(w.hist)).toBe(5);
+  });
+
+  it('purges only rows of the span older than the cutoff, at most maxRows per step', () => {
+    const rows: WindowRow[] = [];
+    for (let t = 1; t <= 5; t++) for (let k = 0; k < 10; k++) rows.push(row(t, k * 1000, [1000 + k]));
+    rows.push(row(1, 0, [5], 4000));
+    store.write(rows);
+    const steps: number[] = [];
+    for (let n = store.purge(1000, 6000, 7); n > 0; n = store.purge(1000, 6000, 7)) steps.push(n);
+    expect(steps).toEqual([7, 7, 7, 7, 2]);
+    expect(store.range(1, 1000, 0, 100_000).map((w) => w.startMs)).toEqual([6000, 7000, 8000, 9000]);
+    expect(store.range(1, 4000, 0, 100_000)).toHaveLength(1);
+  });
+
+  it('rolls up period by period, only when the period has been written, in resumable steps', () => {
+    const rows: WindowRow[] = [];
+    for (let t = 1; t <= 5; t++) for (let k = 0; k < 8; k++) rows.push(row(t, 4000 + k * 1000, [1000 * t + k, 2000 * t]));
+    store.write(rows);
+    expect(store.rollupStep(1000, 4000, 7000, 50)).toBe(false); // [4000, 8000) not complete
+    expect(store.rolledUntil(1000, 4000)).toBe(4000);
+    // a zero budget does no work; then steps finish both periods
+    expect(store.rollupStep(1000, 4000, 12_000, 0)).toBe(true);
+    expect(store.rolledUntil(1000, 4000)).toBe(4000);
+    let steps = 0;
+    while (store.rollupStep(1000, 4000, 12_000, 50) && steps < 10) steps++;
+    expect(store.rolledUntil(1000, 4000)).toBe(12_000);
+    for (let t = 1; t <= 5; t++) {
+      const rolled = store.range(t, 4000, 0, 100_000);
+      expect(rolled.map((w) => [w.startMs, w.sent, w.received])).toEqual([[4000, 12, 8], [8000, 12, 8]]);
+      expect(rolled.map((w) => total(w.hist))).toEqual([8, 8]);
+    }
+  });
+});
