@@ -29,7 +29,13 @@ export async function runSession(plan: SessionPlan, probe: ProbeFn, hooks: Probe
     wake = null;
     w?.();
   };
-  signal?.addEventListener('abort', wakeUp);
+  // The abort state is kept in a local: AbortSignal's `aborted` getter costs a brand check per read.
+  let aborted = signal?.aborted === true;
+  const onAbort = (): void => {
+    aborted = true;
+    wakeUp();
+  };
+  signal?.addEventListener('abort', onAbort);
   const sleep = (ms: number): Promise<void> => new Promise((resolve) => {
     const timer = setTimeout(() => {
       wake = null;
@@ -41,7 +47,7 @@ export async function runSession(plan: SessionPlan, probe: ProbeFn, hooks: Probe
     };
   });
   const untilWoken = (): Promise<void> => new Promise((resolve) => { wake = resolve; });
-  const stopped = (): boolean => signal?.aborted === true || failure !== undefined;
+  const stopped = (): boolean => aborted || failure !== undefined;
 
   try {
     let due = started;
@@ -60,7 +66,7 @@ export async function runSession(plan: SessionPlan, probe: ProbeFn, hooks: Probe
       inFlight++;
       probe(seq, signal).then((outcome) => {
         inFlight--;
-        if (signal?.aborted) return wakeUp(); // the consumer is gone: nothing more to hand over
+        if (aborted) return wakeUp(); // the consumer is gone: nothing more to hand over
         stats.add(outcome);
         try {
           hooks.onProbe(outcome);
@@ -79,8 +85,8 @@ export async function runSession(plan: SessionPlan, probe: ProbeFn, hooks: Probe
     }
     while (inFlight > 0) await untilWoken();
   } finally {
-    signal?.removeEventListener('abort', wakeUp);
+    signal?.removeEventListener('abort', onAbort);
   }
   if (failure !== undefined) throw failure;
-  return stats.totals(performance.now() - started, pausedMs, signal?.aborted === true);
+  return stats.totals(performance.now() - started, pausedMs, aborted);
 }

@@ -19,8 +19,8 @@ export interface ResponseStream {
   backpressure(): Promise<void> | null;
   /** Sends what is held plus `last` and ends the response. */
   end(last?: string): void;
-  /** Aborted when the client disconnects before the end. */
-  readonly signal: AbortSignal;
+  /** True once the client has disconnected before the end. */
+  readonly aborted: boolean;
   /** Bytes held here (not yet handed to uWS) because the client is behind. */
   readonly heldBytes: number;
 }
@@ -30,6 +30,8 @@ export interface StreamingBody {
   start(stream: ResponseStream): void;
   /** Written first, e.g. an SSE comment so that the client gets the headers before any event. */
   preamble?: string;
+  /** Called once if the client disconnects before the end. */
+  onAbort?(): void;
 }
 
 export function startStream(
@@ -39,8 +41,8 @@ export function startStream(
   headerSets: ReadonlyArray<Readonly<Record<string, string>> | undefined>,
   body: StreamingBody,
 ): void {
-  const aborts = new AbortController();
   let closed = false;
+  let aborted = false;
   let backlogged = false;
   let held: string[] = [];
   let heldBytes = 0;
@@ -57,10 +59,11 @@ export function startStream(
 
   res.onAborted(() => {
     closed = true;
+    aborted = true;
     held = [];
     heldBytes = 0;
-    aborts.abort();
     release();
+    body.onAbort?.();
   });
   res.onWritable(() => {
     if (closed) return true;
@@ -105,7 +108,9 @@ export function startStream(
       res.cork(() => { res.end(data); });
       release();
     },
-    signal: aborts.signal,
+    get aborted() {
+      return aborted;
+    },
     get heldBytes() {
       return heldBytes;
     },

@@ -54,8 +54,8 @@ export function pingStreamRoutes(sonde: Sonde, limits: StreamLimits = DEFAULT_LI
         headers: { 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' },
         stream: {
           preamble: framing.preamble,
+          onAbort: () => aborts.abort(),
           start: (out) => {
-            out.signal.addEventListener('abort', () => aborts.abort(), { once: true });
             void streamSession(out, framing, session, endpointOf(target, session.resolvedEndpoint), plan);
           },
         },
