@@ -1,0 +1,173 @@
+// npm run bench:monitor — N loopback targets monitored at 1 probe/s (issue 6), in-process on
+// the real engine: schedule drift, loss, process CPU, peak RSS, event-loop delay, summary and
+// history query times, bytes on disk per target-minute. The reference, measured in the same
+// run over the same targets: ONE long engine.ping job (count = seconds, intervalMs 1000),
+// i.e. the engine pacing the same probes itself; the ratio says what the monitor's
+// one-job-per-tick path costs on top.
+//
+//   node dist/bench/monitor.js [--targets 1000,10000] [--seconds 60] [--threads 2] [--no-save]
+import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { createEngine, openMonitors, openSonde, type Engine } from '../engine/index.js';
+import { describeMachine, printMachine } from './lib/machine.js';
+import { saveResult } from './lib/results.js';
+import { fmtMB, startRssSampler } from './lib/rss-sampler.js';
+import { quantile, ratio, fmtRatio } from './lib/stats.js';
+
+interface Args {
+  targets: number[];
+  seconds: number;
+  threads: number;
+  save: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { targets: [1000, 10_000], seconds: 60, threads: 2, save: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--targets') args.targets = next().split(',').map(Number);
+    else if (a === '--seconds') args.seconds = Number(next());
+    else if (a === '--threads') args.threads = Number(next());
+    else if (a === '--no-save') args.save = false;
+    else throw new Error(`unknown argument ${a}; use --targets N[,N…] --seconds S --threads T --no-save`);
+  }
+  if (args.targets.some((n) => !Number.isInteger(n) || n < 1 || n > 16_000_000)) throw new Error('--targets: positive integers');
+  if (!(args.seconds >= 5)) throw new Error('--seconds must be at least 5');
+  return args;
+}
+
+function loopback(n: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(`127.${1 + ((i >> 16) & 0xff)}.${(i >> 8) & 0xff}.${i & 0xff}`);
+  return out;
+}
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+}
+
+/** Bytes in use in the database after a WAL checkpoint (pages in use × page size). */
+function dbBytes(dir: string): number {
+  const db = new Database(join(dir, 'sonde.db'));
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    const free = db.pragma('freelist_count', { simple: true }) as number;
+    return (pages - free) * (db.pragma('page_size', { simple: true }) as number);
+  } finally {
+    db.close();
+  }
+}
+
+async function reference(engine: Engine, addresses: string[], seconds: number) {
+  const cpu0 = process.cpuUsage();
+  const summary = await engine.ping({ targets: addresses, count: seconds, intervalMs: 1000, timeoutMs: 1000 });
+  const cpu = cpuMs(cpu0);
+  let sent = 0;
+  let received = 0;
+  for (const t of summary.targets) {
+    sent += t.sent;
+    received += t.received;
+  }
+  return { sent, received, lossPercent: (100 * (sent - received)) / sent, cpuMs: cpu, cpuUsPerProbe: (1000 * cpu) / sent };
+}
+
+async function monitored(engine: Engine, addresses: string[], seconds: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'sonde-bench-monitor-'));
+  const sonde = await openSonde({ dataDir: dir, mode: 'tool' });
+  try {
+    sonde.targets.bulkImport(addresses.map((address) => ({ kind: 'HOST', address, labels: { bench: 'monitor' } })));
+    const bytesBefore = dbBytes(dir);
+    const windowMs = 10_000;
+    const handle = openMonitors({ dataDir: dir, engine, windowMs, rollupMs: 60_000 });
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    const rss = startRssSampler(100);
+    const m = handle.service.create({ name: 'bench', selection: { labels: { bench: 'monitor' } }, intervalMs: 1000, timeoutMs: 1000 });
+    const started = Date.now();
+    // measure whole windows only: from the first window boundary after a 2 s warm-up
+    const from = Math.ceil((started + 2000) / windowMs) * windowMs;
+    const to = from + Math.max(1, Math.floor((seconds * 1000) / windowMs)) * windowMs;
+    await new Promise((r) => setTimeout(r, from - Date.now()));
+    loop.enable();
+    rss.reset();
+    const cpu0 = process.cpuUsage();
+    const summaryMs: number[] = [];
+    while (Date.now() < to) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const t0 = performance.now();
+      handle.service.summary(m.id);
+      summaryMs.push(performance.now() - t0);
+    }
+    const cpu = cpuMs(cpu0);
+    loop.disable();
+    const stats = handle.service.stats()[0];
+    // let the last window settle (timeout) and be written
+    await new Promise((r) => setTimeout(r, 1500));
+    await handle.close();
+    rss.stop();
+    const reader = openMonitors({ dataDir: dir, windowMs, rollupMs: 60_000 });
+    let sent = 0;
+    let received = 0;
+    const ids = sonde.targets.list({ limit: 1000 }).items.map((t) => t.id);
+    const history0 = performance.now();
+    reader.service.history(ids[0], { fromMs: from, toMs: to, stepMs: windowMs });
+    const historyMs = performance.now() - history0;
+    // sum over every target, a page of ids at a time
+    for (let offset = 0; offset < addresses.length; offset += 1000) {
+      for (const t of sonde.targets.list({ limit: 1000, offset }).items) {
+        for (const w of reader.service.windows(t.id, from, to)) {
+          sent += w.sent;
+          received += w.received;
+        }
+      }
+    }
+    await reader.close();
+    // everything the monitor stored, from its first probe to its last
+    const minutes = (Date.now() - 1500 - started) / 60_000;
+    return {
+      seconds: (to - from) / 1000,
+      sent, received, lossPercent: sent === 0 ? NaN : (100 * (sent - received)) / sent,
+      cpuMs: cpu, cpuCores: cpu / (to - from), cpuUsPerProbe: (1000 * cpu) / Math.max(1, sent),
+      driftP50Ms: stats?.driftP50Ms ?? NaN, driftP99Ms: stats?.driftP99Ms ?? NaN, driftMaxMs: stats?.driftMaxMs ?? NaN,
+      skippedSlots: stats?.skippedSlots ?? 0, batches: stats?.batches ?? 0,
+      eventLoopP99Ms: loop.percentile(99) / 1e6, eventLoopMaxMs: loop.max / 1e6,
+      summaryP99Ms: quantile(summaryMs, 0.99), historyMs,
+      peakRssBytes: rss.peak(),
+      bytesPerTargetMinute: (dbBytes(dir) - bytesBefore) / (addresses.length * minutes),
+    };
+  } finally {
+    await sonde.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const args = parseArgs(process.argv.slice(2));
+const machine = describeMachine();
+printMachine(machine);
+console.log(`monitor: N loopback targets at 1 probe/s for ${args.seconds} s (10 s windows), ${args.threads} engine threads\n`);
+const engine = createEngine({ threads: args.threads });
+const rows = [];
+try {
+  for (const n of args.targets) {
+    const addresses = loopback(n);
+    const ref = await reference(engine, addresses, Math.min(args.seconds, 30));
+    const mon = await monitored(engine, addresses, args.seconds);
+    const row = { targets: n, reference: ref, monitor: mon, cpuPerProbeRatio: ratio(mon.cpuUsPerProbe, ref.cpuUsPerProbe) };
+    rows.push(row);
+    console.log(`N=${n}: monitor ${mon.sent} probes in ${mon.seconds} s, loss ${mon.lossPercent.toFixed(3)} %, drift p50/p99/max ${mon.driftP50Ms.toFixed(2)}/${mon.driftP99Ms.toFixed(2)}/${mon.driftMaxMs.toFixed(2)} ms, skipped slots ${mon.skippedSlots}`);
+    console.log(`      CPU ${mon.cpuCores.toFixed(2)} cores (${mon.cpuUsPerProbe.toFixed(1)} µs/probe; one long engine job: ${ref.cpuUsPerProbe.toFixed(1)} µs/probe → ${fmtRatio(row.cpuPerProbeRatio)}), peak RSS ${fmtMB(mon.peakRssBytes)}`);
+    console.log(`      event loop p99/max ${mon.eventLoopP99Ms.toFixed(1)}/${mon.eventLoopMaxMs.toFixed(1)} ms, summary p99 ${mon.summaryP99Ms.toFixed(1)} ms, history of one target ${mon.historyMs.toFixed(1)} ms, ${mon.bytesPerTargetMinute.toFixed(0)} bytes/target-minute on disk`);
+  }
+} finally {
+  await engine.close();
+}
+if (args.save) console.log(`\nsaved ${saveResult('monitor', { machine, args, rows })}`);
