@@ -69,6 +69,9 @@ export class SqliteKeyService implements KeyService {
   private readonly byHash = new Map<string, ApiKeyRecord>();
   /** Secrets verify() accepted → their key; emptied whenever a key may have been revoked. */
   private readonly bySecret = new Map<string, ApiKeyRecord>();
+  /** The last secret accepted: comparing to it costs less than a Map lookup of a fresh string. */
+  private lastSecret = '';
+  private lastKey: ApiKeyRecord | null = null;
   private readonly dirtyLastUsed = new Set<ApiKeyRecord>();
   private readonly insertKey: Statement;
   private readonly selectAll: Statement<[], KeyRow>;
@@ -139,22 +142,30 @@ export class SqliteKeyService implements KeyService {
     if (!r) throw new SondeError('not_found', `API key ${id} not found`, 'id');
     this.revokeKey.run(Date.now(), id);
     this.byHash.delete(r.hash);
-    this.bySecret.clear();
+    this.forgetSecrets();
     return toRecord(this.selectById.get(id)!);
   }
 
   verify(secret: string): ApiKeyRecord | null {
     if (typeof secret !== 'string' || secret.length !== SECRET_LENGTH || !secret.startsWith(KEY_PREFIX)) return null;
-    let key = this.bySecret.get(secret);
+    let key = secret === this.lastSecret ? this.lastKey ?? undefined : this.bySecret.get(secret);
     if (key === undefined) {
       key = this.lookUp(secret);
       if (key === undefined) return null;
       if (this.bySecret.size >= MAX_REMEMBERED_SECRETS) this.bySecret.clear();
       this.bySecret.set(secret, key);
     }
+    this.lastSecret = secret;
+    this.lastKey = key;
     key.lastUsedAtMs = Date.now();
     this.dirtyLastUsed.add(key);
     return key;
+  }
+
+  private forgetSecrets(): void {
+    this.bySecret.clear();
+    this.lastSecret = '';
+    this.lastKey = null;
   }
 
   private lookUp(secret: string): ApiKeyRecord | undefined {
@@ -215,7 +226,7 @@ export class SqliteKeyService implements KeyService {
     const active = new Map<string, KeyRow>();
     for (const r of this.selectActive.all()) active.set(r.hash, r);
     for (const digest of [...this.byHash.keys()]) if (!active.has(digest)) this.byHash.delete(digest);
-    this.bySecret.clear(); // a key revoked elsewhere must not stay reachable by its secret
+    this.forgetSecrets(); // a key revoked elsewhere must not stay reachable by its secret
     for (const [digest, r] of active) {
       const cached = this.byHash.get(digest);
       if (!cached) this.byHash.set(digest, toRecord(r));

@@ -7,8 +7,9 @@ export function secretFrom(authorization: string, xApiKey: string): string {
   if (xApiKey !== '') return xApiKey.trim();
   if (authorization === '') return '';
   const space = authorization.indexOf(' ');
-  if (space > 0 && authorization.slice(0, space).toLowerCase() === 'bearer') return authorization.slice(space + 1).trim();
-  return '';
+  // The scheme is case-insensitive; "Bearer" as written by nearly every client needs no lower-casing.
+  const bearer = space === 6 && (authorization.startsWith('Bearer') || authorization.slice(0, 6).toLowerCase() === 'bearer');
+  return bearer ? authorization.slice(7).trim() : '';
 }
 
 export function authenticate(keys: KeyService, authorization: string, xApiKey: string): ApiKeyRecord {

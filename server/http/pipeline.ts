@@ -2,14 +2,14 @@
 // frees the request object at the first await), then auth → rate limit → scope → body →
 // validation → handler → response in the route's envelope → audit row → one log line.
 import type { Logger } from 'pino';
-import { SondeError, type ApiKeyRecord, type Sonde } from '../../engine/index.js';
+import { SondeError, type ApiKeyRecord, type RateLimitDecision, type Sonde } from '../../engine/index.js';
 import type { HttpRequest, HttpResponse } from '../uws.js';
-import { authenticate, checkRateLimit, rateLimitHeaders, requireScope } from './auth.js';
+import { authenticate, checkRateLimit, requireScope } from './auth.js';
 import { parseJsonBody, readBody } from './body.js';
 import { envelopeNamed, type ErrorEnvelope } from './envelopes.js';
 import { HttpError } from './errors.js';
 import { parseQuery } from './query.js';
-import { writeResponse, type OutgoingResponse } from './respond.js';
+import { sendResponse, type OutgoingResponse } from './respond.js';
 import type { AnyRoute, RequestContext } from './route.js';
 import { compileValidator, type Validator } from './validation.js';
 
@@ -45,7 +45,8 @@ interface RequestState {
   method: string;
   path: string;
   key: ApiKeyRecord | null;
-  extraHeaders: Record<string, string> | undefined;
+  /** The key's rate-limit decision: every authenticated answer carries it as X-RateLimit-* headers. */
+  rate: RateLimitDecision | null;
 }
 
 function decodePathSegment(name: string, raw: string): string {
@@ -94,18 +95,19 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
   const logRequests = logger.isLevelEnabled('info');
 
   // Never throws: it runs from promise callbacks, where a throw would be an unhandled rejection.
-  const finish = (res: HttpResponse, state: RequestState, out: OutgoingResponse): void => {
+  // `corked`: still inside the uWS handler (a synchronous answer).
+  const finish = (res: HttpResponse, state: RequestState, out: OutgoingResponse, corked: boolean): void => {
     if (state.done) return; // aborted by the client: res must not be touched
     state.done = true;
     inflight.count--;
     let status = out.status;
     try {
-      writeResponse(res, out, state.extraHeaders);
+      sendResponse(res, out, corked, state.rate);
     } catch (error) {
-      // Serialization failed (nothing was written yet: the body is serialized before the cork).
+      // Serialization failed (nothing was written yet: the body is serialized first).
       status = 500;
       logger.error({ method: state.method, path: state.path, err: error }, `response for ${state.method} ${state.path} could not be serialized`);
-      writeResponse(res, { status, body: INTERNAL_BODY.get(envelope) ?? renderInternal(envelope) }, state.extraHeaders);
+      sendResponse(res, { status, body: INTERNAL_BODY.get(envelope) ?? renderInternal(envelope) }, corked, state.rate);
     }
     const ms = performance.now() - state.start;
     try {
@@ -116,7 +118,7 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
     if (logRequests) logger.info({ method: state.method, path: state.path, status, ms: Math.round(ms * 1000) / 1000, key: state.key?.id }, 'request');
   };
 
-  const fail = (res: HttpResponse, state: RequestState, error: unknown): void => {
+  const fail = (res: HttpResponse, state: RequestState, error: unknown, corked: boolean): void => {
     const http = toHttpError(error);
     if (http.status >= 500) {
       logger.error({ method: state.method, path: state.path, err: error }, `handler failed on ${state.method} ${state.path}`);
@@ -128,41 +130,42 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
       logger.error({ err: renderError }, `error envelope "${envelope.name}" failed to render`);
       body = { error: http.message, code: http.status };
     }
-    finish(res, state, { status: http.status, body, headers: http.headers, close: http.status === 413 });
+    finish(res, state, { status: http.status, body, headers: http.headers, close: http.status === 413 }, corked);
+  };
+
+  // uWS needs an abort handler before we return without having answered (an await, a body
+  // to read); a synchronous answer does not, and skips the cost.
+  const watchAbort = (res: HttpResponse, state: RequestState): void => {
+    res.onAborted(() => {
+      state.aborted = true;
+      if (state.done) return;
+      state.done = true;
+      inflight.count--;
+      logger.info({ method: state.method, path: state.path, ms: performance.now() - state.start, aborted: true }, 'request aborted by client');
+    });
   };
 
   return (res, req) => {
     inflight.count++;
-    const state: RequestState = { done: false, aborted: false, start: performance.now(), method, path: req.getUrl(), key: null, extraHeaders: undefined };
-    // uWS needs an abort handler before we return without having answered (an await, a
-    // body to read); a synchronous answer does not, and skips the cost.
-    const goingAsync = (): void => {
-      res.onAborted(() => {
-        state.aborted = true;
-        if (state.done) return;
-        state.done = true;
-        inflight.count--;
-        logger.info({ method: state.method, path: state.path, ms: performance.now() - state.start, aborted: true }, 'request aborted by client');
-      });
-    };
+    const state: RequestState = { done: false, aborted: false, start: performance.now(), method, path: req.getUrl(), key: null, rate: null };
     // Everything from `req` must be read now: it is invalid after this function returns.
-    const authorization = route.scope !== null ? req.getHeader('authorization') : '';
     const xApiKey = route.scope !== null ? req.getHeader('x-api-key') : '';
+    const authorization = route.scope !== null && xApiKey === '' ? req.getHeader('authorization') : '';
     const contentType = wantsBody ? mediaType(req.getHeader('content-type')) : '';
     const contentLength = wantsBody ? Number(req.getHeader('content-length') || '0') : 0;
     const accept = req.getHeader('accept');
-    const rawParams: string[] = [];
-    for (let i = 0; i < names.length; i++) rawParams.push(req.getParameter(i));
+    // Raw segments for now; decoded (which may fail with a 400) below.
+    const params: Record<string, string> = {};
+    for (let i = 0; i < names.length; i++) params[names[i]] = req.getParameter(i);
     const rawQuery = validateQuery !== null ? req.getQuery() : '';
 
     try {
-      const params: Record<string, string> = {};
-      for (let i = 0; i < names.length; i++) params[names[i]] = decodePathSegment(names[i], rawParams[i]);
+      for (let i = 0; i < names.length; i++) params[names[i]] = decodePathSegment(names[i], params[names[i]]);
       const query = validateQuery !== null ? parseQuery(rawQuery) : {};
       if (route.scope !== null) {
         const key = authenticate(sonde.keys, authorization, xApiKey);
         state.key = key;
-        state.extraHeaders = rateLimitHeaders(checkRateLimit(sonde.rateLimiter, key));
+        state.rate = checkRateLimit(sonde.rateLimiter, key);
         requireScope(sonde.keys, key, route.scope);
       }
       if (validateParams !== null) validateParams(params);
@@ -173,10 +176,10 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
       if (!wantsBody) {
         const result = route.handler(ctx as never);
         if (result instanceof Promise) {
-          goingAsync();
-          result.then((out) => finish(res, state, out), (error: unknown) => fail(res, state, error));
+          watchAbort(res, state);
+          result.then((out) => finish(res, state, out, false), (error: unknown) => fail(res, state, error, false));
         } else {
-          finish(res, state, result);
+          finish(res, state, result, true);
         }
         return;
       }
@@ -185,7 +188,7 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
         const accepted = ['application/json', ...rawTypes].join(', ');
         throw new HttpError(415, `unsupported Content-Type "${contentType}": this route accepts ${accepted}`);
       }
-      goingAsync();
+      watchAbort(res, state);
       readBody(res, bodyLimit, Number.isFinite(contentLength) ? contentLength : 0)
         .then((raw) => {
           ctx.rawBody = raw;
@@ -196,9 +199,10 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
           }
           return route.handler(ctx as never);
         })
-        .then((out) => finish(res, state, out), (error: unknown) => fail(res, state, error));
+        .then((out) => finish(res, state, out, false), (error: unknown) => fail(res, state, error, false));
     } catch (error) {
-      fail(res, state, error);
+      // Thrown before any await (auth, validation, a synchronous handler): still corked.
+      fail(res, state, error, true);
     }
   };
 }

@@ -1,5 +1,8 @@
-// Writing responses. Everything is written inside res.cork so that status, headers and body
-// leave in one syscall, also when we answer after an await.
+// Writing responses. Status, headers and body leave in one syscall: uWS corks the socket
+// while a handler runs, and an answer written later (after an await) is wrapped in res.cork.
+// Constant strings (status lines, header names, content types) are handed to uWS as bytes
+// encoded once, which spares a UTF-8 conversion per header per request.
+import type { RateLimitDecision } from '../../engine/index.js';
 import type { HttpResponse } from '../uws.js';
 import { startStream, type StreamingBody } from './stream.js';
 
@@ -27,33 +30,77 @@ export interface OutgoingResponse {
   stream?: StreamingBody;
 }
 
-/** Writes the whole response (status, headers and body in one corked write). */
-export function writeResponse(res: HttpResponse, out: OutgoingResponse, extraHeaders?: Readonly<Record<string, string>>): void {
+/** A string uWS would otherwise convert on every call, as bytes encoded once. */
+const encoded = new Map<string, Uint8Array>();
+const MAX_ENCODED = 512; // header names and content types are few; beyond this, no memo
+
+function bytes(text: string): Uint8Array | string {
+  const known = encoded.get(text);
+  if (known !== undefined) return known;
+  if (encoded.size >= MAX_ENCODED) return text;
+  const b = Buffer.from(text, 'utf8');
+  encoded.set(text, b);
+  return b;
+}
+
+const STATUS_BYTES = new Map<number, Uint8Array>(Object.entries(STATUS_LINE).map(([k, v]) => [Number(k), Buffer.from(v, 'latin1')]));
+const CONTENT_TYPE = Buffer.from('Content-Type', 'latin1');
+const RATE_LIMIT = Buffer.from('X-RateLimit-Limit-second', 'latin1');
+const RATE_REMAINING = Buffer.from('X-RateLimit-Remaining-second', 'latin1');
+const JSON_TYPE = Buffer.from('application/json', 'latin1');
+const TEXT_TYPE = Buffer.from('text/plain; charset=utf-8', 'latin1');
+
+function write(res: HttpResponse, status: number, contentType: Uint8Array | string | undefined, payload: string | Buffer | undefined,
+  out: OutgoingResponse, rate: RateLimitDecision | null, extraHeaders: Readonly<Record<string, string>> | undefined): void {
+  // 200 is what uWS sends when no status is written.
+  if (status !== 200) res.writeStatus(STATUS_BYTES.get(status) ?? String(status));
+  if (contentType !== undefined && payload !== undefined) res.writeHeader(CONTENT_TYPE, contentType);
+  if (rate !== null) {
+    res.writeHeader(RATE_LIMIT, String(rate.limit));
+    res.writeHeader(RATE_REMAINING, String(rate.remaining));
+  }
+  if (extraHeaders !== undefined) for (const k in extraHeaders) res.writeHeader(bytes(k), extraHeaders[k]);
+  const headers = out.headers;
+  if (headers !== undefined) for (const k in headers) res.writeHeader(bytes(k), headers[k]);
+  // endWithoutBody(undefined, …) does not count as an answer in this uWS build: no args.
+  if (status === 204) {
+    if (out.close === true) res.endWithoutBody(0, true);
+    else res.endWithoutBody();
+  } else res.end(payload ?? '', out.close === true);
+}
+
+/**
+ * Writes the whole response. `corked`: the caller is inside the uWS request handler (uWS has
+ * corked the socket already); false after an await. `rate`: the key's rate-limit decision,
+ * written as the X-RateLimit-* headers. Serialization happens before anything is written, so
+ * a body that cannot be serialized throws with the response still untouched.
+ */
+export function sendResponse(res: HttpResponse, out: OutgoingResponse, corked: boolean, rate: RateLimitDecision | null = null,
+  extraHeaders?: Readonly<Record<string, string>>): void {
   if (out.stream !== undefined) {
-    startStream(res, statusLine(out.status), out.contentType ?? 'application/octet-stream', [extraHeaders, out.headers], out.stream);
+    const rateHeaders = rate === null ? undefined : {
+      'X-RateLimit-Limit-second': String(rate.limit), 'X-RateLimit-Remaining-second': String(rate.remaining),
+    };
+    startStream(res, statusLine(out.status), out.contentType ?? 'application/octet-stream', [rateHeaders, extraHeaders, out.headers], out.stream);
     return;
   }
   let payload: string | Buffer | undefined;
-  let contentType = out.contentType;
-  if (out.body === undefined || out.status === 204) {
+  let contentType: Uint8Array | string | undefined;
+  const status = out.status;
+  if (out.body === undefined || status === 204) {
     payload = undefined;
   } else if (typeof out.body === 'string' || Buffer.isBuffer(out.body)) {
     payload = out.body;
-    contentType ??= 'text/plain; charset=utf-8';
+    contentType = out.contentType !== undefined ? bytes(out.contentType) : TEXT_TYPE;
   } else {
     payload = JSON.stringify(out.body);
-    contentType ??= 'application/json';
+    contentType = out.contentType !== undefined ? bytes(out.contentType) : JSON_TYPE;
   }
-  res.cork(() => {
-    res.writeStatus(statusLine(out.status));
-    if (contentType !== undefined && payload !== undefined) res.writeHeader('Content-Type', contentType);
-    if (extraHeaders !== undefined) for (const k in extraHeaders) res.writeHeader(k, extraHeaders[k]);
-    if (out.headers !== undefined) for (const k in out.headers) res.writeHeader(k, out.headers[k]);
-    // endWithoutBody(undefined, …) does not count as an answer in this uWS build: no args.
-    if (out.status === 204) {
-      if (out.close === true) res.endWithoutBody(0, true);
-      else res.endWithoutBody();
-    }
-    else res.end(payload ?? '', out.close === true);
-  });
+  if (corked) write(res, status, contentType, payload, out, rate, extraHeaders);
+  else res.cork(() => write(res, status, contentType, payload, out, rate, extraHeaders));
+}
+
+/** Writes the whole response (status, headers and body in one corked write). */
+export function writeResponse(res: HttpResponse, out: OutgoingResponse, extraHeaders?: Readonly<Record<string, string>>): void {
+  sendResponse(res, out, false, null, extraHeaders);
 }
