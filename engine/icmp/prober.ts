@@ -319,7 +319,9 @@ export class Prober {
     job.events?.flush();
     // The main thread closes the channel once it has seen 'done'.
     job.port.postMessage({ type: 'done' });
-    resolve({ summaries: job.stats.pack(), cancelled: job.cancelled });
+    const summaries = job.stats.pack();
+    job.stats.release();
+    resolve({ summaries, cancelled: job.cancelled });
   }
 
   private failAll(error: Error): void {
@@ -328,6 +330,7 @@ export class Prober {
       job.pacer.stop();
       if (this.ledger !== null) this.ledger.withdraw(job, performance.now());
       this.ledger?.removeJob(job);
+      job.stats.release();
       job.port.close();
       reject(error);
     }

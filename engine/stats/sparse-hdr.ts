@@ -18,6 +18,7 @@
 // for 1,000 targets × 1,000 probes); with 2 digits there are ~10× fewer buckets to fill.
 // min / avg / max / stddev are exact in any case (TargetStatsTable).
 import { build, type Histogram } from 'hdr-histogram-js';
+import { giveHdrStorage, hdrScratch, takeHdrStorage, type HdrStorage } from './hdr-storage-pool.js';
 
 const SUB_BUCKET_HALF_COUNT_MAGNITUDE = 7; // 2 significant digits: 256 sub-buckets
 const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
@@ -76,14 +77,29 @@ export class SparseHdrTable {
   private keyTarget: Int32Array;
   private keyBucket: Uint16Array;
   private counts: Uint32Array;
+  private storage: HdrStorage;
   private used = 0;
 
+  /** The storage may come from the thread's pool (see hdr-storage-pool.ts): call release()
+   *  when done with the table. */
   constructor(initialCapacity = 1024) {
-    const cap = Math.max(16, Math.ceil(initialCapacity));
-    this.cap = cap;
-    this.keyTarget = new Int32Array(cap).fill(-1);
-    this.keyBucket = new Uint16Array(cap);
-    this.counts = new Uint32Array(cap);
+    this.storage = takeHdrStorage(Math.max(16, Math.ceil(initialCapacity)));
+    this.cap = this.storage.capacity;
+    this.keyTarget = this.storage.keyTarget;
+    this.keyBucket = this.storage.keyBucket;
+    this.counts = this.storage.counts;
+  }
+
+  /** Hands the storage back to the thread's pool; the table is empty afterwards. */
+  release(): void {
+    const old = this.storage;
+    this.storage = { capacity: 16, keyTarget: new Int32Array(16).fill(-1), keyBucket: new Uint16Array(16), counts: new Uint32Array(16) };
+    this.cap = 16;
+    this.keyTarget = this.storage.keyTarget;
+    this.keyBucket = this.storage.keyBucket;
+    this.counts = this.storage.counts;
+    this.used = 0;
+    giveHdrStorage(old);
   }
 
   /** Distinct (target, bucket) entries. */
@@ -118,7 +134,7 @@ export class SparseHdrTable {
     }
     for (let t = 0; t < targets; t++) start[t + 1] += start[t];
     const fill = start.slice(0, targets);
-    const packed = new Float64Array(start[targets]);
+    const packed = hdrScratch(start[targets]);
     for (let h = 0; h < cap; h++) {
       const t = this.keyTarget[h];
       if (t >= 0 && t < targets) packed[fill[t]++] = this.keyBucket[h] * TWO_32 + this.counts[h];
@@ -181,11 +197,12 @@ export class SparseHdrTable {
     const oldTarget = this.keyTarget;
     const oldBucket = this.keyBucket;
     const oldCounts = this.counts;
-    const cap = Math.ceil(this.cap * 1.5);
-    this.cap = cap;
-    this.keyTarget = new Int32Array(cap).fill(-1);
-    this.keyBucket = new Uint16Array(cap);
-    this.counts = new Uint32Array(cap);
+    // The outgrown storage is left to the GC, not kept (see hdr-storage-pool.ts).
+    this.storage = takeHdrStorage(Math.ceil(this.cap * 1.5));
+    this.cap = this.storage.capacity;
+    this.keyTarget = this.storage.keyTarget;
+    this.keyBucket = this.storage.keyBucket;
+    this.counts = this.storage.counts;
     this.used = 0;
     for (let i = 0; i < oldTarget.length; i++) {
       if (oldTarget[i] >= 0) this.add(oldTarget[i], oldBucket[i], oldCounts[i]);

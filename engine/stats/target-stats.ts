@@ -57,6 +57,12 @@ export class TargetStatsTable {
     return this.received[t] === 0 ? undefined : this.distribution.histogram(t);
   }
 
+  /** Hands the distribution's storage back to the thread's pool (after pack(); the
+   *  distribution is empty afterwards). */
+  release(): void {
+    this.distribution.release();
+  }
+
   /** Packs every target's summary (SUMMARY_STRIDE values each, ms for times). */
   pack(): Float64Array {
     const out = new Float64Array(this.size * SUMMARY_STRIDE);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { build } from 'hdr-histogram-js';
 import { buildRttHistogram, hdrBucketIndex, HDR_SETTINGS, SparseHdrTable } from '../../engine/stats/sparse-hdr.js';
+import { keptHdrStorage } from '../../engine/stats/hdr-storage-pool.js';
 
 function xorshift(seed: number): () => number {
   let x = seed;
@@ -66,5 +67,33 @@ describe('SparseHdrTable (hdr-histogram-js bucketing, sparse storage)', () => {
     const [p0, p1] = table.percentiles(2, [100]);
     expect(p0).toBe(1);
     expect(p1).toBeGreaterThanOrEqual(2 ** 48);
+  });
+
+  it('a released table hands its storage to the next table: a repeated job does not grow it again', () => {
+    // Distinct (target, bucket) pairs well past the initial capacity, as a big job's are.
+    const fill = (table: SparseHdrTable): void => {
+      for (let t = 0; t < 4000; t++) for (let b = 0; b < 60; b++) table.record(t, 10_000 * 1.02 ** b);
+    };
+    const first = new SparseHdrTable(30_000);
+    fill(first);
+    const grown = first.capacity;
+    expect(grown).toBeGreaterThan(240_000 / 0.75);
+    const expected = first.percentiles(4000, [50, 99]);
+    first.release();
+    expect(keptHdrStorage()).toEqual({ count: 1, bytes: grown * 10 });
+    expect(first.size).toBe(0);
+
+    const second = new SparseHdrTable(30_000);
+    expect(second.capacity).toBe(grown); // starts on the kept storage, cleared
+    expect(second.size).toBe(0);
+    expect(second.percentiles(4000, [50])[0]).toBeNaN();
+    fill(second);
+    expect(second.capacity).toBe(grown); // no growth, so no new arrays
+    expect(second.percentiles(4000, [50, 99])).toEqual(expected);
+    second.release();
+
+    // A small table does not take (clear and scan) a storage many times its size.
+    const small = new SparseHdrTable(16);
+    expect(small.capacity).toBe(16);
   });
 });
