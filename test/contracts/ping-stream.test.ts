@@ -7,6 +7,7 @@ import {
   collect, ndjsonEvents, notices, post, results, schemaErrors, sseEvents, sleep, startModelEndpoint, startStreamServer, summaries,
   type ModelEndpoint, type StreamServer,
 } from './ping-stream-helpers.js';
+import { call, errorOf, startTestServer, type TestServer } from '../server/helpers.js';
 import { contractErrors } from './schemas/index.js';
 
 const canIcmp = canRaw4 && builtWorker;
@@ -129,6 +130,23 @@ describe('ping stream API (contract D)', () => {
         expect(results(events).map((x) => x.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
         expect(summaries(events)[0]).toMatchObject({ requests: 5 });
       }
+    });
+
+    it('a HOST name is resolved once per stream; a name that does not resolve fails each probe, sending nothing', async () => {
+      const named = s.target({ kind: 'HOST', address: 'localhost' });
+      const ok = await collect(ndjsonEvents(await post(s, '/v1/ping:stream', { targetId: named, count: 2, intervalMs: 10 })));
+      expect(schemaErrors(ok)).toEqual([]);
+      for (const x of results(ok)) {
+        expect(['127.0.0.1', '::1']).toContain((x.endpoint as { resolvedEndpoint: string }).resolvedEndpoint);
+        expect(x.ok).toBe(true);
+      }
+      const before = (await s.engine.stats()).sent;
+      const bad = s.target({ kind: 'HOST', address: 'no-such-host.invalid' });
+      const failed = await collect(ndjsonEvents(await post(s, '/v1/ping:stream', { targetId: bad, count: 2, intervalMs: 10 })));
+      expect(schemaErrors(failed)).toEqual([]);
+      for (const x of results(failed)) expect(x).toMatchObject({ ok: false, bytesSent: 0, errorMessage: expect.stringMatching(/^name no-such-host\.invalid did not resolve/) });
+      expect(summaries(failed)[0]).toMatchObject({ requests: 2, ok: 0, errors: 2 });
+      expect((await s.engine.stats()).sent).toBe(before);
     });
 
     it('POST /v1/ping:once answers one result object', async () => {
@@ -268,6 +286,30 @@ describe('ping stream API (contract D)', () => {
       const reader = s.sonde.keys.create('reader', ['network:read']).secret;
       await expectError(await fetch(`${s.url}/v1/ping:stream`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${reader}` }, body }), 403, /network:write/);
     });
+  });
+});
+
+describe('ping stream API without the ICMP engine', () => {
+  let t: TestServer;
+  beforeAll(async () => { t = await startTestServer(); }); // a daemon opened with no probe engine
+  afterAll(async () => { await t?.close(); });
+
+  it('HOST targets → 503 saying why; TCP targets still stream', async () => {
+    const host = t.sonde.targets.create({ kind: 'HOST', address: '127.0.0.1' }).id;
+    const r = await call(`${t.url}/v1/ping:stream`, { key: t.adminKey, body: { targetId: host } });
+    expect(r.status).toBe(503);
+    expect(contractErrors('D.error', r.body)).toEqual([]);
+    expect(errorOf(r)).toMatch(/needs the ICMP probe engine/);
+    const listener = net.createServer((c) => c.destroy());
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    try {
+      const tcp = t.sonde.targets.create({ kind: 'TCP', address: '127.0.0.1', port: (listener.address() as net.AddressInfo).port }).id;
+      const once = await call(`${t.url}/v1/ping:once`, { key: t.adminKey, body: { targetId: tcp } });
+      expect(once.status).toBe(200);
+      expect(once.body).toMatchObject({ ok: true, seq: 1, endpoint: { targetType: 'TCP' } });
+    } finally {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
   });
 });
 
