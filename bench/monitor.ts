@@ -5,7 +5,7 @@
 // i.e. the engine pacing the same probes itself; the ratio says what the monitor's
 // one-job-per-tick path costs on top.
 //
-//   node dist/bench/monitor.js [--targets 1000,10000] [--seconds 60] [--threads 2] [--no-save]
+//   node dist/bench/monitor.js [--targets 1000,10000] [--seconds 60] [--threads 2] [--tick 100] [--no-save]
 import { mkdtempSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
@@ -21,11 +21,12 @@ interface Args {
   targets: number[];
   seconds: number;
   threads: number;
+  tickMs: number;
   save: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { targets: [1000, 10_000], seconds: 60, threads: 2, save: true };
+  const args: Args = { targets: [1000, 10_000], seconds: 60, threads: 2, tickMs: 100, save: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => {
@@ -36,8 +37,9 @@ function parseArgs(argv: string[]): Args {
     if (a === '--targets') args.targets = next().split(',').map(Number);
     else if (a === '--seconds') args.seconds = Number(next());
     else if (a === '--threads') args.threads = Number(next());
+    else if (a === '--tick') args.tickMs = Number(next());
     else if (a === '--no-save') args.save = false;
-    else throw new Error(`unknown argument ${a}; use --targets N[,N…] --seconds S --threads T --no-save`);
+    else throw new Error(`unknown argument ${a}; use --targets N[,N…] --seconds S --threads T --tick MS --no-save`);
   }
   if (args.targets.some((n) => !Number.isInteger(n) || n < 1 || n > 16_000_000)) throw new Error('--targets: positive integers');
   if (!(args.seconds >= 5)) throw new Error('--seconds must be at least 5');
@@ -81,14 +83,14 @@ async function reference(engine: Engine, addresses: string[], seconds: number) {
   return { sent, received, lossPercent: (100 * (sent - received)) / sent, cpuMs: cpu, cpuUsPerProbe: (1000 * cpu) / sent };
 }
 
-async function monitored(engine: Engine, addresses: string[], seconds: number) {
+async function monitored(engine: Engine, addresses: string[], seconds: number, tickMs: number) {
   const dir = mkdtempSync(join(tmpdir(), 'sonde-bench-monitor-'));
   const sonde = await openSonde({ dataDir: dir, mode: 'tool' });
   try {
     sonde.targets.bulkImport(addresses.map((address) => ({ kind: 'HOST', address, labels: { bench: 'monitor' } })));
     const bytesBefore = dbBytes(dir);
     const windowMs = 10_000;
-    const handle = openMonitors({ dataDir: dir, engine, windowMs, rollupMs: 60_000 });
+    const handle = openMonitors({ dataDir: dir, engine, windowMs, rollupMs: 60_000, tickMs });
     const loop = monitorEventLoopDelay({ resolution: 1 });
     const rss = startRssSampler(100);
     const m = handle.service.create({ name: 'bench', selection: { labels: { bench: 'monitor' } }, intervalMs: 1000, timeoutMs: 1000 });
@@ -117,6 +119,7 @@ async function monitored(engine: Engine, addresses: string[], seconds: number) {
     const reader = openMonitors({ dataDir: dir, windowMs, rollupMs: 60_000 });
     let sent = 0;
     let received = 0;
+    let rowsStored = 0;
     const ids = sonde.targets.list({ limit: 1000 }).items.map((t) => t.id);
     const history0 = performance.now();
     reader.service.history(ids[0], { fromMs: from, toMs: to, stepMs: windowMs });
@@ -124,6 +127,7 @@ async function monitored(engine: Engine, addresses: string[], seconds: number) {
     // sum over every target, a page of ids at a time
     for (let offset = 0; offset < addresses.length; offset += 1000) {
       for (const t of sonde.targets.list({ limit: 1000, offset }).items) {
+        rowsStored += reader.service.windows(t.id, 0, Date.now() + windowMs).length;
         for (const w of reader.service.windows(t.id, from, to)) {
           sent += w.sent;
           received += w.received;
@@ -143,6 +147,8 @@ async function monitored(engine: Engine, addresses: string[], seconds: number) {
       summaryP99Ms: quantile(summaryMs, 0.99), historyMs,
       peakRssBytes: rss.peak(),
       bytesPerTargetMinute: (dbBytes(dir) - bytesBefore) / (addresses.length * minutes),
+      // one row per target per window: at the default 60 s windows, also bytes per target-minute
+      bytesPerWindowRow: (dbBytes(dir) - bytesBefore) / Math.max(1, rowsStored),
     };
   } finally {
     await sonde.close();
@@ -153,19 +159,19 @@ async function monitored(engine: Engine, addresses: string[], seconds: number) {
 const args = parseArgs(process.argv.slice(2));
 const machine = describeMachine();
 printMachine(machine);
-console.log(`monitor: N loopback targets at 1 probe/s for ${args.seconds} s (10 s windows), ${args.threads} engine threads\n`);
+console.log(`monitor: N loopback targets at 1 probe/s for ${args.seconds} s (10 s windows, ${args.tickMs} ms ticks), ${args.threads} engine threads\n`);
 const engine = createEngine({ threads: args.threads });
 const rows = [];
 try {
   for (const n of args.targets) {
     const addresses = loopback(n);
     const ref = await reference(engine, addresses, Math.min(args.seconds, 30));
-    const mon = await monitored(engine, addresses, args.seconds);
+    const mon = await monitored(engine, addresses, args.seconds, args.tickMs);
     const row = { targets: n, reference: ref, monitor: mon, cpuPerProbeRatio: ratio(mon.cpuUsPerProbe, ref.cpuUsPerProbe) };
     rows.push(row);
     console.log(`N=${n}: monitor ${mon.sent} probes in ${mon.seconds} s, loss ${mon.lossPercent.toFixed(3)} %, drift p50/p99/max ${mon.driftP50Ms.toFixed(2)}/${mon.driftP99Ms.toFixed(2)}/${mon.driftMaxMs.toFixed(2)} ms, skipped slots ${mon.skippedSlots}`);
     console.log(`      CPU ${mon.cpuCores.toFixed(2)} cores (${mon.cpuUsPerProbe.toFixed(1)} µs/probe; one long engine job: ${ref.cpuUsPerProbe.toFixed(1)} µs/probe → ${fmtRatio(row.cpuPerProbeRatio)}), peak RSS ${fmtMB(mon.peakRssBytes)}`);
-    console.log(`      event loop p99/max ${mon.eventLoopP99Ms.toFixed(1)}/${mon.eventLoopMaxMs.toFixed(1)} ms, summary p99 ${mon.summaryP99Ms.toFixed(1)} ms, history of one target ${mon.historyMs.toFixed(1)} ms, ${mon.bytesPerTargetMinute.toFixed(0)} bytes/target-minute on disk`);
+    console.log(`      event loop p99/max ${mon.eventLoopP99Ms.toFixed(1)}/${mon.eventLoopMaxMs.toFixed(1)} ms, summary p99 ${mon.summaryP99Ms.toFixed(1)} ms, history of one target ${mon.historyMs.toFixed(1)} ms, ${mon.bytesPerTargetMinute.toFixed(0)} bytes/target-minute on disk with 10 s windows (${mon.bytesPerWindowRow.toFixed(0)} bytes per stored window row = per target-minute at the default 60 s windows)`);
   }
 } finally {
   await engine.close();

@@ -21,7 +21,7 @@ function settingsFrom(o: MonitoringOptions): RuntimeSettings {
     rollupMs: o.rollupMs ?? 3_600_000,
     rawRetentionMs: o.rawRetentionMs ?? 14 * DAY_MS,
     rollupRetentionMs: o.rollupRetentionMs ?? 365 * DAY_MS,
-    tickMs: o.tickMs ?? 20,
+    tickMs: o.tickMs ?? 100,
     reconcileMs: o.reconcileMs ?? 1000,
   };
   const positiveInt = (v: number, field: string): void => {
