@@ -100,6 +100,9 @@ function httpProber(target: Target, timeoutMs: number, payloadSpec: ProbePayload
     ...modelHeaders({ targetType: target.kind, provider: target.provider, modelIdentifier: target.modelIdentifier }),
   };
   const url = target.address;
+  if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) {
+    throw new SondeError('invalid', `${target.kind} target ${target.id} has address ${JSON.stringify(url)}, which is not an http(s) URL; fix it with PATCH /v1/targets/${target.id}`, 'address');
+  }
   return {
     resolvedEndpoint: url,
     probe: async (seq, signal) => {
