@@ -5,7 +5,10 @@
 import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notices, results, schemaErrors, sleep, startModelEndpoint, startStreamServer, summaries, type ModelEndpoint, type StreamEvent, type StreamServer } from './ping-stream-helpers.js';
+import {
+  collect, ndjsonEvents, notices, post, results, schemaErrors, sleep, startModelEndpoint, startStreamServer, summaries,
+  type ModelEndpoint, type StreamEvent, type StreamServer,
+} from './ping-stream-helpers.js';
 
 describe('ping stream backpressure', () => {
   let s: StreamServer;
@@ -50,6 +53,11 @@ describe('ping stream backpressure', () => {
     const paused = hits();
     expect(paused).toBeGreaterThan(0);
     expect(paused).toBeLessThan(count); // stopped before the end: the producer is paused
+    // Meanwhile another client's stream runs to the end: a stalled client holds up nothing else.
+    const other = s.target({ kind: 'HTTP', address: `${model.url}/plain` });
+    const otherEvents = await collect(ndjsonEvents(await post(s, '/v1/ping:stream', { targetId: other, count: 5, intervalMs: 10 })));
+    expect(results(otherEvents).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(summaries(otherEvents)[0]).toMatchObject({ requests: 5, ok: 5 });
     await sleep(1000);
     expect(hits()).toBe(paused); // and stays paused while the client reads nothing
 
