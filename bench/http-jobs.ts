@@ -9,7 +9,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { openSonde } from '../engine/index.js';
@@ -25,12 +26,14 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '8' },
     connections: { type: 'string', default: '64' },
     threads: { type: 'string', default: '2' },
+    baseline: { type: 'string' },
     'no-save': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (flags.help) {
-  console.log('usage: npm run bench:http -- [--runs 5] [--duration S=8] [--connections 64] [--threads 2] [--no-save]');
+  console.log('usage: npm run bench:http -- [--runs 5] [--duration S=8] [--connections 64] [--threads 2] [--baseline OTHER/dist/cli/index.js] [--no-save]');
+  console.log('--baseline: also measures the finished-job row on another build of sonde (e.g. an older commit), alternating with this one.');
   process.exit(0);
 }
 const runs = Number(flags.runs);
@@ -75,14 +78,23 @@ console.log('note: the machine is shared with other sessions; figures move with 
 console.log(`wrk: ${wrkThreads} threads, ${connections} connections, ${duration} s per run, ${runs} runs each, alternating; medians reported.\n`);
 
 // --- Seed a data directory: a bench key (job:read) and one finished job. --------------
-const dataDir = mkdtempSync(join(tmpdir(), 'sonde-bench-http-'));
-const seed = await openSonde({ dataDir });
-const secret = seed.keys.create('bench', ['job:read']).secret;
-const job = await seed.jobs.submit({
-  operation: 'bench.noop', params: { note: 'finished job read by bench:http' }, selector: null,
-  agents: [seed.agents.local], timeoutMs: 1000, run: async () => ({ ok: true }),
-}).done;
-await seed.close();
+/** Seeds with the engine of the build that will serve the directory (schemas may differ). */
+async function seedDataDir(open: typeof openSonde, prefix: string): Promise<{ dataDir: string; secret: string; jobId: string }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const seed = await open({ dataDir: dir });
+  const key = seed.keys.create('bench', ['job:read']).secret;
+  const finished = await seed.jobs.submit({
+    operation: 'bench.noop', params: { note: 'finished job read by bench:http' }, selector: null,
+    agents: [seed.agents.local], timeoutMs: 1000, run: async () => ({ ok: true }),
+  }).done;
+  await seed.close();
+  return { dataDir: dir, secret: key, jobId: finished.id };
+}
+const { dataDir, secret, jobId } = await seedDataDir(openSonde, 'sonde-bench-http-');
+const job = { id: jobId };
+const baselineSeed = flags.baseline === undefined ? undefined : await seedDataDir(
+  ((await import(pathToFileURL(resolve(dirname(flags.baseline), '../engine/index.js')).href)) as { openSonde: typeof openSonde }).openSonde,
+  'sonde-bench-http-baseline-');
 
 // --- The servers. ------------------------------------------------------------------
 const nodePort = await freePort();
@@ -101,6 +113,13 @@ console.log(`sonde serve --data ${dataDir} --port ${sondePort} --log-level warn 
 const daemon = await startDaemon(dataDir, sondePort, daemonEnv, 'warn');
 const jobUrl = `${daemon.url}/v1/jobs/${job.id}`;
 const auth = [`Authorization: Bearer ${secret}`];
+let baseline: Awaited<ReturnType<typeof startDaemon>> | undefined;
+if (baselineSeed !== undefined) {
+  console.log(`baseline: ${flags.baseline} serve --data ${baselineSeed.dataDir}`);
+  baseline = await startDaemon(baselineSeed.dataDir, await freePort(), daemonEnv, 'warn', flags.baseline);
+}
+const baselineUrl = baseline && baselineSeed ? `${baseline.url}/v1/jobs/${baselineSeed.jobId}` : '';
+const baselineAuth = [`Authorization: Bearer ${baselineSeed?.secret ?? ''}`];
 
 // A job that runs in this process for the whole benchmark (opened after the daemon, whose
 // start fails jobs a previous run left running): its row says processing, so the daemon,
@@ -112,8 +131,8 @@ const running = other.jobs.submit({
   run: (_agent, ctx) => new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true })),
 });
 const runningUrl = `${daemon.url}/v1/jobs/${running.job.id}`;
-for (const url of [jobUrl, runningUrl]) {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${secret}` } });
+for (const url of [jobUrl, runningUrl, ...(baseline ? [baselineUrl] : [])]) {
+  const res = await fetch(url, { headers: { authorization: `Bearer ${url === baselineUrl ? baselineSeed!.secret : secret}` } });
   const got = (await res.json()) as { id?: string; status?: string };
   if (res.status !== 200 || !url.endsWith(got.id ?? '?')) throw new Error(`GET ${url} answered ${res.status} ${JSON.stringify(got)}: not benchmarking a broken route`);
   console.log(`checked: GET ${new URL(url).pathname} → 200, status ${got.status}`);
@@ -124,12 +143,15 @@ console.log('');
 const HELLO = 'node:http hello-world';
 const HOT = 'sonde GET /v1/jobs/{id}, one finished job (cached JSON)';
 const COLD = 'sonde GET /v1/jobs/{id}, job running elsewhere (SQLite read each)';
-const results: Record<string, WrkRun[]> = { [HELLO]: [], [HOT]: [], [COLD]: [] };
+const BASE = 'baseline build: GET /v1/jobs/{id}, one finished job';
+const results: Record<string, WrkRun[]> = { [HELLO]: [], [HOT]: [], [COLD]: [], ...(baseline ? { [BASE]: [] } : {}) };
 for (let i = 0; i < runs; i++) {
   results[HELLO].push(runWrk(`http://127.0.0.1:${nodePort}/`, [], hello.pid!));
   results[HOT].push(runWrk(jobUrl, auth, daemon.child.pid!));
   results[COLD].push(runWrk(runningUrl, auth, daemon.child.pid!));
-  console.log(`run ${i + 1}/${runs}: node:http ${fmtInt(results[HELLO][i].rps)} req/s, sonde cached ${fmtInt(results[HOT][i].rps)}, sonde SQLite ${fmtInt(results[COLD][i].rps)}   (load ${loadavg()[0].toFixed(2)})`);
+  if (baseline) results[BASE].push(runWrk(baselineUrl, baselineAuth, baseline.child.pid!));
+  const base = baseline ? `, baseline ${fmtInt(results[BASE][i].rps)}` : '';
+  console.log(`run ${i + 1}/${runs}: node:http ${fmtInt(results[HELLO][i].rps)} req/s, sonde cached ${fmtInt(results[HOT][i].rps)}, sonde SQLite ${fmtInt(results[COLD][i].rps)}${base}   (load ${loadavg()[0].toFixed(2)})`);
 }
 
 other.jobs.cancel(running.job.id);
@@ -138,7 +160,9 @@ await other.close();
 hello.kill('SIGTERM');
 await once(hello, 'exit');
 const exitCode = await daemon.stop();
+await baseline?.stop();
 rmSync(dataDir, { recursive: true, force: true });
+if (baselineSeed !== undefined) rmSync(baselineSeed.dataDir, { recursive: true, force: true });
 
 const table = new Table({ head: ['server', 'median req/s', 'runs (req/s)', 'server CPU µs/request (median)', 'p50 / p99 latency (last run)', 'non-2xx'] });
 const summary: Record<string, number> = {};
@@ -150,7 +174,7 @@ for (const [name, list] of Object.entries(results)) {
   table.push([name, fmtInt(summary[name]), list.map((r) => fmtInt(r.rps)).join(', '), median(list.map((r) => r.cpuUsPerRequest)).toFixed(1), `${last.p50} / ${last.p99}`, String(list.reduce((a, r) => a + r.non2xx, 0))]);
 }
 console.log(`\n${table.toString()}`);
-for (const name of [HOT, COLD]) {
+for (const name of [HOT, COLD, ...(baseline ? [BASE] : [])]) {
   const rps = summary[name];
   console.log(`${name}: goal ≥ 50,000 req/s ${rps >= 50_000 ? 'met' : 'NOT met'} (median ${fmtInt(rps)} req/s; ${(rps / summary[HELLO]).toFixed(2)}× node:http hello-world; ${cpuPerRequest[name].toFixed(1)} µs server CPU/request vs ${cpuPerRequest[HELLO].toFixed(1)})`);
 }
@@ -159,7 +183,7 @@ console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(
 if (!flags['no-save']) {
   const path = saveResult('http-jobs', {
     machine, loadAvgAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
-    wrk: { threads: wrkThreads, connections, durationS: duration, runs },     results, medians: summary, cpuUsPerRequestMedians: cpuPerRequest,
+    wrk: { threads: wrkThreads, connections, durationS: duration, runs }, baseline: flags.baseline ?? null,     results, medians: summary, cpuUsPerRequestMedians: cpuPerRequest,
   });
   console.log(`saved ${path}`);
 }

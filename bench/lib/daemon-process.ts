@@ -16,10 +16,11 @@ export interface DaemonProcess {
   stop(): Promise<number | null>;
 }
 
-export async function startDaemon(dataDir: string, port: number, env: Record<string, string> = {}, logLevel = 'warn'): Promise<DaemonProcess> {
+/** `entry`: another build's dist/cli/index.js, to compare two builds in the same run. */
+export async function startDaemon(dataDir: string, port: number, env: Record<string, string> = {}, logLevel = 'warn', entry = cliEntry): Promise<DaemonProcess> {
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [cliEntry, 'serve', '--data', dataDir, '--port', String(port), '--log-level', logLevel], {
+  const child = spawn(process.execPath, [entry, 'serve', '--data', dataDir, '--port', String(port), '--log-level', logLevel], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
