@@ -29,6 +29,7 @@ const HOUSEKEEPING_EVERY_MS = 1000;
 
 export class MonitorRuntime {
   private readonly runners = new Map<string, MonitorRunner>();
+  private readonly stopping = new Set<Promise<void>>();
   private readonly queue: SealedWindow[] = [];
   private writeRow = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -88,7 +89,7 @@ export class MonitorRuntime {
     if (this.timer !== null) clearTimeout(this.timer);
     const runners = [...this.runners.values()];
     this.runners.clear();
-    await Promise.all(runners.map((r) => r.stop()));
+    await Promise.all([...runners.map((r) => r.stop()), ...this.stopping]);
     for (const r of runners) this.queue.push(...r.takeFinished(wallNowMs(), true));
     this.writeQueued(Infinity);
   }
@@ -170,9 +171,12 @@ export class MonitorRuntime {
     for (const [id, runner] of this.runners) {
       if (wanted.has(id)) continue;
       this.runners.delete(id);
-      void runner.stop().then(() => {
-        if (!this.stopped) this.queue.push(...runner.takeFinished(wallNowMs(), true));
+      // a removed or disabled monitor: its last windows are written once its batches settle
+      const stopping = runner.stop().then(() => {
+        this.stopping.delete(stopping);
+        this.queue.push(...runner.takeFinished(wallNowMs(), true));
       });
+      this.stopping.add(stopping);
     }
     for (const m of wanted.values()) {
       const runner = this.runners.get(m.id);
