@@ -64,6 +64,8 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
   routes.push(...systemRoutes(sonde, version, () => buildOpenApi(routes, { version, serverUrl })));
 
   const app = createApp();
+  // The level is fixed for the process: no log object is built when info is off.
+  const logRequests = logger.isLevelEnabled('info');
   const patterns: { re: RegExp; method: string }[] = [];
   for (const route of routes) {
     const { uwsPath } = toUwsPath(route.path);
@@ -85,7 +87,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
       headers: status === 405 ? { Allow: [...new Set(allowed)].join(', ') } : undefined,
       close: method !== 'GET' && method !== 'HEAD',
     });
-    logger.info({ method, path, status }, 'request');
+    if (logRequests) logger.info({ method, path, status }, 'request');
   });
 
   const listening: Listening = await listen(app, options.host, options.port);
