@@ -124,6 +124,12 @@ export class MonitorRunner {
     return (k * this.def.intervalMs) / this.slots;
   }
 
+  /** When the next batch is planned (nowMs + interval when none is pending). */
+  nextPlannedMs(nowMs: number): number {
+    const next = this.next < 0 ? Math.ceil((nowMs * this.slots) / this.def.intervalMs) : this.next;
+    return this.plannedMs(next);
+  }
+
   /** Hands every slot due by nowMs to the engine (slots more than an interval late are skipped). */
   dispatchDue(nowMs: number): void {
     if (this.next < 0) this.next = Math.ceil((nowMs * this.slots) / this.def.intervalMs);

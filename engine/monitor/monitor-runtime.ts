@@ -94,12 +94,14 @@ export class MonitorRuntime {
     this.writeQueued(Infinity);
   }
 
+  /** The next turn: at the earliest planned batch of any monitor, at least once a tick
+   *  (writing, reconciling and housekeeping run in the turns too). */
   private schedule(): void {
     if (this.stopped) return;
-    const tick = this.settings.tickMs;
     const now = wallNowMs();
-    const delay = Math.max(1, Math.ceil(tick - (now % tick)));
-    this.timer = setTimeout(this.tick, delay);
+    let at = now + this.settings.tickMs;
+    for (const r of this.runners.values()) at = Math.min(at, r.nextPlannedMs(now));
+    this.timer = setTimeout(this.tick, Math.max(1, Math.ceil(at - now)));
     this.timer.unref();
   }
 
