@@ -11,10 +11,12 @@ import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { createEngine, openMonitors, openSonde, type Engine } from '../engine/index.js';
+import { createEngine, openMonitors, openSonde, type Engine, type ProbeResult } from '../engine/index.js';
+import type { StoredMonitor } from '../engine/monitor/monitor-repo.js';
+import { MonitorRunner } from '../engine/monitor/monitor-runner.js';
 import { describeMachine, printMachine } from './lib/machine.js';
 import { saveResult } from './lib/results.js';
-import { fmtMB, startRssSampler } from './lib/rss-sampler.js';
+import { collectGarbage, fmtMB, startRssSampler } from './lib/rss-sampler.js';
 import { quantile, ratio, fmtRatio } from './lib/stats.js';
 
 interface Args {
@@ -156,10 +158,58 @@ async function monitored(engine: Engine, addresses: string[], seconds: number, t
   }
 }
 
+/**
+ * The per-probe path alone: a monitor's outcome handler fed 10,000,000 outcomes through one
+ * reused ProbeResult-shaped object (as the engine passes them). Reports ns per outcome and
+ * heap growth with no GC in between: nothing is allocated per probe.
+ */
+function probePath(): { nsPerOutcome: number; heapGrowthBytes: number } {
+  let handler: ((p: ProbeResult) => void) | undefined;
+  const capture: Engine = {
+    ping: (_request, onProbe) => {
+      handler = onProbe;
+      return new Promise<never>(() => {});
+    },
+    stats: () => Promise.reject(new Error('unused')),
+    close: () => Promise.resolve(),
+  };
+  const def: StoredMonitor = {
+    seq: 1, id: 'bench', name: 'bench', selection: { labels: { a: 'b' } }, probe: 'icmp', intervalMs: 1000, probes: 1,
+    timeoutMs: 100, size: 56, enabled: true, createdAtMs: 0, updatedAtMs: 0,
+  };
+  const runner = new MonitorRunner(def, capture, 60_000, 1000);
+  runner.setMembers(Array.from({ length: 1000 }, (_, i) => ({ seq: i + 1, id: `t${i}`, address: `127.0.${i >> 8}.${i & 255}` })));
+  const t = Date.now();
+  runner.dispatchDue(t);
+  runner.dispatchDue(t + 1000);
+  const onProbe = handler!;
+  const p = { targetIndex: 0, seq: 1, status: 'ok', errorKind: undefined, rttNs: 0 } as unknown as { -readonly [K in keyof ProbeResult]: ProbeResult[K] };
+  const statuses: ProbeResult['status'][] = ['ok', 'ok', 'ok', 'timeout', 'error', 'duplicate', 'late'];
+  const run = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      p.targetIndex = i % 1000;
+      p.status = statuses[i % 7];
+      p.errorKind = p.status === 'error' ? 'unreachable' : undefined;
+      p.rttNs = 20_000 + (i % 5000);
+      onProbe(p);
+    }
+  };
+  run(2_000_000);
+  collectGarbage();
+  const heap0 = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  const n = 10_000_000;
+  run(n);
+  const ns = ((performance.now() - t0) * 1e6) / n;
+  return { nsPerOutcome: ns, heapGrowthBytes: process.memoryUsage().heapUsed - heap0 };
+}
+
 const args = parseArgs(process.argv.slice(2));
 const machine = describeMachine();
 printMachine(machine);
 console.log(`monitor: N loopback targets at 1 probe/s for ${args.seconds} s (10 s windows, ${args.tickMs} ms ticks), ${args.threads} engine threads\n`);
+const path = probePath();
+console.log(`per-probe path: ${path.nsPerOutcome.toFixed(0)} ns per outcome, heap growth over 10,000,000 outcomes ${(path.heapGrowthBytes / 1024).toFixed(0)} KiB${(globalThis as { gc?: unknown }).gc === undefined ? ' (run with node --expose-gc for a GC first)' : ''}\n`);
 const engine = createEngine({ threads: args.threads });
 const rows = [];
 try {
@@ -176,4 +226,4 @@ try {
 } finally {
   await engine.close();
 }
-if (args.save) console.log(`\nsaved ${saveResult('monitor', { machine, args, rows })}`);
+if (args.save) console.log(`\nsaved ${saveResult('monitor', { machine, args, probePath: path, rows })}`);
