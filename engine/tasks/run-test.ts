@@ -128,6 +128,7 @@ function runPing(test: PingTest, signal: AbortSignal, deps: TestRunDeps): TestRu
       avgMs: nullIfNaN(summary.avgMs),
       maxMs: nullIfNaN(summary.maxMs),
     };
+    // Plain numbers and strings already: no JSON round trip needed.
     return result as unknown as JsonValue;
   });
   return {

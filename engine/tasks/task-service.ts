@@ -5,11 +5,12 @@
 
 import { INTERRUPTED, JobStore } from '../jobs/job-store.js';
 import { openDatabase, type Db } from '../store/database.js';
+import { SqliteTargetRepo } from '../store/target-repo.js';
 import { uuidv7 } from '../store/uuid7.js';
 import { unixNowNs } from '../probes/clock.js';
-import { SondeError, type Agent, type JobRecord, type JsonValue, type Sonde } from '../daemon/types.js';
+import { SondeError, type Agent, type JobRecord, type JsonValue, type Sonde, type Target } from '../daemon/types.js';
 import { PingBatcher } from './ping-batcher.js';
-import { runTest, toJsonValue, type TestRun } from './run-test.js';
+import { runTest, type TestRun } from './run-test.js';
 import { TaskWriter, type TaskRow } from './task-writer.js';
 import { validateTest } from './validate-test.js';
 import type { DiagnosticTask, DiagnosticTaskCreate, DiagnosticTasks, DiagnosticTaskStatus, DiagnosticTest } from './types.js';
@@ -17,6 +18,13 @@ import type { DiagnosticTask, DiagnosticTaskCreate, DiagnosticTasks, DiagnosticT
 const MAX_ID_LENGTH = 64;
 /** Finished tasks kept in memory for polls (the store has them all). */
 const RECENT_TASKS = 10_000;
+/**
+ * A task's row says 'processing' only once it has run this long: most tests end sooner, and
+ * their rows go from 'submitted' straight to the outcome (a restart fails either kind).
+ */
+const MARK_STARTED_AFTER_MS = 200;
+/** A target edited through the API reaches the service API at most this much later. */
+const SERVICE_TARGETS_CHECK_MS = 10;
 
 interface StoredParams {
   test: DiagnosticTest;
@@ -57,6 +65,13 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
   private readonly writer: TaskWriter;
   private readonly store: JobStore;
   private readonly batcher: PingBatcher | null;
+  private readonly targets: SqliteTargetRepo;
+  /** Targets by service id, valid while no other connection has committed (PRAGMA data_version). */
+  private readonly serviceTargets = new Map<number, Target | null>();
+  private serviceTargetsVersion = -1;
+  private serviceTargetsCheckedAt = 0;
+  private readonly dataVersion: () => number;
+  private readonly startedSweep: NodeJS.Timeout;
   private closing = false;
   private closed = false;
   private dbClosed = false;
@@ -68,6 +83,44 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
     this.store = new JobStore(db);
     this.writer = new TaskWriter(db, this.store, (row) => this.onCommitted(row as LiveTask));
     this.batcher = sonde.engine !== null ? new PingBatcher(sonde.engine) : null;
+    this.targets = new SqliteTargetRepo(db);
+    const version = db.prepare('PRAGMA data_version').pluck();
+    this.dataVersion = () => version.get() as number;
+    this.startedSweep = setInterval(() => this.markLongRunning(), MARK_STARTED_AFTER_MS);
+    this.startedSweep.unref();
+  }
+
+  targetByServiceId(serviceId: number): Target | null {
+    if (this.closed) return this.sonde.targets.getByServiceId(serviceId);
+    // data_version moves when another connection commits (a target edited through the
+    // API, an audit flush); this connection's own group commits leave it alone.
+    // Checked at most every SERVICE_TARGETS_CHECK_MS: the PRAGMA costs as much as the lookup.
+    const now = performance.now();
+    if (now - this.serviceTargetsCheckedAt >= SERVICE_TARGETS_CHECK_MS) {
+      this.serviceTargetsCheckedAt = now;
+      const version = this.dataVersion();
+      if (version !== this.serviceTargetsVersion) {
+        this.serviceTargets.clear();
+        this.serviceTargetsVersion = version;
+      }
+    }
+    let target = this.serviceTargets.get(serviceId);
+    if (target === undefined) {
+      target = this.targets.getByServiceId(serviceId);
+      if (this.serviceTargets.size >= 10_000) this.serviceTargets.clear();
+      this.serviceTargets.set(serviceId, target);
+    }
+    return target;
+  }
+
+  private markLongRunning(): void {
+    const before = Date.now() - MARK_STARTED_AFTER_MS;
+    for (const task of this.live.values()) {
+      if (!task.written.started && task.finished === null && task.startedAtMs !== null && task.startedAtMs <= before) {
+        task.markStarted = true;
+        this.writer.touch(task);
+      }
+    }
   }
 
   /** A second connection to the data directory's database, for this service's group commits. */
@@ -83,7 +136,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
     if (typeof request.operation !== 'string' || request.operation.length === 0 || request.operation.length > 100) {
       throw new SondeError('invalid', 'operation must be a non-empty string of at most 100 characters', 'operation');
     }
-    const context = toJsonValue(request.context ?? null);
+    const context = request.context ?? null;
     const createdAtUnixNs = unixNowNs();
     const params: StoredParams = { test, context, agent: { hostname: agent.hostname, serial: agent.serial }, createdAtUnixNs: createdAtUnixNs.toString() };
     const task: LiveTask = {
@@ -94,6 +147,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
       createdAtMs: Number(createdAtUnixNs / 1_000_000n),
       paramsJson: JSON.stringify(params),
       startedAtMs: null,
+      markStarted: false,
       finished: null,
       written: { inserted: false, started: false, finished: false },
       test,
@@ -168,6 +222,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
       // the rows stay unfinished in the store: the next start fails them "interrupted by restart"
     }
     this.writer.close();
+    clearInterval(this.startedSweep);
     this.dbClosed = true;
     this.db.close();
     this.onClosed?.();

@@ -7,6 +7,7 @@
 import type { JobRecord } from '../daemon/types.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { Db } from '../store/database.js';
+import type { Statement } from 'better-sqlite3';
 
 /** What the writer needs to know about a task's row. */
 export interface TaskRow {
@@ -18,6 +19,8 @@ export interface TaskRow {
   readonly paramsJson: string;
   /** Set by the task when it starts / ends. */
   startedAtMs: number | null;
+  /** Write the 'processing' state (set for tasks that run long enough to be worth it). */
+  markStarted: boolean;
   finished: { status: 'completed' | 'failed'; resultsJson: string; error: string | null; atMs: number } | null;
   /** What the writer has committed so far. */
   written: { inserted: boolean; started: boolean; finished: boolean };
@@ -31,6 +34,8 @@ export class TaskWriter {
   private scheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly commit: (rows: Iterable<TaskRow>) => void;
+  /** One statement for a task that ended before its first commit (most count-1 pings). */
+  private readonly insertFinished: Statement;
 
   constructor(
     db: Db,
@@ -38,6 +43,11 @@ export class TaskWriter {
     /** Rows whose state is fully committed (e.g. to move finished tasks out of memory). */
     private readonly onCommitted: (row: TaskRow) => void,
   ) {
+    // The jobs table of engine/store/migrations.ts (version 1), as JobStore writes it.
+    this.insertFinished = db.prepare(
+      `INSERT INTO jobs (id, operation, params, selector, status, progress, results, error, key_id, created_at, started_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, 100, ?, ?, ?, ?, ?, ?)`,
+    );
     this.commit = db.transaction((rows: Iterable<TaskRow>) => {
       for (const row of rows) this.writeRow(row);
     });
@@ -80,7 +90,7 @@ export class TaskWriter {
     }
     for (const row of rows) {
       row.written.inserted = true;
-      if (row.startedAtMs !== null) row.written.started = true;
+      if (row.markStarted) row.written.started = true;
       if (row.finished !== null) row.written.finished = true;
     }
     for (const w of waiters) w.resolve();
@@ -98,13 +108,17 @@ export class TaskWriter {
 
   private writeRow(row: TaskRow): void {
     const w = row.written;
+    const f = row.finished;
+    if (!w.inserted && f !== null) {
+      this.insertFinished.run(row.id, row.operation, row.paramsJson, row.selector, f.status, f.resultsJson, f.error, row.keyId, row.createdAtMs, row.startedAtMs, f.atMs);
+      return;
+    }
     if (!w.inserted) {
       const record = { id: row.id, operation: row.operation, selector: row.selector, keyId: row.keyId, createdAtMs: row.createdAtMs } as JobRecord;
       this.store.insert(record, row.paramsJson);
     }
-    const f = row.finished;
     // A task that already ended needs no 'processing' row state on the way.
-    if (!w.started && row.startedAtMs !== null && f === null) this.store.markStarted(row.id, row.startedAtMs);
+    if (!w.started && row.markStarted && row.startedAtMs !== null && f === null) this.store.markStarted(row.id, row.startedAtMs);
     if (!w.finished && f !== null) this.store.finish(row.id, f.status, 100, f.resultsJson, f.error, f.atMs);
   }
 

@@ -2,7 +2,7 @@
 // the background, persisted as a job row, polled by id. The contract routes (service and
 // troubleshooting APIs) translate these to their wire formats; nothing here knows them.
 
-import type { Agent, JsonValue } from '../daemon/types.js';
+import type { Agent, JsonValue, Target } from '../daemon/types.js';
 
 export type DiagnosticTestKind = 'ping' | 'traceroute' | 'tcp' | 'http' | 'dns';
 
@@ -109,6 +109,7 @@ export interface DiagnosticTaskCreate {
   test: DiagnosticTest;
   /** The agent that runs the test (e.g. found by serial). */
   agent: Agent;
+  /** Stored with the task as given (JSON values only). */
   context?: JsonValue;
   keyId?: string | null;
 }
@@ -124,6 +125,11 @@ export interface DiagnosticTasks {
   get(id: string): DiagnosticTask | null;
   /** Tasks running now. */
   running(): number;
+  /**
+   * The target bound to a service id, read through this service's own connection: the
+   * other connection's reads would find their page cache invalidated by every group commit.
+   */
+  targetByServiceId(serviceId: number): Target | null;
   /**
    * Waits up to graceMs for running tasks, fails the rest with "interrupted by restart",
    * commits everything and closes the store connection.

@@ -34,7 +34,7 @@ export function serviceApiRoutes(sonde: Sonde): AnyRoute[] {
       404: { description: 'No target has this serviceId' },
     },
     handler: async ({ params, body, key }) => {
-      const target = sonde.targets.getByServiceId(params.service_id);
+      const target = tasks().targetByServiceId(params.service_id);
       if (target === null) {
         throw notFound(`service ${params.service_id} not found`, 'bind a target to it with POST /v1/targets { "serviceId": ... }');
       }
