@@ -17,7 +17,10 @@ import { MonitorRunner } from '../engine/monitor/monitor-runner.js';
 import { describeMachine, printMachine } from './lib/machine.js';
 import { saveResult } from './lib/results.js';
 import { collectGarbage, fmtMB, startRssSampler } from './lib/rss-sampler.js';
-import { quantile, ratio, fmtRatio } from './lib/stats.js';
+import { median, quantile, ratio, fmtRatio } from './lib/stats.js';
+import { openDatabase } from '../engine/store/database.js';
+import { WindowStore } from '../engine/monitor/window-store.js';
+import { WindowTable } from '../engine/monitor/window-table.js';
 
 interface Args {
   targets: number[];
@@ -204,12 +207,67 @@ function probePath(): { nsPerOutcome: number; heapGrowthBytes: number } {
   return { nsPerOutcome: ns, heapGrowthBytes: process.memoryUsage().heapUsed - heap0 };
 }
 
+/**
+ * A 24 h history query of one target from storage alone: 1,440 one-minute windows of 60
+ * samples each (RTTs spread 15–75 µs), and their 24 hourly rollups; median of 5 queries.
+ */
+async function dayOfHistory(): Promise<{ rawStepMs: number; rollupStepMs: number; bytesPerWindowRow: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sonde-bench-history-'));
+  const sonde = await openSonde({ dataDir: dir, mode: 'tool' });
+  try {
+    const target = sonde.targets.create({ kind: 'HOST', address: '127.0.0.1' });
+    const { db } = openDatabase(dir);
+    const store = new WindowStore(db);
+    const day = 86_400_000;
+    const start = Math.floor((Date.now() - 2 * day) / 3_600_000) * 3_600_000;
+    const seq = db.prepare<[string], number>('SELECT seq FROM targets WHERE id = ?').pluck().get(target.id)!;
+    let x = 1;
+    const before = dbBytes(dir);
+    for (let w = 0; w < 1440; w++) {
+      const t = new WindowTable(1, start + w * 60_000);
+      for (let k = 0; k < 60; k++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        const u = x / 2 ** 32;
+        t.recordRtt(0, 15_000 + u * u * 60_000);
+      }
+      t.seal();
+      store.write([{
+        targetSeq: seq, monitorSeq: 1, spanMs: 60_000, startMs: t.startMs, sent: t.sent[0], received: t.received[0], duplicates: 0, late: 0,
+        errors: [0, 0, 0, 0, 0, 0], minNs: t.minNs[0], maxNs: t.maxNs[0], sumNs: t.sumNs[0], hist: t.encodeRow(0),
+      }]);
+    }
+    const bytesPerWindowRow = (dbBytes(dir) - before) / 1440;
+    while (store.rollupStep(60_000, 3_600_000, start + day, 50)) {
+      // hourly rollups of the whole day
+    }
+    db.close();
+    const handle = openMonitors({ dataDir: dir });
+    const time = (stepMs: number): number => {
+      const runs: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        handle.service.history(target.id, { fromMs: start, toMs: start + day, stepMs });
+        runs.push(performance.now() - t0);
+      }
+      return median(runs);
+    };
+    const result = { rawStepMs: time(60_000), rollupStepMs: time(3_600_000), bytesPerWindowRow };
+    await handle.close();
+    return result;
+  } finally {
+    await sonde.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const args = parseArgs(process.argv.slice(2));
 const machine = describeMachine();
 printMachine(machine);
 console.log(`monitor: N loopback targets at 1 probe/s for ${args.seconds} s (10 s windows, ${args.tickMs} ms ticks), ${args.threads} engine threads\n`);
 const path = probePath();
 console.log(`per-probe path: ${path.nsPerOutcome.toFixed(0)} ns per outcome, heap growth over 10,000,000 outcomes ${(path.heapGrowthBytes / 1024).toFixed(0)} KiB${(globalThis as { gc?: unknown }).gc === undefined ? ' (run with node --expose-gc for a GC first)' : ''}\n`);
+const history = await dayOfHistory();
+console.log(`24 h history of one target (storage alone): ${history.rawStepMs.toFixed(1)} ms at 1 min steps (1,440 windows), ${history.rollupStepMs.toFixed(1)} ms at 1 h steps (rollups); ${history.bytesPerWindowRow.toFixed(0)} bytes per window row (60 samples, 15–75 µs)\n`);
 const engine = createEngine({ threads: args.threads });
 const rows = [];
 try {
@@ -226,4 +284,4 @@ try {
 } finally {
   await engine.close();
 }
-if (args.save) console.log(`\nsaved ${saveResult('monitor', { machine, args, probePath: path, rows })}`);
+if (args.save) console.log(`\nsaved ${saveResult('monitor', { machine, args, probePath: path, history, rows })}`);
