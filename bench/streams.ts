@@ -1,12 +1,13 @@
 // npm run bench:streams — 1,000 concurrent POST /v1/ping:stream sessions (count 10, interval
 // 100 ms, HOST 127.0.0.1 through the ICMP engine, NDJSON) against a sonde server in its own
-// process. Every session must deliver 10 results (seq 1..10, all ok) and a summary. Reports
+// process, each session on a connection of its own. Every session must deliver 10 results (seq 1..10, all ok) and a summary. Reports
 // the server's RSS (idle → peak), its event-loop delay p99 (monitorEventLoopDelay, 1 ms
 // resolution) while the 1,000 sessions open (the request burst) and while they stream, next
 // to the same server idle for the same time in the same run (the reference), its CPU time,
 // and the machine's load average.
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +22,9 @@ import { describeMachine, printMachine } from './lib/machine.js';
 import { saveResult } from './lib/results.js';
 import { fmtInt, median, quantile } from './lib/stats.js';
 
-type ToServer = { type: 'measure' } | { type: 'report' } | { type: 'stop' };
+type ToServer = { type: 'measure' | 'report' | 'stop'; id?: number; gc?: boolean };
 interface Ready { type: 'ready'; url: string; key: string; targetId: string }
-interface Report { type: 'report'; rssMB: number; rssPeakMB: number; delayP50Ms: number; delayP99Ms: number; delayMaxMs: number; cpuSeconds: number }
+interface Report { type: 'report'; id?: number; samples: number; heapUsedMB: number; rssMB: number; rssPeakMB: number; delayP50Ms: number; delayP99Ms: number; delayMaxMs: number; cpuSeconds: number }
 
 const MB = 1024 * 1024;
 
@@ -43,14 +44,18 @@ async function serve(): Promise<void> {
   const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, process.memoryUsage.rss()); }, 20);
   process.on('message', (message: ToServer) => {
     if (message.type === 'measure') {
+      if (message.gc === true) (globalThis as { gc?: () => void }).gc?.();
       delay.reset();
       rssPeak = process.memoryUsage.rss();
       cpuAtMeasure = process.cpuUsage();
-      process.send!({ type: 'measuring' });
+      process.send!({ type: 'measuring', id: message.id });
     } else if (message.type === 'report') {
       const cpu = process.cpuUsage(cpuAtMeasure);
       const report: Report = {
         type: 'report',
+        id: message.id,
+        samples: delay.count,
+        heapUsedMB: process.memoryUsage().heapUsed / MB,
         rssMB: process.memoryUsage.rss() / MB,
         rssPeakMB: Math.max(rssPeak, process.memoryUsage.rss()) / MB,
         delayP50Ms: delay.percentile(50) / 1e6,
@@ -73,32 +78,47 @@ async function serve(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------
 // The client: the sessions, the checks, the table.
+let nextId = 1;
+
+/** Sends a request and waits for the answer with the same id (several may be outstanding). */
 function ask<T>(child: ChildProcess, message: ToServer, answer: string): Promise<T> {
+  const id = nextId++;
   return new Promise((resolve) => {
-    const on = (m: { type: string }): void => {
-      if (m.type !== answer) return;
+    const on = (m: { type: string; id?: number }): void => {
+      if (m.type !== answer || m.id !== id) return;
       child.off('message', on);
       resolve(m as T);
     };
     child.on('message', on);
-    child.send(message);
+    child.send({ ...message, id });
   });
 }
 
 interface SessionOutcome { complete: boolean; problem?: string; durationMs: number; events: number }
 
+/** One session on a connection of its own (node:http, no agent): 1,000 distinct clients in every run. */
+function post(ready: Ready, body: string): Promise<http.IncomingMessage> {
+  const url = new URL(`${ready.url}/v1/ping:stream`);
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent: false,
+      headers: { authorization: `Bearer ${ready.key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), accept: 'application/x-ndjson' },
+    }, resolve);
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
 async function session(ready: Ready, count: number, intervalMs: number, onOpen: () => void = () => {}): Promise<SessionOutcome> {
   const started = performance.now();
   try {
-    const r = await fetch(`${ready.url}/v1/ping:stream`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ready.key}`, 'content-type': 'application/json', accept: 'application/x-ndjson' },
-      body: JSON.stringify({ targetId: ready.targetId, count, intervalMs, timeoutMs: 2000 }),
-    });
+    const r = await post(ready, JSON.stringify({ targetId: ready.targetId, count, intervalMs, timeoutMs: 2000 }));
     onOpen();
-    if (r.status !== 200) return { complete: false, problem: `status ${r.status}: ${await r.text()}`, durationMs: performance.now() - started, events: 0 };
-    const lines = (await r.text()).split('\n').filter((l) => l !== '');
-    const events = lines.map((l) => JSON.parse(l) as { result?: { seq: number; ok: boolean }; summary?: { requests: number; ok: number } });
+    r.setEncoding('utf8');
+    let text = '';
+    for await (const chunk of r) text += chunk as string;
+    if (r.statusCode !== 200) return { complete: false, problem: `status ${r.statusCode}: ${text}`, durationMs: performance.now() - started, events: 0 };
+    const events = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { result?: { seq: number; ok: boolean }; summary?: { requests: number; ok: number } });
     const seqs = events.filter((e) => e.result !== undefined).map((e) => e.result!.seq).sort((a, b) => a - b);
     const summary = events.find((e) => e.summary !== undefined)?.summary;
     const okAll = events.every((e) => e.result === undefined || e.result.ok);
@@ -139,7 +159,7 @@ async function bench(): Promise<void> {
   console.log('note: the machine is shared with other sessions; figures move with their load.');
   console.log(`${sessions} concurrent ping:stream sessions × ${count} probes every ${intervalMs} ms to 127.0.0.1 (HOST, ICMP), NDJSON; ${runs} runs, medians reported.\n`);
 
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: [...process.execArgv, '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const [ready] = (await once(child, 'message')) as [Ready];
   const rows: Array<Report & { idle: Report; open: Report; completed: number; events: number; wallMs: number; sessionP50Ms: number; sessionP99Ms: number; problems: string[]; load1: number }> = [];
   // Warm-up: the engine's workers load the addon on their first job.
@@ -147,7 +167,8 @@ async function bench(): Promise<void> {
 
   for (let run = 1; run <= runs; run++) {
     // Reference: the same server, idle, for as long as a run of sessions should take.
-    await ask(child, { type: 'measure' }, 'measuring');
+    // (after a full GC, so that run after run starts from the same heap)
+    await ask(child, { type: 'measure', gc: true }, 'measuring');
     await new Promise((r) => setTimeout(r, count * intervalMs));
     const idle = await ask<Report>(child, { type: 'report' }, 'report');
 
@@ -165,8 +186,12 @@ async function bench(): Promise<void> {
     };
     const outcomes = await Promise.all(Array.from({ length: sessions }, () => session(ready, count, intervalMs, onOpen)));
     const wallMs = performance.now() - started;
+    // The opening window's report and reset come first (the last headers may arrive near the end).
+    const openReport = opening !== undefined ? await opening : undefined;
     const streaming = await ask<Report>(child, { type: 'report' }, 'report');
-    const open = opening !== undefined ? await opening : streaming;
+    const open = openReport ?? streaming;
+    // A streaming window too short to sample (the last session opened near the end) is left out of the medians.
+    if (streaming.samples < 100) streaming.delayP50Ms = streaming.delayP99Ms = NaN;
     const loaded: Report = {
       ...streaming,
       rssPeakMB: Math.max(open.rssPeakMB, streaming.rssPeakMB),
@@ -180,13 +205,13 @@ async function bench(): Promise<void> {
       ...loaded, idle, open, completed, events: outcomes.reduce((a, o) => a + o.events, 0), wallMs,
       sessionP50Ms: median(durations), sessionP99Ms: quantile(durations, 0.99), problems, load1: loadavg()[0],
     });
-    console.log(`run ${run}/${runs}: ${completed}/${sessions} sessions complete, ${fmtInt(rows.at(-1)!.events)} events in ${fmtInt(wallMs)} ms; server RSS peak ${loaded.rssPeakMB.toFixed(1)} MB, event-loop delay p99 ${open.delayP99Ms.toFixed(2)} ms opening / ${streaming.delayP99Ms.toFixed(2)} ms streaming (idle ${idle.delayP99Ms.toFixed(2)} ms); load ${loadavg()[0].toFixed(2)}`);
+    console.log(`run ${run}/${runs}: ${completed}/${sessions} sessions complete, ${fmtInt(rows.at(-1)!.events)} events in ${fmtInt(wallMs)} ms; server RSS ${idle.rssMB.toFixed(1)} MB idle (heap ${idle.heapUsedMB.toFixed(1)} MB) → peak ${loaded.rssPeakMB.toFixed(1)} MB, event-loop delay p99 ${open.delayP99Ms.toFixed(2)} ms opening / ${streaming.samples >= 100 ? `${streaming.delayP99Ms.toFixed(2)} ms` : `n/a (the last session opened ${fmtInt(streaming.samples)} ms before the end)`} streaming (idle ${idle.delayP99Ms.toFixed(2)} ms); load ${loadavg()[0].toFixed(2)}`);
     for (const p of problems) console.log(`  incomplete: ${p}`);
   }
   child.send({ type: 'stop' } satisfies ToServer);
   await once(child, 'exit');
 
-  const m = (pick: (r: (typeof rows)[number]) => number): number => median(rows.map(pick));
+  const m = (pick: (r: (typeof rows)[number]) => number): number => median(rows.map(pick).filter((v) => !Number.isNaN(v)));
   const table = new Table({ head: ['measure (median of runs)', 'under load', 'idle reference', 'ratio'] });
   table.push(
     ['sessions complete (every event)', `${fmtInt(m((r) => r.completed))} / ${sessions}`, '', ''],

@@ -113,11 +113,12 @@ async function streamSession(out: ResponseStream, framing: Framing, session: Pro
       backpressure,
     });
     if (totals.cancelled) return; // the client left: there is no one to tell
-    emit({ summary: summaryOf(endpoint, totals, plan.appliedLimits) });
+    // The summary, the close frame and the end of the body leave in one write.
+    out.end(framing.item(JSON.stringify({ summary: summaryOf(endpoint, totals, plan.appliedLimits) })) + framing.close);
   } catch (error) {
-    emit({ notice: { code: 'PROBE_FAILED', message: `the probe session failed: ${error instanceof Error ? error.message : String(error)}` } });
+    const notice = { code: 'PROBE_FAILED', message: `the probe session failed: ${error instanceof Error ? error.message : String(error)}` };
+    out.end(framing.item(JSON.stringify({ notice })) + framing.close);
   }
-  out.end(framing.close);
 }
 
 function checkPayload(body: PayloadFields): void {
