@@ -74,6 +74,8 @@ export class MonitorRuntime {
       driftP99Ms: r.driftMs(99),
       driftMaxMs: r.driftMaxMs(),
       windowsWritten: r.windowsWritten,
+      failedBatches: r.failedBatches,
+      lastError: r.lastError ?? this.lastError,
     }));
   }
 

@@ -111,6 +111,9 @@ export interface MonitorRuntimeStats {
   driftP99Ms: number | null;
   driftMaxMs: number | null;
   windowsWritten: number;
+  /** Batches the engine rejected, and the last reason (e.g. no permission for raw sockets). */
+  failedBatches: number;
+  lastError: string | null;
 }
 
 export interface SummaryQuery {

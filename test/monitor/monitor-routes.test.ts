@@ -62,7 +62,7 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () 
     expect((iso.body as { points: unknown[] }).points).toEqual([body.points[0]].map(({ ['p99.9']: _x, ...rest }) => ({ ...rest, p90: expect.any(Number), p99: expect.any(Number) })));
 
     const stats = await call(`${server.url}/v1/monitors/${m.id}/stats`, { key: reader });
-    expect(stats.body).toMatchObject({ monitorId: m.id, running: true, targets: 5 });
+    expect(stats.body).toMatchObject({ monitorId: m.id, running: true, targets: 5, failedBatches: 0, lastError: null });
     expect((stats.body as { driftP99Ms: number }).driftP99Ms).toBeGreaterThanOrEqual(0);
 
     const summary = await call(`${server.url}/v1/monitors/${m.id}/summary?minutes=1`, { key: reader });

@@ -50,6 +50,8 @@ const MonitorStats = Type.Object({
   driftP99Ms: Nullable('schedule drift, 99th percentile'),
   driftMaxMs: Nullable('schedule drift, maximum'),
   windowsWritten: Type.Integer(),
+  failedBatches: Type.Integer({ description: 'batches the engine rejected' }),
+  lastError: Type.Union([Type.String(), Type.Null()], { description: 'why the last batch or tick failed' }),
 });
 
 const SummaryQuery = Type.Object({
@@ -134,7 +136,7 @@ export function monitorRoutes(sonde: Sonde): AnyRoute[] {
       const running = service.stats().find((s) => s.monitorId === params.id);
       const body = running !== undefined
         ? { ...running, running: true }
-        : { monitorId: params.id, running: false, targets: service.members(params.id).length, batches: 0, skippedSlots: 0, driftP50Ms: null, driftP99Ms: null, driftMaxMs: null, windowsWritten: 0 };
+        : { monitorId: params.id, running: false, targets: service.members(params.id).length, batches: 0, skippedSlots: 0, driftP50Ms: null, driftP99Ms: null, driftMaxMs: null, windowsWritten: 0, failedBatches: 0, lastError: null };
       return { status: 200, body };
     },
   });
