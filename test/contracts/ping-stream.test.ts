@@ -110,13 +110,13 @@ describe('ping stream API (contract D)', () => {
       const it = ndjsonEvents(r);
       for (let got = 0; got < 5;) if ('result' in (await it.next()).value!.data) got++;
       abort.abort();
-      await sleep(100);
+      await sleep(250); // the server sees the close (a loaded machine may take a while)
       const after = (await s.engine.stats()).sent;
       await sleep(600); // 60 more periods: an uncancelled session would send ~60 more probes
       const later = (await s.engine.stats()).sent;
       expect(later).toBe(after);
       expect(after - start).toBeGreaterThanOrEqual(5);
-      expect(after - start).toBeLessThan(30);
+      expect(after - start).toBeLessThan(50);
     });
 
     it('100 concurrent streams all complete with every event', async () => {
@@ -246,11 +246,11 @@ describe('ping stream API (contract D)', () => {
       const it = ndjsonEvents(await post(s, '/v1/ping:stream', { targetId: id, count: 1000, intervalMs: 10 }, {}, abort.signal));
       for (let got = 0; got < 3;) if ('result' in (await it.next()).value!.data) got++;
       abort.abort();
-      await sleep(100);
+      await sleep(250);
       const after = model.hits.get('/plain') ?? 0;
       await sleep(500);
       expect(model.hits.get('/plain') ?? 0).toBe(after);
-      expect(after - before).toBeLessThan(20);
+      expect(after - before).toBeLessThan(40);
     });
   });
 
