@@ -16,12 +16,16 @@ export interface PingSink {
 interface Entry {
   destination: string;
   sink: PingSink;
-  signal: AbortSignal;
   resolve(summary: TargetSummary): void;
   reject(error: Error): void;
-  /** Gave up (aborted): its events and summary are dropped. */
+  /** Cancelled: its events and summary are dropped. */
   detached: boolean;
-  onAbort: (() => void) | null;
+}
+
+export interface BatchedPing {
+  done: Promise<TargetSummary>;
+  /** Drops this test from its batch (rejecting `done` with the reason); the batch's job stops when nobody is left. */
+  cancel(reason: Error): void;
 }
 
 interface Batch {
@@ -41,13 +45,10 @@ export class PingBatcher {
 
   constructor(private readonly engine: Engine) {}
 
-  /** Resolves with the test's summary; rejects when the engine fails or the signal aborts. */
-  run(test: PingTest, sink: PingSink, signal: AbortSignal): Promise<TargetSummary> {
-    return new Promise<TargetSummary>((resolve, reject) => {
-      if (signal.aborted) {
-        reject(abortError(signal));
-        return;
-      }
+  /** `done` resolves with the test's summary; rejects when the engine fails or the test is cancelled. */
+  run(test: PingTest, sink: PingSink): BatchedPing {
+    let cancel: (reason: Error) => void = () => {};
+    const done = new Promise<TargetSummary>((resolve, reject) => {
       const key = `${test.count}|${test.size}|${test.intervalMs}|${test.timeoutMs}`;
       let batch = this.open.get(key);
       if (batch === undefined || batch.entries.length >= MAX_BATCH) {
@@ -55,10 +56,9 @@ export class PingBatcher {
         batch = { key, test, entries: [], controller: null, live: 0 };
         this.open.set(key, batch);
       }
-      const entry: Entry = { destination: test.destination, sink, signal, resolve, reject, detached: false, onAbort: null };
+      const entry: Entry = { destination: test.destination, sink, resolve, reject, detached: false };
       const owner = batch;
-      entry.onAbort = () => this.detach(owner, entry);
-      signal.addEventListener('abort', entry.onAbort, { once: true });
+      cancel = (reason) => this.detach(owner, entry, reason);
       batch.entries.push(entry);
       batch.live++;
       if (!this.scheduled) {
@@ -66,6 +66,7 @@ export class PingBatcher {
         setImmediate(() => this.dispatchAll());
       }
     });
+    return { done, cancel: (reason) => cancel(reason) };
   }
 
   private dispatchAll(): void {
@@ -90,7 +91,6 @@ export class PingBatcher {
         for (let i = 0; i < entries.length; i++) {
           const entry = entries[i];
           if (entry.detached) continue;
-          this.release(entry);
           const target = summary.targets[i];
           // The engine names the target by its index in the shared job: name it by itself.
           if (target.error !== undefined) target.error = target.error.replace(/^targets\[\d+\]: /, '');
@@ -102,30 +102,18 @@ export class PingBatcher {
         const failure = error instanceof Error ? error : new Error(String(error));
         for (const entry of entries) {
           if (entry.detached) continue;
-          this.release(entry);
           entry.reject(failure);
         }
       },
     );
   }
 
-  private detach(batch: Batch, entry: Entry): void {
+  private detach(batch: Batch, entry: Entry, reason: Error): void {
     if (entry.detached) return;
     entry.detached = true;
-    this.release(entry);
     batch.live--;
-    entry.reject(abortError(entry.signal));
+    entry.reject(reason);
     // Nobody is waiting for this job any more: stop it.
-    if (batch.live === 0 && batch.controller !== null) batch.controller.abort(entry.signal.reason);
+    if (batch.live === 0 && batch.controller !== null) batch.controller.abort(reason);
   }
-
-  private release(entry: Entry): void {
-    if (entry.onAbort !== null) entry.signal.removeEventListener('abort', entry.onAbort);
-    entry.onAbort = null;
-  }
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new Error(typeof reason === 'string' ? reason : 'cancelled');
 }

@@ -17,6 +17,8 @@ export interface TestRun {
   snapshot(): JsonValue | null;
   /** The outcome; rejects with an Error whose message says why the test could not run. */
   done: Promise<JsonValue>;
+  /** Stops the test; `done` then settles soon (the caller reports the reason). */
+  cancel(reason: Error): void;
 }
 
 export interface TestRunDeps {
@@ -35,10 +37,13 @@ export function toJsonValue(value: unknown): JsonValue {
   return JSON.parse(JSON.stringify(value, jsonReplacer)) as JsonValue;
 }
 
-export function runTest(test: DiagnosticTest, signal: AbortSignal, deps: TestRunDeps): TestRun {
+export function runTest(test: DiagnosticTest, deps: TestRunDeps): TestRun {
+  if (test.kind === 'ping') return runPing(test, deps);
+  // The other tests take an AbortSignal (pings are cancelled through the batcher: no controller per ping).
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const cancel = (reason: Error): void => controller.abort(reason);
   switch (test.kind) {
-    case 'ping':
-      return runPing(test, signal, deps);
     case 'traceroute': {
       const engine = requireEngine(deps);
       let fraction = 0;
@@ -47,14 +52,14 @@ export function runTest(test: DiagnosticTest, signal: AbortSignal, deps: TestRun
         { destination: test.destination, maxHops: test.maxHops, probesPerHop: test.probesPerHop, timeoutMs: test.timeoutMs, signal },
         (f) => (fraction = f),
       ).then(toJsonValue);
-      return { progress: () => fraction, snapshot: () => null, done };
+      return { progress: () => fraction, snapshot: () => null, done, cancel };
     }
     case 'tcp':
-      return timed(test.timeoutMs, probeTcp({ host: test.host, port: test.port, timeoutMs: test.timeoutMs, signal }));
+      return timed(test.timeoutMs, probeTcp({ host: test.host, port: test.port, timeoutMs: test.timeoutMs, signal }), cancel);
     case 'http':
-      return timed(test.timeoutMs, probeHttp({ url: test.url, timeoutMs: test.timeoutMs, signal, method: 'GET' }));
+      return timed(test.timeoutMs, probeHttp({ url: test.url, timeoutMs: test.timeoutMs, signal, method: 'GET' }), cancel);
     case 'dns':
-      return timed(test.timeoutMs, probeDns({ host: test.host, timeoutMs: test.timeoutMs, signal }));
+      return timed(test.timeoutMs, probeDns({ host: test.host, timeoutMs: test.timeoutMs, signal }), cancel);
   }
 }
 
@@ -66,18 +71,19 @@ function requireEngine(deps: TestRunDeps): Engine {
 }
 
 /** Probes with one deadline: progress is the share of the deadline elapsed (never 100 % before the end). */
-function timed(timeoutMs: number, outcome: Promise<unknown>): TestRun {
+function timed(timeoutMs: number, outcome: Promise<unknown>, cancel: (reason: Error) => void): TestRun {
   const start = performance.now();
   return {
     progress: () => Math.min(0.95, (performance.now() - start) / timeoutMs),
     snapshot: () => null,
     done: outcome.then(toJsonValue),
+    cancel,
   };
 }
 
 const nullIfNaN = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
-function runPing(test: PingTest, signal: AbortSignal, deps: TestRunDeps): TestRun {
+function runPing(test: PingTest, deps: TestRunDeps): TestRun {
   if (deps.batcher === null) requireEngine(deps);
   const live: PingTestResult = {
     destination: test.destination, address: null, dataBytes: test.size, sent: 0, received: 0, duplicates: 0,
@@ -115,7 +121,8 @@ function runPing(test: PingTest, signal: AbortSignal, deps: TestRunDeps): TestRu
       live.sent = concluded;
     },
   };
-  const done = deps.batcher!.run(test, sink, signal).then((summary): JsonValue => {
+  const run = deps.batcher!.run(test, sink);
+  const done = run.done.then((summary): JsonValue => {
     if (summary.error !== undefined) throw new Error(summary.error);
     const result: PingTestResult = {
       ...live,
@@ -135,5 +142,6 @@ function runPing(test: PingTest, signal: AbortSignal, deps: TestRunDeps): TestRu
     progress: () => Math.min(0.99, concluded / test.count),
     snapshot: () => ({ ...live, replies: [] }) as unknown as JsonValue,
     done,
+    cancel: run.cancel,
   };
 }

@@ -43,7 +43,8 @@ interface LiveTask extends TaskRow {
   result: JsonValue | null;
   error: string | null;
   finishedAtUnixNs: bigint | null;
-  controller: AbortController;
+  /** Why the task was stopped (shutdown, deadline), once it was. */
+  abortReason: Error | null;
   settled: Promise<void>;
 }
 
@@ -159,7 +160,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
       result: null,
       error: null,
       finishedAtUnixNs: null,
-      controller: new AbortController(),
+      abortReason: null,
       settled: Promise.resolve(),
     };
     this.live.set(task.id, task);
@@ -170,7 +171,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
       await this.writer.committed();
     } catch (error) {
       if (!task.written.inserted) {
-        task.controller.abort(new Error('the task could not be stored'));
+        this.abort(task, new Error('the task could not be stored'));
         this.live.delete(task.id);
         throw new SondeError('internal', `the task could not be stored: ${(error as Error).message}`);
       }
@@ -200,7 +201,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
       await Promise.race([Promise.allSettled(pending), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
       clearTimeout(timer);
     }
-    for (const task of this.live.values()) task.controller.abort(new Error(INTERRUPTED));
+    for (const task of this.live.values()) this.abort(task, new Error(INTERRUPTED));
     await Promise.allSettled([...this.live.values()].map((t) => t.settled));
     this.closeNow();
   }
@@ -229,19 +230,19 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
   }
 
   private async execute(task: LiveTask): Promise<void> {
-    const signal = task.controller.signal;
-    const timer = setTimeout(() => task.controller.abort(new Error(`the test did not finish within ${deadlineMs(task.test)} ms`)), deadlineMs(task.test));
+    const limitMs = deadlineMs(task.test);
+    const timer = setTimeout(() => this.abort(task, new Error(`the test did not finish within ${limitMs} ms`)), limitMs);
     try {
       const run = this.start(task);
       task.run = run;
       task.status = 'running';
       task.startedAtMs = Date.now();
       const outcome = await run.done;
-      if (signal.aborted) throw signal.reason;
+      if (task.abortReason !== null) throw task.abortReason;
       this.finish(task, 'completed', outcome, null);
     } catch (error) {
       let reason = error instanceof Error ? error.message : String(error);
-      if (signal.aborted) reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+      if (task.abortReason !== null) reason = task.abortReason.message;
       // The agent went away under the test: the daemon is stopping.
       if (!task.agent.healthy() || this.closing) reason = INTERRUPTED;
       this.finish(task, 'failed', null, reason);
@@ -250,11 +251,17 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
     }
   }
 
+  private abort(task: LiveTask, reason: Error): void {
+    if (task.abortReason !== null || task.finished !== null) return;
+    task.abortReason = reason;
+    task.run?.cancel(reason);
+  }
+
   private start(task: LiveTask): TestRun {
     if (task.agent !== this.sonde.agents.local) {
       throw new Error(`agent ${task.agent.hostname} cannot run diagnostic tests from this process: only the local agent (${this.sonde.agents.local.hostname}) runs them`);
     }
-    return runTest(task.test, task.controller.signal, { engine: this.sonde.engine, batcher: this.batcher, agentName: task.agent.hostname });
+    return runTest(task.test, { engine: this.sonde.engine, batcher: this.batcher, agentName: task.agent.hostname });
   }
 
   private finish(task: LiveTask, status: 'completed' | 'failed', outcome: JsonValue | null, error: string | null): void {
