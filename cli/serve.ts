@@ -45,7 +45,19 @@ async function serve(flags: ServeFlags): Promise<void> {
   }
   phases.openMs = lap();
   // Monitors probe on the engine from now on; their windows are written until shutdown.
-  if (engine !== undefined) attachMonitors(sonde, { probe: true });
+  if (engine !== undefined) {
+    const m = config.monitoring;
+    try {
+      attachMonitors(sonde, {
+        probe: true, windowMs: m.windowSeconds * 1000, rollupMs: m.rollupMinutes * 60_000,
+        rawRetentionMs: m.rawRetentionDays * 86_400_000, rollupRetentionMs: m.rollupRetentionDays * 86_400_000, tickMs: m.tickMs,
+      });
+    } catch (error) {
+      await sonde.close();
+      await engine.close();
+      failAndExit(new Error(`monitoring: ${(error as Error).message}`));
+    }
+  }
   const adminKeyPath = sonde.keys.ensureAdminKey();
   let server: SondeServer;
   try {

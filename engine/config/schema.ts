@@ -29,6 +29,13 @@ export const DaemonConfigSchema = Type.Object({
   audit: Type.Object({
     retentionDays: Type.Number({ exclusiveMinimum: 0 }),
   }, { additionalProperties: false }),
+  monitoring: Type.Object({
+    windowSeconds: Type.Integer({ minimum: 1, maximum: 3600, description: 'length of a stored histogram window per target (monitors)' }),
+    rollupMinutes: Type.Integer({ minimum: 1, maximum: 1440, description: 'rollup window length; a multiple of the window' }),
+    rawRetentionDays: Type.Number({ exclusiveMinimum: 0, description: 'raw windows are purged after this' }),
+    rollupRetentionDays: Type.Number({ exclusiveMinimum: 0, description: 'rollups are purged after this' }),
+    tickMs: Type.Integer({ minimum: 10, maximum: 1000, description: 'scheduler tick: targets due within one tick go out as one batch' }),
+  }, { additionalProperties: false }),
   agent: Type.Object({
     hostname: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
     serial: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
@@ -53,6 +60,7 @@ export function defaultConfig(): DaemonConfig {
     rateLimit: { perSecond: 100, burst: 200 },
     jobs: { retentionDays: 7, shutdownGraceMs: 5000 },
     audit: { retentionDays: 30 },
+    monitoring: { windowSeconds: 60, rollupMinutes: 60, rawRetentionDays: 14, rollupRetentionDays: 365, tickMs: 100 },
     agent: { labels: {}, facts: {}, exec: { allow: [], maxOutputBytes: 1024 * 1024 } },
   };
 }

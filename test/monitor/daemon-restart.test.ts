@@ -13,7 +13,10 @@ import { sleep } from './helpers.js';
 const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'index.js');
 
 async function runDaemon(dataDir: string, ms: number): Promise<number | null> {
-  const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--data', dataDir, '--port', '0', '--log-level', 'silent', '--threads', '1'], {
+  const config = join(dataDir, 'sonde.yaml');
+  // 1 s windows (the monitoring.* configuration keys), so a short run writes several
+  writeFileSync(config, 'monitoring: { windowSeconds: 1, rollupMinutes: 1 }\n');
+  const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--config', config, '--data', dataDir, '--port', '0', '--log-level', 'silent', '--threads', '1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -51,7 +54,7 @@ describe.skipIf(!canRaw4 || !existsSync(cli))('monitors in the daemon', () => {
     const created = JSON.parse(cliRun(dataDir, 'monitors', 'create', '--name', 'x', '--label', 'grp:x', '--interval', '200', '--timeout', '150', '--json')) as { id: string };
 
     const sentSoFar = async (): Promise<number[]> => {
-      const reader = openMonitors({ dataDir });
+      const reader = openMonitors({ dataDir, windowMs: 1000, rollupMs: 60_000 });
       try {
         const page = JSON.parse(cliRun(dataDir, 'targets', 'list', '--json')) as { items: { id: string }[] };
         return page.items.map((t) => reader.service.windows(t.id, 0, Date.now() + 120_000).reduce((n, w) => n + w.sent + (w.monitorId === created.id ? 0 : NaN), 0));
@@ -62,6 +65,10 @@ describe.skipIf(!canRaw4 || !existsSync(cli))('monitors in the daemon', () => {
 
     expect(await runDaemon(dataDir, 2000)).toBe(0);
     const first = await sentSoFar();
+    const reader = openMonitors({ dataDir, windowMs: 1000, rollupMs: 60_000 });
+    const anyTarget = (JSON.parse(cliRun(dataDir, 'targets', 'list', '--json')) as { items: { id: string }[] }).items[0].id;
+    expect(reader.service.windows(anyTarget, 0, Date.now()).length).toBeGreaterThanOrEqual(2);
+    await reader.close();
     // 2 s at 5 rounds/s: each target about 10 probes, all written at shutdown
     for (const n of first) expect(n).toBeGreaterThanOrEqual(5);
     expect(await runDaemon(dataDir, 2000)).toBe(0);
