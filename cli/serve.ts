@@ -1,7 +1,10 @@
 // `sonde serve`: the daemon. Opens the data directory, creates the first admin key if there
 // is none, serves the HTTP API, and shuts down in order on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
-import { attachMonitors, createEngine, detachMonitors, EngineInputError, openSonde, toSondeConfig, type Engine, type Sonde } from '../engine/index.js';
+import {
+  attachMonitors, createEngine, detachMonitors, EngineInputError, openSonde, toSondeConfig,
+  type DaemonConfig, type Engine, type MonitoringOptions, type Sonde,
+} from '../engine/index.js';
 import { createLogger, startServer, type SondeServer } from '../server/index.js';
 import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
 
@@ -25,6 +28,13 @@ function startEngine(threads: number, warn: (message: string) => void): Engine |
   }
 }
 
+function monitoringOptions(m: DaemonConfig['monitoring']): MonitoringOptions {
+  return {
+    windowMs: m.windowSeconds * 1000, rollupMs: m.rollupMinutes * 60_000, tickMs: m.tickMs,
+    rawRetentionMs: m.rawRetentionDays * 86_400_000, rollupRetentionMs: m.rollupRetentionDays * 86_400_000,
+  };
+}
+
 async function serve(flags: ServeFlags): Promise<void> {
   const t0 = performance.now();
   const lap = (): number => Math.round(performance.now() - t0);
@@ -44,19 +54,14 @@ async function serve(flags: ServeFlags): Promise<void> {
     failAndExit(error);
   }
   phases.openMs = lap();
-  // Monitors probe on the engine from now on; their windows are written until shutdown.
-  if (engine !== undefined) {
-    const m = config.monitoring;
-    try {
-      attachMonitors(sonde, {
-        probe: true, windowMs: m.windowSeconds * 1000, rollupMs: m.rollupMinutes * 60_000,
-        rawRetentionMs: m.rawRetentionDays * 86_400_000, rollupRetentionMs: m.rollupRetentionDays * 86_400_000, tickMs: m.tickMs,
-      });
-    } catch (error) {
-      await sonde.close();
-      await engine.close();
-      failAndExit(new Error(`monitoring: ${(error as Error).message}`));
-    }
+  // Monitors probe on the engine from now on (without one they are served, not probed);
+  // their open windows are written at shutdown.
+  try {
+    attachMonitors(sonde, { probe: engine !== undefined, ...monitoringOptions(config.monitoring) });
+  } catch (error) {
+    await sonde.close();
+    await engine?.close();
+    failAndExit(new Error(`monitoring: ${(error as Error).message}`));
   }
   const adminKeyPath = sonde.keys.ensureAdminKey();
   let server: SondeServer;
