@@ -59,7 +59,7 @@ describe.skipIf(skip)('a monitor over 200 loopback targets, 1 s interval, 2 s wi
     const started = Date.now();
     monitorId = handle.service.create({ name: 'loopback', selection: { labels: { grp: 'm' } }, intervalMs: 1000, timeoutMs: 500 }).id;
     // the first whole window starts after the monitor's first tick
-    firstFull = Math.ceil((started + 100) / 2000) * 2000;
+    firstFull = Math.ceil((started + 500) / 2000) * 2000;
     lastFullEnd = firstFull + 3 * 2000;
     // run through three whole windows, their settling (timeout 500 ms) and a rollup step
     await sleep(lastFullEnd + 1600 - Date.now());
@@ -171,7 +171,7 @@ describe.skipIf(skip)('a label change on a running monitor', () => {
       // through the Sonde's own connection, as PATCH /v1/targets/{id} does
       fx.sonde.targets.update(targets[0].id, { labels: { grp: 'b' } });
       fx.sonde.targets.update(targets[15].id, { labels: { grp: 'a' } });
-      await sleep(2600);
+      await sleep(3500);
       const stoppedAt = Date.now();
       expect(handle.service.members(m.id)).toEqual([...targets.slice(1, 10), targets[15]].map((t) => t.id));
       await handle.close();
@@ -179,15 +179,16 @@ describe.skipIf(skip)('a label change on a running monitor', () => {
       try {
         const starts = (id: string) => reader.service.windows(id, 0, stoppedAt + 1000).map((w) => w.startMs);
         const changeWindow = Math.floor(changedAt / 1000) * 1000;
-        // the target that left: windows before the change, none from the next full window on
+        // (the change is picked up within reconcileMs + a tick, which may cross into the next window)
+        // the target that left: windows before the change, none from the second window after it
         const left = starts(targets[0].id);
         expect(left.length).toBeGreaterThan(0);
-        expect(left.every((s) => s <= changeWindow)).toBe(true);
+        expect(left.every((s) => s <= changeWindow + 1000)).toBe(true);
         // the target that joined: nothing before the change, whole windows after it
         const joined = starts(targets[15].id);
         expect(joined.every((s) => s >= changeWindow)).toBe(true);
-        expect(joined).toContain(changeWindow + 1000);
-        const full = reader.service.windows(targets[15].id, changeWindow + 1000, changeWindow + 2000)[0];
+        expect(joined).toContain(changeWindow + 2000);
+        const full = reader.service.windows(targets[15].id, changeWindow + 2000, changeWindow + 3000)[0];
         expect(full).toMatchObject({ sent: 5, received: 5 });
         // a target that stayed out was never probed
         expect(starts(targets[16].id)).toEqual([]);
