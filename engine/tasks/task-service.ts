@@ -151,6 +151,8 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
       markStarted: false,
       finished: null,
       written: { inserted: false, started: false, finished: false },
+      dueAt: 0,
+      waiters: null,
       test,
       context,
       agent,
@@ -168,7 +170,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
     const created = this.view(task);
     task.settled = this.execute(task);
     try {
-      await this.writer.committed();
+      await this.writer.committed(task);
     } catch (error) {
       if (!task.written.inserted) {
         this.abort(task, new Error('the task could not be stored'));
@@ -218,7 +220,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
       if (task.finished === null) this.finish(task, 'failed', null, INTERRUPTED);
     }
     try {
-      this.writer.flush();
+      this.writer.flush(true);
     } catch {
       // the rows stay unfinished in the store: the next start fails them "interrupted by restart"
     }

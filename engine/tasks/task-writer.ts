@@ -1,13 +1,17 @@
 // Group commit for diagnostic tasks. Each task is a row of the jobs table (the same rows as
 // engine/jobs, written through its JobStore), but instead of one SQLite commit per state
 // change — four per task, ~85 µs each on this machine, which caps tasks near 2,500/s — the
-// changes of a few milliseconds go out in one transaction. A task that starts and ends
-// within that window costs one INSERT of its final state inside a shared commit.
+// rows that are due go out together, one transaction every TICK_MS at most.
+//
+// A new row is due COMMIT_WINDOW_MS after it was created, or as soon as its task ended: a
+// count-1 ping to a near host ends inside the window (an engine job takes 4–8 ms here), and
+// its row is then one INSERT of the final state. Its creator waits for that commit (the task
+// id it hands out must survive a crash), so the window is also the most a create waits.
 
+import type { Statement } from 'better-sqlite3';
 import type { JobRecord } from '../daemon/types.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { Db } from '../store/database.js';
-import type { Statement } from 'better-sqlite3';
 
 /** What the writer needs to know about a task's row. */
 export interface TaskRow {
@@ -24,22 +28,21 @@ export interface TaskRow {
   finished: { status: 'completed' | 'failed'; resultsJson: string; error: string | null; atMs: number } | null;
   /** What the writer has committed so far. */
   written: { inserted: boolean; started: boolean; finished: boolean };
+  /** Writer state: when the row's pending change is due (performance.now() ms). */
+  dueAt: number;
+  /** Writer state: who waits for the row's next commit. */
+  waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> | null;
 }
 
 const RETRY_MS = 100;
-/**
- * How long changes wait for company before they are committed. Long enough that a count-1
- * ping to a near host ends inside the window (its row is then one INSERT of the final
- * state), short enough not to matter to a client waiting for its task id.
- */
-const COMMIT_WINDOW_MS = 8;
+const TICK_MS = 2;
+const COMMIT_WINDOW_MS = 20;
 
 export class TaskWriter {
   private dirty = new Set<TaskRow>();
-  private waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   private scheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
-  private readonly commit: (rows: Iterable<TaskRow>) => void;
+  private readonly commit: (rows: readonly TaskRow[]) => void;
   /** One statement for a task that ended before its first commit (most count-1 pings). */
   private readonly insertFinished: Statement;
 
@@ -54,53 +57,59 @@ export class TaskWriter {
       `INSERT INTO jobs (id, operation, params, selector, status, progress, results, error, key_id, created_at, started_at, finished_at)
        VALUES (?, ?, ?, ?, ?, 100, ?, ?, ?, ?, ?, ?)`,
     );
-    this.commit = db.transaction((rows: Iterable<TaskRow>) => {
+    this.commit = db.transaction((rows: readonly TaskRow[]) => {
       for (const row of rows) this.writeRow(row);
     });
   }
 
-  /** Queues the row's current state for the next commit. */
+  /** Queues the row's current state: a new row within the window, a change to a stored or ended one at the next tick. */
   touch(row: TaskRow): void {
-    this.dirty.add(row);
+    const urgent = row.written.inserted || row.finished !== null;
+    if (!this.dirty.has(row)) {
+      row.dueAt = urgent ? 0 : performance.now() + COMMIT_WINDOW_MS;
+      this.dirty.add(row);
+    } else if (urgent) {
+      row.dueAt = 0;
+    }
     this.schedule();
   }
 
-  /** Resolves after the next commit (rejects if it fails). */
-  committed(): Promise<void> {
+  /** Resolves once the row's queued state is committed (rejects if that commit fails). */
+  committed(row: TaskRow): Promise<void> {
+    if (!this.dirty.has(row)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.schedule();
+      (row.waiters ??= []).push({ resolve, reject });
     });
   }
 
-  /** Commits everything queued now (synchronous; also used at exit). Throws if SQLite does. */
-  flush(): void {
+  /**
+   * Commits the rows that are due — every queued row with `all` (shutdown, exit) —
+   * synchronously. Throws if SQLite does (the rows stay queued and retry).
+   */
+  flush(all = false): void {
     this.scheduled = false;
-    const rows = this.dirty;
-    const waiters = this.waiters;
-    this.waiters = [];
-    if (rows.size === 0) {
-      for (const w of waiters) w.resolve();
-      return;
+    const now = performance.now();
+    const due: TaskRow[] = [];
+    for (const row of this.dirty) if (all || row.dueAt <= now) due.push(row);
+    if (due.length > 0) {
+      try {
+        this.commit(due);
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        for (const row of due) this.settle(row, failure);
+        this.retryLater();
+        throw failure;
+      }
+      for (const row of due) {
+        this.dirty.delete(row);
+        row.written.inserted = true;
+        if (row.markStarted) row.written.started = true;
+        if (row.finished !== null) row.written.finished = true;
+        this.settle(row, null);
+        if (row.written.finished) this.onCommitted(row);
+      }
     }
-    this.dirty = new Set();
-    try {
-      this.commit(rows);
-    } catch (error) {
-      // Nothing of this transaction was written: keep the rows for the next try.
-      for (const row of rows) this.dirty.add(row);
-      const failure = error instanceof Error ? error : new Error(String(error));
-      for (const w of waiters) w.reject(failure);
-      this.retryLater();
-      throw failure;
-    }
-    for (const row of rows) {
-      row.written.inserted = true;
-      if (row.markStarted) row.written.started = true;
-      if (row.finished !== null) row.written.finished = true;
-    }
-    for (const w of waiters) w.resolve();
-    for (const row of rows) if (row.written.finished) this.onCommitted(row);
+    if (this.dirty.size > 0) this.schedule();
   }
 
   pending(): number {
@@ -110,6 +119,16 @@ export class TaskWriter {
   close(): void {
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+  }
+
+  private settle(row: TaskRow, failure: Error | null): void {
+    const waiters = row.waiters;
+    if (waiters === null) return;
+    row.waiters = null;
+    for (const w of waiters) {
+      if (failure === null) w.resolve();
+      else w.reject(failure);
+    }
   }
 
   private writeRow(row: TaskRow): void {
@@ -129,15 +148,15 @@ export class TaskWriter {
   }
 
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.retryTimer !== null) return;
     this.scheduled = true;
     setTimeout(() => {
       try {
         this.flush();
       } catch {
-        // waiters were rejected; the rows retry in RETRY_MS
+        // the rows' waiters were rejected; the rows retry in RETRY_MS
       }
-    }, COMMIT_WINDOW_MS);
+    }, TICK_MS);
   }
 
   private retryLater(): void {
