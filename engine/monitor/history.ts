@@ -3,7 +3,7 @@
 // Rollups serve the part of the range they cover when the step is a multiple of their span.
 import { SondeError } from '../daemon/types.js';
 import { BucketAccumulator, decodeBuckets } from './hdr-codec.js';
-import type { WindowRow, WindowStore } from './window-store.js';
+import type { HistoryRow, WindowStore } from './window-store.js';
 import type { HistoryPoint, HistoryQuery } from './types.js';
 
 export const MAX_HISTORY_POINTS = 10_000;
@@ -35,15 +35,18 @@ export function queryHistory(src: HistorySource, targetSeq: number, monitorSeq: 
   });
 
   // Rollups where they exist and fit the step; raw windows for the rest.
-  const rows: WindowRow[] = [];
+  let rows: HistoryRow[] = [];
   let rawFrom = fromMs;
   const rolled = src.store.rolledUntil(src.windowMs, src.rollupMs);
   if (rolled !== null && step % src.rollupMs === 0 && fromMs % src.rollupMs === 0 && rolled > fromMs) {
     const until = Math.min(rolled, toMs);
-    rows.push(...src.store.range(targetSeq, src.rollupMs, fromMs, until));
+    rows = src.store.historyRows(targetSeq, src.rollupMs, fromMs, until);
     rawFrom = until;
   }
-  if (rawFrom < toMs) rows.push(...src.store.range(targetSeq, src.windowMs, rawFrom, toMs));
+  if (rawFrom < toMs) {
+    const raw = src.store.historyRows(targetSeq, src.windowMs, rawFrom, toMs);
+    rows = rows.length === 0 ? raw : rows.concat(raw);
+  }
 
   const out: HistoryPoint[] = [];
   const acc = new BucketAccumulator();
@@ -55,14 +58,14 @@ export function queryHistory(src: HistorySource, targetSeq: number, monitorSeq: 
     let received = 0;
     let min = Infinity;
     let max = -Infinity;
-    for (; i < rows.length && rows[i].startMs < t + step; i++) {
-      const r = rows[i];
-      if (monitorSeq !== null && r.monitorSeq !== monitorSeq) continue;
-      sent += r.sent;
-      received += r.received;
-      if (r.minNs !== null && r.minNs < min) min = r.minNs;
-      if (r.maxNs !== null && r.maxNs > max) max = r.maxNs;
-      if (r.hist !== null) decodeBuckets(r.hist, acc.add);
+    for (; i < rows.length && rows[i][0] < t + step; i++) {
+      const [, rowMonitor, rowSent, rowReceived, rowMin, rowMax, hist] = rows[i];
+      if (monitorSeq !== null && rowMonitor !== monitorSeq) continue;
+      sent += rowSent;
+      received += rowReceived;
+      if (rowMin !== null && rowMin < min) min = rowMin;
+      if (rowMax !== null && rowMax > max) max = rowMax;
+      if (hist !== null) decodeBuckets(hist, acc.add);
     }
     const values = acc.percentiles(percentiles);
     const pct: Record<string, number | null> = {};

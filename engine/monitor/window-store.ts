@@ -45,6 +45,9 @@ interface DbRow {
   hist: Buffer | null;
 }
 
+/** [start_at, monitor_seq, sent, received, min_ns, max_ns, hist] (a raw row: no object per row). */
+export type HistoryRow = [number, number, number, number, number | null, number | null, Buffer | null];
+
 const ERROR_COLUMNS = ['err_unreachable', 'err_time_exceeded', 'err_param_problem', 'err_packet_too_big', 'err_send_failed', 'err_other'] as const;
 const COLUMNS = `target_seq, monitor_seq, span_ms, start_at, sent, received, duplicates, late, ${ERROR_COLUMNS.join(', ')}, min_ns, max_ns, sum_ns, hist`;
 const VALUES = COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
@@ -125,6 +128,7 @@ export class WindowStore {
   private readonly upsert: Statement;
   private readonly selectOne: Statement<[number, number, number, number], DbRow>;
   private readonly selectRange: Statement<[number, number, number, number], DbRow>;
+  private readonly selectHistory: Statement<[number, number, number, number], HistoryRow>;
   private readonly selectTargetsAfter: Statement<[number, number], number>;
   private readonly selectOldest: Statement<[number], number | null>;
   private readonly purgeStmt: Statement<[number, number, number]>;
@@ -141,6 +145,10 @@ export class WindowStore {
     this.selectRange = db.prepare(
       `SELECT ${COLUMNS} FROM latency_windows WHERE target_seq = ? AND span_ms = ? AND start_at >= ? AND start_at < ? ORDER BY start_at, monitor_seq`,
     );
+    this.selectHistory = db.prepare<[number, number, number, number], HistoryRow>(
+      `SELECT start_at, monitor_seq, sent, received, min_ns, max_ns, hist FROM latency_windows
+       WHERE target_seq = ? AND span_ms = ? AND start_at >= ? AND start_at < ? ORDER BY start_at`,
+    ).raw();
     this.selectTargetsAfter = db.prepare<[number, number], number>('SELECT seq FROM targets WHERE seq > ? ORDER BY seq LIMIT ?').pluck();
     this.selectOldest = db.prepare<[number], number | null>('SELECT min(start_at) FROM latency_windows WHERE span_ms = ?').pluck();
     this.purgeStmt = db.prepare(
@@ -169,6 +177,11 @@ export class WindowStore {
   /** Rows of one target, one span, start in [fromMs, toMs), by start then monitor. */
   range(targetSeq: number, spanMs: number, fromMs: number, toMs: number): WindowRow[] {
     return this.selectRange.all(targetSeq, spanMs, fromMs, toMs).map(fromDbRow);
+  }
+
+  /** What the history API needs of rows of one target, one span, start in [fromMs, toMs). */
+  historyRows(targetSeq: number, spanMs: number, fromMs: number, toMs: number): HistoryRow[] {
+    return this.selectHistory.all(targetSeq, spanMs, fromMs, toMs);
   }
 
   /** Everything before this is rolled up (null: nothing rolled up yet). */
