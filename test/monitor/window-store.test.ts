@@ -85,3 +85,26 @@ describe('window store', () => {
     }
   });
 });
+
+describe('migration 3', () => {
+  it('adds the monitor tables to a version-2 database, keeping its data', async () => {
+    const old = mkdtempSync(join(tmpdir(), 'sonde-migrate-'));
+    try {
+      const Database = (await import('better-sqlite3')).default;
+      const { migrate } = await import('../../engine/store/database.js');
+      const raw = new Database(join(old, 'sonde.db'));
+      migrate(raw, 2);
+      raw.prepare("INSERT INTO targets (id, kind, address, created_at, updated_at) VALUES ('00000000-0000-7000-8000-000000000009', 'HOST', '127.0.0.9', 1, 1)").run();
+      raw.close();
+      const opened = openDatabase(old);
+      expect(opened.previousVersion).toBe(2);
+      expect(opened.version).toBeGreaterThanOrEqual(3);
+      expect(opened.db.prepare('SELECT address FROM targets').pluck().all()).toEqual(['127.0.0.9']);
+      expect(opened.db.prepare('SELECT count(*) FROM monitors').pluck().get()).toBe(0);
+      expect(opened.db.prepare('SELECT count(*) FROM latency_windows').pluck().get()).toBe(0);
+      opened.db.close();
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
+  });
+});
