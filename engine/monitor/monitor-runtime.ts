@@ -167,11 +167,12 @@ export class MonitorRuntime {
     const version = this.db.pragma('data_version', { simple: true }) as number;
     if (!this.dirty && version === this.dataVersion) return;
     this.dataVersion = version;
-    const fingerprint = this.selector.fingerprint();
-    const targetsChanged = fingerprint !== this.targetsFingerprint;
-    this.targetsFingerprint = fingerprint;
     const wanted = new Map<string, StoredMonitor>();
     for (const m of this.repo.list()) if (m.enabled) wanted.set(m.id, m);
+    // the targets fingerprint scans the targets table: only worth it with monitors to run
+    const fingerprint = wanted.size > 0 ? this.selector.fingerprint() : '';
+    const targetsChanged = fingerprint !== this.targetsFingerprint;
+    this.targetsFingerprint = fingerprint;
     for (const [id, runner] of this.runners) {
       if (wanted.has(id)) continue;
       this.runners.delete(id);
