@@ -25,14 +25,14 @@ const { values: flags } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     duration: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '128' },
+    connections: { type: 'string', default: '200' },
     'poll-delay-ms': { type: 'string', default: '2' },
     'no-save': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (flags.help) {
-  console.log('usage: npm run bench:tasks -- [--runs 3] [--duration S=5] [--connections 128] [--poll-delay-ms 2] [--no-save]');
+  console.log('usage: npm run bench:tasks -- [--runs 3] [--duration S=5] [--connections 200] [--poll-delay-ms 2] [--no-save]');
   process.exit(0);
 }
 const runs = Number(flags.runs);
