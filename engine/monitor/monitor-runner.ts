@@ -195,7 +195,17 @@ export class MonitorRunner {
         signal: this.controller.signal,
       }, onProbe)
       .then(
-        () => undefined,
+        (summary) => {
+          // a name that did not resolve was not probed: it counts as a failed probe (other)
+          const outcomes = summary.targets;
+          for (let i = 0; i < outcomes.length; i++) {
+            if (outcomes[i].error === undefined || summary.cancelled) continue;
+            const row = rows[i];
+            table.recordError(row, ErrorKindIndex.OTHER);
+            live.failStreak[row]++;
+            live.lastAtMs[row] = plannedMs;
+          }
+        },
         (error: unknown) => {
           this.failedBatches++;
           this.lastError = error instanceof Error ? error.message : String(error);

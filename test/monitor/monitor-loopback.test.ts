@@ -204,6 +204,35 @@ describe.skipIf(skip)('a label change on a running monitor', () => {
   }, 20_000);
 });
 
+describe.skipIf(skip)('a HOST target whose name does not resolve', () => {
+  it('counts each round as a failed probe (error other) and goes down', async () => {
+    const fx = await monitorFixture();
+    const engine = createEngine({ threads: 1 });
+    const handle = openMonitors({ dataDir: fx.dir, engine, windowMs: 1000, rollupMs: 10_000, tickMs: 20, reconcileMs: 100 });
+    try {
+      // .invalid never resolves (RFC 6761); no real name is looked up
+      const bad = fx.sonde.targets.create({ kind: 'HOST', address: 'no-such-host.invalid', labels: { dns: 'x' } });
+      const good = fx.sonde.targets.create({ kind: 'HOST', address: '127.0.0.1', labels: { dns: 'x' } });
+      const m = handle.service.create({ name: 'dns', selection: { labels: { dns: 'x' } }, intervalMs: 200, timeoutMs: 150 });
+      await sleep(1500);
+      const s = handle.service.summary(m.id);
+      expect(s.targets.find((t) => t.targetId === bad.id)).toMatchObject({ status: 'down', received: 0, lossPercent: 100 });
+      expect(s.targets.find((t) => t.targetId === good.id)).toMatchObject({ status: 'up' });
+      await handle.close();
+      const reader = openMonitors({ dataDir: fx.dir, windowMs: 1000, rollupMs: 10_000 });
+      const ws = reader.service.windows(bad.id, 0, Date.now() + 1000);
+      await reader.close();
+      const other = ws.reduce((n, w) => n + (w.errors.other ?? 0), 0);
+      expect(other).toBeGreaterThanOrEqual(3);
+      expect(ws.reduce((n, w) => n + w.sent, 0)).toBe(other);
+    } finally {
+      await handle.close();
+      await engine.close();
+      await fx.cleanup();
+    }
+  }, 20_000);
+});
+
 describe.skipIf(skip || !canNetns)('targets that never answer', () => {
   it('are down after downAfter failed probes, with 100 % loss stored', async () => {
     const fx = await monitorFixture();
