@@ -1,6 +1,7 @@
 // The monitor service: definitions (CRUD), selections, stored history, and, when given an
 // engine, the runtime that probes. It works on its own connection to the data directory's
 // database, so the runtime notices changes other connections commit (PRAGMA data_version).
+import type { Statement } from 'better-sqlite3';
 import { SondeError } from '../daemon/types.js';
 import { openDatabase, type Db } from '../store/database.js';
 import type { Engine } from '../types.js';
@@ -8,7 +9,7 @@ import { queryHistory } from './history.js';
 import { MonitorRepo, publicMonitor } from './monitor-repo.js';
 import { MonitorRuntime, type RuntimeSettings } from './monitor-runtime.js';
 import { SelectionEvaluator } from './selection.js';
-import { fromDbRow, WindowStore } from './window-store.js';
+import { WindowStore } from './window-store.js';
 import type { HistoryPoint, HistoryQuery, LatencyWindow, Monitor, MonitorInput, MonitorRuntimeStats, MonitorService, MonitorSummary, MonitoringOptions, SummaryQuery, TargetStatus } from './types.js';
 import { RECENT_WINDOWS } from './live-state.js';
 import { ERROR_KINDS } from '../stats/error-kinds.js';
@@ -67,8 +68,8 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
   private readonly selector: SelectionEvaluator;
   private readonly store: WindowStore;
   private readonly runtime: MonitorRuntime | null;
-  private readonly targetSeq;
-  private readonly targetIdBySeq;
+  private readonly targetSeq: Statement<[string], number>;
+  private readonly targetIdBySeq: Statement<[number], string>;
   private closing: Promise<void> | null = null;
 
   constructor(private readonly db: Db, settings: RuntimeSettings, engine: Engine | null) {
@@ -191,5 +192,3 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     return seq;
   }
 }
-
-export { fromDbRow };

@@ -79,7 +79,7 @@ function toDbRow(w: WindowRow): DbRow {
   };
 }
 
-export function fromDbRow(r: DbRow): WindowRow {
+function fromDbRow(r: DbRow): WindowRow {
   return {
     targetSeq: r.target_seq,
     monitorSeq: r.monitor_seq,
