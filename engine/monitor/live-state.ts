@@ -72,18 +72,22 @@ export class LiveState {
     open: Iterable<OpenWindow>, thresholds: StatusThresholds,
   ): TargetState[] {
     const first = currentWindow - lossWindows;
-    const sources: { sent: Uint32Array; received: Uint32Array; rows: number }[] = [];
-    for (const r of this.recent) if (r.index >= first) sources.push({ sent: r.sent, received: r.received, rows: r.sent.length });
-    for (const w of open) if (w.table.startMs >= 0) sources.push({ sent: w.table.sent, received: w.table.received, rows: w.table.rows });
-    return rows.map((row, k) => {
-      let sent = 0;
-      let received = 0;
-      for (const s of sources) {
-        if (row < s.rows) {
-          sent += s.sent[row];
-          received += s.received[row];
-        }
+    const size = this.lastRttNs.length;
+    const sentSum = new Float64Array(size);
+    const receivedSum = new Float64Array(size);
+    // window by window over contiguous typed arrays (not target by target over windows)
+    const add = (sent: Uint32Array, received: Uint32Array, n: number): void => {
+      const m = Math.min(n, size);
+      for (let r = 0; r < m; r++) {
+        sentSum[r] += sent[r];
+        receivedSum[r] += received[r];
       }
+    };
+    for (const r of this.recent) if (r.index >= first) add(r.sent, r.received, r.sent.length);
+    for (const w of open) add(w.table.sent, w.table.received, w.table.rows);
+    return rows.map((row, k) => {
+      const sent = sentSum[row];
+      const received = receivedSum[row];
       const loss = sent === 0 ? null : (100 * (sent - received)) / sent;
       const streak = this.failStreak[row];
       const status: TargetState['status'] = sent === 0 && Number.isNaN(this.lastAtMs[row])
