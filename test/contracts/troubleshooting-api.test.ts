@@ -71,7 +71,7 @@ describe.skipIf(!availability.ok)('troubleshooting API: POST …/aps/{serial}/{t
   }
 
   beforeAll(async () => {
-    sim = await startNetsim({ seed: 11, hosts: { '198.18.7.1': { timeExceeded: { fromHop: 4 } }, '198.18.7.2': {} } });
+    sim = await startNetsim({ seed: 11, hosts: { '198.18.7.1': { timeExceeded: { fromHop: 4 } }, '198.18.7.2': {}, '2001:db8::7': { timeExceeded: { fromHop: 3 } } } });
     engine = createEngine({ threads: 1, netns: sim.netns });
     t = await startDiagnosticServer({ engine });
     t.sonde.agents.register(offlineAgent());
@@ -167,6 +167,13 @@ describe.skipIf(!availability.ok)('troubleshooting API: POST …/aps/{serial}/{t
     expect(lines[3]).toMatch(/^ 1  198\.19\.254\.1  \d+\.\d{3} ms  \d+\.\d{3} ms  \d+\.\d{3} ms$/);
     expect(lines[6]).toMatch(/^ 4  198\.18\.7\.1  \d+\.\d{3} ms  \d+\.\d{3} ms  \d+\.\d{3} ms$/);
     expect(lines.slice(7)).toEqual(['']);
+  });
+
+  it('traceroute over IPv6: hop limits 1..2 answered by the simulator\'s routers, hop 3 the destination', async () => {
+    const { last } = await runTest<{ destinationReached: boolean; hops: Array<{ hopNumber: string; address: string }> }>('traceroute', { destination: '2001:db8::7' });
+    expect(last.output).toMatchObject({ destinationReached: true });
+    expect(last.output!.hops.map((h) => h.address)).toEqual(['2001:db8:fffe::1', '2001:db8:fffe::2', '2001:db8::7']);
+    expect(last.rawOutput).toContain('traceroute to 2001:db8::7 (2001:db8::7), 30 hops max, 80 byte packets');
   });
 
   it('traceroute: maxHops below the distance stops there, destination not reached', async () => {
