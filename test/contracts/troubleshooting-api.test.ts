@@ -71,7 +71,7 @@ describe.skipIf(!availability.ok)('troubleshooting API: POST …/aps/{serial}/{t
   }
 
   beforeAll(async () => {
-    sim = await startNetsim({ seed: 11, hosts: { '198.18.7.1': { timeExceeded: { fromHop: 4 } }, '198.18.7.2': {}, '2001:db8::7': { timeExceeded: { fromHop: 3 } } } });
+    sim = await startNetsim({ seed: 11, hosts: { '198.18.7.1': { timeExceeded: { fromHop: 4 } }, '198.18.7.2': {}, '2001:db8::7': { timeExceeded: { fromHop: 3 } }, '198.18.7.3': { blackhole: true } } });
     engine = createEngine({ threads: 1, netns: sim.netns });
     t = await startDiagnosticServer({ engine });
     t.sonde.agents.register(offlineAgent());
@@ -180,6 +180,16 @@ describe.skipIf(!availability.ok)('troubleshooting API: POST …/aps/{serial}/{t
     const { last } = await runTest<{ destinationReached: boolean; hops: Array<{ address: string }>; maxHops: string }>('traceroute', { destination: '198.18.7.1', maxHops: 2 });
     expect(last.output).toMatchObject({ maxHops: '2', destinationReached: false });
     expect(last.output!.hops.map((h) => h.address)).toEqual(['198.19.254.1', '198.19.254.2']);
+  });
+
+  it('traceroute: hops where nothing answers are "*"', async () => {
+    const { last } = await runTest<{ destinationReached: boolean; hops: Array<{ hopNumber: string; address: string; roundTripTimesMilliseconds: string[] }> }>('traceroute', { destination: '198.18.7.3', maxHops: 2 });
+    expect(last.status).toBe('COMPLETED');
+    expect(last.output).toMatchObject({
+      destinationReached: false,
+      hops: [{ hopNumber: '1', address: '*', roundTripTimesMilliseconds: ['*', '*', '*'] }, { hopNumber: '2', address: '*', roundTripTimesMilliseconds: ['*', '*', '*'] }],
+    });
+    expect(last.rawOutput!.split('\n').slice(3)).toEqual([' 1  * * *', ' 2  * * *', '']);
   });
 
   it('traceroute: loopback is one hop away; an unresolvable destination FAILS', async () => {
