@@ -35,7 +35,7 @@ export interface TaskRow {
 }
 
 const RETRY_MS = 100;
-const TICK_MS = 2;
+const TICK_MS = 5;
 const COMMIT_WINDOW_MS = 20;
 
 export class TaskWriter {
