@@ -69,8 +69,8 @@ export class LiveState {
 
   summarize(
     rows: readonly number[], ids: readonly string[], addresses: readonly string[], currentWindow: number, lossWindows: number,
-    open: Iterable<OpenWindow>, thresholds: StatusThresholds,
-  ): TargetState[] {
+    open: Iterable<OpenWindow>, thresholds: StatusThresholds, only?: ReadonlySet<TargetState['status']>,
+  ): { counts: Record<TargetState['status'], number>; targets: TargetState[] } {
     const first = currentWindow - lossWindows;
     const size = this.lastRttNs.length;
     const sentSum = new Float64Array(size);
@@ -85,7 +85,10 @@ export class LiveState {
     };
     for (const r of this.recent) if (r.index >= first) add(r.sent, r.received, r.sent.length);
     for (const w of open) add(w.table.sent, w.table.received, w.table.rows);
-    return rows.map((row, k) => {
+    const counts = { up: 0, degraded: 0, down: 0, unknown: 0 };
+    const targets: TargetState[] = [];
+    for (let k = 0; k < rows.length; k++) {
+      const row = rows[k];
       const sent = sentSum[row];
       const received = receivedSum[row];
       const loss = sent === 0 ? null : (100 * (sent - received)) / sent;
@@ -94,7 +97,10 @@ export class LiveState {
         ? 'unknown'
         : streak >= thresholds.downAfter ? 'down'
           : streak > 0 || (loss !== null && loss > thresholds.degradedLossPercent) ? 'degraded' : 'up';
-      return {
+      counts[status]++;
+      // only the targets asked for become objects (a large fleet's "which are down?" is cheap)
+      if (only !== undefined && !only.has(status)) continue;
+      targets.push({
         targetId: ids[k],
         address: addresses[k],
         status,
@@ -104,7 +110,8 @@ export class LiveState {
         sent,
         received,
         lossPercent: loss,
-      };
-    });
+      });
+    }
+    return { counts, targets };
   }
 }

@@ -267,9 +267,11 @@ export class MonitorRunner {
   }
 
   /** The current state of every member target (see LiveState.summarize). */
-  summarize(nowMs: number, lossWindows: number, thresholds: StatusThresholds): TargetState[] {
+  summarize(
+    nowMs: number, lossWindows: number, thresholds: StatusThresholds, only?: ReadonlySet<TargetState['status']>,
+  ): { counts: Record<TargetState['status'], number>; targets: TargetState[] } {
     const current = Math.floor(nowMs / this.windowMs);
-    return this.live.summarize(this.memberRows, this.memberIds, this.memberAddresses, current, lossWindows, this.windows.values(), thresholds);
+    return this.live.summarize(this.memberRows, this.memberIds, this.memberAddresses, current, lossWindows, this.windows.values(), thresholds, only);
   }
 
   driftMs(percentile: number): number | null {

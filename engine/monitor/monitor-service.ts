@@ -12,6 +12,7 @@ import { SelectionEvaluator } from './selection.js';
 import { WindowStore } from './window-store.js';
 import type { HistoryPoint, HistoryQuery, LatencyWindow, Monitor, MonitorInput, MonitorRuntimeStats, MonitorService, MonitorSummary, MonitoringOptions, SummaryQuery, TargetStatus } from './types.js';
 import { RECENT_WINDOWS } from './live-state.js';
+import { TARGET_STATUSES } from './types.js';
 import { ERROR_KINDS } from '../stats/error-kinds.js';
 
 const DAY_MS = 86_400_000;
@@ -164,13 +165,23 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     const lossWindows = Math.min(RECENT_WINDOWS, Math.max(0, Math.ceil((minutes * 60_000) / this.windowMs) - 1));
     const now = Date.now();
     const runner = this.runtime?.runner(id);
-    const targets: TargetStatus[] = runner !== undefined
-      ? runner.summarize(now, lossWindows, { downAfter, degradedLossPercent })
-      : this.selector.evaluate(m.selection).map((t) => ({
+    const only = query.status === undefined ? undefined : new Set(query.status);
+    if (only !== undefined) {
+      for (const [i, st] of query.status!.entries()) {
+        if (!TARGET_STATUSES.includes(st)) throw new SondeError('invalid', `status[${i}] must be one of ${TARGET_STATUSES.join(', ')}`, 'status');
+      }
+    }
+    let counts = { up: 0, degraded: 0, down: 0, unknown: 0 };
+    let targets: TargetStatus[];
+    if (runner !== undefined) {
+      ({ counts, targets } = runner.summarize(now, lossWindows, { downAfter, degradedLossPercent }, only));
+    } else {
+      const members = this.selector.evaluate(m.selection);
+      counts.unknown = members.length;
+      targets = only !== undefined && !only.has('unknown') ? [] : members.map((t) => ({
         targetId: t.id, address: t.address, status: 'unknown', lastRttMs: null, lastProbeAtMs: null, failStreak: 0, sent: 0, received: 0, lossPercent: null,
       }));
-    const counts = { up: 0, degraded: 0, down: 0, unknown: 0 };
-    for (const t of targets) counts[t.status]++;
+    }
     return { monitorId: id, running: runner !== undefined, atMs: now, lossWindowMs: (lossWindows + 1) * this.windowMs, counts, targets };
   }
 

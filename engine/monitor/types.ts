@@ -116,7 +116,11 @@ export interface MonitorRuntimeStats {
   lastError: string | null;
 }
 
+export const TARGET_STATUSES = ['up', 'degraded', 'down', 'unknown'] as const;
+
 export interface SummaryQuery {
+  /** Only targets in these states (counts always cover every target). */
+  status?: TargetStatus['status'][];
   /** Loss over this many minutes (default 5; at most what the last 60 windows cover). */
   minutes?: number;
   /** Consecutive failed probes that make a target `down` (default 3). */
@@ -130,7 +134,7 @@ export interface TargetStatus {
   address: string;
   /** down: the last downAfter probes failed; degraded: a failure now, or loss above the
    *  threshold; unknown: not probed yet (or the monitor is not running here). */
-  status: 'up' | 'degraded' | 'down' | 'unknown';
+  status: (typeof TARGET_STATUSES)[number];
   lastRttMs: number | null;
   lastProbeAtMs: number | null;
   failStreak: number;

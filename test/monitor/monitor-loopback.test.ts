@@ -245,6 +245,7 @@ describe.skipIf(skip || !canNetns)('targets that never answer', () => {
       await sleep(1500);
       const s = handle.service.summary(m.id, { downAfter: 3 });
       expect(s.counts).toEqual({ up: 0, degraded: 0, down: 3, unknown: 0 });
+      expect(handle.service.summary(m.id, { status: ['up', 'degraded'] })).toMatchObject({ counts: { down: 3 }, targets: [] });
       for (const t of s.targets) {
         expect(t).toMatchObject({ status: 'down', lastRttMs: null, received: 0, lossPercent: 100 });
         expect(t.failStreak).toBeGreaterThanOrEqual(3);

@@ -76,6 +76,11 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () 
       expect(t.sent).toBeGreaterThanOrEqual(10);
     }
 
+    const onlyDown = await call(`${server.url}/v1/monitors/${m.id}/summary?status=down&status=degraded`, { key: reader });
+    expect(onlyDown.body).toMatchObject({ counts: { up: 5, degraded: 0, down: 0, unknown: 0 }, targets: [] });
+    const onlyUp = await call(`${server.url}/v1/monitors/${m.id}/summary?status=up`, { key: reader });
+    expect((onlyUp.body as { targets: unknown[] }).targets).toHaveLength(5);
+
     const patched = await call(`${server.url}/v1/monitors/${m.id}`, { method: 'PATCH', key: admin, body: { enabled: false } });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ enabled: false });
@@ -98,6 +103,7 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () 
     await bad(`/v1/monitors/${targetIds[0]}`, { key: reader }, 404, /not found/);
     await bad(`/v1/monitors/${targetIds[0]}/summary`, { key: reader }, 404, /not found/);
     await bad(`/v1/monitors/${targetIds[0]}/summary?downAfter=0`, { key: reader }, 400, /downAfter/);
+    await bad(`/v1/monitors/${targetIds[0]}/summary?status=sideways`, { key: reader }, 400, /status/);
     await bad(`/v1/targets/${targetIds[0]}/history?from=yesterday`, { key: reader }, 400, /from/);
     await bad(`/v1/targets/${targetIds[0]}/history?from=1000&to=500`, { key: reader }, 400, /to/);
     await bad(`/v1/targets/${targetIds[0]}/history?from=0&to=100000000000&step=1000`, { key: reader }, 400, /step/);

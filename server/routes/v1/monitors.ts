@@ -1,7 +1,7 @@
 // /v1/monitors: continuous monitoring of target selections (create, list, get, update,
 // delete) and GET /v1/monitors/{id}/stats (the scheduler's figures).
 import { Type } from '@sinclair/typebox';
-import { MONITOR_PROBES, monitorsOf, type MonitorInput, type Sonde } from '../../../engine/index.js';
+import { MONITOR_PROBES, monitorsOf, TARGET_STATUSES, type MonitorInput, type Sonde } from '../../../engine/index.js';
 import { IdParams, Labels, StringEnum, Uuid } from '../../http/common-schemas.js';
 import { notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
@@ -55,12 +55,13 @@ const MonitorStats = Type.Object({
 });
 
 const SummaryQuery = Type.Object({
+  status: Type.Optional(Type.Array(StringEnum(TARGET_STATUSES), { description: 'only targets in these states, repeatable (counts cover every target)' })),
   minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1440, default: 5, description: 'loss over this many minutes (at most the last 60 windows)' })),
   downAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 3, description: 'consecutive failed probes that make a target down' })),
   degradedLossPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100, default: 5, description: 'loss % above which a target is degraded' })),
 }, { additionalProperties: false });
 
-const Status = StringEnum(['up', 'degraded', 'down', 'unknown'] as const);
+const Status = StringEnum(TARGET_STATUSES);
 const MonitorSummarySchema = Type.Object({
   monitorId: Uuid,
   running: Type.Boolean(),
