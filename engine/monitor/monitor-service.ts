@@ -71,6 +71,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
   private readonly runtime: MonitorRuntime | null;
   private readonly targetSeq: Statement<[string], number>;
   private readonly targetIdBySeq: Statement<[number], string>;
+  private readonly monitorIds: Statement<[], { seq: number; id: string }>;
   private closing: Promise<void> | null = null;
 
   constructor(private readonly db: Db, settings: RuntimeSettings, engine: Engine | null) {
@@ -81,6 +82,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     this.store = new WindowStore(db);
     this.targetSeq = db.prepare<[string], number>('SELECT seq FROM targets WHERE id = ?').pluck();
     this.targetIdBySeq = db.prepare<[number], string>('SELECT id FROM targets WHERE seq = ?').pluck();
+    this.monitorIds = db.prepare<[], { seq: number; id: string }>('SELECT seq, id FROM monitors');
     this.runtime = engine === null ? null : new MonitorRuntime(db, this.repo, this.selector, this.store, engine, settings);
     this.runtime?.start();
   }
@@ -135,7 +137,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
 
   windows(targetId: string, fromMs: number, toMs: number, spanMs = this.windowMs): LatencyWindow[] {
     const seq = this.seqOf(targetId);
-    const monitorIds = new Map(this.repo.list().map((m) => [m.seq, m.id]));
+    const monitorIds = new Map(this.monitorIds.all().map((m) => [m.seq, m.id]));
     return this.store.range(seq, spanMs, fromMs, toMs).map((r) => ({
       targetId: this.targetIdBySeq.get(r.targetSeq) ?? targetId,
       monitorId: monitorIds.get(r.monitorSeq) ?? `deleted:${r.monitorSeq}`,
