@@ -7,6 +7,7 @@
 // row table maps its target index to the monitor's row, and the window's typed arrays take
 // the sample. Per batch there is one PingRequest, one closure and the engine's job.
 import { setMaxListeners } from 'node:events';
+import { isIP } from 'node:net';
 import { build, type Histogram } from 'hdr-histogram-js';
 import { ErrorKindIndex } from '../stats/error-kinds.js';
 import type { Engine, ProbeErrorKind, ProbeResult } from '../types.js';
@@ -61,6 +62,8 @@ export class MonitorRunner {
   private memberRows: number[] = [];
   private memberIds: string[] = [];
   private memberAddresses: string[] = [];
+  /** Member addresses that are DNS names. */
+  names: string[] = [];
   private readonly spare: WindowTable[] = [];
   private readonly controller = new AbortController();
   private readonly inflight = new Set<Promise<unknown>>();
@@ -90,7 +93,7 @@ export class MonitorRunner {
 
   /** Re-spreads the targets over the slots when the membership changed. */
   setMembers(members: Member[], force = false): void {
-    const key = members.map((m) => `${m.seq}@${m.address}`).join(',');
+    const key = members.map((m) => `${m.seq}@${m.probeAddress ?? m.address}`).join(',');
     if (key === this.memberKey && !force) return;
     this.memberKey = key;
     for (const m of members) {
@@ -105,7 +108,7 @@ export class MonitorRunner {
     const n = members.length;
     members.forEach((m, j) => {
       const s = Math.floor((j * slots) / n);
-      addresses[s].push(m.address);
+      addresses[s].push(m.probeAddress ?? m.address);
       rows[s].push(this.rowBySeq.get(m.seq)!);
     });
     if (slots !== this.slots || force) this.next = this.lastNowMs > 0 ? Math.floor((this.lastNowMs * slots) / this.def.intervalMs) + 1 : -1;
@@ -118,6 +121,7 @@ export class MonitorRunner {
     this.memberRows = members.map((m) => this.rowBySeq.get(m.seq)!);
     this.memberIds = members.map((m) => m.id);
     this.memberAddresses = members.map((m) => m.address);
+    this.names = members.filter((m) => isIP(m.address) === 0).map((m) => m.address);
   }
 
   private plannedMs(k: number): number {

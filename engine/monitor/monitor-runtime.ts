@@ -7,7 +7,9 @@ import type { Db } from '../store/database.js';
 import type { Engine } from '../types.js';
 import type { MonitorRepo, StoredMonitor } from './monitor-repo.js';
 import { MonitorRunner, wallNowMs, type SealedWindow } from './monitor-runner.js';
-import type { SelectionEvaluator } from './selection.js';
+import { isIP } from 'node:net';
+import { NameCache } from './name-cache.js';
+import type { Member, SelectionEvaluator } from './selection.js';
 import type { WindowRow, WindowStore } from './window-store.js';
 import type { MonitorRuntimeStats } from './types.js';
 import { ERROR_KIND_COUNT } from '../stats/error-kinds.js';
@@ -42,6 +44,8 @@ export class MonitorRuntime {
   private rollupBacklog = false;
   private purgeBacklog = false;
   private readonly tick = (): void => this.runTick();
+  /** Names of monitored targets resolved in the background (a change re-spreads monitors). */
+  private readonly names = new NameCache({ onChange: () => this.invalidate() });
   /** The last failure of a tick (kept for stats; the next tick retries). */
   lastError: string | null = null;
 
@@ -173,6 +177,7 @@ export class MonitorRuntime {
     const fingerprint = wanted.size > 0 ? this.selector.fingerprint() : '';
     const targetsChanged = fingerprint !== this.targetsFingerprint;
     this.targetsFingerprint = fingerprint;
+    const names = new Set<string>();
     for (const [id, runner] of this.runners) {
       if (wanted.has(id)) continue;
       this.runners.delete(id);
@@ -187,15 +192,29 @@ export class MonitorRuntime {
       const runner = this.runners.get(m.id);
       if (runner === undefined) {
         const created = new MonitorRunner(m, this.engine, this.settings.windowMs, this.settings.tickMs);
-        created.setMembers(this.selector.evaluate(m.selection));
+        created.setMembers(this.members(m, names));
         this.runners.set(m.id, created);
       } else if (runner.def.updatedAtMs !== m.updatedAtMs) {
-        runner.setDefinition(m, this.selector.evaluate(m.selection));
+        runner.setDefinition(m, this.members(m, names));
       } else if (targetsChanged || this.dirty) {
-        runner.setMembers(this.selector.evaluate(m.selection));
+        runner.setMembers(this.members(m, names));
+      } else {
+        for (const name of runner.names) names.add(name);
       }
     }
+    this.names.retain(names);
     this.dirty = false;
+  }
+
+  /** A monitor's members now, names given their cached addresses (names collected). */
+  private members(m: StoredMonitor, names: Set<string>): Member[] {
+    const members = this.selector.evaluate(m.selection);
+    for (const member of members) {
+      const probe = this.names.addressOf(member.address);
+      if (probe !== member.address || isIP(member.address) === 0) names.add(member.address);
+      if (probe !== member.address) member.probeAddress = probe;
+    }
+    return members;
   }
 
   /** Everything before this has been written for every running monitor. */
@@ -209,6 +228,7 @@ export class MonitorRuntime {
   private housekeeping(now: number, deadline: number): void {
     const s = this.settings;
     const left = (): number => deadline - performance.now();
+    this.names.refreshExpired();
     if (left() > 0) this.rollupBacklog = this.store.rollupStep(s.windowMs, s.rollupMs, this.writtenUntil(now), left());
     if (left() > 0) {
       const purged = this.store.purge(s.windowMs, now - s.rawRetentionMs, PURGE_STEP_ROWS)

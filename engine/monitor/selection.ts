@@ -9,6 +9,8 @@ export interface Member {
   seq: number;
   id: string;
   address: string;
+  /** What the engine is given to probe when it differs from `address` (a resolved name). */
+  probeAddress?: string;
 }
 
 const ID_CHUNK = 500;
