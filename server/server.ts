@@ -12,6 +12,8 @@ import { keyRoutes } from './routes/v1/keys.js';
 import { monitorRoutes } from './routes/v1/monitors.js';
 import { historyRoutes } from './routes/v1/history.js';
 import { nodeApiRoutes } from './routes/node-api/index.js';
+import { serviceApiRoutes } from './routes/service-api/index.js';
+import { troubleshootingApiRoutes } from './routes/troubleshooting-api/index.js';
 import { pingStreamRoutes } from './routes/ping-stream/index.js';
 import { targetRoutes } from './routes/v1/targets.js';
 import { systemRoutes } from './routes/system.js';
@@ -57,6 +59,8 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     ...keyRoutes(sonde),
     ...monitorRoutes(sonde), ...historyRoutes(sonde),
     ...nodeApiRoutes(sonde),
+    ...serviceApiRoutes(sonde),
+    ...troubleshootingApiRoutes(sonde),
     ...pingStreamRoutes(sonde),
     ...(options.extraRoutes?.(sonde) ?? []),
   ];
