@@ -192,6 +192,15 @@ describe.skipIf(!availability.ok)('troubleshooting API: POST …/aps/{serial}/{t
     expect(last.rawOutput!.split('\n').slice(3)).toEqual([' 1  * * *', ' 2  * * *', '']);
   });
 
+  it('traceroute: progressPercent advances window by window (8 hops at a time)', async () => {
+    const { seen, last } = await runTest('traceroute', { destination: '198.18.7.3', maxHops: 16 });
+    expect(last.status).toBe('COMPLETED');
+    const running = seen.filter((b) => b.status === 'RUNNING').map((b) => b.progressPercent);
+    expect(running).toContain(0);
+    expect(running).toContain(50); // the first 8 of 16 hops timed out together
+    for (let i = 1; i < running.length; i++) expect(running[i]).toBeGreaterThanOrEqual(running[i - 1]);
+  });
+
   it('traceroute: loopback is one hop away; an unresolvable destination FAILS', async () => {
     const { last } = await runTest<{ destinationReached: boolean; hops: Array<{ address: string }> }>('traceroute', { destination: '127.0.0.1' });
     expect(last.output).toMatchObject({ destinationReached: true, hops: [{ hopNumber: '1', address: '127.0.0.1' }] });
