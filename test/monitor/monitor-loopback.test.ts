@@ -265,3 +265,31 @@ describe.skipIf(skip || !canNetns)('targets that never answer', () => {
     }
   }, 20_000);
 });
+
+describe.skipIf(skip)('retention on a running monitor', () => {
+  it('purges raw windows past their retention and keeps their rollups', async () => {
+    const fx = await monitorFixture();
+    const engine = createEngine({ threads: 1 });
+    const handle = openMonitors({ dataDir: fx.dir, engine, windowMs: 1000, rollupMs: 2000, rawRetentionMs: 3000, tickMs: 20, reconcileMs: 100 });
+    try {
+      const [t] = createLoopbackTargets(fx.sonde, 1, () => ({ keep: 'short' }));
+      handle.service.create({ name: 'short', selection: { labels: { keep: 'short' } }, intervalMs: 200, timeoutMs: 150 });
+      const started = Date.now();
+      await sleep(6500);
+      const now = Date.now();
+      const raw = handle.service.windows(t.id, 0, now + 1000, 1000);
+      const rolled = handle.service.windows(t.id, 0, now + 1000, 2000);
+      // housekeeping runs once a second: nothing older than retention + 1 s is left
+      expect(raw.length).toBeGreaterThan(0);
+      expect(Math.min(...raw.map((w) => w.startMs))).toBeGreaterThanOrEqual(now - 3000 - 2000);
+      // the rollups cover what was purged, from the first window on
+      expect(rolled.length).toBeGreaterThanOrEqual(2);
+      expect(Math.min(...rolled.map((w) => w.startMs))).toBeLessThanOrEqual(Math.floor(started / 2000) * 2000 + 2000);
+      expect(Math.min(...rolled.map((w) => w.startMs))).toBeLessThan(Math.min(...raw.map((w) => w.startMs)));
+    } finally {
+      await handle.close();
+      await engine.close();
+      await fx.cleanup();
+    }
+  }, 20_000);
+});
