@@ -35,6 +35,8 @@ export class SqliteAuditLog implements AuditLog {
   /** Buffered rows by path; `rows` counts them all (chains included). */
   private buffer = new Map<string, AuditRow>();
   private rows = 0;
+  /** The row the last request went to: a client repeating itself skips even the Map lookup. */
+  private lastRow: AuditRow | null = null;
   private readonly insert: Statement;
   private readonly insertChunk: Statement;
   private readonly selectRecent: Statement<[number], StoredAuditRow>;
@@ -77,15 +79,24 @@ export class SqliteAuditLog implements AuditLog {
     const status = e.status | 0;
     const duration = Number.isFinite(e.durationMs) ? e.durationMs : 0;
     const keyId = e.keyId ?? null;
+    const last = this.lastRow;
+    if (last !== null && last.path === path && last.key_id === keyId && last.status === status && last.method === method) {
+      last.count++;
+      last.duration_ms += (duration - last.duration_ms) / last.count; // running mean
+      return;
+    }
     const first = this.buffer.get(path) ?? null;
     for (let row = first; row !== null; row = row.next) {
       if (row.key_id === keyId && row.status === status && row.method === method) {
         row.count++;
-        row.duration_ms += (duration - row.duration_ms) / row.count; // running mean
+        row.duration_ms += (duration - row.duration_ms) / row.count;
+        this.lastRow = row;
         return;
       }
     }
-    this.buffer.set(path, { at: e.atMs ?? Date.now(), key_id: keyId, method, path, status, duration_ms: duration, count: 1, next: first });
+    const row: AuditRow = { at: e.atMs ?? Date.now(), key_id: keyId, method, path, status, duration_ms: duration, count: 1, next: first };
+    this.buffer.set(path, row);
+    this.lastRow = row;
     if (++this.rows >= FLUSH_AT) this.flush();
   }
 
@@ -100,6 +111,7 @@ export class SqliteAuditLog implements AuditLog {
     }
     this.buffer = new Map();
     this.rows = 0;
+    this.lastRow = null;
     this.writeBatch(rows);
   }
 
