@@ -45,14 +45,14 @@ export function rowToRecord(r: JobRow): JobRecord {
  * The record as JSON text, built by SQLite in one column: exactly JSON.stringify(rowToRecord(r))
  * (json_quote escapes like JSON.stringify; params and results are stored JSON, spliced as is;
  * progress is 0..100 in steps of 0.1, so its REAL text never takes exponent form), without
- * creating twelve JS values per read and joining them.
+ * creating twelve JS values per read and joining them. One format() call copies less than a
+ * chain of ||; its %s prints nothing for NULL, so every nullable column is quoted or coalesced.
  */
-const JSON_SELECT = `SELECT '{"id":' || json_quote(id) || ',"operation":' || json_quote(operation)
-  || ',"params":' || params || ',"selector":' || json_quote(selector) || ',"status":' || json_quote(status)
-  || ',"progress":' || (CASE WHEN progress = CAST(progress AS INTEGER) THEN CAST(progress AS INTEGER) ELSE progress END)
-  || ',"results":' || results || ',"error":' || json_quote(error) || ',"keyId":' || json_quote(key_id)
-  || ',"createdAtMs":' || created_at || ',"startedAtMs":' || coalesce(started_at, 'null')
-  || ',"finishedAtMs":' || coalesce(finished_at, 'null') || '}'
+const JSON_SELECT = `SELECT format(
+  '{"id":%s,"operation":%s,"params":%s,"selector":%s,"status":%s,"progress":%s,"results":%s,"error":%s,"keyId":%s,"createdAtMs":%s,"startedAtMs":%s,"finishedAtMs":%s}',
+  json_quote(id), json_quote(operation), params, json_quote(selector), json_quote(status),
+  CASE WHEN progress = CAST(progress AS INTEGER) THEN CAST(progress AS INTEGER) ELSE progress END,
+  results, json_quote(error), json_quote(key_id), created_at, coalesce(started_at, 'null'), coalesce(finished_at, 'null'))
   FROM jobs WHERE id = ?`;
 
 /** True for the text JSON_SELECT renders for a job that has not finished (finishedAtMs is last). */
