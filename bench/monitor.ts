@@ -77,7 +77,12 @@ function dbBytes(dir: string): number {
 
 async function reference(engine: Engine, addresses: string[], seconds: number) {
   const cpu0 = process.cpuUsage();
-  const summary = await engine.ping({ targets: addresses, count: seconds, intervalMs: 1000, timeoutMs: 1000 });
+  // per-probe outcomes streamed to the main thread, as the monitor needs them
+  let outcomes = 0;
+  const summary = await engine.ping({ targets: addresses, count: seconds, intervalMs: 1000, timeoutMs: 1000 }, () => {
+    outcomes++;
+  });
+  if (outcomes === 0) throw new Error('reference job streamed no probe outcomes');
   const cpu = cpuMs(cpu0);
   let sent = 0;
   let received = 0;
