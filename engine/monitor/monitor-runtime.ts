@@ -129,7 +129,6 @@ export class MonitorRuntime {
     } catch (error) {
       // SQLITE_BUSY from another process and the like: the next tick retries
       this.lastError = error instanceof Error ? error.message : String(error);
-      if (process.env.SONDE_MONITOR_DEBUG) console.error(error);
     }
     this.schedule();
   }

@@ -193,8 +193,11 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.runtime?.close();
-      this.db.close();
+      try {
+        await this.runtime?.close();
+      } finally {
+        this.db.close();
+      }
     })();
     return this.closing;
   }
