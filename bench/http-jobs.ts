@@ -114,6 +114,10 @@ const daemon = await startDaemon(dataDir, sondePort, daemonEnv, 'warn');
 const jobUrl = `${daemon.url}/v1/jobs/${job.id}`;
 const auth = [`Authorization: Bearer ${secret}`];
 let baseline: Awaited<ReturnType<typeof startDaemon>> | undefined;
+// A failure further on must not leave the servers running.
+process.once('exit', () => {
+  for (const child of [hello, daemon.child, baseline?.child]) if (child?.exitCode === null) child.kill('SIGKILL');
+});
 if (baselineSeed !== undefined) {
   console.log(`baseline: ${flags.baseline} serve --data ${baselineSeed.dataDir}`);
   baseline = await startDaemon(baselineSeed.dataDir, await freePort(), daemonEnv, 'warn', flags.baseline);
