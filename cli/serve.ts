@@ -2,7 +2,7 @@
 // is none, serves the HTTP API, and shuts down in order on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
 import {
-  attachMonitors, createEngine, detachMonitors, EngineInputError, openSonde, toSondeConfig,
+  attachMonitors, closeDiagnosticTasks, createEngine, detachMonitors, EngineInputError, openSonde, toSondeConfig,
   type DaemonConfig, type Engine, type MonitoringOptions, type Sonde,
 } from '../engine/index.js';
 import { createLogger, startServer, type SondeServer } from '../server/index.js';
@@ -95,7 +95,9 @@ async function serve(flags: ServeFlags): Promise<void> {
     logger.info({ signal, runningJobs: sonde.jobs.running(), graceMs }, 'shutting down: no new connections, running jobs get the grace period');
     server.stopAccepting();
     const deadline = Date.now() + graceMs;
+    const tasksClosed = closeDiagnosticTasks(sonde, graceMs);
     while (sonde.jobs.running() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await tasksClosed;
     await server.close(1000);
     await detachMonitors(sonde);
     // Jobs still running now are failed with "interrupted by restart" and the DB is closed.

@@ -32,3 +32,8 @@ export function diagnosticTasks(sonde: Sonde): DiagnosticTasks {
   }
   return service;
 }
+
+/** At shutdown: running tasks get up to graceMs to finish, the rest fail "interrupted by restart". No-op if never opened. */
+export async function closeDiagnosticTasks(sonde: Sonde, graceMs: number): Promise<void> {
+  await services.get(sonde)?.close(graceMs);
+}
