@@ -4,23 +4,15 @@ import {
   httpPingResult, icmpPingResult, tcpPingResult, type PingEndpointInfo, type PingResultWire,
 } from '../../format/ping-stream-result.js';
 
-export interface PingSummaryWire {
+/** The wire summary: the session's totals (same names, same units) plus rates and limits. */
+export type PingSummaryWire = Pick<ProbeSessionTotals,
+  'requests' | 'responses' | 'ok' | 'timeouts' | 'errors'
+  | 'rttMinMs' | 'rttAvgMs' | 'rttP50Ms' | 'rttP90Ms' | 'rttP99Ms' | 'rttMaxMs'> & {
   endpoint: PingEndpointInfo;
-  requests: number;
-  responses: number;
-  ok: number;
-  timeouts: number;
-  errors: number;
-  rttMinMs: number;
-  rttAvgMs: number;
-  rttP50Ms: number;
-  rttP90Ms: number;
-  rttP99Ms: number;
-  rttMaxMs: number;
   requestsPerSecond: number;
   bytesPerSecond: number;
   appliedLimits?: Record<string, string>;
-}
+};
 
 export interface PingNoticeWire {
   code: string;
