@@ -20,6 +20,8 @@ export function localAgentSerial(db: Db, hostname: string, labels: Record<string
     throw new SondeError('invalid', `agent serial "${configured}" must match [A-Za-z0-9_-]{1,64}`, 'agent.serial');
   }
   const now = Date.now();
+  // IMMEDIATE: a deferred read-then-write fails SQLITE_BUSY_SNAPSHOT when another process opening
+  // the same new database commits between our read and our write (busy_timeout cannot retry that).
   return db.transaction(() => {
     const stored = db.prepare('SELECT serial FROM agents WHERE local = 1 ORDER BY created_at LIMIT 1').get() as { serial: string } | undefined;
     const serial = configured ?? stored?.serial ?? generateSerial();
@@ -29,5 +31,5 @@ export function localAgentSerial(db: Db, hostname: string, labels: Record<string
        ON CONFLICT(serial) DO UPDATE SET hostname = excluded.hostname, labels = excluded.labels, local = 1, last_seen_at = excluded.last_seen_at`,
     ).run(serial, hostname, JSON.stringify(labels), now, now);
     return serial;
-  })();
+  }).immediate();
 }

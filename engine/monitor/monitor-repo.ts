@@ -123,7 +123,7 @@ export class MonitorRepo {
         throw this.mapConflict(err, merged.name);
       }
       return this.get(id)!;
-    })();
+    }).immediate(); // read-then-write: take the write lock first
   }
 
   delete(id: string): boolean {

@@ -190,7 +190,7 @@ export class SqliteTargetRepo implements TargetRepo {
         for (const [k, v] of Object.entries(merged.labels ?? {})) this.insertLabel.run(seq, k, v);
       }
       return toTarget(row);
-    })();
+    }).immediate(); // read-then-write: take the write lock first (another process may share the file)
   }
 
   delete(id: string): boolean {
