@@ -2,6 +2,7 @@
 // probed, its current run of failures, and sent/received of the last windows (kept in
 // memory, so a summary needs no query). Updated per probe without allocating.
 import type { OpenWindow } from './monitor-runner.js';
+import type { TargetStatus } from './types.js';
 import type { WindowTable } from './window-table.js';
 
 /** Recent windows kept per monitor (bounds "loss over the last N minutes"). */
@@ -14,17 +15,8 @@ export interface StatusThresholds {
   degradedLossPercent: number;
 }
 
-export interface TargetState {
-  targetId: string;
-  address: string;
-  status: 'up' | 'degraded' | 'down' | 'unknown';
-  lastRttMs: number | null;
-  lastProbeAtMs: number | null;
-  failStreak: number;
-  sent: number;
-  received: number;
-  lossPercent: number | null;
-}
+/** One target's current state: the public TargetStatus of a monitor summary. */
+export type TargetState = TargetStatus;
 
 interface Recent {
   index: number;
