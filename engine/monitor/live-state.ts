@@ -28,6 +28,8 @@ export class LiveState {
   lastRttNs = new Float64Array(0);
   lastAtMs = new Float64Array(0);
   failStreak = new Uint32Array(0);
+  /** Consecutive answered probes (reset by a failure). */
+  okStreak = new Uint32Array(0);
   private readonly recent: Recent[] = [];
 
   ensureRows(n: number): void {
@@ -39,9 +41,27 @@ export class LiveState {
     at.set(this.lastAtMs);
     const streak = new Uint32Array(size);
     streak.set(this.failStreak);
+    const okStreak = new Uint32Array(size);
+    okStreak.set(this.okStreak);
     this.lastRttNs = rtt;
     this.lastAtMs = at;
     this.failStreak = streak;
+    this.okStreak = okStreak;
+  }
+
+  /** A probe of row answered in time (atMs: when it was planned). Called per probe. */
+  ok(row: number, rttNs: number, atMs: number): void {
+    this.lastRttNs[row] = rttNs;
+    this.lastAtMs[row] = atMs;
+    this.failStreak[row] = 0;
+    this.okStreak[row]++;
+  }
+
+  /** A probe of row timed out or failed. Called per probe. */
+  failed(row: number, atMs: number): void {
+    this.lastAtMs[row] = atMs;
+    this.failStreak[row]++;
+    this.okStreak[row] = 0;
   }
 
   /** Keeps a finished window's sent/received (before its table is reused). */

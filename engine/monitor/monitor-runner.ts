@@ -58,7 +58,7 @@ export class MonitorRunner {
   private next = -1;
   private lastNowMs = 0;
   private readonly windows = new Map<number, OpenWindow>();
-  private readonly live = new LiveState();
+  readonly live = new LiveState();
   private memberRows: number[] = [];
   private memberIds: string[] = [];
   private memberAddresses: string[] = [];
@@ -82,6 +82,11 @@ export class MonitorRunner {
 
   get targets(): number {
     return this.memberCount;
+  }
+
+  /** The current members: row (index into live/window arrays), target id and address, by position. */
+  get members(): { rows: readonly number[]; ids: readonly string[]; addresses: readonly string[] } {
+    return { rows: this.memberRows, ids: this.memberIds, addresses: this.memberAddresses };
   }
 
   /** Applies a new definition (interval, probes…) from the next slot on. */
@@ -164,21 +169,19 @@ export class MonitorRunner {
       switch (p.status) {
         case 'ok':
           table.recordRtt(row, p.rttNs);
-          live.lastRttNs[row] = p.rttNs;
-          live.failStreak[row] = 0;
+          live.ok(row, p.rttNs, plannedMs);
           break;
         case 'timeout':
           table.recordTimeout(row);
-          live.failStreak[row]++;
+          live.failed(row, plannedMs);
           break;
         case 'error':
           table.recordError(row, ERROR_INDEX[p.errorKind ?? 'other']);
-          live.failStreak[row]++;
+          live.failed(row, plannedMs);
           break;
         case 'duplicate': table.recordDuplicate(row); return;
         case 'late': table.recordLate(row); return;
       }
-      live.lastAtMs[row] = plannedMs;
       if (driftPending && p.targetIndex === 0 && p.seq === 0) {
         driftPending = false;
         const sentMs = Number(p.sentAtNs) / 1e6;
@@ -206,8 +209,7 @@ export class MonitorRunner {
             if (outcomes[i].error === undefined || summary.cancelled) continue;
             const row = rows[i];
             table.recordError(row, ErrorKindIndex.OTHER);
-            live.failStreak[row]++;
-            live.lastAtMs[row] = plannedMs;
+            live.failed(row, plannedMs);
           }
         },
         (error: unknown) => {
