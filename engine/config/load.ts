@@ -19,7 +19,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Kind = 'string' | 'integer' | 'number';
+type Kind = 'string' | 'integer' | 'number' | 'boolean';
 
 /** Environment variable → config key. SONDE_LISTEN takes "host:port", "[v6]:port" or "host". */
 export const ENV_VARS: readonly { name: string; key: string; kind: Kind }[] = [
@@ -36,7 +36,27 @@ export const ENV_VARS: readonly { name: string; key: string; kind: Kind }[] = [
   { name: 'SONDE_SHUTDOWN_GRACE_MS', key: 'jobs.shutdownGraceMs', kind: 'integer' },
   { name: 'SONDE_AGENT_HOSTNAME', key: 'agent.hostname', kind: 'string' },
   { name: 'SONDE_AGENT_SERIAL', key: 'agent.serial', kind: 'string' },
+  ...sectionEnvVars(['monitoring', 'metrics']),
 ];
+
+/**
+ * One variable per scalar key of these schema sections, named from the key:
+ * monitoring.windowSeconds → SONDE_MONITORING_WINDOW_SECONDS (a key added to the schema gets
+ * its variable with no edit here). Non-scalar keys (arrays, objects) are file-only.
+ */
+function sectionEnvVars(sections: readonly string[]): { name: string; key: string; kind: Kind }[] {
+  const out: { name: string; key: string; kind: Kind }[] = [];
+  const props = DaemonConfigSchema.properties as Record<string, { properties?: Record<string, { type?: unknown }> }>;
+  for (const section of sections) {
+    for (const [k, schema] of Object.entries(props[section]?.properties ?? {})) {
+      const kind = schema.type;
+      if (kind !== 'string' && kind !== 'integer' && kind !== 'number' && kind !== 'boolean') continue;
+      const snake = `${section}_${k}`.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+      out.push({ name: `SONDE_${snake}`, key: `${section}.${k}`, kind });
+    }
+  }
+  return out;
+}
 
 /** Flags as the CLI parsed them (undefined = not given). */
 export interface ConfigFlags {
@@ -99,8 +119,14 @@ function mergeInto(base: Obj, over: Obj, source: string, sources: Map<string, st
   }
 }
 
-function convert(raw: string, kind: Kind, key: string, source: string): string | number {
+function convert(raw: string, kind: Kind, key: string, source: string): string | number | boolean {
   if (kind === 'string') return raw;
+  if (kind === 'boolean') {
+    const b = raw.trim().toLowerCase();
+    if (b === 'true' || b === '1') return true;
+    if (b === 'false' || b === '0') return false;
+    throw new ConfigError(`config ${key}: "${raw}" from ${source} is not a boolean (true, false, 1 or 0)`);
+  }
   const n = Number(raw.trim());
   if (raw.trim() === '' || !Number.isFinite(n) || (kind === 'integer' && !Number.isInteger(n))) {
     throw new ConfigError(`config ${key}: "${raw}" from ${source} is not ${kind === 'integer' ? 'an integer' : 'a number'}`);
