@@ -21,6 +21,25 @@ export interface PingRequest {
   /** Prefer this family when a name resolves to both (default 4). */
   family?: 4 | 6;
   signal?: AbortSignal;
+  /** Probe continuously on a wall-clock grid (what a monitor runs) instead of `count`
+   *  rounds: the job runs until `signal` aborts; `count` is then probes per round and
+   *  `intervalMs` the period of the grid. */
+  schedule?: ProbeSchedule;
+}
+
+/**
+ * A continuous job's grid: probe k of target i's round r is planned at
+ * originMs + r·intervalMs + offsetsMs[i] + k·spacingMs, and its ProbeResult.seq is r·count + k
+ * (so the caller can tell when each outcome was planned). A probe more than one interval late
+ * is skipped, never sent in a catch-up burst.
+ */
+export interface ProbeSchedule {
+  /** Round 0, wall-clock ms since the epoch, not after the job starts. */
+  originMs: number;
+  /** Per target, in the order of `targets`: ascending, each in [0, intervalMs). */
+  offsetsMs: ArrayLike<number>;
+  /** Between the probes of one round (default intervalMs / (2·count)). */
+  spacingMs?: number;
 }
 
 export type ProbeStatus = 'ok' | 'timeout' | 'error' | 'duplicate' | 'late';
@@ -109,6 +128,8 @@ export interface EngineStats {
   /** Replies whose checksum did not verify. */
   corrupted: number;
   inFlight: number;
+  /** Tasks (jobs) waiting in the worker pool's queue for a free slot (Piscina queueSize). */
+  queueSize?: number;
   /** Packets the kernel dropped because a socket's receive buffer was full. */
   kernelDrops?: number;
   /** The echo-identifier block of each live worker (raw sockets see only these ids). */

@@ -9,7 +9,19 @@
 
 export const GAP_STRICT_MS = 1;
 
-export class ProbePacer {
+/** What the prober asks of a job's pacing (fping rounds here, a wall-clock grid in schedule-pacer.ts). */
+export interface Pacer {
+  /** Target of the next probe and its probe number (valid after due() returned true). */
+  readonly target: number;
+  readonly round: number;
+  readonly done: boolean;
+  due(nowMs: number): boolean;
+  take(nowMs: number): void;
+  stop(): void;
+  nextDueMs(): number;
+}
+
+export class ProbePacer implements Pacer {
   readonly targetCount: number;
   readonly count: number;
   readonly periodMs: number;

@@ -22,6 +22,17 @@ export interface PingTask {
   port: MessagePort;
   /** Stream per-probe events (only when the caller gave an onProbe). */
   streamProbes: boolean;
+  /** A continuous job on a wall-clock grid (count = probes per round, intervalMs = the
+   *  period); null for an ordinary job. */
+  schedule?: TaskSchedule | null;
+}
+
+export interface TaskSchedule {
+  /** Round 0, wall-clock ms since the epoch (converted to the worker's clock there). */
+  originMs: number;
+  /** Per shard target, ascending, in [0, intervalMs). */
+  offsetsMs: Float64Array;
+  spacingMs: number;
 }
 
 export interface PingTaskResult {

@@ -3,7 +3,8 @@ import type { MessagePort } from 'node:worker_threads';
 import { ADDR_BYTES, PAYLOAD_HEADER } from '../../native-bindings/layout.js';
 import { TargetStatsTable } from '../stats/target-stats.js';
 import { ProbeEventWriter } from './probe-events.js';
-import { ProbePacer } from './probe-pacer.js';
+import { ProbePacer, type Pacer } from './probe-pacer.js';
+import { SchedulePacer } from './schedule-pacer.js';
 import type { PingTask } from './task.js';
 
 /**
@@ -28,7 +29,7 @@ export class WorkerJob {
   readonly tos: number;
   /** Payloads of ≥ 16 bytes carry the 64-bit token; smaller ones are matched by id/seq only. */
   readonly carriesToken: boolean;
-  readonly pacer: ProbePacer;
+  readonly pacer: Pacer;
   readonly stats: TargetStatsTable;
   readonly events: ProbeEventWriter | null;
   readonly port: MessagePort;
@@ -56,8 +57,18 @@ export class WorkerJob {
     this.ttl = task.ttl;
     this.tos = task.tos;
     this.carriesToken = task.size >= PAYLOAD_HEADER;
-    this.pacer = new ProbePacer(this.size, task.count, task.intervalMs, task.sendIntervalMs);
-    this.stats = new TargetStatsTable(this.size, task.count);
+    const schedule = task.schedule ?? null;
+    this.pacer = schedule === null
+      ? new ProbePacer(this.size, task.count, task.intervalMs, task.sendIntervalMs)
+      : new SchedulePacer({
+        // wall clock → this thread's performance.now() clock
+        baseMs: schedule.originMs - performance.timeOrigin,
+        periodMs: task.intervalMs,
+        offsetsMs: schedule.offsetsMs,
+        count: task.count,
+        spacingMs: schedule.spacingMs,
+      }, performance.now());
+    this.stats = new TargetStatsTable(this.size, schedule === null ? task.count : 4);
     this.port = task.port;
     this.events = task.streamProbes ? new ProbeEventWriter(task.port) : null;
   }

@@ -1,12 +1,13 @@
-// The schedule of one monitor: its targets spread evenly over the interval in S slots
-// (S = interval / tick), slot s of round r planned at (r·S + s)·interval/S ms since the
-// epoch; each tick hands every slot that has come due to the engine as ONE ping job (the
-// batch), and the probe outcomes land in the window the batch was planned in.
+// One running monitor: its members spread evenly over the interval (member j at offset
+// j·interval/n), probed by ONE long-lived engine job on that wall-clock grid (a ProbeSchedule:
+// the workers keep the schedule and send what is due each turn in one batch), restarted
+// only when the membership or the definition changes. Each outcome lands in the window its
+// probe was planned in (known from its seq), so a window holds exactly the rounds planned in
+// it, late replies and duplicates included.
 //
-// Per probe, nothing is allocated: the engine passes one reused ProbeResult, the batch's
-// row table maps its target index to the monitor's row, and the window's typed arrays take
-// the sample. Per batch there is one PingRequest, one closure and the engine's job.
-import { setMaxListeners } from 'node:events';
+// Per probe, nothing is allocated: the engine passes one reused ProbeResult, the job's row
+// table maps its target index to the monitor's row, and the window's typed arrays take the
+// sample.
 import { isIP } from 'node:net';
 import { build, type Histogram } from 'hdr-histogram-js';
 import { ErrorKindIndex } from '../stats/error-kinds.js';
@@ -25,6 +26,14 @@ const ERROR_INDEX: Record<ProbeErrorKind, number> = {
   'other': ErrorKindIndex.OTHER,
 };
 
+/** A failed job (e.g. no permission for raw sockets) is started again after this long. */
+const RETRY_MS = 5000;
+/** Drift is read from every DRIFT_SAMPLE-th target's probes (reading a send time costs a bigint). */
+const DRIFT_SAMPLE = 8;
+/** A window is sealed this long after its last probe's timeout (the workers' 2 ms grace period
+ *  and their 10 ms event batching, with room to spare). */
+const SETTLE_MS = 60;
+
 /** Wall-clock ms with sub-ms precision (the same clock as the engine's send times). */
 export function wallNowMs(): number {
   return performance.timeOrigin + performance.now();
@@ -32,8 +41,6 @@ export function wallNowMs(): number {
 
 export interface OpenWindow {
   table: WindowTable;
-  /** Batches planned in this window that have not settled yet. */
-  outstanding: number;
 }
 
 export interface SealedWindow {
@@ -44,40 +51,64 @@ export interface SealedWindow {
   release(): void;
 }
 
+/** The grid of one running job. */
+interface JobGrid {
+  controller: AbortController;
+  /** Job target index → monitor row. */
+  rows: Int32Array;
+  offsetsMs: Float64Array;
+  originMs: number;
+  periodMs: number;
+  count: number;
+  spacingMs: number;
+  /** Highest seq seen per job target (skipped probes show as gaps). */
+  lastSeq: Float64Array;
+}
+
+/** Members whose name does not resolve: each planned probe is counted as failed (error `other`). */
+interface Unprobeable {
+  rows: Int32Array;
+  nextMs: Float64Array;
+}
+
 export class MonitorRunner {
   def: StoredMonitor;
-  private slots = 1;
-  private slotAddresses: string[][] = [[]];
-  private slotRows: Int32Array[] = [new Int32Array(0)];
   private memberKey = '';
   /** row → target seq; rows are never reused, so a row means the same target for life. */
   readonly rowSeq: number[] = [];
   private readonly rowBySeq = new Map<number, number>();
   private memberCount = 0;
-  /** Global slot counter of the next batch: planned at next · interval / slots. */
-  private next = -1;
-  private lastNowMs = 0;
   private readonly windows = new Map<number, OpenWindow>();
+  /** Windows before this index have been sealed: outcomes still arriving for them go to the current one. */
+  private sealedBefore = -Infinity;
+  /** The window the last outcome went to (most outcomes go to the same one). */
+  private lastIndex = NaN;
+  private lastTable: WindowTable | null = null;
   readonly live = new LiveState();
   private memberRows: number[] = [];
   private memberIds: string[] = [];
   private memberAddresses: string[] = [];
+  private probed: Member[] = [];
+  private unprobeable: Unprobeable = { rows: new Int32Array(0), nextMs: new Float64Array(0) };
   /** Member addresses that are DNS names. */
   names: string[] = [];
   private readonly spare: WindowTable[] = [];
-  private readonly controller = new AbortController();
-  private readonly inflight = new Set<Promise<unknown>>();
+  private grid: JobGrid | null = null;
+  /** Jobs aborted but not settled yet (their last outcomes may still arrive). */
+  private readonly stopping = new Set<Promise<unknown>>();
+  private restartAtMs = 0;
+  private stopped = false;
   private readonly drift: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 2, autoResize: true });
+  /** Engine jobs started (one per membership or definition change, and per retry). */
   batches = 0;
+  /** Probes the workers skipped because they were more than an interval late. */
   skippedSlots = 0;
   failedBatches = 0;
   lastError: string | null = null;
   windowsWritten = 0;
 
-  constructor(def: StoredMonitor, private readonly engine: Engine, private readonly windowMs: number, private readonly tickMs: number) {
+  constructor(def: StoredMonitor, private readonly engine: Engine, private readonly windowMs: number) {
     this.def = def;
-    // every batch in flight listens on the monitor's signal
-    setMaxListeners(0, this.controller.signal);
   }
 
   get targets(): number {
@@ -89,16 +120,15 @@ export class MonitorRunner {
     return { rows: this.memberRows, ids: this.memberIds, addresses: this.memberAddresses };
   }
 
-  /** Applies a new definition (interval, probes…) from the next slot on. */
+  /** Applies a new definition (interval, probes…): the job restarts on the new grid. */
   setDefinition(def: StoredMonitor, members: Member[]): void {
-    const rescheduled = def.intervalMs !== this.def.intervalMs;
     this.def = def;
-    this.setMembers(members, rescheduled);
+    this.setMembers(members, true);
   }
 
-  /** Re-spreads the targets over the slots when the membership changed. */
+  /** Takes a new membership; the job restarts when it changed (or when forced). */
   setMembers(members: Member[], force = false): void {
-    const key = members.map((m) => `${m.seq}@${m.probeAddress ?? m.address}`).join(',');
+    const key = members.map((m) => `${m.seq}@${m.probeAddress ?? m.address}${m.unresolvable === true ? '!' : ''}`).join(',');
     if (key === this.memberKey && !force) return;
     this.memberKey = key;
     for (const m of members) {
@@ -107,121 +137,158 @@ export class MonitorRunner {
         this.rowSeq.push(m.seq);
       }
     }
-    const slots = Math.max(1, Math.floor(this.def.intervalMs / this.tickMs));
-    const addresses: string[][] = Array.from({ length: slots }, () => []);
-    const rows: number[][] = Array.from({ length: slots }, () => []);
-    const n = members.length;
-    members.forEach((m, j) => {
-      const s = Math.floor((j * slots) / n);
-      addresses[s].push(m.probeAddress ?? m.address);
-      rows[s].push(this.rowBySeq.get(m.seq)!);
-    });
-    if (slots !== this.slots || force) this.next = this.lastNowMs > 0 ? Math.floor((this.lastNowMs * slots) / this.def.intervalMs) + 1 : -1;
-    this.slots = slots;
-    this.slotAddresses = addresses;
-    this.slotRows = rows.map((r) => Int32Array.from(r));
-    this.memberCount = n;
+    this.memberCount = members.length;
     for (const w of this.windows.values()) w.table.ensureRows(this.rowSeq.length);
     this.live.ensureRows(this.rowSeq.length);
     this.memberRows = members.map((m) => this.rowBySeq.get(m.seq)!);
     this.memberIds = members.map((m) => m.id);
     this.memberAddresses = members.map((m) => m.address);
     this.names = members.filter((m) => isIP(m.address) === 0).map((m) => m.address);
+    this.probed = members;
+    this.restart(wallNowMs());
   }
 
-  private plannedMs(k: number): number {
-    return (k * this.def.intervalMs) / this.slots;
-  }
-
-  /** When the next batch is planned (nowMs + interval when none is pending). */
-  nextPlannedMs(nowMs: number): number {
-    const next = this.next < 0 ? Math.ceil((nowMs * this.slots) / this.def.intervalMs) : this.next;
-    return this.plannedMs(next);
-  }
-
-  /** Hands every slot due by nowMs to the engine (slots more than an interval late are skipped). */
-  dispatchDue(nowMs: number): void {
-    if (this.next < 0) this.next = Math.ceil((nowMs * this.slots) / this.def.intervalMs);
-    this.lastNowMs = nowMs;
-    for (;;) {
-      const planned = this.plannedMs(this.next);
-      if (planned > nowMs) return;
-      const k = this.next++;
-      if (nowMs - planned > this.def.intervalMs) {
-        this.skippedSlots++;
-        continue;
+  /** Stops the current job and starts one on the grid of the current members. */
+  private restart(nowMs: number): void {
+    this.abortJob();
+    if (this.stopped) return;
+    const members = this.probed;
+    const n = members.length;
+    const period = this.def.intervalMs;
+    const targets: string[] = [];
+    const rows: number[] = [];
+    const offsets: number[] = [];
+    const failRows: number[] = [];
+    const failNext: number[] = [];
+    // one round of the grid began at originMs; member j is planned at originMs + j·period/n
+    const originMs = Math.floor(nowMs / period) * period;
+    members.forEach((m, j) => {
+      const offset = (j * period) / n;
+      const address = m.probeAddress ?? m.address;
+      if (isIP(address) === 0) {
+        // not resolved yet: not probed; failed to resolve: each planned probe fails
+        if (m.unresolvable === true) {
+          failRows.push(this.rowBySeq.get(m.seq)!);
+          failNext.push(originMs + offset + (originMs + offset < nowMs ? period : 0));
+        }
+        return;
       }
-      this.dispatch(k % this.slots, planned);
-    }
-  }
-
-  private dispatch(slot: number, plannedMs: number): void {
-    const targets = this.slotAddresses[slot];
+      targets.push(address);
+      rows.push(this.rowBySeq.get(m.seq)!);
+      offsets.push(offset);
+    });
+    this.unprobeable = { rows: Int32Array.from(failRows), nextMs: Float64Array.from(failNext) };
     if (targets.length === 0) return;
-    const rows = this.slotRows[slot];
-    const window = this.openWindow(Math.floor(plannedMs / this.windowMs));
-    const table = window.table;
-    const drift = this.drift;
-    const live = this.live;
-    let driftPending = true;
-    const onProbe = (p: ProbeResult): void => {
-      const row = rows[p.targetIndex];
-      switch (p.status) {
-        case 'ok':
-          table.recordRtt(row, p.rttNs);
-          live.ok(row, p.rttNs, plannedMs);
-          break;
-        case 'timeout':
-          table.recordTimeout(row);
-          live.failed(row, plannedMs);
-          break;
-        case 'error':
-          table.recordError(row, ERROR_INDEX[p.errorKind ?? 'other']);
-          live.failed(row, plannedMs);
-          break;
-        case 'duplicate': table.recordDuplicate(row); return;
-        case 'late': table.recordLate(row); return;
-      }
-      if (driftPending && p.targetIndex === 0 && p.seq === 0) {
-        driftPending = false;
-        const sentMs = Number(p.sentAtNs) / 1e6;
-        if (sentMs > 0) drift.recordValue(Math.max(1, Math.round((sentMs - plannedMs) * 1000)));
-      }
+    const count = this.def.probes;
+    // A round's probes go out within the first half of the interval.
+    const spacingMs = count > 1 ? Math.max(1, Math.min(1000, Math.floor(period / (2 * count)))) : period;
+    const grid: JobGrid = {
+      controller: new AbortController(),
+      rows: Int32Array.from(rows),
+      offsetsMs: Float64Array.from(offsets),
+      originMs,
+      periodMs: period,
+      count,
+      spacingMs,
+      lastSeq: new Float64Array(targets.length).fill(-1),
     };
-    const def = this.def;
-    window.outstanding++;
+    this.grid = grid;
     this.batches++;
     const job = this.engine
       .ping({
         targets,
-        count: def.probes,
-        // A round's probes go out within the first half of the interval.
-        intervalMs: def.probes > 1 ? Math.max(1, Math.min(1000, Math.floor(def.intervalMs / (2 * def.probes)))) : 1000,
-        timeoutMs: def.timeoutMs,
-        size: def.size,
-        signal: this.controller.signal,
-      }, onProbe)
+        count,
+        intervalMs: period,
+        timeoutMs: this.def.timeoutMs,
+        size: this.def.size,
+        signal: grid.controller.signal,
+        schedule: { originMs, offsetsMs: grid.offsetsMs, spacingMs },
+      }, (p) => this.record(grid, p))
       .then(
-        (summary) => {
-          // a name that did not resolve was not probed: it counts as a failed probe (other)
-          const outcomes = summary.targets;
-          for (let i = 0; i < outcomes.length; i++) {
-            if (outcomes[i].error === undefined || summary.cancelled) continue;
-            const row = rows[i];
-            table.recordError(row, ErrorKindIndex.OTHER);
-            live.failed(row, plannedMs);
-          }
-        },
+        () => undefined,
         (error: unknown) => {
           this.failedBatches++;
           this.lastError = error instanceof Error ? error.message : String(error);
+          if (this.grid === grid) {
+            this.grid = null;
+            this.restartAtMs = wallNowMs() + RETRY_MS;
+          }
         },
-      )
-      .finally(() => {
-        window.outstanding--;
-        this.inflight.delete(job);
-      });
-    this.inflight.add(job);
+      );
+    const tracked = job.finally(() => this.stopping.delete(tracked));
+    grid.controller.signal.addEventListener('abort', () => this.stopping.add(tracked), { once: true });
+  }
+
+  private abortJob(): void {
+    const grid = this.grid;
+    this.grid = null;
+    grid?.controller.abort();
+  }
+
+  /** One probe outcome of the running job. Per probe: no allocation. */
+  private record(grid: JobGrid, p: ProbeResult): void {
+    const t = p.targetIndex;
+    const row = grid.rows[t];
+    const seq = p.seq;
+    const round = grid.count === 1 ? seq : Math.floor(seq / grid.count);
+    const plannedMs = grid.originMs + round * grid.periodMs + grid.offsetsMs[t] + (seq - round * grid.count) * grid.spacingMs;
+    const table = this.tableFor(Math.floor(plannedMs / this.windowMs));
+    const live = this.live;
+    switch (p.status) {
+      case 'ok':
+        table.recordRtt(row, p.rttNs);
+        live.ok(row, p.rttNs, plannedMs);
+        break;
+      case 'timeout':
+        table.recordTimeout(row);
+        live.failed(row, plannedMs);
+        break;
+      case 'error':
+        table.recordError(row, ERROR_INDEX[p.errorKind ?? 'other']);
+        live.failed(row, plannedMs);
+        break;
+      case 'duplicate': table.recordDuplicate(row); return;
+      case 'late': table.recordLate(row); return;
+    }
+    const last = grid.lastSeq[t];
+    if (seq > last) {
+      if (last >= 0) this.skippedSlots += seq - last - 1;
+      grid.lastSeq[t] = seq;
+    }
+    if (t % DRIFT_SAMPLE === 0) {
+      const sentMs = Number(p.sentAtNs) / 1e6;
+      if (sentMs > 0) this.drift.recordValue(Math.max(1, Math.round((sentMs - plannedMs) * 1000)));
+    }
+  }
+
+  /** The open window of an index (outcomes for an already sealed one go to the current). */
+  private tableFor(index: number): WindowTable {
+    if (index === this.lastIndex && this.lastTable !== null) return this.lastTable;
+    const target = index < this.sealedBefore ? Math.floor(wallNowMs() / this.windowMs) : index;
+    const table = this.openWindow(target).table;
+    this.lastIndex = index;
+    this.lastTable = table;
+    return table;
+  }
+
+  /** Per runtime tick: failed rounds of names that do not resolve, and a retry of a failed job. */
+  tick(nowMs: number): void {
+    if (this.stopped) return;
+    if (this.grid === null && this.restartAtMs > 0 && nowMs >= this.restartAtMs) {
+      this.restartAtMs = 0;
+      this.restart(nowMs);
+    }
+    const { rows, nextMs } = this.unprobeable;
+    for (let i = 0; i < rows.length; i++) {
+      while (nextMs[i] <= nowMs) {
+        const table = this.tableFor(Math.floor(nextMs[i] / this.windowMs));
+        for (let k = 0; k < this.def.probes; k++) {
+          table.recordError(rows[i], ErrorKindIndex.OTHER);
+          this.live.failed(rows[i], nextMs[i]);
+        }
+        nextMs[i] += this.def.intervalMs;
+      }
+    }
   }
 
   private openWindow(index: number): OpenWindow {
@@ -230,19 +297,22 @@ export class MonitorRunner {
       const start = index * this.windowMs;
       const table = this.spare.pop();
       if (table !== undefined) table.reset(this.rowSeq.length, start);
-      w = { table: table ?? new WindowTable(this.rowSeq.length, start), outstanding: 0 };
+      w = { table: table ?? new WindowTable(this.rowSeq.length, start) };
       this.windows.set(index, w);
     }
     return w;
   }
 
-  /** Windows that have ended and settled (all = every open window: shutting down). */
+  /** Windows whose every probe has concluded (all = every open window: shutting down). */
   takeFinished(nowMs: number, all = false): SealedWindow[] {
-    const current = Math.floor(nowMs / this.windowMs);
+    // a job that is stopping may still deliver outcomes for any window
+    if (!all && this.stopping.size > 0) return [];
+    const settledBefore = Math.floor((nowMs - this.def.timeoutMs - SETTLE_MS) / this.windowMs);
     const out: SealedWindow[] = [];
     for (const [index, w] of this.windows) {
-      if (!all && (index >= current || w.outstanding > 0)) continue;
+      if (!all && index >= settledBefore) continue;
       this.windows.delete(index);
+      this.sealedBefore = Math.max(this.sealedBefore, index + 1);
       this.live.remember(index, w.table);
       w.table.seal();
       out.push({
@@ -256,6 +326,10 @@ export class MonitorRunner {
         },
       });
     }
+    if (out.length > 0) {
+      this.lastIndex = NaN;
+      this.lastTable = null;
+    }
     return out;
   }
 
@@ -268,8 +342,9 @@ export class MonitorRunner {
 
   /** Stops sending; probes in flight are withdrawn (not counted). Resolves when settled. */
   async stop(): Promise<void> {
-    this.controller.abort();
-    await Promise.allSettled([...this.inflight]);
+    this.stopped = true;
+    this.abortJob();
+    while (this.stopping.size > 0) await Promise.allSettled([...this.stopping]);
   }
 
   /** The current state of every member target (see LiveState.summarize). */

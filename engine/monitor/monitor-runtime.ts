@@ -100,21 +100,18 @@ export class MonitorRuntime {
     this.writeQueued(Infinity);
   }
 
-  /** The next turn: at the earliest planned batch of any monitor, at least once a tick
-   *  (writing, reconciling and housekeeping run in the turns too). */
+  /** The next turn, one tick from now (the workers keep the probe schedule; the turns
+   *  write windows, reconcile and keep house). */
   private schedule(): void {
     if (this.stopped) return;
-    const now = wallNowMs();
-    let at = now + this.settings.tickMs;
-    for (const r of this.runners.values()) at = Math.min(at, r.nextPlannedMs(now));
-    this.timer = setTimeout(this.tick, Math.max(1, Math.ceil(at - now)));
+    this.timer = setTimeout(this.tick, this.settings.tickMs);
     this.timer.unref();
   }
 
   private runTick(): void {
     const now = wallNowMs();
     try {
-      for (const r of this.runners.values()) r.dispatchDue(now);
+      for (const r of this.runners.values()) r.tick(now);
       for (const r of this.runners.values()) this.queue.push(...r.takeFinished(now));
       const deadline = performance.now() + BACKGROUND_BUDGET_MS;
       this.writeQueued(deadline);
@@ -192,7 +189,7 @@ export class MonitorRuntime {
     for (const m of wanted.values()) {
       const runner = this.runners.get(m.id);
       if (runner === undefined) {
-        const created = new MonitorRunner(m, this.engine, this.settings.windowMs, this.settings.tickMs);
+        const created = new MonitorRunner(m, this.engine, this.settings.windowMs);
         created.setMembers(this.members(m, names));
         this.runners.set(m.id, created);
       } else if (runner.def.updatedAtMs !== m.updatedAtMs) {
@@ -214,6 +211,7 @@ export class MonitorRuntime {
       const probe = this.names.addressOf(member.address);
       if (probe !== member.address || isIP(member.address) === 0) names.add(member.address);
       if (probe !== member.address) member.probeAddress = probe;
+      else if (this.names.failed(member.address)) member.unresolvable = true;
     }
     return members;
   }

@@ -1,8 +1,8 @@
 // Addresses of monitored targets that are DNS names, resolved in the background and kept
 // for a while, so a monitor hands the engine IP literals instead of having every name
 // looked up again in every round (the engine resolves the names of each job it gets).
-// Until a name has resolved, and while it does not resolve, the name itself is used: the
-// engine then looks it up per batch, and a failure counts as a failed probe.
+// Until a name has resolved it is not probed; while it does not resolve (and has no earlier
+// address) the monitor counts each of its probes as failed.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
@@ -20,6 +20,8 @@ interface Entry {
   address: string | null;
   expiresAtMs: number;
   pending: boolean;
+  /** The last lookup failed. */
+  failed: boolean;
 }
 
 async function lookupV4First(name: string): Promise<string> {
@@ -46,11 +48,17 @@ export class NameCache {
     if (isIP(target) !== 0) return target;
     let entry = this.entries.get(target);
     if (entry === undefined) {
-      entry = { address: null, expiresAtMs: 0, pending: false };
+      entry = { address: null, expiresAtMs: 0, pending: false, failed: false };
       this.entries.set(target, entry);
     }
     if (entry.expiresAtMs <= nowMs) this.refresh(target, entry);
     return entry.address ?? target;
+  }
+
+  /** True when a name's last lookup failed and it has no earlier address to probe. */
+  failed(name: string): boolean {
+    const entry = this.entries.get(name);
+    return entry !== undefined && entry.failed && entry.address === null;
   }
 
   /** Names no monitor uses any more are forgotten. */
@@ -69,6 +77,7 @@ export class NameCache {
     this.resolveName(name).then(
       (address) => {
         entry.pending = false;
+        entry.failed = false;
         entry.expiresAtMs = Date.now() + this.ttlMs;
         if (address !== entry.address) {
           entry.address = address;
@@ -78,10 +87,10 @@ export class NameCache {
       () => {
         entry.pending = false;
         entry.expiresAtMs = Date.now() + this.retryMs;
-        if (entry.address !== null) {
-          // keep probing the last known address until the name resolves again
-          return;
-        }
+        const wasFailed = entry.failed;
+        entry.failed = true;
+        // with an earlier address, that one is probed until the name resolves again
+        if (entry.address === null && !wasFailed) this.options.onChange();
       },
     );
   }

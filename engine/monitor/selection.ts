@@ -11,6 +11,8 @@ export interface Member {
   address: string;
   /** What the engine is given to probe when it differs from `address` (a resolved name). */
   probeAddress?: string;
+  /** A name whose lookup failed (and has no earlier address): its probes count as failed. */
+  unresolvable?: boolean;
 }
 
 const ID_CHUNK = 500;

@@ -97,12 +97,14 @@ function startShard(
   const addressSlots = new Uint8Array(n * ADDR_BYTES);
   const families = new Uint8Array(n);
   const targetIndices = new Uint32Array(n);
+  const offsetsMs = req.schedule === null ? null : new Float64Array(n);
   indices.forEach((i, k) => {
     const r = resolved[i];
     if (!r.ok) return;
     addressSlots.set(r.address.bytes, k * ADDR_BYTES);
     families[k] = r.address.family;
     targetIndices[k] = i;
+    if (offsetsMs !== null) offsetsMs[k] = req.schedule!.offsetsMs[i];
   });
   const { port1, port2 } = new MessageChannel();
   const task: PingTask = {
@@ -118,6 +120,7 @@ function startShard(
     tos: req.tos,
     port: port2,
     streamProbes: relay !== null,
+    schedule: offsetsMs === null ? null : { originMs: req.schedule!.originMs, offsetsMs, spacingMs: req.schedule!.spacingMs },
   };
   let portOpen = true;
   const closePort = (): void => {
@@ -136,7 +139,7 @@ function startShard(
     port1.once('close', () => resolve());
   });
   const done = pool
-    .run(task, [port2 as MessagePort, addressSlots.buffer, families.buffer, targetIndices.buffer])
+    .run(task, [port2 as MessagePort, addressSlots.buffer, families.buffer, targetIndices.buffer, ...(offsetsMs === null ? [] : [offsetsMs.buffer])])
     .then(async (result) => {
       await drained;
       return result;

@@ -1,6 +1,6 @@
 // Checks a PingRequest before anything is resolved or sent. Every problem throws an
 // EngineInputError naming the request field; defaults are filled in here, once.
-import { EngineInputError, type PingRequest } from '../types.js';
+import { EngineInputError, type PingRequest, type ProbeSchedule } from '../types.js';
 import { MAX_PAYLOAD } from '../../native-bindings/layout.js';
 import { parseIpLiteral, type ParsedAddress } from '../icmp/address.js';
 
@@ -36,6 +36,13 @@ export interface ValidPingRequest {
   tos: number;
   family: 4 | 6;
   signal?: AbortSignal;
+  schedule: ValidSchedule | null;
+}
+
+export interface ValidSchedule {
+  originMs: number;
+  offsetsMs: Float64Array;
+  spacingMs: number;
 }
 
 export function validatePingRequest(request: PingRequest): ValidPingRequest {
@@ -57,7 +64,34 @@ export function validatePingRequest(request: PingRequest): ValidPingRequest {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new EngineInputError('signal', 'signal must be an AbortSignal');
   }
-  return { targets, literals, count, intervalMs, sendIntervalMs, timeoutMs, size, ttl, tos, family, ...(signal ? { signal } : {}) };
+  const schedule = request.schedule === undefined ? null : validateSchedule(request.schedule, targets.length, count, intervalMs);
+  return { targets, literals, count, intervalMs, sendIntervalMs, timeoutMs, size, ttl, tos, family, ...(signal ? { signal } : {}), schedule };
+}
+
+function validateSchedule(schedule: ProbeSchedule, targetCount: number, count: number, intervalMs: number): ValidSchedule {
+  if (typeof schedule !== 'object' || schedule === null) {
+    throw new EngineInputError('schedule', 'schedule must be an object like { originMs, offsetsMs }');
+  }
+  if (intervalMs <= 0) throw new EngineInputError('intervalMs', 'a scheduled job needs intervalMs > 0 (the period of its grid)');
+  const originMs = msIn('schedule.originMs', schedule.originMs, 0, Number.MAX_SAFE_INTEGER);
+  if (originMs > Date.now() + 1000) throw new EngineInputError('schedule.originMs', `schedule.originMs must not be in the future (got ${originMs}, now ${Date.now()})`);
+  const given = schedule.offsetsMs as unknown;
+  if (given === null || typeof given !== 'object' || typeof (given as { length?: unknown }).length !== 'number') {
+    throw new EngineInputError('schedule.offsetsMs', 'schedule.offsetsMs must be an array with one offset per target');
+  }
+  const source = given as ArrayLike<number>;
+  if (source.length !== targetCount) {
+    throw new EngineInputError('schedule.offsetsMs', `schedule.offsetsMs has ${source.length} entries for ${targetCount} targets`);
+  }
+  const offsetsMs = Float64Array.from(source);
+  for (let i = 0; i < offsetsMs.length; i++) {
+    const o = offsetsMs[i];
+    if (!(o >= 0 && o < intervalMs) || (i > 0 && o < offsetsMs[i - 1])) {
+      throw new EngineInputError('schedule.offsetsMs', `schedule.offsetsMs[${i}] = ${o}: offsets must ascend, each in [0, intervalMs = ${intervalMs})`);
+    }
+  }
+  const spacingMs = schedule.spacingMs === undefined ? intervalMs / (2 * count) : msIn('schedule.spacingMs', schedule.spacingMs, 0, intervalMs);
+  return { originMs, offsetsMs, spacingMs };
 }
 
 function validateTargets(targets: unknown): { targets: string[]; literals: Array<ParsedAddress | null> } {

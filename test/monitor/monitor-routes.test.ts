@@ -46,7 +46,7 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () 
     expect(m).toMatchObject({ intervalMs: 200, probe: 'icmp' });
     expect((await call(`${server.url}/v1/monitors`, { key: reader })).body).toEqual({ items: [created.body] });
     const start = Date.now();
-    await sleep(Math.ceil((start + 500) / 1000) * 1000 + 2000 + 400 - Date.now());
+    await sleep(Math.ceil((start + 500) / 1000) * 1000 + 2000 + 700 - Date.now());
 
     const firstFull = Math.ceil((start + 500) / 1000) * 1000;
     const h = await call(`${server.url}/v1/targets/${targetIds[2]}/history?from=${firstFull}&to=${firstFull + 2000}&step=1000&percentiles=50,99.9`, { key: reader });
