@@ -26,6 +26,9 @@ const ERROR_INDEX: Record<ProbeErrorKind, number> = {
   'other': ErrorKindIndex.OTHER,
 };
 
+/** Sequence numbers travel as u32: a job is restarted on a new grid origin before its
+ *  seq (round·count + k) gets near 2^32 (after ~25 days at 100 probes per 100 ms). */
+const MAX_SEQ = 2 ** 31;
 /** A failed job (e.g. no permission for raw sockets) is started again after this long. */
 const RETRY_MS = 5000;
 /** Drift is read from every DRIFT_SAMPLE-th target's probes (reading a send time costs a bigint). */
@@ -271,9 +274,12 @@ export class MonitorRunner {
     return table;
   }
 
-  /** Per runtime tick: failed rounds of names that do not resolve, and a retry of a failed job. */
+  /** Per runtime tick: failed rounds of names that do not resolve, a retry of a failed job,
+   *  a new grid origin when sequence numbers would grow too large. */
   tick(nowMs: number): void {
     if (this.stopped) return;
+    const grid = this.grid;
+    if (grid !== null && ((nowMs - grid.originMs) / grid.periodMs) * grid.count > MAX_SEQ) this.restart(nowMs);
     if (this.grid === null && this.restartAtMs > 0 && nowMs >= this.restartAtMs) {
       this.restartAtMs = 0;
       this.restart(nowMs);
