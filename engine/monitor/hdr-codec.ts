@@ -6,7 +6,8 @@
 // of zeros), so any HdrHistogram library decodes it: hdr-histogram-js reads its base64 with
 // decodeFromCompressedBase64 (the tests check that). Encoding goes straight from sorted
 // (bucket, count) pairs; no per-target histogram object is ever built.
-import { deflateSync, inflateSync } from 'node:zlib';
+import { constants, deflateSync } from 'node:zlib';
+import { inflated, inflateZlib } from './inflate.js';
 import { HDR_SETTINGS, hdrBucketIndex, hdrBucketTop, MAX_TRACKED_VALUE } from '../stats/sparse-hdr.js';
 
 const V2_COOKIE = 0x1c849303 | 0x10;
@@ -72,7 +73,10 @@ export function encodeBuckets(pairs: Float64Array, from: number, to: number): Bu
   scratch.writeInt32BE(Math.floor(highest / TWO_32), 24);
   scratch.writeInt32BE(highest % TWO_32 | 0, 28);
   scratch.writeDoubleBE(1, 32); // integerToDoubleValueConversionRatio
-  const deflated = deflateSync(scratch.subarray(0, pos), { level: 6 });
+  // Fixed Huffman codes: ~5 bytes more than zlib's choice for a 60-sample window (84 vs 79 on
+  // average), but no code tables to send or rebuild: inflate.ts decodes it ~4× faster, which
+  // is what a 1,440-window history query spends its time on (bench:history).
+  const deflated = deflateSync(scratch.subarray(0, pos), { level: 6, strategy: constants.Z_FIXED });
   const out = Buffer.allocUnsafe(8 + deflated.length);
   out.writeInt32BE(V2_COMPRESSED_COOKIE, 0);
   out.writeInt32BE(deflated.length, 4);
@@ -80,17 +84,35 @@ export function encodeBuckets(pairs: Float64Array, from: number, to: number): Bu
   return out;
 }
 
-/** Calls add(bucket, count) for every non-empty bucket of a V2 compressed blob. */
-export function decodeBuckets(blob: Uint8Array, add: (bucket: number, count: number) => void): void {
-  const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-  if (b.length < 8 || b.readInt32BE(0) !== V2_COMPRESSED_COOKIE) throw new Error('not an HdrHistogram V2 compressed blob');
-  const payload = inflateSync(b.subarray(8, 8 + b.readInt32BE(4)));
-  if (payload.readInt32BE(0) !== V2_COOKIE) throw new Error('not an HdrHistogram V2 payload');
-  if (payload.readInt32BE(12) !== HDR_SETTINGS.numberOfSignificantValueDigits || payload.readInt32BE(20) !== HDR_SETTINGS.lowestDiscernibleValue) {
+/**
+ * Inflates a V2 compressed blob (engine/monitor/inflate.ts: no zlib stream per call) and
+ * returns the payload's [pos, end) range of ZigZag LEB128 counts in inflated().
+ */
+function payloadOf(blob: Uint8Array): { pos: number; end: number } {
+  // (a small object; escape analysis keeps it off the heap in the loops that call this)
+  if (blob.length < 8 || readInt32BE(blob, 0) !== V2_COMPRESSED_COOKIE) throw new Error('not an HdrHistogram V2 compressed blob');
+  const length = readInt32BE(blob, 4);
+  if (length < 0 || 8 + length > blob.length) throw new Error('HdrHistogram V2 compressed blob shorter than its header says');
+  const n = inflateZlib(blob, 8, 8 + length);
+  const payload = inflated();
+  if (n < HEADER_BYTES || readInt32BE(payload, 0) !== V2_COOKIE) throw new Error('not an HdrHistogram V2 payload');
+  if (readInt32BE(payload, 12) !== HDR_SETTINGS.numberOfSignificantValueDigits || readInt32BE(payload, 20) !== HDR_SETTINGS.lowestDiscernibleValue) {
     throw new Error('HdrHistogram blob with other bucketing than 1 ns / 2 digits');
   }
-  const end = HEADER_BYTES + payload.readInt32BE(4);
-  let pos = HEADER_BYTES;
+  const end = HEADER_BYTES + readInt32BE(payload, 4);
+  if (end > n) throw new Error('HdrHistogram V2 payload shorter than its header says');
+  return { pos: HEADER_BYTES, end };
+}
+
+function readInt32BE(b: Uint8Array, at: number): number {
+  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
+}
+
+/**
+ * Walks the payload's counts: add(bucket, count) for every non-empty bucket, in ascending
+ * bucket order. ZigZag LEB128 of up to 9 bytes (64-bit); negative values are runs of zeros.
+ */
+function walkCounts(payload: Uint8Array, pos: number, end: number, add: (bucket: number, count: number) => void): void {
   let index = 0;
   while (pos < end) {
     let zz = 0;
@@ -108,10 +130,19 @@ export function decodeBuckets(blob: Uint8Array, add: (bucket: number, count: num
     const value = zz % 2 === 1 ? -(zz + 1) / 2 : zz / 2;
     if (value < 0) index -= value;
     else {
-      if (value > 0) add(index, value);
+      if (value > 0) {
+        if (index >= BUCKET_LIMIT) throw new Error(`HdrHistogram bucket ${index} beyond the ${BUCKET_LIMIT} buckets of values up to 2^48 ns`);
+        add(index, value);
+      }
       index++;
     }
   }
+}
+
+/** Calls add(bucket, count) for every non-empty bucket of a V2 compressed blob, ascending. */
+export function decodeBuckets(blob: Uint8Array, add: (bucket: number, count: number) => void): void {
+  const { pos, end } = payloadOf(blob);
+  walkCounts(inflated(), pos, end, add);
 }
 
 /** hdr-histogram-js's count at a percentile (rounded up, ≥ 1). */
@@ -123,52 +154,106 @@ function countAtPercentile(percentile: number, total: number): number {
 
 /**
  * Dense bucket counts for merging many windows (one reused instance per query): adds are
- * O(1), clear() touches only the buckets used.
+ * O(1), clear() touches only the buckets used, and the list of used buckets is sorted only
+ * when adds came out of order (one window's blob alone arrives in order).
  */
 export class BucketAccumulator {
   private readonly counts = new Float64Array(BUCKET_LIMIT);
-  private readonly used: number[] = [];
+  private readonly used = new Uint32Array(BUCKET_LIMIT);
+  private usedLen = 0;
+  private sorted = true;
   total = 0;
   readonly add = (bucket: number, count: number): void => {
-    if (this.counts[bucket] === 0) this.used.push(bucket);
+    if (this.counts[bucket] === 0) {
+      if (this.usedLen > 0 && bucket < this.used[this.usedLen - 1]) this.sorted = false;
+      this.used[this.usedLen++] = bucket;
+    }
     this.counts[bucket] += count;
     this.total += count;
   };
 
+  /** Adds every bucket of a V2 compressed blob (decodeBuckets without a call per bucket). */
+  addBlob(blob: Uint8Array): void {
+    const { pos: from, end } = payloadOf(blob);
+    const payload = inflated();
+    const counts = this.counts;
+    const used = this.used;
+    let pos = from;
+    let index = 0;
+    while (pos < end) {
+      let zz = 0;
+      let scale = 1;
+      for (let k = 0; k < 9; k++) {
+        const byte = payload[pos++];
+        if (k === 8) {
+          zz += byte * scale;
+          break;
+        }
+        zz += (byte & 0x7f) * scale;
+        scale *= 128;
+        if ((byte & 0x80) === 0) break;
+      }
+      const value = zz % 2 === 1 ? -(zz + 1) / 2 : zz / 2;
+      if (value < 0) index -= value;
+      else {
+        if (value > 0) {
+          if (index >= BUCKET_LIMIT) throw new Error(`HdrHistogram bucket ${index} beyond the ${BUCKET_LIMIT} buckets of values up to 2^48 ns`);
+          if (counts[index] === 0) {
+            if (this.usedLen > 0 && index < used[this.usedLen - 1]) this.sorted = false;
+            used[this.usedLen++] = index;
+          }
+          counts[index] += value;
+          this.total += value;
+        }
+        index++;
+      }
+    }
+  }
+
   clear(): void {
-    for (const b of this.used) this.counts[b] = 0;
-    this.used.length = 0;
+    const counts = this.counts;
+    const used = this.used;
+    for (let i = 0; i < this.usedLen; i++) counts[used[i]] = 0;
+    this.usedLen = 0;
+    this.sorted = true;
     this.total = 0;
+  }
+
+  private sortUsed(): void {
+    if (!this.sorted) this.used.subarray(0, this.usedLen).sort();
+    this.sorted = true;
   }
 
   /** Values (ns) at the percentiles, as hdr-histogram-js getValueAtPercentile reports them. */
   percentiles(percentiles: readonly number[]): number[] {
-    const out = percentiles.map(() => NaN);
+    const out = new Array<number>(percentiles.length).fill(NaN);
     if (this.total === 0) return out;
-    this.used.sort((a, b) => a - b);
-    percentiles.forEach((p, k) => {
+    this.sortUsed();
+    const counts = this.counts;
+    const used = this.used;
+    for (let k = 0; k < percentiles.length; k++) {
+      const p = percentiles[k];
       const want = countAtPercentile(p, this.total);
       let cumulative = 0;
-      for (const b of this.used) {
-        cumulative += this.counts[b];
+      for (let i = 0; i < this.usedLen; i++) {
+        const b = used[i];
+        cumulative += counts[b];
         if (cumulative >= want) {
           // like getValueAtPercentile: the lowest equivalent value for 0, else the highest
           out[k] = p === 0 ? (b === 0 ? 0 : hdrBucketTop(b - 1) + 1) : hdrBucketTop(b);
           break;
         }
       }
-    });
+    }
     return out;
   }
 
   /** The merged buckets as a V2 compressed blob (null when empty). */
   encode(): Buffer | null {
     if (this.total === 0) return null;
-    this.used.sort((a, b) => a - b);
-    const pairs = new Float64Array(this.used.length);
-    this.used.forEach((b, i) => {
-      pairs[i] = b * TWO_32 + this.counts[b];
-    });
+    this.sortUsed();
+    const pairs = new Float64Array(this.usedLen);
+    for (let i = 0; i < this.usedLen; i++) pairs[i] = this.used[i] * TWO_32 + this.counts[this.used[i]];
     return encodeBuckets(pairs, 0, pairs.length);
   }
 }

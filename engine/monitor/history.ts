@@ -2,7 +2,7 @@
 // histograms merged bucket by bucket, percentiles as hdr-histogram-js reports them).
 // Rollups serve the part of the range they cover when the step is a multiple of their span.
 import { SondeError } from '../daemon/types.js';
-import { BucketAccumulator, decodeBuckets } from './hdr-codec.js';
+import { BucketAccumulator } from './hdr-codec.js';
 import type { HistoryRow, WindowStore } from './window-store.js';
 import type { HistoryPoint, HistoryQuery } from './types.js';
 
@@ -65,7 +65,7 @@ export function queryHistory(src: HistorySource, targetSeq: number, monitorSeq: 
       received += rowReceived;
       if (rowMin !== null && rowMin < min) min = rowMin;
       if (rowMax !== null && rowMax > max) max = rowMax;
-      if (hist !== null) decodeBuckets(hist, acc.add);
+      if (hist !== null) acc.addBlob(hist);
     }
     const values = acc.percentiles(percentiles);
     const pct: Record<string, number | null> = {};

@@ -5,7 +5,7 @@
 import type { Statement } from 'better-sqlite3';
 import { ERROR_KINDS, ERROR_KIND_COUNT } from '../stats/error-kinds.js';
 import type { Db } from '../store/database.js';
-import { BucketAccumulator, decodeBuckets } from './hdr-codec.js';
+import { BucketAccumulator } from './hdr-codec.js';
 
 export interface WindowRow {
   targetSeq: number;
@@ -107,7 +107,7 @@ function mergeInto(a: WindowRow, b: WindowRow, acc: BucketAccumulator): void {
   if (b.minNs !== null) a.minNs = a.minNs === null ? b.minNs : Math.min(a.minNs, b.minNs);
   if (b.maxNs !== null) a.maxNs = a.maxNs === null ? b.maxNs : Math.max(a.maxNs, b.maxNs);
   a.sumNs += b.sumNs;
-  if (b.hist !== null) decodeBuckets(b.hist, acc.add);
+  if (b.hist !== null) acc.addBlob(b.hist);
 }
 
 /** Merges rows (one target, one monitor) into one row of span `spanMs` starting at startMs. */

@@ -65,6 +65,38 @@ describe('HdrHistogram V2 blobs', () => {
     expect(acc.percentiles(PCTS)).toEqual(PCTS.map((p) => ref.getValueAtPercentile(p)));
   });
 
+  it('addBlob merges of random windows equal hdr-histogram-js decoding and adding the same blobs', () => {
+    let x = 99;
+    const next = (): number => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x / 2 ** 32;
+    };
+    for (let trial = 0; trial < 30; trial++) {
+      const windows = 1 + Math.floor(next() * 40);
+      const acc = new BucketAccumulator();
+      const viaCallback = new BucketAccumulator();
+      const ref = reference([]);
+      for (let w = 0; w < windows; w++) {
+        // each window: its own base RTT (1 µs .. ~10 s) and spread, 0..300 samples
+        const base = 1000 * Math.exp(next() * 16);
+        const values = Array.from({ length: Math.floor(next() * 300) }, () => Math.max(1, Math.round(base * Math.exp(next() * next() * 6 - 1))));
+        if (values.length === 0) continue;
+        const blob = encodeValues(values);
+        acc.addBlob(blob);
+        decodeBuckets(blob, viaCallback.add);
+        ref.add(decodeFromCompressedBase64(blob.toString('base64')));
+      }
+      expect(acc.total).toBe(ref.totalCount);
+      expect(viaCallback.total).toBe(ref.totalCount);
+      if (ref.totalCount === 0) continue;
+      const want = PCTS.map((p) => ref.getValueAtPercentile(p));
+      expect(acc.percentiles(PCTS)).toEqual(want);
+      expect(viaCallback.percentiles(PCTS)).toEqual(want);
+      const again = decodeFromCompressedBase64(acc.encode()!.toString('base64'));
+      expect(PCTS.map((p) => again.getValueAtPercentile(p))).toEqual(want);
+    }
+  });
+
   it('rejects what is not a V2 compressed blob, saying so', () => {
     expect(() => decodeBuckets(Buffer.from('not a histogram'), () => {})).toThrow(/V2 compressed/);
   });
