@@ -301,9 +301,11 @@ export class MonitorRunner {
     let w = this.windows.get(index);
     if (w === undefined) {
       const start = index * this.windowMs;
+      // the samples a target gets in a window, and a round more (a restart may add one)
+      const perRow = (Math.ceil(this.windowMs / this.def.intervalMs) + 1) * this.def.probes;
       const table = this.spare.pop();
-      if (table !== undefined) table.reset(this.rowSeq.length, start);
-      w = { table: table ?? new WindowTable(this.rowSeq.length, start) };
+      if (table !== undefined) table.reset(this.rowSeq.length, start, perRow);
+      w = { table: table ?? new WindowTable(this.rowSeq.length, start, perRow) };
       this.windows.set(index, w);
     }
     return w;

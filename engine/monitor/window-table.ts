@@ -1,12 +1,22 @@
 // One monitor's measurements for one window, in columnar typed arrays indexed by row (a
-// monitor-lifetime index per target) and one open-addressing table of (row, HDR bucket) →
-// count, as engine/stats/sparse-hdr.ts does for jobs: recording allocates nothing and there
-// is no object per target. Why not one hdr-histogram-js object per target: measured in
-// sparse-hdr.ts (26 KB each with Int32 counts, or ~0.7 µs per record 'packed').
+// monitor-lifetime index per target); no object per target, and recording allocates nothing.
+//
+// RTT samples are kept as HDR bucket indices in a fixed number of slots per row (the samples a
+// window is expected to hold: window / interval × probes, plus a margin); a row that gets more
+// spills into one open-addressing table of (row, bucket) → count. Why not only that table (the
+// previous design): with ~30–60 distinct buckets per target and window, 50,000 targets filled
+// millions of entries (≈10 bytes each plus the per-row grouping at seal time: 150 ms of event
+// loop once per window, measured); slots cost 2 bytes per sample and need no sealing. Why not
+// one hdr-histogram-js object per target: measured in engine/stats/sparse-hdr.ts (26 KB each
+// with Int32 counts, or ~0.7 µs per record 'packed').
 import { ERROR_KIND_COUNT } from '../stats/error-kinds.js';
 import { bucketOf, encodeBuckets } from './hdr-codec.js';
 
 const TWO_32 = 4294967296;
+/** Slots per row when the caller does not say (a 60 s window at 1 probe/s, and a margin). */
+const DEFAULT_SLOTS = 64;
+/** At most this many slots per row (more expected samples go to the spill table). */
+const MAX_SLOTS = 1024;
 
 export class WindowTable {
   /** Window start, ms since the epoch. */
@@ -21,23 +31,38 @@ export class WindowTable {
   minNs = new Float64Array(0);
   maxNs = new Float64Array(0);
   sumNs = new Float64Array(0);
+  /** Samples per row kept in slots (the rest spill). */
+  private slots = DEFAULT_SLOTS;
+  private filled = new Uint16Array(0);
+  /** rows × slots HDR bucket indices. */
+  private samples = new Uint16Array(0);
+  // the spill table: (row, bucket) → count, open addressing
   private cap = 0;
   private keyRow = new Int32Array(0);
   private keyBucket = new Uint16Array(0);
   private counts = new Uint32Array(0);
   private used = 0;
-  /** After seal(): per-row segments of `pairs` (bucket * 2^32 + count). */
+  /** After seal(): per-row segments of the spilled `pairs` (bucket * 2^32 + count). */
   private segStart = new Uint32Array(0);
   private pairs = new Float64Array(0);
+  /** encodeRow's scratch: one row's buckets, and its (bucket, count) pairs. */
+  private rowBuckets = new Uint16Array(0);
+  private rowPairs = new Float64Array(0);
 
-  constructor(rows: number, startMs: number) {
-    this.reset(rows, startMs);
+  /** `samplesPerRow`: how many RTT samples a row is expected to get in this window. */
+  constructor(rows: number, startMs: number, samplesPerRow = DEFAULT_SLOTS) {
+    this.reset(rows, startMs, samplesPerRow);
   }
 
   /** Empties the table for another window (reusing its arrays when large enough). */
-  reset(rows: number, startMs: number): void {
+  reset(rows: number, startMs: number, samplesPerRow = this.slots): void {
     this.startMs = startMs;
     this.rows = 0;
+    const slots = Math.max(1, Math.min(MAX_SLOTS, Math.ceil(samplesPerRow)));
+    if (slots !== this.slots) {
+      this.slots = slots;
+      this.samples = new Uint16Array(this.filled.length * slots);
+    }
     this.ensureRows(rows);
     this.sent.fill(0);
     this.received.fill(0);
@@ -47,15 +72,17 @@ export class WindowTable {
     this.minNs.fill(Infinity);
     this.maxNs.fill(-Infinity);
     this.sumNs.fill(0);
-    const cap = Math.max(64, rows * 8);
-    if (this.cap < cap) {
-      this.cap = cap;
-      this.keyRow = new Int32Array(cap);
-      this.keyBucket = new Uint16Array(cap);
-      this.counts = new Uint32Array(cap);
+    this.filled.fill(0);
+    if (this.cap === 0 || this.used > 0) {
+      // the spill table starts small and only grows for rows past their slots
+      this.cap = 64;
+      this.keyRow = new Int32Array(this.cap).fill(-1);
+      this.keyBucket = new Uint16Array(this.cap);
+      this.counts = new Uint32Array(this.cap);
     }
-    this.keyRow.fill(-1);
     this.used = 0;
+    this.segStart = new Uint32Array(0);
+    this.pairs = new Float64Array(0);
   }
 
   /** Makes room for rows [0, n) (a target joined the monitor). */
@@ -73,6 +100,12 @@ export class WindowTable {
       this.minNs = growF(this.minNs, size, Infinity);
       this.maxNs = growF(this.maxNs, size, -Infinity);
       this.sumNs = growF(this.sumNs, size, 0);
+      const filled = new Uint16Array(size);
+      filled.set(this.filled);
+      this.filled = filled;
+      const samples = new Uint16Array(size * this.slots);
+      samples.set(this.samples);
+      this.samples = samples;
     }
     this.rows = n;
   }
@@ -83,7 +116,13 @@ export class WindowTable {
     if (rttNs < this.minNs[row]) this.minNs[row] = rttNs;
     if (rttNs > this.maxNs[row]) this.maxNs[row] = rttNs;
     this.sumNs[row] += rttNs;
-    this.add(row, bucketOf(rttNs));
+    const k = this.filled[row];
+    if (k < this.slots) {
+      this.samples[row * this.slots + k] = bucketOf(rttNs);
+      this.filled[row] = k + 1;
+    } else {
+      this.add(row, bucketOf(rttNs));
+    }
   }
 
   recordDuplicate(row: number): void {
@@ -103,10 +142,16 @@ export class WindowTable {
     this.errors[row * ERROR_KIND_COUNT + kindIndex]++;
   }
 
-  /** Groups the histogram entries by row (call once, when no more samples come). */
+  /** Groups the spilled histogram entries by row (call once, when no more samples come;
+   *  nothing to do unless a row got more samples than its slots). */
   seal(): void {
     const rows = this.rows;
     const start = new Uint32Array(rows + 1);
+    if (this.used === 0) {
+      this.segStart = start;
+      this.pairs = new Float64Array(0);
+      return;
+    }
     const cap = this.cap;
     const keyRow = this.keyRow;
     for (let h = 0; h < cap; h++) {
@@ -126,11 +171,37 @@ export class WindowTable {
 
   /** Row r's histogram as a V2 compressed blob (after seal), or null without samples. */
   encodeRow(r: number): Buffer | null {
-    const from = this.segStart[r];
-    const to = this.segStart[r + 1];
-    if (from === to) return null;
-    this.pairs.subarray(from, to).sort();
-    return encodeBuckets(this.pairs, from, to);
+    const k = this.filled[r];
+    const spillFrom = this.segStart[r];
+    const spillTo = this.segStart[r + 1];
+    if (k === 0 && spillFrom === spillTo) return null;
+    if (this.rowBuckets.length < k) this.rowBuckets = new Uint16Array(this.slots);
+    const need = k + (spillTo - spillFrom);
+    if (this.rowPairs.length < need) this.rowPairs = new Float64Array(Math.max(need, 2 * this.rowPairs.length));
+    const buckets = this.rowBuckets.subarray(0, k);
+    buckets.set(this.samples.subarray(r * this.slots, r * this.slots + k));
+    buckets.sort();
+    const pairs = this.rowPairs;
+    let n = 0;
+    for (let i = 0; i < k;) {
+      const b = buckets[i];
+      let j = i + 1;
+      while (j < k && buckets[j] === b) j++;
+      pairs[n++] = b * TWO_32 + (j - i);
+      i = j;
+    }
+    for (let i = spillFrom; i < spillTo; i++) pairs[n++] = this.pairs[i];
+    if (spillTo > spillFrom) {
+      // the same bucket may be both in the slots and in the spill table: sum them
+      pairs.subarray(0, n).sort();
+      let m = 0;
+      for (let i = 0; i < n; i++) {
+        if (m > 0 && Math.floor(pairs[m - 1] / TWO_32) === Math.floor(pairs[i] / TWO_32)) pairs[m - 1] += pairs[i] % TWO_32;
+        else pairs[m++] = pairs[i];
+      }
+      n = m;
+    }
+    return encodeBuckets(pairs, 0, n);
   }
 
   /** True when row r saw anything in this window. */
