@@ -68,7 +68,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   try {
     server = await startServer({
       sonde, logger, host: config.listen.host, port: config.listen.port,
-      bodyLimit: config.http.bodyLimit, importBodyLimit: config.http.importBodyLimit,
+      bodyLimit: config.http.bodyLimit, importBodyLimit: config.http.importBodyLimit, metrics: config.metrics,
     });
   } catch (error) {
     await sonde.close();

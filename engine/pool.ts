@@ -59,7 +59,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
       }
       return piscina.run(task, { transferList });
     },
-    stats: () => readEngineStats(shared),
+    stats: () => ({ ...readEngineStats(shared), queueSize: piscina.queueSize }),
     destroy: () => piscina.destroy(),
   };
 }

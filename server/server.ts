@@ -17,6 +17,7 @@ import { troubleshootingApiRoutes } from './routes/troubleshooting-api/index.js'
 import { pingStreamRoutes } from './routes/ping-stream/index.js';
 import { targetRoutes } from './routes/v1/targets.js';
 import { systemRoutes } from './routes/system.js';
+import { DEFAULT_METRICS_ROUTE_OPTIONS, metricsRoutes, type MetricsRouteOptions } from './routes/metrics.js';
 import { closeAll, createApp, listen, type Listening, type UwsMethod } from './uws.js';
 import { sondeVersion } from './version.js';
 
@@ -32,6 +33,8 @@ export interface ServerOptions {
   importBodyLimit?: number;
   /** More routes (e.g. the API contracts), each naming its error envelope. */
   extraRoutes?: (sonde: Sonde) => AnyRoute[];
+  /** GET /metrics: per-target series, their cap, and whether it needs an API key (config `metrics`). */
+  metrics?: Partial<MetricsRouteOptions>;
 }
 
 export interface SondeServer {
@@ -66,6 +69,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
   ];
   let serverUrl: string | undefined;
   routes.push(...systemRoutes(sonde, version, () => buildOpenApi(routes, { version, serverUrl })));
+  routes.push(...metricsRoutes(sonde, { ...DEFAULT_METRICS_ROUTE_OPTIONS, ...options.metrics }));
 
   const app = createApp();
   // The level is fixed for the process: no log object is built when info is off.

@@ -36,6 +36,11 @@ export const DaemonConfigSchema = Type.Object({
     rollupRetentionDays: Type.Number({ exclusiveMinimum: 0, description: 'rollups are purged after this' }),
     tickMs: Type.Integer({ minimum: 10, maximum: 1000, description: 'scheduler tick: targets due within one tick go out as one batch' }),
   }, { additionalProperties: false }),
+  metrics: Type.Object({
+    perTarget: Type.Boolean({ description: 'GET /metrics includes the per-target RTT histogram (19 series per monitored target)' }),
+    perTargetMaxTargets: Type.Integer({ minimum: 0, description: 'per-target series are left out while monitors have more targets than this (0 = no cap)' }),
+    auth: Type.Boolean({ description: 'GET /metrics needs an API key with targets:read (default: open, like /healthz)' }),
+  }, { additionalProperties: false }),
   agent: Type.Object({
     hostname: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
     serial: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
@@ -61,6 +66,7 @@ export function defaultConfig(): DaemonConfig {
     jobs: { retentionDays: 7, shutdownGraceMs: 5000 },
     audit: { retentionDays: 30 },
     monitoring: { windowSeconds: 60, rollupMinutes: 60, rawRetentionDays: 14, rollupRetentionDays: 365, tickMs: 100 },
+    metrics: { perTarget: true, perTargetMaxTargets: 10_000, auth: false },
     agent: { labels: {}, facts: {}, exec: { allow: [], maxOutputBytes: 1024 * 1024 } },
   };
 }

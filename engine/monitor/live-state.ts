@@ -4,6 +4,7 @@
 import type { OpenWindow } from './monitor-runner.js';
 import type { TargetStatus } from './types.js';
 import type { WindowTable } from './window-table.js';
+import { RttBuckets } from './rtt-buckets.js';
 
 /** Recent windows kept per monitor (bounds "loss over the last N minutes"). */
 export const RECENT_WINDOWS = 60;
@@ -30,6 +31,8 @@ export class LiveState {
   failStreak = new Uint32Array(0);
   /** Consecutive answered probes (reset by a failure). */
   okStreak = new Uint32Array(0);
+  /** Per-row RTT buckets of answered probes (the /metrics histogram; grows by itself). */
+  readonly rtt = new RttBuckets();
   private readonly recent: Recent[] = [];
 
   ensureRows(n: number): void {
@@ -55,6 +58,7 @@ export class LiveState {
     this.lastAtMs[row] = atMs;
     this.failStreak[row] = 0;
     this.okStreak[row]++;
+    this.rtt.record(row, rttNs);
   }
 
   /** A probe of row timed out or failed. Called per probe. */

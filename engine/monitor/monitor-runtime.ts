@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import { NameCache } from './name-cache.js';
 import type { Member, SelectionEvaluator } from './selection.js';
 import type { WindowRow, WindowStore } from './window-store.js';
-import type { MonitorRuntimeStats } from './types.js';
+import type { MonitorRttView, MonitorRuntimeStats } from './types.js';
 import { ERROR_KIND_COUNT } from '../stats/error-kinds.js';
 
 export interface RuntimeSettings {
@@ -81,6 +81,11 @@ export class MonitorRuntime {
       failedBatches: r.failedBatches,
       lastError: r.lastError ?? this.lastError,
     }));
+  }
+
+  /** Per-target RTT buckets of every running monitor (read by /metrics). */
+  rttViews(): MonitorRttView[] {
+    return [...this.runners.values()].map((r) => ({ monitorId: r.def.id, ...r.members, buckets: r.live.rtt }));
   }
 
   /** The runner of a monitor probing in this process, if any. */

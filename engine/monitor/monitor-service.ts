@@ -10,7 +10,7 @@ import { MonitorRepo, publicMonitor } from './monitor-repo.js';
 import { MonitorRuntime, type RuntimeSettings } from './monitor-runtime.js';
 import { SelectionEvaluator } from './selection.js';
 import { WindowStore } from './window-store.js';
-import type { HistoryPoint, HistoryQuery, LatencyWindow, Monitor, MonitorInput, MonitorRuntimeStats, MonitorService, MonitorSummary, MonitoringOptions, SummaryQuery, TargetStatus } from './types.js';
+import type { HistoryPoint, HistoryQuery, LatencyWindow, Monitor, MonitorInput, MonitorRttView, MonitorRuntimeStats, MonitorService, MonitorSummary, MonitoringOptions, SummaryQuery, TargetStatus } from './types.js';
 import { RECENT_WINDOWS } from './live-state.js';
 import { TARGET_STATUSES } from './types.js';
 import { ERROR_KINDS } from '../stats/error-kinds.js';
@@ -189,6 +189,10 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
 
   stats(): MonitorRuntimeStats[] {
     return this.runtime?.stats() ?? [];
+  }
+
+  rttViews(): MonitorRttView[] {
+    return this.runtime?.rttViews() ?? [];
   }
 
   close(): Promise<void> {

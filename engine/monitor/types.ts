@@ -1,4 +1,5 @@
 // Public types of continuous monitoring (re-exported by engine/index.ts).
+import type { RttBuckets } from './rtt-buckets.js';
 
 /** Which targets a monitor probes: explicit target ids, or every HOST target whose labels
  *  all match (`site: eu` matches `eu` and `eu.paris`, as in target lists). */
@@ -116,6 +117,16 @@ export interface MonitorRuntimeStats {
   lastError: string | null;
 }
 
+/** A running monitor's per-target RTT buckets (read by /metrics at scrape time). */
+export interface MonitorRttView {
+  monitorId: string;
+  /** Member i: its row in `buckets`, its target id and address. */
+  rows: readonly number[];
+  ids: readonly string[];
+  addresses: readonly string[];
+  buckets: RttBuckets;
+}
+
 export const TARGET_STATUSES = ['up', 'degraded', 'down', 'unknown'] as const;
 
 export interface SummaryQuery {
@@ -171,6 +182,8 @@ export interface MonitorService {
   windows(targetId: string, fromMs: number, toMs: number, spanMs?: number): LatencyWindow[];
   /** Scheduler figures per running monitor (empty when not probing). */
   stats(): MonitorRuntimeStats[];
+  /** Per-target RTT buckets of every running monitor (empty when not probing). */
+  rttViews(): MonitorRttView[];
   readonly windowMs: number;
   readonly rollupMs: number;
 }

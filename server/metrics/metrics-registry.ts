@@ -1,0 +1,190 @@
+// GET /metrics: one prom-client registry per server with the process's default metrics
+// (CPU, memory, GC, handles, event-loop delay from perf_hooks.monitorEventLoopDelay), the
+// engine's counters and the monitors' figures, all read at scrape time in collect(); then
+// the RTT histogram families written by rtt-text.ts. prom-client is imported on the first
+// scrape (it adds ~40 ms of module loading that the daemon's start-up need not pay), so the
+// default metrics — and the event-loop delay histogram — run from the first scrape on.
+import type { Counter as CounterT, Gauge as GaugeT, Registry as RegistryT } from 'prom-client';
+import { monitorsOf, type EngineStats, type MonitorRuntimeStats, type MonitorService, type Sonde } from '../../engine/index.js';
+import { renderWithRtt } from './rtt-text.js';
+
+export interface MetricsOptions {
+  /** Per-target RTT histogram series (19 per monitored target). */
+  perTarget: boolean;
+  /** Per-target series are left out while the monitors have more targets than this (0: no cap). */
+  perTargetMaxTargets: number;
+}
+
+export const DEFAULT_METRICS_OPTIONS: MetricsOptions = { perTarget: true, perTargetMaxTargets: 10_000 };
+
+export interface MetricsEndpoint {
+  readonly contentType: string;
+  /** The whole exposition, Prometheus text format 0.0.4 (UTF-8). */
+  scrape(): Promise<Buffer>;
+}
+
+/** What one scrape reads once and every collect() uses. */
+interface Snapshot {
+  engine: EngineStats | null;
+  threads: number | null;
+  monitors: MonitorRuntimeStats[];
+  names: Map<string, string>;
+  states: Map<string, Record<'up' | 'degraded' | 'down' | 'unknown', number>>;
+  perTargetEnabled: boolean;
+  lastScrapeSeconds: number;
+}
+
+type Prom = typeof import('prom-client');
+
+const ENGINE_COUNTERS: ReadonlyArray<[name: string, help: string, key: keyof EngineStats]> = [
+  ['sonde_engine_probes_sent_total', 'Echo requests sent by the engine (all jobs and monitors).', 'sent'],
+  ['sonde_engine_replies_received_total', 'Replies received in time.', 'received'],
+  ['sonde_engine_timeouts_total', 'Probes that got no reply within their timeout.', 'timeouts'],
+  ['sonde_engine_errors_total', 'Probes answered by an ICMP error (unreachable, time exceeded, ...) or failed to send.', 'errors'],
+  ['sonde_engine_duplicates_total', 'Duplicate replies to a probe already answered.', 'duplicates'],
+  ['sonde_engine_late_replies_total', 'Replies that came after their probe had timed out.', 'late'],
+  ['sonde_engine_foreign_replies_total', 'Replies that matched none of the engine\'s probes.', 'foreign'],
+  ['sonde_engine_corrupted_replies_total', 'Replies whose checksum did not verify.', 'corrupted'],
+  ['sonde_engine_kernel_drops_total', 'Packets the kernel dropped because a socket receive buffer was full.', 'kernelDrops'],
+];
+
+const STATUSES = ['up', 'degraded', 'down', 'unknown'] as const;
+
+export function createMetrics(sonde: Sonde, options: MetricsOptions = DEFAULT_METRICS_OPTIONS): MetricsEndpoint {
+  let built: Promise<{ registry: RegistryT; snapshot: Snapshot }> | null = null;
+  const monitors = (): MonitorService => monitorsOf(sonde);
+  return {
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
+    async scrape() {
+      const t0 = performance.now();
+      built ??= import('prom-client').then((prom) => build(prom));
+      const { registry, snapshot } = await built;
+      await refresh(snapshot, sonde, monitors(), options);
+      const views = snapshot.monitors.length > 0 ? monitors().rttViews() : [];
+      const out = await renderWithRtt(await registry.metrics(), views, snapshot.perTargetEnabled);
+      snapshot.lastScrapeSeconds = (performance.now() - t0) / 1000;
+      return out;
+    },
+  };
+}
+
+async function refresh(s: Snapshot, sonde: Sonde, service: MonitorService, options: MetricsOptions): Promise<void> {
+  s.engine = sonde.engine === null ? null : await sonde.engine.stats();
+  s.threads = s.engine?.idBlocks?.length ?? null;
+  s.monitors = service.stats();
+  s.names = new Map(service.list().map((m) => [m.id, m.name]));
+  s.states.clear();
+  let targets = 0;
+  for (const m of s.monitors) {
+    targets += m.targets;
+    try {
+      // counts only: an empty status filter builds no per-target objects
+      s.states.set(m.monitorId, service.summary(m.monitorId, { status: [] }).counts);
+    } catch {
+      // the monitor was deleted since stats() was read: it drops out of this scrape
+    }
+  }
+  s.perTargetEnabled = options.perTarget && (options.perTargetMaxTargets === 0 || targets <= options.perTargetMaxTargets);
+}
+
+function build(prom: Prom): { registry: RegistryT; snapshot: Snapshot } {
+  const registry = new prom.Registry();
+  prom.collectDefaultMetrics({ register: registry });
+  const s: Snapshot = {
+    engine: null, threads: null, monitors: [], names: new Map(), states: new Map(), perTargetEnabled: false, lastScrapeSeconds: 0,
+  };
+  const registers = [registry];
+
+  const counter = (name: string, help: string, value: () => number | undefined): void => {
+    new prom.Counter({
+      name, help, registers,
+      collect(this: CounterT) {
+        this.reset();
+        const v = value();
+        if (v !== undefined && Number.isFinite(v) && v > 0) this.inc(v);
+      },
+    });
+  };
+  const gauge = (name: string, help: string, value: () => number | undefined): void => {
+    new prom.Gauge({
+      name, help, registers,
+      collect(this: GaugeT) {
+        const v = value();
+        this.set(v !== undefined && Number.isFinite(v) ? v : 0);
+      },
+    });
+  };
+  /** One series per running monitor; monitors that stopped drop out. */
+  const perMonitor = (kind: 'counter' | 'gauge', name: string, help: string, value: (m: MonitorRuntimeStats) => number | null): void => {
+    const labelNames = ['monitor'] as const;
+    if (kind === 'counter') {
+      new prom.Counter({
+        name, help, labelNames, registers,
+        collect(this: CounterT<'monitor'>) {
+          this.reset();
+          for (const m of s.monitors) {
+            const v = value(m);
+            this.inc({ monitor: m.monitorId }, v !== null && v > 0 ? v : 0);
+          }
+        },
+      });
+    } else {
+      new prom.Gauge({
+        name, help, labelNames, registers,
+        collect(this: GaugeT<'monitor'>) {
+          this.reset();
+          for (const m of s.monitors) {
+            const v = value(m);
+            if (v !== null) this.set({ monitor: m.monitorId }, v);
+          }
+        },
+      });
+    }
+  };
+
+  for (const [name, help, key] of ENGINE_COUNTERS) counter(name, help, () => s.engine?.[key] as number | undefined);
+  gauge('sonde_engine_probes_in_flight', 'Probes sent and still waiting for a reply or their timeout.', () => s.engine?.inFlight);
+  gauge('sonde_engine_queue_depth', 'Jobs waiting in the worker pool queue for a free slot (Piscina queueSize).', () => s.engine?.queueSize);
+  gauge('sonde_engine_worker_threads', 'Probe worker threads running (0 without an engine).', () => s.threads ?? 0);
+
+  new prom.Gauge({
+    name: 'sonde_monitor_info', help: 'One series per defined monitor: its name, and whether it probes in this process.',
+    labelNames: ['monitor', 'name', 'running'] as const, registers,
+    collect(this: GaugeT<'monitor' | 'name' | 'running'>) {
+      this.reset();
+      const running = new Set(s.monitors.map((m) => m.monitorId));
+      for (const [id, name] of s.names) this.set({ monitor: id, name, running: running.has(id) ? 'true' : 'false' }, 1);
+    },
+  });
+  perMonitor('gauge', 'sonde_monitor_targets', 'Targets a running monitor probes.', (m) => m.targets);
+  new prom.Gauge({
+    name: 'sonde_monitor_targets_by_status', help: 'Targets of a running monitor by current status (summary thresholds: down after 3 failures, degraded above 5% loss over 5 minutes).',
+    labelNames: ['monitor', 'status'] as const, registers,
+    collect(this: GaugeT<'monitor' | 'status'>) {
+      this.reset();
+      for (const [monitor, counts] of s.states) for (const status of STATUSES) this.set({ monitor, status }, counts[status]);
+    },
+  });
+  perMonitor('counter', 'sonde_monitor_batches_total', 'Engine jobs a monitor started (its schedule runs inside them).', (m) => m.batches);
+  perMonitor('counter', 'sonde_monitor_skipped_slots_total', 'Rounds skipped because the scheduler fell behind.', (m) => m.skippedSlots);
+  perMonitor('counter', 'sonde_monitor_failed_batches_total', 'Engine jobs of a monitor that failed (the last reason is in /v1/monitors/{id}/stats).', (m) => m.failedBatches);
+  perMonitor('counter', 'sonde_monitor_windows_written_total', 'Histogram windows (per target per window) written to SQLite.', (m) => m.windowsWritten);
+  new prom.Gauge({
+    name: 'sonde_monitor_schedule_drift_seconds', help: 'Schedule drift of a monitor\'s probes (actual - planned send time) since it started: quantile 0.5, 0.99 and 1 (the maximum).',
+    labelNames: ['monitor', 'quantile'] as const, registers,
+    collect(this: GaugeT<'monitor' | 'quantile'>) {
+      this.reset();
+      for (const m of s.monitors) {
+        const put = (quantile: string, ms: number | null): void => {
+          if (ms !== null && Number.isFinite(ms)) this.set({ monitor: m.monitorId, quantile }, ms / 1000);
+        };
+        put('0.5', m.driftP50Ms);
+        put('0.99', m.driftP99Ms);
+        put('1', m.driftMaxMs);
+      }
+    },
+  });
+  gauge('sonde_metrics_per_target_enabled', `1 when this exposition has the per-target RTT histogram, 0 when metrics.perTarget is off or the monitors have more targets than metrics.perTargetMaxTargets.`, () => (s.perTargetEnabled ? 1 : 0));
+  gauge('sonde_metrics_scrape_duration_seconds', 'How long the previous GET /metrics took to build.', () => s.lastScrapeSeconds);
+  return { registry, snapshot: s };
+}

@@ -1,0 +1,193 @@
+// The RTT histogram families of /metrics, written as Prometheus text (format 0.0.4) straight
+// from the monitors' RttBuckets into one Buffer: one histogram per monitor (all its targets)
+// and, when enabled, one per target (19 lines each).
+//
+// Why not prom-client for these: its Histogram can only observe() single values (there is
+// no way to set buckets from totals), and a custom prom-client metric needs one value object
+// per line (~950,000 at 50,000 targets) that its registry then formats one template string
+// at a time. A first version built the text with string concatenation: 3.6–4.1 s for 50,000
+// targets (153 MB) on this 2-core host under load. Here each target's label text is encoded
+// once and copied into its other 18 lines, counts are written digit by digit, and
+// the work yields to the event loop every ROWS_PER_SLICE targets so probes and requests are
+// not held up for the whole scrape.
+import { RTT_BOUNDS_NS, RTT_SLOTS, type MonitorRttView } from '../../engine/index.js';
+
+export const MONITOR_RTT = 'sonde_monitor_rtt_seconds';
+export const TARGET_RTT = 'sonde_probe_rtt_seconds';
+
+/** Targets written between two yields to the event loop (~2–5 ms of work here). */
+const ROWS_PER_SLICE = 2000;
+
+/** strconv.FormatFloat(x, 'g', -1, 64) for the values used here: the exponent form below 1e-4. */
+export function goFloat(x: number): string {
+  if (x === 0 || Math.abs(x) >= 1e-4) return String(x);
+  const [mantissa, exponent] = x.toExponential().split('e');
+  const e = Number(exponent);
+  return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+}
+
+/** `le` values in seconds as Go clients write them (smokeping_prober's exact label values,
+ *  so dashboards carry over): 5e-05, 0.0001, … 1.6384, then +Inf. */
+export const LE: readonly string[] = [...RTT_BOUNDS_NS.map((ns) => goFloat(ns / 1e9)), '+Inf'];
+
+/** A label value escaped for the text format (backslash, double quote, line feed). */
+export function escapeLabel(value: string): string {
+  return /[\\"\n]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value;
+}
+
+/** The constant pieces of one family's lines, encoded once. */
+class FamilyBytes {
+  readonly bucket: Buffer;
+  readonly sum: Buffer;
+  readonly count: Buffer;
+  /** Per bucket: `,le="…"} `. */
+  readonly le: Buffer[];
+  readonly close = Buffer.from('} ');
+  constructor(readonly name: string) {
+    this.bucket = Buffer.from(`${name}_bucket{`);
+    this.sum = Buffer.from(`${name}_sum{`);
+    this.count = Buffer.from(`${name}_count{`);
+    this.le = LE.map((le) => Buffer.from(`,le="${le}"} `));
+  }
+}
+
+const MONITOR = new FamilyBytes(MONITOR_RTT);
+const TARGET = new FamilyBytes(TARGET_RTT);
+
+/** An append-only byte buffer that doubles when full. */
+class Writer {
+  buf: Buffer;
+  len = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(4096, size));
+  }
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  bytes(b: Buffer): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  text(s: string): void {
+    this.ensure(s.length * 3);
+    this.len += this.buf.write(s, this.len);
+  }
+
+  /** Bytes already written at [start, end), as a view to copy again with bytes() (a view and
+   *  set() cost less than copyWithin(): 65 vs 103 ns for 110 bytes here). The view stays
+   *  valid when the buffer grows: it keeps the old one. */
+  written(start: number, end: number): Buffer {
+    return this.buf.subarray(start, end);
+  }
+
+  /** A non-negative integer below 2^53, in decimal, then a line feed. */
+  countLine(n: number): void {
+    this.ensure(18);
+    const buf = this.buf;
+    let digits = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    let at = this.len + digits;
+    buf[at] = 10;
+    let x = n;
+    do {
+      buf[--at] = 48 + (x % 10);
+      x = Math.floor(x / 10);
+    } while (x > 0);
+    this.len += digits + 1;
+  }
+
+  result(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+/** One series: 17 cumulative buckets, sum and count; the label text is written once and copied. */
+function writeSeries(w: Writer, f: FamilyBytes, labels: string, cumulative: Float64Array, sumNs: number): void {
+  const lineStart = w.len;
+  w.bytes(f.bucket);
+  const start = w.len;
+  w.text(labels);
+  const line = w.written(lineStart, w.len); // `name_bucket{labels`
+  const label = w.written(start, w.len);
+  for (let b = 0; b < RTT_SLOTS; b++) {
+    if (b > 0) w.bytes(line);
+    w.bytes(f.le[b]);
+    w.countLine(cumulative[b]);
+  }
+  w.bytes(f.sum);
+  w.bytes(label);
+  w.bytes(f.close);
+  w.text(`${sumNs / 1e9}\n`);
+  w.bytes(f.count);
+  w.bytes(label);
+  w.bytes(f.close);
+  w.countLine(cumulative[RTT_SLOTS - 1]);
+}
+
+/** Row's bucket counts made cumulative into acc; returns its RTT sum (ns). */
+function rowInto(view: MonitorRttView, row: number, acc: Float64Array): number {
+  const { counts, sumNs } = view.buckets;
+  if (row >= view.buckets.rows) {
+    acc.fill(0);
+    return 0;
+  }
+  const base = row * RTT_SLOTS;
+  let running = 0;
+  for (let b = 0; b < RTT_SLOTS; b++) acc[b] = running += counts[base + b];
+  return sumNs[row];
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * `head` (the prom-client part) followed by the per-monitor RTT family and, with perTarget,
+ * the per-target one, as one Buffer.
+ */
+export async function renderWithRtt(head: string, views: readonly MonitorRttView[], perTarget: boolean): Promise<Buffer> {
+  // sized up front (a doubling would copy everything written so far): per target 19 lines of
+  // name, labels, `le` and a count of up to 16 digits
+  let bytes = Buffer.byteLength(head) + 4096 + views.length * 4000;
+  if (perTarget) {
+    for (const v of views) {
+      let labelChars = 0;
+      for (let i = 0; i < v.rows.length; i++) labelChars += v.ids[i].length + v.addresses[i].length;
+      bytes += 19 * (labelChars + v.rows.length * (TARGET_RTT.length + v.monitorId.length + 70));
+    }
+  }
+  const w = new Writer(bytes);
+  w.text(head);
+  w.text(`\n# HELP ${MONITOR_RTT} Round-trip time of answered monitor probes, all targets of a monitor together (buckets 50us x 2^n).\n# TYPE ${MONITOR_RTT} histogram\n`);
+  const acc = new Float64Array(RTT_SLOTS);
+  const row = new Float64Array(RTT_SLOTS);
+  for (const v of views) {
+    acc.fill(0);
+    let sum = 0;
+    for (const r of v.rows) {
+      sum += rowInto(v, r, row);
+      for (let b = 0; b < RTT_SLOTS; b++) acc[b] += row[b];
+    }
+    writeSeries(w, MONITOR, `monitor="${escapeLabel(v.monitorId)}"`, acc, sum);
+  }
+  if (!perTarget) return w.result();
+  w.text(`\n# HELP ${TARGET_RTT} Round-trip time of answered monitor probes per target (buckets 50us x 2^n, as smokeping_prober).\n# TYPE ${TARGET_RTT} histogram\n`);
+  let done = 0;
+  for (const v of views) {
+    const monitor = `monitor="${escapeLabel(v.monitorId)}",target="`;
+    // the member arrays are replaced (not changed) when membership changes: these stay whole
+    const { rows: members, ids, addresses } = v;
+    for (let i = 0; i < members.length; i++) {
+      const sum = rowInto(v, members[i], row);
+      writeSeries(w, TARGET, `${monitor}${escapeLabel(ids[i])}",address="${escapeLabel(addresses[i])}"`, row, sum);
+      if (++done % ROWS_PER_SLICE === 0) await yieldToLoop();
+    }
+  }
+  return w.result();
+}

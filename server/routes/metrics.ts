@@ -1,0 +1,26 @@
+// GET /metrics: Prometheus text format (server/metrics/). Open by default, like /healthz:
+// Prometheus scrapers are set up per target and usually send no API key, and the daemon
+// listens on 127.0.0.1 unless told otherwise. With metrics.auth it needs a key with
+// targets:read (Prometheus sends one with `authorization: { credentials: ... }`).
+import type { Sonde } from '../../engine/index.js';
+import { defineRoute, type AnyRoute } from '../http/route.js';
+import { createMetrics, DEFAULT_METRICS_OPTIONS, type MetricsOptions } from '../metrics/metrics-registry.js';
+
+export interface MetricsRouteOptions extends MetricsOptions {
+  /** Require an API key with targets:read (default false). */
+  auth: boolean;
+}
+
+export const DEFAULT_METRICS_ROUTE_OPTIONS: MetricsRouteOptions = { ...DEFAULT_METRICS_OPTIONS, auth: false };
+
+export function metricsRoutes(sonde: Sonde, options: MetricsRouteOptions = DEFAULT_METRICS_ROUTE_OPTIONS): AnyRoute[] {
+  const endpoint = createMetrics(sonde, options);
+  const metrics = defineRoute({
+    method: 'get', path: '/metrics', operationId: 'metrics', tags: ['system'],
+    summary: 'Prometheus metrics: engine counters, monitor figures, RTT histograms (per monitor, and per target unless switched off), process',
+    scope: options.auth ? 'targets:read' : null,
+    responses: { 200: { description: 'Prometheus text exposition format 0.0.4', contentType: endpoint.contentType } },
+    handler: async () => ({ status: 200, body: await endpoint.scrape(), contentType: endpoint.contentType }),
+  });
+  return [metrics];
+}
