@@ -32,6 +32,7 @@ function monitoringOptions(m: DaemonConfig['monitoring']): MonitoringOptions {
   return {
     windowMs: m.windowSeconds * 1000, rollupMs: m.rollupMinutes * 60_000, tickMs: m.tickMs,
     rawRetentionMs: m.rawRetentionDays * 86_400_000, rollupRetentionMs: m.rollupRetentionDays * 86_400_000,
+    downAfter: m.downAfter, upAfter: m.upAfter, degradedLossPercent: m.degradedLossPercent, webhooks: m.webhooks,
   };
 }
 

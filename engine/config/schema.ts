@@ -34,7 +34,15 @@ export const DaemonConfigSchema = Type.Object({
     rollupMinutes: Type.Integer({ minimum: 1, maximum: 1440, description: 'rollup window length; a multiple of the window' }),
     rawRetentionDays: Type.Number({ exclusiveMinimum: 0, description: 'raw windows are purged after this' }),
     rollupRetentionDays: Type.Number({ exclusiveMinimum: 0, description: 'rollups are purged after this' }),
-    tickMs: Type.Integer({ minimum: 10, maximum: 1000, description: 'scheduler tick: targets due within one tick go out as one batch' }),
+    tickMs: Type.Integer({ minimum: 10, maximum: 1000, description: 'how often finished windows are sealed and written (sending runs on the workers\' own grid)' }),
+    downAfter: Type.Integer({ minimum: 1, maximum: 1000, description: 'consecutive failed probes that make a target down' }),
+    upAfter: Type.Integer({ minimum: 1, maximum: 1000, description: 'consecutive answered probes that bring a degraded or down target back up' }),
+    degradedLossPercent: Type.Number({ minimum: 0, maximum: 100, description: 'loss % over the last 5 minutes above which an up target becomes degraded' }),
+    webhooks: Type.Array(Type.Object({
+      url: Type.String({ minLength: 1, maxLength: 2048, pattern: '^https?://', description: 'state changes are POSTed here as JSON, batched once a second' }),
+      timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000, description: 'per attempt (default 5000)' })),
+      retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'further attempts with backoff 1 s, 2 s, 4 s… up to 30 s (default 3)' })),
+    }, { additionalProperties: false }), { maxItems: 20 }),
   }, { additionalProperties: false }),
   metrics: Type.Object({
     perTarget: Type.Boolean({ description: 'GET /metrics includes the per-target RTT histogram (19 series per monitored target)' }),
@@ -65,7 +73,7 @@ export function defaultConfig(): DaemonConfig {
     rateLimit: { perSecond: 100, burst: 200 },
     jobs: { retentionDays: 7, shutdownGraceMs: 5000 },
     audit: { retentionDays: 30 },
-    monitoring: { windowSeconds: 60, rollupMinutes: 60, rawRetentionDays: 14, rollupRetentionDays: 365, tickMs: 100 },
+    monitoring: { windowSeconds: 60, rollupMinutes: 60, rawRetentionDays: 14, rollupRetentionDays: 365, tickMs: 100, downAfter: 3, upAfter: 3, degradedLossPercent: 5, webhooks: [] },
     metrics: { perTarget: true, perTargetMaxTargets: 10_000, auth: false },
     agent: { labels: {}, facts: {}, exec: { allow: [], maxOutputBytes: 1024 * 1024 } },
   };

@@ -1,18 +1,23 @@
 // What a running monitor knows about each target right now: the last RTT, when it was last
-// probed, its current run of failures, and sent/received of the last windows (kept in
-// memory, so a summary needs no query). Updated per probe without allocating.
+// probed, its current runs of failures and successes, the current and last second
+// (SecondStats), the status with hysteresis (evaluated once a second by status-tracker.ts),
+// and sent/received of the last windows (kept in memory, so a summary needs no query).
+// Updated per probe without allocating.
 import type { OpenWindow } from './monitor-runner.js';
-import type { TargetStatus } from './types.js';
+import { SecondStats } from './second-stats.js';
+import { TARGET_STATUSES, type TargetStatus } from './types.js';
 import type { WindowTable } from './window-table.js';
 import { RttBuckets } from './rtt-buckets.js';
+
+const UNKNOWN = TARGET_STATUSES.indexOf('unknown');
 
 /** Recent windows kept per monitor (bounds "loss over the last N minutes"). */
 export const RECENT_WINDOWS = 60;
 
+/** Kept for the runner's summarize() signature: the status no longer depends on the query
+ *  (it is the hysteresis status of status-tracker.ts, configured per daemon). */
 export interface StatusThresholds {
-  /** Consecutive failed probes (timeouts, errors) that make a target `down` (default 3). */
   downAfter: number;
-  /** Loss % over the period above which a target is `degraded` (default 5). */
   degradedLossPercent: number;
 }
 
@@ -33,6 +38,10 @@ export class LiveState {
   okStreak = new Uint32Array(0);
   /** Per-row RTT buckets of answered probes (the /metrics histogram; grows by itself). */
   readonly rtt = new RttBuckets();
+  /** Status code per row: the index into TARGET_STATUSES (set once a second by evaluateStatus). */
+  status = new Uint8Array(0);
+  /** The current and the last second per row (live feed, loss for the status). */
+  readonly second = new SecondStats();
   private readonly recent: Recent[] = [];
 
   ensureRows(n: number): void {
@@ -50,6 +59,10 @@ export class LiveState {
     this.lastAtMs = at;
     this.failStreak = streak;
     this.okStreak = okStreak;
+    const status = new Uint8Array(size).fill(UNKNOWN);
+    status.set(this.status);
+    this.status = status;
+    this.second.ensureRows(size);
   }
 
   /** A probe of row answered in time (atMs: when it was planned). Called per probe. */
@@ -58,6 +71,7 @@ export class LiveState {
     this.lastAtMs[row] = atMs;
     this.failStreak[row] = 0;
     this.okStreak[row]++;
+    this.second.ok(row, rttNs);
     this.rtt.record(row, rttNs);
   }
 
@@ -66,6 +80,7 @@ export class LiveState {
     this.lastAtMs[row] = atMs;
     this.failStreak[row]++;
     this.okStreak[row] = 0;
+    this.second.failed(row);
   }
 
   /** Keeps a finished window's sent/received (before its table is reused). */
@@ -83,9 +98,11 @@ export class LiveState {
     this.recent.push(entry);
   }
 
+  /** The current state of rows[k] (ids[k], addresses[k]); loss over the open windows and the
+   *  recent ones from currentWindow − lossWindows on; status: the hysteresis status. */
   summarize(
     rows: readonly number[], ids: readonly string[], addresses: readonly string[], currentWindow: number, lossWindows: number,
-    open: Iterable<OpenWindow>, thresholds: StatusThresholds, only?: ReadonlySet<TargetState['status']>,
+    open: Iterable<OpenWindow>, _thresholds: StatusThresholds, only?: ReadonlySet<TargetState['status']>,
   ): { counts: Record<TargetState['status'], number>; targets: TargetState[] } {
     const first = currentWindow - lossWindows;
     const size = this.lastRttNs.length;
@@ -101,33 +118,34 @@ export class LiveState {
     };
     for (const r of this.recent) if (r.index >= first) add(r.sent, r.received, r.sent.length);
     for (const w of open) add(w.table.sent, w.table.received, w.table.rows);
-    const counts = { up: 0, degraded: 0, down: 0, unknown: 0 };
+    const counts = new Float64Array(TARGET_STATUSES.length);
+    const wanted = TARGET_STATUSES.map((st) => only === undefined || only.has(st));
     const targets: TargetState[] = [];
+    const status = this.status;
     for (let k = 0; k < rows.length; k++) {
       const row = rows[k];
+      const code = status[row];
+      counts[code]++;
+      // only the targets asked for become objects (a large fleet's "which are down?" is cheap)
+      if (!wanted[code]) continue;
       const sent = sentSum[row];
       const received = receivedSum[row];
-      const loss = sent === 0 ? null : (100 * (sent - received)) / sent;
-      const streak = this.failStreak[row];
-      const status: TargetState['status'] = sent === 0 && Number.isNaN(this.lastAtMs[row])
-        ? 'unknown'
-        : streak >= thresholds.downAfter ? 'down'
-          : streak > 0 || (loss !== null && loss > thresholds.degradedLossPercent) ? 'degraded' : 'up';
-      counts[status]++;
-      // only the targets asked for become objects (a large fleet's "which are down?" is cheap)
-      if (only !== undefined && !only.has(status)) continue;
+      const rtt = this.lastRttNs[row];
+      const at = this.lastAtMs[row];
       targets.push({
         targetId: ids[k],
         address: addresses[k],
-        status,
-        lastRttMs: Number.isNaN(this.lastRttNs[row]) ? null : this.lastRttNs[row] / 1e6,
-        lastProbeAtMs: Number.isNaN(this.lastAtMs[row]) ? null : Math.round(this.lastAtMs[row]),
-        failStreak: streak,
+        status: TARGET_STATUSES[code],
+        lastRttMs: rtt === rtt ? rtt / 1e6 : null,
+        lastProbeAtMs: at === at ? Math.round(at) : null,
+        failStreak: this.failStreak[row],
         sent,
         received,
-        lossPercent: loss,
+        lossPercent: sent === 0 ? null : (100 * (sent - received)) / sent,
       });
     }
-    return { counts, targets };
+    const byName = { up: 0, degraded: 0, down: 0, unknown: 0 };
+    for (let c = 0; c < TARGET_STATUSES.length; c++) byName[TARGET_STATUSES[c]] = counts[c];
+    return { counts: byName, targets };
   }
 }

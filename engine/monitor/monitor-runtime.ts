@@ -48,6 +48,9 @@ export class MonitorRuntime {
   private readonly names = new NameCache({ onChange: () => this.invalidate() });
   /** The last failure of a tick (kept for stats; the next tick retries). */
   lastError: string | null = null;
+  /** Runs in every tick right after the due batches went out (LivePublisher: the
+   *  once-a-second pass of the live feed and state changes); closed after the last windows. */
+  hook: { tick(nowMs: number, runners: ReadonlyMap<string, MonitorRunner>): void; close(): void } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -103,6 +106,7 @@ export class MonitorRuntime {
     await Promise.all([...runners.map((r) => r.stop()), ...this.stopping]);
     for (const r of runners) this.queue.push(...r.takeFinished(wallNowMs(), true));
     this.writeQueued(Infinity);
+    this.hook?.close();
   }
 
   /** The next turn, one tick from now (the workers keep the probe schedule; the turns
@@ -118,6 +122,7 @@ export class MonitorRuntime {
     try {
       for (const r of this.runners.values()) r.tick(now);
       for (const r of this.runners.values()) this.queue.push(...r.takeFinished(now));
+      this.hook?.tick(now, this.runners);
       const deadline = performance.now() + BACKGROUND_BUDGET_MS;
       this.writeQueued(deadline);
       if (performance.now() < deadline && (this.dirty || now >= this.nextReconcile)) {

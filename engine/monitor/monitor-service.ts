@@ -11,6 +11,11 @@ import { MonitorRuntime, type RuntimeSettings } from './monitor-runtime.js';
 import { SelectionEvaluator } from './selection.js';
 import { WindowStore } from './window-store.js';
 import type { HistoryPoint, HistoryQuery, LatencyWindow, Monitor, MonitorInput, MonitorRttView, MonitorRuntimeStats, MonitorService, MonitorSummary, MonitoringOptions, SummaryQuery, TargetStatus } from './types.js';
+import type { LiveSecond, StateChange, StateChangeQuery, WebhookConfig } from './types.js';
+import { LivePublisher, statusSettingsFrom } from './live-publisher.js';
+import { StateChangeStore } from './state-change-store.js';
+import type { StatusSettings } from './status-tracker.js';
+import { checkWebhooks, WebhookSender } from './webhooks.js';
 import { RECENT_WINDOWS } from './live-state.js';
 import { TARGET_STATUSES } from './types.js';
 import { ERROR_KINDS } from '../stats/error-kinds.js';
@@ -53,9 +58,12 @@ export interface MonitorHandle {
 
 export function openMonitors(options: OpenMonitorsOptions): MonitorHandle {
   const settings = settingsFrom(options);
+  const status = statusSettingsFrom(options);
+  const webhooks = options.webhooks ?? [];
+  checkWebhooks(webhooks);
   const { db } = openDatabase(options.dataDir);
   try {
-    return new SqliteMonitorService(db, settings, options.engine ?? null);
+    return new SqliteMonitorService(db, settings, options.engine ?? null, status, webhooks);
   } catch (error) {
     db.close();
     throw error;
@@ -69,12 +77,14 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
   private readonly selector: SelectionEvaluator;
   private readonly store: WindowStore;
   private readonly runtime: MonitorRuntime | null;
+  private readonly changes: StateChangeStore;
+  private readonly publisher: LivePublisher | null;
   private readonly targetSeq: Statement<[string], number>;
   private readonly targetIdBySeq: Statement<[number], string>;
   private readonly monitorIds: Statement<[], { seq: number; id: string }>;
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly db: Db, settings: RuntimeSettings, engine: Engine | null) {
+  constructor(private readonly db: Db, settings: RuntimeSettings, engine: Engine | null, status: StatusSettings, webhooks: readonly WebhookConfig[]) {
     this.windowMs = settings.windowMs;
     this.rollupMs = settings.rollupMs;
     this.repo = new MonitorRepo(db);
@@ -84,6 +94,10 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     this.targetIdBySeq = db.prepare<[number], string>('SELECT id FROM targets WHERE seq = ?').pluck();
     this.monitorIds = db.prepare<[], { seq: number; id: string }>('SELECT seq, id FROM monitors');
     this.runtime = engine === null ? null : new MonitorRuntime(db, this.repo, this.selector, this.store, engine, settings);
+    this.changes = new StateChangeStore(db);
+    // state changes are kept as long as the rollups
+    this.publisher = this.runtime === null ? null : new LivePublisher(this.changes, new WebhookSender(webhooks), status, settings.rollupRetentionMs);
+    if (this.runtime !== null) this.runtime.hook = this.publisher;
     this.runtime?.start();
   }
 
@@ -159,11 +173,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     const m = this.repo.get(id);
     if (m === null) throw new SondeError('not_found', `monitor ${id} not found`, 'id');
     const minutes = query.minutes ?? 5;
-    const downAfter = query.downAfter ?? 3;
-    const degradedLossPercent = query.degradedLossPercent ?? 5;
     if (!(minutes > 0 && minutes <= 1440)) throw new SondeError('invalid', 'minutes must be in (0, 1440]', 'minutes');
-    if (!Number.isInteger(downAfter) || downAfter < 1 || downAfter > 1000) throw new SondeError('invalid', 'downAfter must be an integer in 1..1000', 'downAfter');
-    if (!(degradedLossPercent >= 0 && degradedLossPercent <= 100)) throw new SondeError('invalid', 'degradedLossPercent must be in 0..100', 'degradedLossPercent');
     const lossWindows = Math.min(RECENT_WINDOWS, Math.max(0, Math.ceil((minutes * 60_000) / this.windowMs) - 1));
     const now = Date.now();
     const runner = this.runtime?.runner(id);
@@ -176,7 +186,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     let counts = { up: 0, degraded: 0, down: 0, unknown: 0 };
     let targets: TargetStatus[];
     if (runner !== undefined) {
-      ({ counts, targets } = runner.summarize(now, lossWindows, { downAfter, degradedLossPercent }, only));
+      ({ counts, targets } = runner.summarize(now, lossWindows, { downAfter: 0, degradedLossPercent: 0 }, only));
     } else {
       const members = this.selector.evaluate(m.selection);
       counts.unknown = members.length;
@@ -189,6 +199,28 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
 
   stats(): MonitorRuntimeStats[] {
     return this.runtime?.stats() ?? [];
+  }
+
+  events(monitorId: string, query: StateChangeQuery = {}): StateChange[] {
+    if (this.repo.get(monitorId) === null) throw new SondeError('not_found', `monitor ${monitorId} not found`, 'id');
+    const toMs = query.toMs ?? Date.now() + 1000;
+    const fromMs = query.fromMs ?? toMs - DAY_MS;
+    const limit = query.limit ?? 1000;
+    if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs) || fromMs >= toMs) throw new SondeError('invalid', 'from must be before to (ms since the epoch)', 'from');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new SondeError('invalid', 'limit must be an integer in 1..10000', 'limit');
+    return this.changes.list(monitorId, fromMs, toMs, limit, query.targetId);
+  }
+
+  onSecond(listener: (second: LiveSecond) => void): () => void {
+    return this.publisher?.onSecond(listener) ?? (() => undefined);
+  }
+
+  onStateChanges(listener: (changes: readonly StateChange[]) => void): () => void {
+    return this.publisher?.onStateChanges(listener) ?? (() => undefined);
+  }
+
+  targetsMatching(labels: Record<string, string>): string[] {
+    return this.selector.evaluate({ labels }).map((m) => m.id);
   }
 
   rttViews(): MonitorRttView[] {

@@ -49,12 +49,76 @@ export interface MonitoringOptions {
   rawRetentionMs?: number;
   /** Rollups older than this are purged (default 365 days). */
   rollupRetentionMs?: number;
-  /** Scheduler tick: targets due within one tick go out as one batch (default 100 ms:
-   *  each batch is one engine job, and on this machine 20 ms ticks cost 1.6× the CPU per
-   *  probe of one long engine job against 1.1× at 100 ms; bench:monitor, preliminary). */
+  /** How often the main thread's monitor turn runs: sealing and writing finished windows,
+   *  failed rounds of unresolvable names, retries (default 100 ms). Sending is not tied to
+   *  it: the workers keep each monitor's grid and send what is due every turn (≤ 2 ms). */
   tickMs?: number;
   /** How often selections are checked for target/label/monitor changes (default 1000 ms). */
   reconcileMs?: number;
+  /** Consecutive failed probes that make a target down (default 3). */
+  downAfter?: number;
+  /** Consecutive answered probes that bring a degraded or down target back up (default 3). */
+  upAfter?: number;
+  /** Loss % over the last 5 minutes above which an up target becomes degraded (default 5). */
+  degradedLossPercent?: number;
+  /** URLs every state change is POSTed to (JSON, batched once a second). */
+  webhooks?: WebhookConfig[];
+}
+
+export interface WebhookConfig {
+  /** http:// or https:// URL. */
+  url: string;
+  /** Per attempt (default 5000 ms). */
+  timeoutMs?: number;
+  /** Further attempts after a failed one, with backoff 1 s, 2 s, 4 s… up to 30 s (default 3). */
+  retries?: number;
+}
+
+/** One status transition of one target under one monitor (stored, live feed, webhooks). */
+export interface StateChange {
+  /** Increasing id (the row's key). */
+  id: number;
+  monitorId: string;
+  targetId: string;
+  address: string;
+  from: TargetStatus['status'];
+  to: TargetStatus['status'];
+  /** When the once-a-second evaluation saw it, ms since the epoch. */
+  atMs: number;
+  reason: string;
+}
+
+export interface StateChangeQuery {
+  /** Default: 24 h before toMs. */
+  fromMs?: number;
+  /** Exclusive; default: now + 1 s. */
+  toMs?: number;
+  /** 1..10,000 (default 1000); the oldest first. */
+  limit?: number;
+  targetId?: string;
+}
+
+/** One monitor's last second, handed to onSecond listeners. Typed arrays are indexed by
+ *  row (rows[k] for the member at position k) and valid only during the call. */
+export interface LiveMonitorSecond {
+  monitorId: string;
+  rows: readonly number[];
+  ids: readonly string[];
+  addresses: readonly string[];
+  /** Probes concluded (answered, timed out or failed) in the second, and answered. */
+  sent: Uint32Array;
+  received: Uint32Array;
+  /** RTT median and maximum of the second's answers, ns; NaN when none. */
+  p50Ns: Float64Array;
+  maxNs: Float64Array;
+  /** Index into TARGET_STATUSES. */
+  status: Uint8Array;
+}
+
+export interface LiveSecond {
+  /** Start of the second these figures cover, ms since the epoch. */
+  startMs: number;
+  monitors: readonly LiveMonitorSecond[];
 }
 
 /** One stored window (or rollup) of one target under one monitor. */
@@ -104,15 +168,17 @@ export interface HistoryPoint {
 export interface MonitorRuntimeStats {
   monitorId: string;
   targets: number;
-  /** Batches handed to the engine, and rounds skipped because the scheduler fell behind. */
+  /** Engine jobs started: one per monitor, again when its membership or definition changes. */
   batches: number;
+  /** Probes the workers skipped because they were more than an interval late. */
   skippedSlots: number;
-  /** Schedule drift of the first send of each batch (actual − planned), ms, since start. */
+  /** Schedule drift (kernel send time − planned time) of a sample of the probes (every
+   *  8th target), ms, since start. */
   driftP50Ms: number | null;
   driftP99Ms: number | null;
   driftMaxMs: number | null;
   windowsWritten: number;
-  /** Batches the engine rejected, and the last reason (e.g. no permission for raw sockets). */
+  /** Engine jobs that failed (retried after 5 s), and the last reason (e.g. no permission for raw sockets). */
   failedBatches: number;
   lastError: string | null;
 }
@@ -134,17 +200,21 @@ export interface SummaryQuery {
   status?: TargetStatus['status'][];
   /** Loss over this many minutes (default 5; at most what the last 60 windows cover). */
   minutes?: number;
-  /** Consecutive failed probes that make a target `down` (default 3). */
-  downAfter?: number;
-  /** Loss % over the period above which a target is `degraded` (default 5). */
-  degradedLossPercent?: number;
 }
 
 export interface TargetStatus {
   targetId: string;
   address: string;
-  /** down: the last downAfter probes failed; degraded: a failure now, or loss above the
-   *  threshold; unknown: not probed yet (or the monitor is not running here). */
+  /** The status with hysteresis, evaluated once a second per target (status-tracker.ts;
+   *  N = monitoring.downAfter, M = monitoring.upAfter, L = monitoring.degradedLossPercent):
+   *  - down: the last N probes failed (timeouts or errors); it stays down until M
+   *    consecutive probes are answered, then it is up (and its loss period starts afresh);
+   *  - degraded: from up, when a probe fails (fewer than N in a row) or the loss over the
+   *    last 5 minutes exceeds L %; back to up after M answered probes in a row with the loss
+   *    at most L %;
+   *  - up: answering; unknown: not probed yet (or the monitor is not running here).
+   *  Every transition is a StateChange (but a target's first status when it is up). The
+   *  summary's lossPercent is over the query's `minutes`, which does not change the status. */
   status: (typeof TARGET_STATUSES)[number];
   lastRttMs: number | null;
   lastProbeAtMs: number | null;
@@ -182,6 +252,14 @@ export interface MonitorService {
   windows(targetId: string, fromMs: number, toMs: number, spanMs?: number): LatencyWindow[];
   /** Scheduler figures per running monitor (empty when not probing). */
   stats(): MonitorRuntimeStats[];
+  /** Stored state changes of a monitor, oldest first; not_found / invalid (field named). */
+  events(monitorId: string, query?: StateChangeQuery): StateChange[];
+  /** Called once a second with every running monitor's last second; returns an unsubscribe. */
+  onSecond(listener: (second: LiveSecond) => void): () => void;
+  /** Called once a second with the state changes of that second (when there were any). */
+  onStateChanges(listener: (changes: readonly StateChange[]) => void): () => void;
+  /** Ids of the HOST targets whose labels all match (as in a label selection). */
+  targetsMatching(labels: Record<string, string>): string[];
   /** Per-target RTT buckets of every running monitor (empty when not probing). */
   rttViews(): MonitorRttView[];
   readonly windowMs: number;

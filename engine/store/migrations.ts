@@ -134,6 +134,23 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (window_ms, rollup_ms)
   );
   `,
+  // 4: state changes of monitored targets (status with hysteresis, engine/monitor/
+  // status-tracker.ts): ids as text, so an event outlives a deleted target or monitor;
+  // purged with the rollups' retention.
+  `
+  CREATE TABLE state_changes (
+    seq        INTEGER PRIMARY KEY,
+    monitor_id TEXT NOT NULL,
+    target_id  TEXT NOT NULL,
+    address    TEXT NOT NULL,
+    from_status TEXT NOT NULL,
+    to_status  TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    reason     TEXT NOT NULL
+  );
+  CREATE INDEX state_changes_by_monitor ON state_changes(monitor_id, at);
+  CREATE INDEX state_changes_by_age ON state_changes(at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -242,8 +242,9 @@ describe.skipIf(skip || !canNetns)('targets that never answer', () => {
     try {
       const targets = createLoopbackTargets(fx.sonde, 3, () => ({ dark: 'yes' }));
       const m = handle.service.create({ name: 'dark', selection: { labels: { dark: 'yes' } }, intervalMs: 200, timeoutMs: 100 });
-      await sleep(1500);
-      const s = handle.service.summary(m.id, { downAfter: 3 });
+      // 3 failures (the default monitoring.downAfter) by ~0.8 s, evaluated at the next whole second
+      await sleep(2500);
+      const s = handle.service.summary(m.id);
       expect(s.counts).toEqual({ up: 0, degraded: 0, down: 3, unknown: 0 });
       expect(handle.service.summary(m.id, { status: ['up', 'degraded'] })).toMatchObject({ counts: { down: 3 }, targets: [] });
       for (const t of s.targets) {

@@ -57,8 +57,6 @@ const MonitorStats = Type.Object({
 const SummaryQuery = Type.Object({
   status: Type.Optional(Type.Array(StringEnum(TARGET_STATUSES), { description: 'only targets in these states, repeatable (counts cover every target)' })),
   minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1440, default: 5, description: 'loss over this many minutes (at most the last 60 windows)' })),
-  downAfter: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 3, description: 'consecutive failed probes that make a target down' })),
-  degradedLossPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100, default: 5, description: 'loss % above which a target is degraded' })),
 }, { additionalProperties: false });
 
 const Status = StringEnum(TARGET_STATUSES);
