@@ -77,15 +77,20 @@ function reencodeDefault(blob: Buffer): Buffer {
   return out;
 }
 
-function time(repeats: number, fn: () => void): { medianMs: number; p99Ms: number; minMs: number } {
+/** Wall time (median, p99, min) and this process's CPU time (median) per call. */
+function time(repeats: number, fn: () => void): { medianMs: number; p99Ms: number; minMs: number; cpuMedianMs: number } {
   fn(); // warm
   const runs: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < repeats; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     runs.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return { medianMs: median(runs), p99Ms: quantile(runs, 0.99), minMs: Math.min(...runs) };
+  return { medianMs: median(runs), p99Ms: quantile(runs, 0.99), minMs: Math.min(...runs), cpuMedianMs: median(cpu) };
 }
 
 function samePoints(a: Point[], b: { t: number; sent: number; received: number; percentiles: Record<string, number | null> }[]): boolean {
@@ -198,8 +203,8 @@ try {
   };
   await handle.close();
   readDb.close();
-  const line = (name: string, r: { medianMs: number; p99Ms: number }): void => {
-    console.log(`  ${name.padEnd(58)} median ${r.medianMs.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms`);
+  const line = (name: string, r: { medianMs: number; p99Ms: number; cpuMedianMs: number }): void => {
+    console.log(`  ${name.padEnd(58)} median ${r.medianMs.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms.toFixed(2).padStart(7)} ms   CPU median ${r.cpuMedianMs.toFixed(2).padStart(7)} ms`);
   };
   console.log(`\n${repeats} queries each (load average now ${describeMachine().loadAvg.join(' ')}):`);
   line('engine: 24 h at 1 min steps (1,440 windows; SQL + merge)', results.engineDay1m);
