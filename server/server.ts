@@ -17,6 +17,8 @@ import { troubleshootingApiRoutes } from './routes/troubleshooting-api/index.js'
 import { pingStreamRoutes } from './routes/ping-stream/index.js';
 import { targetRoutes } from './routes/v1/targets.js';
 import { systemRoutes } from './routes/system.js';
+import { monitorEventRoutes } from './routes/v1/monitor-events.js';
+import { LiveFeed, type LiveOptions } from './live/live-feed.js';
 import { DEFAULT_METRICS_ROUTE_OPTIONS, metricsRoutes, type MetricsRouteOptions } from './routes/metrics.js';
 import { closeAll, createApp, listen, type Listening, type UwsMethod } from './uws.js';
 import { sondeVersion } from './version.js';
@@ -33,6 +35,8 @@ export interface ServerOptions {
   importBodyLimit?: number;
   /** More routes (e.g. the API contracts), each naming its error envelope. */
   extraRoutes?: (sonde: Sonde) => AnyRoute[];
+  /** The /v1/live WebSocket feed's slow-client limits. */
+  live?: LiveOptions;
   /** GET /metrics: per-target series, their cap, and whether it needs an API key (config `metrics`). */
   metrics?: Partial<MetricsRouteOptions>;
 }
@@ -60,7 +64,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     ...agentRoutes(sonde),
     ...jobRoutes(sonde),
     ...keyRoutes(sonde),
-    ...monitorRoutes(sonde), ...historyRoutes(sonde),
+    ...monitorRoutes(sonde), ...historyRoutes(sonde), ...monitorEventRoutes(sonde),
     ...nodeApiRoutes(sonde),
     ...serviceApiRoutes(sonde),
     ...troubleshootingApiRoutes(sonde),
@@ -81,6 +85,8 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     const re = new RegExp('^' + route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[A-Za-z0-9_]+\\?\}/g, '[^/]+') + '$');
     patterns.push({ re, method: route.method.toUpperCase() });
   }
+  const live = new LiveFeed(sonde, logger, options.live);
+  live.register(app);
   app.any('/*', (res, req) => {
     const method = req.getCaseSensitiveMethod().toUpperCase();
     const path = req.getUrl();
@@ -112,6 +118,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
       if (closed) return;
       closed = true;
       listening.stopAccepting();
+      live.close();
       const deadline = Date.now() + drainMs;
       while (inflight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       closeAll(app);

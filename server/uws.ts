@@ -2,9 +2,9 @@
 // pinned in package.json). Everything else in server/ uses the names exported here, so a
 // move to another build of uWS touches this file only.
 import uws from 'uwebsockets';
-import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uwebsockets';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket_context_t, WebSocket, WebSocketBehavior } from 'uwebsockets';
 
-export type { HttpRequest, HttpResponse, TemplatedApp };
+export type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket, WebSocketBehavior };
 
 export type UwsMethod = 'get' | 'post' | 'patch' | 'put' | 'del' | 'head' | 'options' | 'any';
 

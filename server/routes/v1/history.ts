@@ -24,7 +24,7 @@ const Point = Type.Object({
   max: Type.Union([Type.Number(), Type.Null()], { description: 'ms' }),
 }, { additionalProperties: Type.Union([Type.Number(), Type.Null()]), description: 'plus p<N> (ms) for each percentile asked' });
 
-function parseTime(raw: string, field: string): number {
+export function parseTime(raw: string, field: string): number {
   const ms = /^[0-9]+$/.test(raw) ? Number(raw) : Date.parse(raw);
   if (!Number.isSafeInteger(ms) || ms < 0) throw badRequest(`${field} must be ms since the epoch or an RFC 3339 time, got "${raw}"`);
   return ms;

@@ -1,0 +1,313 @@
+// WebSocket /v1/live on uWS pub/sub. Authenticated at the upgrade like every /v1 route (API
+// key in Authorization: Bearer or X-API-Key, the per-key rate limit, scope network:read).
+// A client subscribes (query string at the upgrade, or {"subscribe": …} messages) to
+// monitors, label selectors or target ids; each subscription is a uWS topic shared by every
+// client asking the same thing:
+//   monitor:<id>      every member of the monitor
+//   labels:<k=v,…>    HOST targets whose labels all match (re-resolved every 5 s)
+//   targets:<hash>    exactly these target ids
+// Once a second, for each topic that has subscribers, ONE frame with every target of the
+// topic (frames.ts), then state changes as {"type":"state"} messages.
+//
+// Slow clients: before each second's frames, a client still holding more than
+// maxBufferedBytes unsent (it did not take the last second's data within a second) is
+// closed with code 4008 and a reason. uWS never queues more than maxBackpressure per socket
+// (and closes a socket that would). So memory per client is bounded by about
+// maxBufferedBytes plus one second of frames.
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { monitorsOf, type LiveMonitorSecond, type LiveSecond, type MonitorService, type Sonde, type StateChange } from '../../engine/index.js';
+import { authenticate, checkRateLimit, requireScope } from '../http/auth.js';
+import { nativeEnvelope } from '../http/envelopes.js';
+import { HttpError } from '../http/errors.js';
+import { toHttpError } from '../http/pipeline.js';
+import { writeResponse } from '../http/respond.js';
+import type { TemplatedApp, WebSocket } from '../uws.js';
+import { FrameWriter } from './frame-writer.js';
+import { errorMessage, stateMessage } from './frames.js';
+import { LiveInputError, parseMessage, subscriptionFromQuery, type Subscription } from './subscription.js';
+
+export interface LiveOptions {
+  /** A client holding more than this unsent when the next frames are due is dropped (default 8 MiB). */
+  maxBufferedBytes?: number;
+  /** uWS's hard cap of queued bytes per socket (default 64 MiB). */
+  maxBackpressure?: number;
+}
+
+export const SLOW_CLIENT_CODE = 4008;
+const LABEL_REFRESH_MS = 5000;
+const MAX_TOPICS_PER_CLIENT = 200;
+
+interface Topic {
+  name: string;
+  kind: 'monitor' | 'labels' | 'targets';
+  monitorId?: string;
+  labels?: Record<string, string>;
+  ids: Set<string>;
+  clients: number;
+  resolvedAt: number;
+}
+
+interface ClientData {
+  keyName: string;
+  initial: Subscription | null;
+  topics: Set<string>;
+}
+
+type Client = WebSocket<ClientData>;
+
+export class LiveFeed {
+  private readonly topics = new Map<string, Topic>();
+  private readonly clients = new Set<Client>();
+  private readonly maxBufferedBytes: number;
+  private readonly maxBackpressure: number;
+  private app: TemplatedApp | null = null;
+  private detach: (() => void)[] = [];
+  private closed = false;
+  private readonly writer = new FrameWriter();
+  /** Clients closed by the slow-client policy. */
+  dropped = 0;
+  /** Event-loop time of the last second's frames, ms. */
+  lastPublishMs = 0;
+
+  constructor(private readonly sonde: Sonde, private readonly logger: Logger, options: LiveOptions = {}) {
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+    this.maxBackpressure = options.maxBackpressure ?? 64 * 1024 * 1024;
+  }
+
+  private get monitors(): MonitorService {
+    return monitorsOf(this.sonde);
+  }
+
+  register(app: TemplatedApp): void {
+    this.app = app;
+    app.ws<ClientData>('/v1/live', {
+      maxPayloadLength: 1024 * 1024,
+      maxBackpressure: this.maxBackpressure,
+      closeOnBackpressureLimit: 1,
+      idleTimeout: 120,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => {
+        const start = performance.now();
+        const secWebSocketKey = req.getHeader('sec-websocket-key');
+        const protocol = req.getHeader('sec-websocket-protocol');
+        const extensions = req.getHeader('sec-websocket-extensions');
+        const xApiKey = req.getHeader('x-api-key');
+        const authorization = xApiKey === '' ? req.getHeader('authorization') : '';
+        const query = req.getQuery() ?? '';
+        let keyId: string | null = null;
+        try {
+          if (secWebSocketKey === '') throw new HttpError(400, 'GET /v1/live is a WebSocket: send an Upgrade: websocket request', 'see the README, "Live feed"');
+          const key = authenticate(this.sonde.keys, authorization, xApiKey);
+          keyId = key.id;
+          checkRateLimit(this.sonde.rateLimiter, key);
+          requireScope(this.sonde.keys, key, 'network:read');
+          const initial = query === '' ? null : this.validated(subscriptionFromQuery(new URLSearchParams(query)));
+          res.upgrade<ClientData>({ keyName: key.name, initial, topics: new Set() }, secWebSocketKey, protocol, extensions, context);
+          this.audit(keyId, 101, start);
+        } catch (error) {
+          const http = error instanceof LiveInputError ? new HttpError(400, error.message, `field: ${error.field}`) : toHttpError(error);
+          writeResponse(res, {
+            status: http.status, headers: http.headers,
+            body: nativeEnvelope.render({ status: http.status, kind: http.kind, message: http.message, details: http.details }),
+          });
+          if (keyId !== null) this.audit(keyId, http.status, start);
+        }
+      },
+      open: (ws) => {
+        this.listen();
+        this.clients.add(ws);
+        const initial = ws.getUserData().initial;
+        if (initial !== null) this.apply(ws, 'subscribe', initial);
+      },
+      message: (ws, message) => {
+        let text: string;
+        try {
+          text = Buffer.from(message).toString('utf8');
+          const { op, subscription } = parseMessage(text);
+          this.apply(ws, op, this.validated(subscription, op));
+        } catch (error) {
+          const e = error instanceof LiveInputError ? error : new LiveInputError('message', `the message could not be handled: ${(error as Error).message}`);
+          ws.send(errorMessage(e.field, e.message));
+        }
+      },
+      close: (ws) => {
+        this.clients.delete(ws);
+        for (const name of ws.getUserData().topics) this.release(name);
+      },
+    });
+  }
+
+  /** Listens to the monitor service from the first client on (so that opening the server
+   *  neither opens a monitor service nor depends on when the daemon attaches its own). */
+  private listen(): void {
+    if (this.detach.length > 0 || this.closed) return;
+    this.detach = [
+      this.monitors.onSecond((second) => this.publishSecond(second)),
+      this.monitors.onStateChanges((changes) => this.publishChanges(changes)),
+    ];
+  }
+
+  /** Stops publishing (the app's close ends the sockets). */
+  close(): void {
+    this.closed = true;
+    for (const d of this.detach) d();
+    this.detach = [];
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Throws LiveInputError when a monitor or target does not exist. */
+  private validated(s: Subscription, field = 'query'): Subscription {
+    const service = this.monitors;
+    s.monitors.forEach((id, i) => {
+      if (service.get(id) === null) throw new LiveInputError(`${field}.monitors[${i}]`, `monitor ${id} not found`);
+    });
+    s.targets.forEach((id, i) => {
+      if (this.sonde.targets.get(id) === null) throw new LiveInputError(`${field}.targets[${i}]`, `target ${id} not found`);
+    });
+    return s;
+  }
+
+  private apply(ws: Client, op: 'subscribe' | 'unsubscribe', s: Subscription): void {
+    const data = ws.getUserData();
+    const wanted = this.topicsOf(s);
+    if (op === 'subscribe') {
+      const added = wanted.filter((t) => !data.topics.has(t.name));
+      if (data.topics.size + added.length > MAX_TOPICS_PER_CLIENT) {
+        throw new LiveInputError('subscribe', `at most ${MAX_TOPICS_PER_CLIENT} subscriptions per connection (this one has ${data.topics.size})`);
+      }
+      for (const t of added) {
+        const topic = this.acquire(t);
+        data.topics.add(topic.name);
+        ws.subscribe(topic.name);
+      }
+    } else {
+      for (const t of wanted) {
+        if (!data.topics.delete(t.name)) continue;
+        ws.unsubscribe(t.name);
+        this.release(t.name);
+      }
+    }
+    const topics = [...data.topics].map((name) => {
+      const t = this.topics.get(name)!;
+      return { topic: name, kind: t.kind, targets: t.kind === 'monitor' ? this.monitors.members(t.monitorId!).length : t.ids.size };
+    });
+    ws.send(JSON.stringify({ type: op === 'subscribe' ? 'subscribed' : 'unsubscribed', topics }));
+  }
+
+  private topicsOf(s: Subscription): Omit<Topic, 'clients' | 'resolvedAt'>[] {
+    const out: Omit<Topic, 'clients' | 'resolvedAt'>[] = [];
+    for (const id of s.monitors) out.push({ name: `monitor:${id.toLowerCase()}`, kind: 'monitor', monitorId: id.toLowerCase(), ids: new Set() });
+    for (const labels of s.labels) {
+      const canonical = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
+      out.push({ name: `labels:${canonical}`, kind: 'labels', labels, ids: new Set() });
+    }
+    if (s.targets.length > 0) {
+      const ids = [...new Set(s.targets.map((id) => id.toLowerCase()))].sort();
+      const hash = createHash('sha1').update(ids.join(',')).digest('hex').slice(0, 16);
+      out.push({ name: `targets:${hash}`, kind: 'targets', ids: new Set(ids) });
+    }
+    return out;
+  }
+
+  private acquire(t: Omit<Topic, 'clients' | 'resolvedAt'>): Topic {
+    let topic = this.topics.get(t.name);
+    if (topic === undefined) {
+      topic = { ...t, clients: 0, resolvedAt: 0 };
+      if (topic.kind === 'labels') this.resolve(topic, performance.now());
+      this.topics.set(t.name, topic);
+    }
+    topic.clients++;
+    return topic;
+  }
+
+  private release(name: string): void {
+    const topic = this.topics.get(name);
+    if (topic !== undefined && --topic.clients <= 0) this.topics.delete(name);
+  }
+
+  private resolve(topic: Topic, now: number): void {
+    topic.ids = new Set(this.monitors.targetsMatching(topic.labels!));
+    topic.resolvedAt = now;
+  }
+
+  private publishSecond(second: LiveSecond): void {
+    const app = this.app;
+    if (app === null) return;
+    const t0 = performance.now();
+    for (const ws of this.clients) {
+      const buffered = ws.getBufferedAmount();
+      if (buffered > this.maxBufferedBytes) {
+        this.dropped++;
+        this.logger.warn({ key: ws.getUserData().keyName, buffered }, 'live feed: slow client dropped');
+        ws.end(SLOW_CLIENT_CODE, `slow client: ${buffered} bytes not taken within a second (limit ${this.maxBufferedBytes})`);
+      }
+    }
+    const byMonitor = new Map<string, LiveMonitorSecond>();
+    for (const m of second.monitors) byMonitor.set(m.monitorId, m);
+    let index: Map<string, [LiveMonitorSecond, number][]> | null = null;
+    const w = this.writer;
+    for (const topic of this.topics.values()) {
+      if (app.numSubscribers(topic.name) === 0) continue;
+      w.start(topic.name, second.startMs);
+      if (topic.kind === 'monitor') {
+        const m = byMonitor.get(topic.monitorId!);
+        if (m !== undefined) for (let k = 0; k < m.rows.length; k++) w.entry(m, k);
+      } else {
+        if (topic.kind === 'labels' && t0 - topic.resolvedAt >= LABEL_REFRESH_MS) this.resolve(topic, t0);
+        index ??= indexOf(second.monitors);
+        for (const id of topic.ids) {
+          const at = index.get(id);
+          if (at !== undefined) for (const [m, k] of at) w.entry(m, k);
+        }
+      }
+      app.publish(topic.name, w.end(), false, false);
+    }
+    this.lastPublishMs = performance.now() - t0;
+  }
+
+  private publishChanges(changes: readonly StateChange[]): void {
+    const app = this.app;
+    if (app === null || this.topics.size === 0) return;
+    const out = new Map<string, StateChange[]>();
+    const add = (name: string, c: StateChange): void => {
+      let list = out.get(name);
+      if (list === undefined) out.set(name, (list = []));
+      list.push(c);
+    };
+    for (const c of changes) {
+      const name = `monitor:${c.monitorId}`;
+      if (this.topics.has(name)) add(name, c);
+    }
+    for (const topic of this.topics.values()) {
+      if (topic.kind === 'monitor') continue;
+      for (const c of changes) if (topic.ids.has(c.targetId)) add(topic.name, c);
+    }
+    for (const [name, list] of out) app.publish(name, stateMessage(name, list), false, false);
+  }
+
+  private audit(keyId: string, status: number, start: number): void {
+    try {
+      this.sonde.audit.record({ keyId, method: 'GET', path: '/v1/live', status, durationMs: performance.now() - start });
+    } catch (error) {
+      this.logger.error({ err: error }, 'audit row could not be recorded');
+    }
+  }
+}
+
+/** targetId → where it is in this second (a target in two monitors appears twice). */
+function indexOf(monitors: readonly LiveMonitorSecond[]): Map<string, [LiveMonitorSecond, number][]> {
+  const index = new Map<string, [LiveMonitorSecond, number][]>();
+  for (const m of monitors) {
+    for (let k = 0; k < m.ids.length; k++) {
+      const at = index.get(m.ids[k]);
+      if (at === undefined) index.set(m.ids[k], [[m, k]]);
+      else at.push([m, k]);
+    }
+  }
+  return index;
+}
+

@@ -1,0 +1,117 @@
+// What a /v1/live client asks for: monitors, label selectors and target ids, from the
+// upgrade's query string or from a {"subscribe": …} / {"unsubscribe": …} message. Every
+// mistake is a LiveInputError naming the field; nothing here throws anything else.
+
+export const MAX_MONITORS = 100;
+export const MAX_LABEL_SELECTORS = 20;
+export const MAX_TARGETS = 10_000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LABEL_KEY = /^[A-Za-z0-9_-]{1,63}$/;
+
+export interface Subscription {
+  monitors: string[];
+  labels: Record<string, string>[];
+  targets: string[];
+}
+
+export class LiveInputError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(message);
+  }
+}
+
+export function emptySubscription(): Subscription {
+  return { monitors: [], labels: [], targets: [] };
+}
+
+/** ?monitors=id,id&targets=id,id&labels=site:eu,tier:1 (one selector per `labels`). */
+export function subscriptionFromQuery(params: URLSearchParams): Subscription {
+  for (const k of params.keys()) {
+    if (k !== 'monitors' && k !== 'targets' && k !== 'labels') {
+      throw new LiveInputError(`query.${k}`, `unknown query parameter "${k}": use monitors, labels or targets`);
+    }
+  }
+  const list = (name: string): string[] => params.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  const labels = params.getAll('labels').map((sel, i) => {
+    const out: Record<string, string> = {};
+    for (const pair of sel.split(',')) {
+      const at = pair.indexOf(':');
+      if (at <= 0) throw new LiveInputError(`query.labels[${i}]`, `label "${pair}" must be key:value`);
+      out[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+    }
+    return out;
+  });
+  return checkSubscription({ monitors: list('monitors'), targets: list('targets'), labels }, 'query');
+}
+
+/** A parsed client message: {"subscribe": {...}} or {"unsubscribe": {...}}. */
+export function parseMessage(text: string): { op: 'subscribe' | 'unsubscribe'; subscription: Subscription } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new LiveInputError('message', 'the message is not JSON: send {"subscribe": {"monitors": [...], "labels": [{...}], "targets": [...]}}');
+  }
+  if (!isObject(value)) throw new LiveInputError('message', 'the message must be a JSON object with "subscribe" or "unsubscribe"');
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || (keys[0] !== 'subscribe' && keys[0] !== 'unsubscribe')) {
+    throw new LiveInputError('message', `the message must have exactly one key, "subscribe" or "unsubscribe" (got ${keys.map((k) => JSON.stringify(k)).join(', ') || 'none'})`);
+  }
+  const op = keys[0] as 'subscribe' | 'unsubscribe';
+  return { op, subscription: subscriptionFrom(value[op], op) };
+}
+
+function subscriptionFrom(value: unknown, field: string): Subscription {
+  if (!isObject(value)) throw new LiveInputError(field, `${field} must be an object with monitors, labels and/or targets`);
+  for (const k of Object.keys(value)) {
+    if (k !== 'monitors' && k !== 'targets' && k !== 'labels') throw new LiveInputError(`${field}.${k}`, `unknown field ${field}.${k}: use monitors, labels or targets`);
+  }
+  const strings = (name: string): string[] => {
+    const v = value[name];
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) throw new LiveInputError(`${field}.${name}`, `${field}.${name} must be an array of ids`);
+    return v.map((x, i) => {
+      if (typeof x !== 'string') throw new LiveInputError(`${field}.${name}[${i}]`, `${field}.${name}[${i}] must be a string id`);
+      return x;
+    });
+  };
+  const rawLabels = value.labels === undefined ? [] : Array.isArray(value.labels) ? value.labels : [value.labels];
+  const labels = rawLabels.map((sel, i) => {
+    const f = `${field}.labels[${i}]`;
+    if (!isObject(sel)) throw new LiveInputError(f, `${f} must be an object of label key → value`);
+    for (const [k, v] of Object.entries(sel)) {
+      if (typeof v !== 'string') throw new LiveInputError(`${f}.${k}`, `${f}.${k} must be a string`);
+    }
+    return sel as Record<string, string>;
+  });
+  return checkSubscription({ monitors: strings('monitors'), targets: strings('targets'), labels }, field);
+}
+
+function checkSubscription(s: Subscription, field: string): Subscription {
+  const ids = (name: 'monitors' | 'targets', max: number): void => {
+    if (s[name].length > max) throw new LiveInputError(`${field}.${name}`, `${field}.${name} has ${s[name].length} ids; at most ${max}`);
+    s[name].forEach((id, i) => {
+      if (!UUID.test(id)) throw new LiveInputError(`${field}.${name}[${i}]`, `${field}.${name}[${i}] "${id}" is not a UUID`);
+    });
+  };
+  ids('monitors', MAX_MONITORS);
+  ids('targets', MAX_TARGETS);
+  if (s.labels.length > MAX_LABEL_SELECTORS) throw new LiveInputError(`${field}.labels`, `${field}.labels has ${s.labels.length} selectors; at most ${MAX_LABEL_SELECTORS}`);
+  s.labels.forEach((sel, i) => {
+    const entries = Object.entries(sel);
+    if (entries.length === 0) throw new LiveInputError(`${field}.labels[${i}]`, `${field}.labels[${i}] is empty: give at least one key:value`);
+    for (const [k, v] of entries) {
+      if (!LABEL_KEY.test(k)) throw new LiveInputError(`${field}.labels[${i}].${k}`, `label key "${k}" must be 1–63 of A–Z a–z 0–9 _ -`);
+      if (v.length === 0 || v.length > 253) throw new LiveInputError(`${field}.labels[${i}].${k}`, `label value of "${k}" must be 1–253 characters`);
+    }
+  });
+  if (s.monitors.length + s.labels.length + s.targets.length === 0) {
+    throw new LiveInputError(field, `${field} names nothing: give monitors, labels or targets`);
+  }
+  return s;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
