@@ -165,6 +165,8 @@ async function runSize(n: number) {
     const cpu0 = cpuSeconds(pid);
     const end = t0 + opts.minutes * 60_000;
     const summaryMs: number[] = [];
+    const windowMs = (opts.windowSeconds > 0 ? opts.windowSeconds : 60) * 1000;
+    const slowSummaries: { ms: number; secondsIntoWindow: number }[] = [];
     let summaryBytes = 0;
     let summaryErrors = 0;
     let rssPeak = 0;
@@ -173,9 +175,14 @@ async function runSize(n: number) {
     let nextReport = t0 + 10_000;
     while (Date.now() < end) {
       const tick = Date.now();
+      if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) {
+        throw new Error(`sonde serve (pid ${pid}) ended during the run: exit code ${daemon.child.exitCode}, signal ${daemon.child.signalCode}`);
+      }
       const r = await client.get(`/v1/monitors/${monitorId}/summary`).catch((e: Error) => ({ status: 0, text: e.message, ms: NaN, bytes: 0 }));
       if (r.status === 200) {
         summaryMs.push(r.ms);
+        // slow answers and where in the window they fell (window writes, rollups, GC…)
+        if (r.ms > GOALS.summaryP99Ms) slowSummaries.push({ ms: Math.round(r.ms), secondsIntoWindow: (tick % windowMs) / 1000 });
         summaryBytes = r.bytes;
         // parsed only for the progress lines and at the end: this process shares the cores
         if (Date.now() >= nextReport || Date.now() + 1000 >= end) lastSummary = JSON.parse(r.text) as Summary;
@@ -209,7 +216,6 @@ async function runSize(n: number) {
 
     // stored windows: those wholly inside [t0, t1], and everything stored
     const db = new Database(join(dir, 'sonde.db'), { readonly: true });
-    const windowMs = (opts.windowSeconds > 0 ? opts.windowSeconds : 60) * 1000;
     const sums = (where: string, ...params: number[]) => db.prepare<number[], { sent: number | null; received: number | null; rows: number }>(
       `SELECT sum(sent) AS sent, sum(received) AS received, count(*) AS rows FROM latency_windows WHERE span_ms = ? ${where}`,
     ).get(windowMs, ...params)!;
@@ -235,6 +241,7 @@ async function runSize(n: number) {
       cpuSeconds: cpu, cpuCores: cpu / ((t1 - t0) / 1000),
       rssPeakMB: mb(rssPeak), rssEndMB: mb(rssEnd),
       summaryRequests: summaryMs.length, summaryErrors, summaryBytes,
+      slowSummaries,
       summaryP50Ms: quantile(summaryMs, 0.5), summaryP99Ms: quantile(summaryMs, 0.99), summaryMaxMs: Math.max(...summaryMs),
       eventLoopP99Ms: loop?.p99Ms ?? null, eventLoopMaxMs: loop?.maxMs ?? null,
       dbGrowthBytes: bytesAfter - bytesBefore,
@@ -272,7 +279,11 @@ for (const n of opts.sizes) {
   rows.push(row);
   console.log(`  N=${n}: loss ${fmt(row.lossPercent, 4)} % (${row.lossSource}), drift p99 ${fmt(row.driftP99Ms, 2)} ms, CPU ${fmt(row.cpuCores, 2)} cores, `
     + `RSS ${fmt(row.rssPeakMB, 0)}/${fmt(row.rssEndMB, 0)} MB, summary p50/p99 ${fmt(row.summaryP50Ms)}/${fmt(row.summaryP99Ms)} ms (${(row.summaryBytes / 1e6).toFixed(1)} MB), `
-    + `${fmt(row.bytesPerWindowRow, 0)} B per window row (${fmt(row.bytesPerTargetMinute, 0)} per probed target-minute), load ${row.loadBefore[0]} → ${row.loadAfter[0]}\n`);
+    + `${fmt(row.bytesPerWindowRow, 0)} B per window row (${fmt(row.bytesPerTargetMinute, 0)} per probed target-minute), load ${row.loadBefore[0]} → ${row.loadAfter[0]}`);
+  if (row.slowSummaries.length > 0) {
+    console.log(`    summaries over ${GOALS.summaryP99Ms} ms: ${row.slowSummaries.slice(0, 12).map((x) => `${x.ms} ms at ${x.secondsIntoWindow.toFixed(1)} s into a window`).join(', ')}${row.slowSummaries.length > 12 ? ', …' : ''}`);
+  }
+  console.log('');
 }
 
 const mark = (ok: boolean, text: string): string => `${text} ${ok ? 'PASS' : 'FAIL'}`;
