@@ -65,6 +65,8 @@ export class LiveFeed {
   private detach: (() => void)[] = [];
   private closed = false;
   private readonly writer = new FrameWriter();
+  /** targetId → member position, per membership (a runner's ids array changes only with it). */
+  private readonly positions = new WeakMap<readonly string[], Map<string, number>>();
   /** Clients closed by the slow-client policy. */
   dropped = 0;
   /** Event-loop time of the last second's frames, ms. */
@@ -248,7 +250,6 @@ export class LiveFeed {
     }
     const byMonitor = new Map<string, LiveMonitorSecond>();
     for (const m of second.monitors) byMonitor.set(m.monitorId, m);
-    let index: Map<string, [LiveMonitorSecond, number][]> | null = null;
     const w = this.writer;
     for (const topic of this.topics.values()) {
       if (app.numSubscribers(topic.name) === 0) continue;
@@ -258,15 +259,27 @@ export class LiveFeed {
         if (m !== undefined) for (let k = 0; k < m.rows.length; k++) w.entry(m, k);
       } else {
         if (topic.kind === 'labels' && t0 - topic.resolvedAt >= LABEL_REFRESH_MS) this.resolve(topic, t0);
-        index ??= indexOf(second.monitors);
-        for (const id of topic.ids) {
-          const at = index.get(id);
-          if (at !== undefined) for (const [m, k] of at) w.entry(m, k);
+        for (const m of second.monitors) {
+          const positions = this.positionsOf(m.ids);
+          for (const id of topic.ids) {
+            const k = positions.get(id);
+            if (k !== undefined) w.entry(m, k);
+          }
         }
       }
       app.publish(topic.name, w.end(), false, false);
     }
     this.lastPublishMs = performance.now() - t0;
+  }
+
+  private positionsOf(ids: readonly string[]): Map<string, number> {
+    let map = this.positions.get(ids);
+    if (map === undefined) {
+      map = new Map();
+      for (let k = 0; k < ids.length; k++) map.set(ids[k], k);
+      this.positions.set(ids, map);
+    }
+    return map;
   }
 
   private publishChanges(changes: readonly StateChange[]): void {
@@ -298,16 +311,4 @@ export class LiveFeed {
   }
 }
 
-/** targetId → where it is in this second (a target in two monitors appears twice). */
-function indexOf(monitors: readonly LiveMonitorSecond[]): Map<string, [LiveMonitorSecond, number][]> {
-  const index = new Map<string, [LiveMonitorSecond, number][]>();
-  for (const m of monitors) {
-    for (let k = 0; k < m.ids.length; k++) {
-      const at = index.get(m.ids[k]);
-      if (at === undefined) index.set(m.ids[k], [[m, k]]);
-      else at.push([m, k]);
-    }
-  }
-  return index;
-}
 
