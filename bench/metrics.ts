@@ -124,15 +124,19 @@ async function main(): Promise<void> {
     const measure = async (url: string): Promise<{ clientMs: number[]; serverMs: number[]; bytes: number; loopMaxMs: number }> => {
       const clientMs: number[] = [];
       const server: number[] = [];
+      // a first scrape loads prom-client and primes the duration gauge: not measured
+      await curl(url);
+      await new Promise((r) => setTimeout(r, 1000));
       loop.reset();
       loop.enable();
-      for (let i = 0; i <= args.scrapes; i++) {
-        const ms = await curl(url);
-        if (i > 0) server.push(serverMs()); // scrape 0 only primes the gauge
-        if (i < args.scrapes) clientMs.push(ms);
+      for (let i = 0; i < args.scrapes; i++) {
+        clientMs.push(await curl(url));
+        if (i > 0) server.push(serverMs()); // the previous scrape's, as the server timed it
         await new Promise((r) => setTimeout(r, 1000));
       }
       loop.disable();
+      await curl(url); // carries the last measured scrape's own time
+      server.push(serverMs());
       return { clientMs, serverMs: server, bytes: statSync(body).size, loopMaxMs: loop.max / 1e6 };
     };
     const idleLoopMaxMs = await baseline();

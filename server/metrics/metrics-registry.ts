@@ -6,7 +6,7 @@
 // default metrics — and the event-loop delay histogram — run from the first scrape on.
 import type { Counter as CounterT, Gauge as GaugeT, Registry as RegistryT } from 'prom-client';
 import { monitorsOf, type EngineStats, type MonitorRuntimeStats, type MonitorService, type Sonde } from '../../engine/index.js';
-import { renderWithRtt } from './rtt-text.js';
+import { streamWithRtt, type TextSink } from './rtt-text.js';
 
 export interface MetricsOptions {
   /** Per-target RTT histogram series (19 per monitored target). */
@@ -19,8 +19,12 @@ export const DEFAULT_METRICS_OPTIONS: MetricsOptions = { perTarget: true, perTar
 
 export interface MetricsEndpoint {
   readonly contentType: string;
-  /** The whole exposition, Prometheus text format 0.0.4 (UTF-8). */
-  scrape(): Promise<Buffer>;
+  /**
+   * Reads the engine and the monitors and renders the prom-client part (a failure here can
+   * still be an error response); the returned function then writes the whole exposition,
+   * Prometheus text format 0.0.4, to a sink in chunks.
+   */
+  scrape(): Promise<(sink: TextSink) => Promise<void>>;
 }
 
 /** What one scrape reads once and every collect() uses. */
@@ -61,9 +65,12 @@ export function createMetrics(sonde: Sonde, options: MetricsOptions = DEFAULT_ME
       const { registry, snapshot } = await built;
       await refresh(snapshot, sonde, monitors(), options);
       const views = snapshot.monitors.length > 0 ? monitors().rttViews() : [];
-      const out = await renderWithRtt(await registry.metrics(), views, snapshot.perTargetEnabled);
-      snapshot.lastScrapeSeconds = (performance.now() - t0) / 1000;
-      return out;
+      const head = await registry.metrics();
+      const perTarget = snapshot.perTargetEnabled;
+      return async (sink) => {
+        await streamWithRtt(head, views, perTarget, sink);
+        snapshot.lastScrapeSeconds = (performance.now() - t0) / 1000;
+      };
     },
   };
 }
@@ -185,6 +192,6 @@ function build(prom: Prom): { registry: RegistryT; snapshot: Snapshot } {
     },
   });
   gauge('sonde_metrics_per_target_enabled', `1 when this exposition has the per-target RTT histogram, 0 when metrics.perTarget is off or the monitors have more targets than metrics.perTargetMaxTargets.`, () => (s.perTargetEnabled ? 1 : 0));
-  gauge('sonde_metrics_scrape_duration_seconds', 'How long the previous GET /metrics took to build.', () => s.lastScrapeSeconds);
+  gauge('sonde_metrics_scrape_duration_seconds', 'How long the previous GET /metrics took, from the request to the last chunk handed to the socket.', () => s.lastScrapeSeconds);
   return { registry, snapshot: s };
 }

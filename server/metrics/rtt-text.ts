@@ -7,16 +7,18 @@
 // per line (~950,000 at 50,000 targets) that its registry then formats one template string
 // at a time. A first version built the text with string concatenation: 3.6–4.1 s for 50,000
 // targets (153 MB) on this 2-core host under load. Here each target's label text is encoded
-// once and copied into its other 18 lines, counts are written digit by digit, and
-// the work yields to the event loop every ROWS_PER_SLICE targets so probes and requests are
-// not held up for the whole scrape.
+// once and copied into its other 18 lines, counts are written digit by digit, the text goes
+// out in 1 MB chunks (chunked transfer encoding, with backpressure) instead of one buffer,
+// and the work yields to the event loop every ROWS_PER_SLICE targets so probes and requests
+// are not held up for the whole scrape.
 import { RTT_BOUNDS_NS, RTT_SLOTS, type MonitorRttView } from '../../engine/index.js';
 
 export const MONITOR_RTT = 'sonde_monitor_rtt_seconds';
 export const TARGET_RTT = 'sonde_probe_rtt_seconds';
 
-/** Targets written between two yields to the event loop (~2–5 ms of work here). */
-const ROWS_PER_SLICE = 2000;
+/** Targets written between two yields to the event loop: 2,000 held it 60–120 ms on this
+ *  loaded 2-core host (bench:metrics, 10,000 targets), 500 a quarter of that. */
+const ROWS_PER_SLICE = 500;
 
 /** strconv.FormatFloat(x, 'g', -1, 64) for the values used here: the exponent form below 1e-4. */
 export function goFloat(x: number): string {
@@ -54,7 +56,7 @@ class FamilyBytes {
 const MONITOR = new FamilyBytes(MONITOR_RTT);
 const TARGET = new FamilyBytes(TARGET_RTT);
 
-/** An append-only byte buffer that doubles when full. */
+/** A byte buffer written from the start again after each flush; doubles if a line overflows it. */
 class Writer {
   buf: Buffer;
   len = 0;
@@ -103,10 +105,6 @@ class Writer {
     } while (x > 0);
     this.len += digits + 1;
   }
-
-  result(): Buffer {
-    return this.buf.subarray(0, this.len);
-  }
 }
 
 /** One series: 17 cumulative buckets, sum and count; the label text is written once and copied. */
@@ -147,23 +145,33 @@ function rowInto(view: MonitorRttView, row: number, acc: Float64Array): number {
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Where the text goes (the response stream of server/http/stream.ts has this shape). */
+export interface TextSink {
+  /** false when the client is behind (the chunk is kept). */
+  write(chunk: string): boolean;
+  /** null when the client keeps up; else settles when it has drained or left. */
+  backpressure(): Promise<void> | null;
+  readonly aborted: boolean;
+}
+
+/** Bytes gathered before they go to the sink as one chunk (the writer's buffer is reused). */
+const CHUNK_BYTES = 1 << 20;
+
 /**
- * `head` (the prom-client part) followed by the per-monitor RTT family and, with perTarget,
- * the per-target one, as one Buffer.
+ * Writes `head` (the prom-client part), the per-monitor RTT family and, with perTarget, the
+ * per-target one to the sink in chunks of about CHUNK_BYTES: the body is never whole in
+ * memory (153 MB at 50,000 targets), waits when the client is behind, and yields to the
+ * event loop every ROWS_PER_SLICE targets. Stops early when the client has left.
  */
-export async function renderWithRtt(head: string, views: readonly MonitorRttView[], perTarget: boolean): Promise<Buffer> {
-  // sized up front (a doubling would copy everything written so far): per target 19 lines of
-  // name, labels, `le` and a count of up to 16 digits
-  let bytes = Buffer.byteLength(head) + 4096 + views.length * 4000;
-  if (perTarget) {
-    for (const v of views) {
-      let labelChars = 0;
-      for (let i = 0; i < v.rows.length; i++) labelChars += v.ids[i].length + v.addresses[i].length;
-      bytes += 19 * (labelChars + v.rows.length * (TARGET_RTT.length + v.monitorId.length + 70));
-    }
-  }
-  const w = new Writer(bytes);
-  w.text(head);
+export async function streamWithRtt(head: string, views: readonly MonitorRttView[], perTarget: boolean, sink: TextSink): Promise<void> {
+  const w = new Writer(CHUNK_BYTES + 64 * 1024);
+  const flush = (): void => {
+    if (w.len === 0) return;
+    // every chunk ends at a line feed, so no UTF-8 sequence is split
+    sink.write(w.buf.toString('utf8', 0, w.len));
+    w.len = 0;
+  };
+  sink.write(head);
   w.text(`\n# HELP ${MONITOR_RTT} Round-trip time of answered monitor probes, all targets of a monitor together (buckets 50us x 2^n).\n# TYPE ${MONITOR_RTT} histogram\n`);
   const acc = new Float64Array(RTT_SLOTS);
   const row = new Float64Array(RTT_SLOTS);
@@ -176,18 +184,30 @@ export async function renderWithRtt(head: string, views: readonly MonitorRttView
     }
     writeSeries(w, MONITOR, `monitor="${escapeLabel(v.monitorId)}"`, acc, sum);
   }
-  if (!perTarget) return w.result();
-  w.text(`\n# HELP ${TARGET_RTT} Round-trip time of answered monitor probes per target (buckets 50us x 2^n, as smokeping_prober).\n# TYPE ${TARGET_RTT} histogram\n`);
-  let done = 0;
-  for (const v of views) {
-    const monitor = `monitor="${escapeLabel(v.monitorId)}",target="`;
-    // the member arrays are replaced (not changed) when membership changes: these stay whole
-    const { rows: members, ids, addresses } = v;
-    for (let i = 0; i < members.length; i++) {
-      const sum = rowInto(v, members[i], row);
-      writeSeries(w, TARGET, `${monitor}${escapeLabel(ids[i])}",address="${escapeLabel(addresses[i])}"`, row, sum);
-      if (++done % ROWS_PER_SLICE === 0) await yieldToLoop();
+  if (perTarget) {
+    w.text(`\n# HELP ${TARGET_RTT} Round-trip time of answered monitor probes per target (buckets 50us x 2^n, as smokeping_prober).\n# TYPE ${TARGET_RTT} histogram\n`);
+    let done = 0;
+    for (const v of views) {
+      const monitor = `monitor="${escapeLabel(v.monitorId)}",target="`;
+      // the member arrays are replaced (not changed) when membership changes: these stay whole
+      const { rows: members, ids, addresses } = v;
+      for (let i = 0; i < members.length; i++) {
+        const sum = rowInto(v, members[i], row);
+        writeSeries(w, TARGET, `${monitor}${escapeLabel(ids[i])}",address="${escapeLabel(addresses[i])}"`, row, sum);
+        if (w.len >= CHUNK_BYTES) flush();
+        if (++done % ROWS_PER_SLICE === 0) {
+          if (sink.aborted) return;
+          await (sink.backpressure() ?? yieldToLoop());
+        }
+      }
     }
   }
-  return w.result();
+  flush();
+}
+
+/** The same text as one Buffer (tests, benchmarks). */
+export async function renderWithRtt(head: string, views: readonly MonitorRttView[], perTarget: boolean): Promise<Buffer> {
+  const chunks: string[] = [];
+  await streamWithRtt(head, views, perTarget, { write: (c) => chunks.push(c) > 0, backpressure: () => null, aborted: false });
+  return Buffer.from(chunks.join(''));
 }
