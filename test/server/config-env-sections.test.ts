@@ -56,6 +56,18 @@ describe('monitoring.* keys from SONDE_* environment variables', () => {
       .toThrow('config monitoring.rawRetentionDays must be > 0 (from env SONDE_MONITORING_RAW_RETENTION_DAYS)');
   });
 
+  it('boolean keys (metrics.*, when the schema has them) take true|false|1|0 and refuse anything else', () => {
+    const booleans = ENV_VARS.filter((e) => e.kind === 'boolean');
+    for (const { name, key } of booleans) {
+      const [section, field] = key.split('.');
+      const read = (raw: string): unknown => (loadConfig({ env: { [name]: raw }, cwd: dir }).config as unknown as Record<string, Record<string, unknown>>)[section][field];
+      expect(read('false'), name).toBe(false);
+      expect(read('1'), name).toBe(true);
+      expect(read('TRUE'), name).toBe(true);
+      expect(() => read('yes')).toThrow(`config ${key}: "yes" from env ${name} is not a boolean (true, false, 1 or 0)`);
+    }
+  });
+
   it.skipIf(!existsSync(cli))('sonde serve: a bad variable stops it with the variable named; a good one changes the window length', async () => {
     const bad = spawnSync(process.execPath, [cli, 'serve', '--data', dir, '--port', '0', '--log-level', 'silent'], {
       env: { ...process.env, SONDE_MONITORING_WINDOW_SECONDS: 'sixty' }, encoding: 'utf8', timeout: 20_000,
