@@ -187,6 +187,9 @@ function reverse(code: number, len: number): number {
   return r;
 }
 
+/** Fixed distance codes (5 bits, sent most significant bit first) by the bits as read. */
+const REV5 = Uint8Array.from({ length: 32 }, (_, i) => reverse(i, 5));
+
 /** Fixed-Huffman blocks: one table look-up per literal/length symbol instead of a bit loop. */
 function fixedCodes(): void {
   for (;;) {
@@ -210,7 +213,7 @@ function fixedCodes(): void {
       sym -= 257;
       if (sym >= 29) fail('bad length code');
       const len = LEN_BASE[sym] + bits(LEN_EXTRA[sym]);
-      const d = reverse(bits(5), 5);
+      const d = REV5[bits(5)];
       if (d >= 30) fail('bad distance code');
       const back = DIST_BASE[d] + bits(DIST_EXTRA[d]);
       if (back > outLen) fail('distance too far back');
