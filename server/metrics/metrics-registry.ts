@@ -165,19 +165,19 @@ function build(prom: Prom): { registry: RegistryT; snapshot: Snapshot } {
   });
   perMonitor('gauge', 'sonde_monitor_targets', 'Targets a running monitor probes.', (m) => m.targets);
   new prom.Gauge({
-    name: 'sonde_monitor_targets_by_status', help: 'Targets of a running monitor by current status (summary thresholds: down after 3 failures, degraded above 5% loss over 5 minutes).',
+    name: 'sonde_monitor_targets_by_status', help: 'Targets of a running monitor by current status, as GET /v1/monitors/{id}/summary reports them.',
     labelNames: ['monitor', 'status'] as const, registers,
     collect(this: GaugeT<'monitor' | 'status'>) {
       this.reset();
       for (const [monitor, counts] of s.states) for (const status of STATUSES) this.set({ monitor, status }, counts[status]);
     },
   });
-  perMonitor('counter', 'sonde_monitor_batches_total', 'Engine jobs a monitor started (its schedule runs inside them).', (m) => m.batches);
-  perMonitor('counter', 'sonde_monitor_skipped_slots_total', 'Rounds skipped because the scheduler fell behind.', (m) => m.skippedSlots);
+  perMonitor('counter', 'sonde_monitor_batches_total', 'Engine jobs a monitor started (one long job; again when its membership or definition changes).', (m) => m.batches);
+  perMonitor('counter', 'sonde_monitor_skipped_slots_total', 'Probes skipped because they were more than an interval late (never sent in a catch-up burst).', (m) => m.skippedSlots);
   perMonitor('counter', 'sonde_monitor_failed_batches_total', 'Engine jobs of a monitor that failed (the last reason is in /v1/monitors/{id}/stats).', (m) => m.failedBatches);
   perMonitor('counter', 'sonde_monitor_windows_written_total', 'Histogram windows (per target per window) written to SQLite.', (m) => m.windowsWritten);
   new prom.Gauge({
-    name: 'sonde_monitor_schedule_drift_seconds', help: 'Schedule drift of a monitor\'s probes (actual - planned send time) since it started: quantile 0.5, 0.99 and 1 (the maximum).',
+    name: 'sonde_monitor_schedule_drift_seconds', help: 'Schedule drift (send time - planned time) of a sample of a monitor\'s probes since it started: quantile 0.5, 0.99 and 1 (the maximum).',
     labelNames: ['monitor', 'quantile'] as const, registers,
     collect(this: GaugeT<'monitor' | 'quantile'>) {
       this.reset();
