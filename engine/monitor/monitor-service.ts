@@ -207,7 +207,8 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     const fromMs = query.fromMs ?? toMs - DAY_MS;
     const limit = query.limit ?? 1000;
     if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs) || fromMs >= toMs) throw new SondeError('invalid', 'from must be before to (ms since the epoch)', 'from');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new SondeError('invalid', 'limit must be an integer in 1..10000', 'limit');
+    // 10,001: the events route asks one more than its maximum of 10,000 to tell whether there are more
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_001) throw new SondeError('invalid', 'limit must be an integer in 1..10000', 'limit');
     return this.changes.list(monitorId, fromMs, toMs, limit, query.targetId);
   }
 

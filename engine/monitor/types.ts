@@ -93,7 +93,7 @@ export interface StateChangeQuery {
   fromMs?: number;
   /** Exclusive; default: now + 1 s. */
   toMs?: number;
-  /** 1..10,000 (default 1000); the oldest first. */
+  /** 1..10,001 (default 1000); the oldest first. */
   limit?: number;
   targetId?: string;
 }

@@ -117,6 +117,11 @@ describe.skipIf(skip)('state changes through the network simulator', () => {
     const res = await fetch(`${server.url}/v1/monitors/${m.id}/events?targetId=${dark.id}`, { headers: { authorization: `Bearer ${key}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ items: events, truncated: false });
+    const two = await fetch(`${server.url}/v1/monitors/${m.id}/events?limit=2`, { headers: { authorization: `Bearer ${key}` } });
+    expect(await two.json()).toEqual({ items: events.slice(0, 2), truncated: true });
+    const bad = await fetch(`${server.url}/v1/monitors/${m.id}/events?limit=0`, { headers: { authorization: `Bearer ${key}` } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/limit/);
     const none = await fetch(`${server.url}/v1/monitors/${m.id}/events?targetId=${steady.id}`, { headers: { authorization: `Bearer ${key}` } });
     expect(await none.json()).toEqual({ items: [], truncated: false });
 

@@ -41,7 +41,7 @@ export function monitorEventRoutes(sonde: Sonde): AnyRoute[] {
       const fromMs = query.from === undefined ? toMs - 86_400_000 : parseTime(query.from, 'from');
       const limit = query.limit ?? 1000;
       // one more than asked tells whether there are more
-      const items = monitorsOf(sonde).events(params.id, { fromMs, toMs, limit: Math.min(10_000, limit + 1), targetId: query.targetId });
+      const items = monitorsOf(sonde).events(params.id, { fromMs, toMs, limit: limit + 1, targetId: query.targetId });
       const truncated = items.length > limit;
       return { status: 200, body: { items: truncated ? items.slice(0, limit) : items, truncated } };
     },
