@@ -24,6 +24,12 @@ export interface StatusThresholds {
 /** One target's current state: the public TargetStatus of a monitor summary. */
 export type TargetState = TargetStatus;
 
+/** sent / received per row over a summary's loss period. */
+export interface LossSums {
+  sent: Float64Array;
+  received: Float64Array;
+}
+
 interface Recent {
   index: number;
   sent: Uint32Array;
@@ -104,35 +110,50 @@ export class LiveState {
     rows: readonly number[], ids: readonly string[], addresses: readonly string[], currentWindow: number, lossWindows: number,
     open: Iterable<OpenWindow>, _thresholds: StatusThresholds, only?: ReadonlySet<TargetState['status']>,
   ): { counts: Record<TargetState['status'], number>; targets: TargetState[] } {
+    const sums = this.lossSums(currentWindow, lossWindows, open);
+    const counts = new Float64Array(TARGET_STATUSES.length);
+    const wanted = TARGET_STATUSES.map((st) => only === undefined || only.has(st));
+    const targets: TargetState[] = [];
+    this.states(rows, ids, addresses, sums, 0, rows.length, counts, wanted, targets);
+    return { counts: countsByName(counts), targets };
+  }
+
+  /** sent and received per row over the recent windows from currentWindow − lossWindows on
+   *  and the open ones (window by window over contiguous typed arrays). */
+  lossSums(currentWindow: number, lossWindows: number, open: Iterable<OpenWindow>): LossSums {
     const first = currentWindow - lossWindows;
     const size = this.lastRttNs.length;
-    const sentSum = new Float64Array(size);
-    const receivedSum = new Float64Array(size);
-    // window by window over contiguous typed arrays (not target by target over windows)
-    const add = (sent: Uint32Array, received: Uint32Array, n: number): void => {
+    const sent = new Float64Array(size);
+    const received = new Float64Array(size);
+    const add = (s: Uint32Array, r: Uint32Array, n: number): void => {
       const m = Math.min(n, size);
-      for (let r = 0; r < m; r++) {
-        sentSum[r] += sent[r];
-        receivedSum[r] += received[r];
+      for (let k = 0; k < m; k++) {
+        sent[k] += s[k];
+        received[k] += r[k];
       }
     };
     for (const r of this.recent) if (r.index >= first) add(r.sent, r.received, r.sent.length);
     for (const w of open) add(w.table.sent, w.table.received, w.table.rows);
-    const counts = new Float64Array(TARGET_STATUSES.length);
-    const wanted = TARGET_STATUSES.map((st) => only === undefined || only.has(st));
-    const targets: TargetState[] = [];
+    return { sent, received };
+  }
+
+  /** Counts the status of rows[from, to) into counts (by TARGET_STATUSES index) and appends
+   *  the states of those whose status is wanted to out (only they become objects). */
+  states(
+    rows: readonly number[], ids: readonly string[], addresses: readonly string[], sums: LossSums, from: number, to: number,
+    counts: Float64Array, wanted: readonly boolean[], out: TargetState[],
+  ): void {
     const status = this.status;
-    for (let k = 0; k < rows.length; k++) {
+    for (let k = from; k < to; k++) {
       const row = rows[k];
       const code = status[row];
       counts[code]++;
-      // only the targets asked for become objects (a large fleet's "which are down?" is cheap)
       if (!wanted[code]) continue;
-      const sent = sentSum[row];
-      const received = receivedSum[row];
+      const sent = sums.sent[row];
+      const received = sums.received[row];
       const rtt = this.lastRttNs[row];
       const at = this.lastAtMs[row];
-      targets.push({
+      out.push({
         targetId: ids[k],
         address: addresses[k],
         status: TARGET_STATUSES[code],
@@ -144,8 +165,13 @@ export class LiveState {
         lossPercent: sent === 0 ? null : (100 * (sent - received)) / sent,
       });
     }
-    const byName = { up: 0, degraded: 0, down: 0, unknown: 0 };
-    for (let c = 0; c < TARGET_STATUSES.length; c++) byName[TARGET_STATUSES[c]] = counts[c];
-    return { counts: byName, targets };
   }
 }
+
+/** Per-status counts by name from counts indexed like TARGET_STATUSES. */
+export function countsByName(counts: Float64Array): Record<TargetState['status'], number> {
+  const byName = { up: 0, degraded: 0, down: 0, unknown: 0 };
+  for (let c = 0; c < TARGET_STATUSES.length; c++) byName[TARGET_STATUSES[c]] = counts[c];
+  return byName;
+}
+

@@ -14,7 +14,7 @@ import { ErrorKindIndex } from '../stats/error-kinds.js';
 import type { Engine, ProbeErrorKind, ProbeResult } from '../types.js';
 import type { StoredMonitor } from './monitor-repo.js';
 import type { Member } from './selection.js';
-import { LiveState, type StatusThresholds, type TargetState } from './live-state.js';
+import { LiveState, type LossSums, type StatusThresholds, type TargetState } from './live-state.js';
 import { WindowTable } from './window-table.js';
 
 const ERROR_INDEX: Record<ProbeErrorKind, number> = {
@@ -361,6 +361,11 @@ export class MonitorRunner {
   ): { counts: Record<TargetState['status'], number>; targets: TargetState[] } {
     const current = Math.floor(nowMs / this.windowMs);
     return this.live.summarize(this.memberRows, this.memberIds, this.memberAddresses, current, lossWindows, this.windows.values(), thresholds, only);
+  }
+
+  /** sent / received per row over the last lossWindows windows and the open ones. */
+  lossSums(nowMs: number, lossWindows: number): LossSums {
+    return this.live.lossSums(Math.floor(nowMs / this.windowMs), lossWindows, this.windows.values());
   }
 
   driftMs(percentile: number): number | null {

@@ -17,6 +17,7 @@ import { StateChangeStore } from './state-change-store.js';
 import type { StatusSettings } from './status-tracker.js';
 import { checkWebhooks, WebhookSender } from './webhooks.js';
 import { RECENT_WINDOWS } from './live-state.js';
+import { SNAPSHOT_MIN_TARGETS, SummarySnapshots } from './summary-snapshot.js';
 import { TARGET_STATUSES } from './types.js';
 import { ERROR_KINDS } from '../stats/error-kinds.js';
 
@@ -77,6 +78,8 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
   private readonly selector: SelectionEvaluator;
   private readonly store: WindowStore;
   private readonly runtime: MonitorRuntime | null;
+  /** Unfiltered summaries of large monitors, kept as JSON bytes while polled. */
+  private readonly snapshots = new SummarySnapshots((id) => this.runtime?.runner(id));
   private readonly changes: StateChangeStore;
   private readonly publisher: LivePublisher | null;
   private readonly targetSeq: Statement<[string], number>;
@@ -169,12 +172,30 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     }));
   }
 
+  summaryJson(id: string, query: SummaryQuery = {}): Buffer {
+    const runner = this.runtime?.runner(id);
+    if (query.status !== undefined || runner === undefined || runner.targets < SNAPSHOT_MIN_TARGETS) {
+      return Buffer.from(JSON.stringify(this.summary(id, query)));
+    }
+    const lossWindows = this.lossWindowsOf(query);
+    const now = Date.now();
+    const fresh = this.snapshots.get(id, lossWindows, (lossWindows + 1) * this.windowMs, now);
+    if (fresh !== null) return fresh;
+    const built = Buffer.from(JSON.stringify(this.summary(id, query)));
+    this.snapshots.put(id, lossWindows, built, now);
+    return built;
+  }
+
+  private lossWindowsOf(query: SummaryQuery): number {
+    const minutes = query.minutes ?? 5;
+    if (!(minutes > 0 && minutes <= 1440)) throw new SondeError('invalid', 'minutes must be in (0, 1440]', 'minutes');
+    return Math.min(RECENT_WINDOWS, Math.max(0, Math.ceil((minutes * 60_000) / this.windowMs) - 1));
+  }
+
   summary(id: string, query: SummaryQuery = {}): MonitorSummary {
     const m = this.repo.get(id);
     if (m === null) throw new SondeError('not_found', `monitor ${id} not found`, 'id');
-    const minutes = query.minutes ?? 5;
-    if (!(minutes > 0 && minutes <= 1440)) throw new SondeError('invalid', 'minutes must be in (0, 1440]', 'minutes');
-    const lossWindows = Math.min(RECENT_WINDOWS, Math.max(0, Math.ceil((minutes * 60_000) / this.windowMs) - 1));
+    const lossWindows = this.lossWindowsOf(query);
     const now = Date.now();
     const runner = this.runtime?.runner(id);
     const only = query.status === undefined ? undefined : new Set(query.status);
@@ -230,6 +251,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.snapshots.close();
       try {
         await this.runtime?.close();
       } finally {

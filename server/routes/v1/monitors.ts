@@ -145,7 +145,8 @@ export function monitorRoutes(sonde: Sonde): AnyRoute[] {
     summary: 'The current state of every target of a monitor: last RTT, loss over the last minutes, up|degraded|down', tags,
     scope: 'network:read', params: IdParams, query: SummaryQuery,
     responses: { 200: { description: 'One entry per selected target', schema: MonitorSummarySchema }, 404: { description: 'No such monitor' } },
-    handler: ({ params, query }) => ({ status: 200, body: monitors().summary(params.id, query) }),
+    // JSON bytes: large monitors answer from a snapshot (engine/monitor/summary-snapshot.ts)
+    handler: ({ params, query }) => ({ status: 200, body: monitors().summaryJson(params.id, query), contentType: 'application/json' }),
   });
 
   return [create, list, get, patch, remove, stats, summary];
