@@ -31,7 +31,8 @@ export interface PingRequest {
  * A continuous job's grid: probe k of target i's round r is planned at
  * originMs + r·intervalMs + offsetsMs[i] + k·spacingMs, and its ProbeResult.seq is r·count + k
  * (so the caller can tell when each outcome was planned). A probe more than one interval late
- * is skipped, never sent in a catch-up burst.
+ * is skipped, never sent in a catch-up burst. The job's summary (when it is aborted) has
+ * counters and min/avg/max but no percentiles: a job that never ends keeps no distribution.
  */
 export interface ProbeSchedule {
   /** Round 0, wall-clock ms since the epoch, not after the job starts. */

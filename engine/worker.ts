@@ -7,6 +7,7 @@
 // the worker's bootstrap, which Piscina reports far less clearly.
 import { workerData } from 'node:worker_threads';
 import { Prober } from './icmp/prober.js';
+import { raiseThreadPriority } from './icmp/thread-priority.js';
 import { claimWorkerRow, idBlockOf, releaseWorkerRow, workerCounters, type SharedStateInit } from './icmp/shared-state.js';
 import type { PingTask, PingTaskResult } from './icmp/task.js';
 
@@ -17,6 +18,7 @@ export interface WorkerInit {
 }
 
 const init = workerData as WorkerInit;
+raiseThreadPriority();
 const row = claimWorkerRow(init.shared);
 process.on('exit', () => releaseWorkerRow(init.shared, row));
 const block = idBlockOf(init.shared, row);

@@ -68,7 +68,8 @@ export class WorkerJob {
         count: task.count,
         spacingMs: schedule.spacingMs,
       }, performance.now());
-    this.stats = new TargetStatsTable(this.size, schedule === null ? task.count : 4);
+    // a continuous job keeps counters but no distribution: its caller streams the outcomes
+    this.stats = schedule === null ? new TargetStatsTable(this.size, task.count) : new TargetStatsTable(this.size, 0, false);
     this.port = task.port;
     this.events = task.streamProbes ? new ProbeEventWriter(task.port) : null;
   }

@@ -20,10 +20,12 @@ export class TargetStatsTable {
   private readonly maxNs: Float64Array;
   private readonly meanNs: Float64Array;
   private readonly m2: Float64Array;
-  private readonly distribution: SparseHdrTable;
+  /** null: no percentiles (a continuous job, whose caller keeps its own distributions). */
+  private readonly distribution: SparseHdrTable | null;
 
-  /** `samplesPerTarget` (the job's count) only sizes the distribution table up front. */
-  constructor(size: number, samplesPerTarget = 4) {
+  /** `samplesPerTarget` (the job's count) only sizes the distribution table up front;
+   *  `percentiles` false keeps no distribution (a job that never ends would grow it forever). */
+  constructor(size: number, samplesPerTarget = 4, percentiles = true) {
     this.size = size;
     this.sent = new Uint32Array(size);
     this.received = new Uint32Array(size);
@@ -34,7 +36,7 @@ export class TargetStatsTable {
     this.maxNs = new Float64Array(size).fill(-Infinity);
     this.meanNs = new Float64Array(size);
     this.m2 = new Float64Array(size);
-    this.distribution = new SparseHdrTable(Math.min(1 << 22, Math.max(64, size * Math.min(samplesPerTarget, 8) * 1.4)));
+    this.distribution = !percentiles ? null : new SparseHdrTable(Math.min(1 << 22, Math.max(64, size * Math.min(samplesPerTarget, 8) * 1.4)));
   }
 
   /** An in-time reply with round-trip time `rttNs`. */
@@ -45,7 +47,7 @@ export class TargetStatsTable {
     this.m2[t] += delta * (rttNs - this.meanNs[t]);
     if (rttNs < this.minNs[t]) this.minNs[t] = rttNs;
     if (rttNs > this.maxNs[t]) this.maxNs[t] = rttNs;
-    this.distribution.record(t, rttNs);
+    this.distribution?.record(t, rttNs);
   }
 
   recordError(t: number, kindIndex: number): void {
@@ -54,19 +56,19 @@ export class TargetStatsTable {
 
   /** Target t's RTT distribution (ns) as an hdr-histogram-js Histogram, or undefined. */
   histogram(t: number): Histogram | undefined {
-    return this.received[t] === 0 ? undefined : this.distribution.histogram(t);
+    return this.received[t] === 0 || this.distribution === null ? undefined : this.distribution.histogram(t);
   }
 
   /** Hands the distribution's storage back to the thread's pool (after pack(); the
    *  distribution is empty afterwards). */
   release(): void {
-    this.distribution.release();
+    this.distribution?.release();
   }
 
   /** Packs every target's summary (SUMMARY_STRIDE values each, ms for times). */
   pack(): Float64Array {
     const out = new Float64Array(this.size * SUMMARY_STRIDE);
-    const pct = this.distribution.percentiles(this.size, PERCENTILES);
+    const pct = this.distribution?.percentiles(this.size, PERCENTILES) ?? null;
     for (let t = 0; t < this.size; t++) {
       const o = t * SUMMARY_STRIDE;
       out[o + Summary.SENT] = this.sent[t];
@@ -85,9 +87,9 @@ export class TargetStatsTable {
       out[o + Summary.AVG] = this.meanNs[t] / 1e6;
       out[o + Summary.MAX] = this.maxNs[t] / 1e6;
       out[o + Summary.STDDEV] = Math.sqrt(this.m2[t] / n) / 1e6;
-      out[o + Summary.P50] = pct[t * 3] / 1e6;
-      out[o + Summary.P90] = pct[t * 3 + 1] / 1e6;
-      out[o + Summary.P99] = pct[t * 3 + 2] / 1e6;
+      out[o + Summary.P50] = pct === null ? NaN : pct[t * 3] / 1e6;
+      out[o + Summary.P90] = pct === null ? NaN : pct[t * 3 + 1] / 1e6;
+      out[o + Summary.P99] = pct === null ? NaN : pct[t * 3 + 2] / 1e6;
     }
     return out;
   }

@@ -1,0 +1,32 @@
+// Probe worker threads run at a higher priority than the main thread where the process may
+// raise it (root / CAP_SYS_NICE): read back from /proc/self/task/*/stat (field 19, nice).
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createEngine } from '../../engine/index.js';
+import { PROBE_THREAD_NICE } from '../../engine/icmp/thread-priority.js';
+import { builtWorker, canRaw4 } from './helpers.js';
+
+const isRoot = process.getuid?.() === 0;
+
+function niceOfThreads(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // fields after the parenthesised name: state is field 3, nice field 19
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+describe.skipIf(!isRoot || !canRaw4 || !builtWorker)('probe thread priority (as root)', () => {
+  it('raises exactly the probe workers, not the main thread', async () => {
+    const before = niceOfThreads().filter((n) => n === PROBE_THREAD_NICE).length;
+    const engine = createEngine({ threads: 2 });
+    try {
+      await engine.ping({ targets: ['127.0.0.1'], count: 1 });
+      const raised = niceOfThreads().filter((n) => n === PROBE_THREAD_NICE).length - before;
+      expect(raised).toBe(2);
+      expect(niceOfThreads()[0]).not.toBe(PROBE_THREAD_NICE); // /proc/self/task lists the main thread first
+    } finally {
+      await engine.close();
+    }
+  });
+});
