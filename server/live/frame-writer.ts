@@ -4,12 +4,12 @@
 // membership and copied, numbers are written digit by digit, and nothing per target is
 // allocated. uWS copies the bytes when publishing, so the buffer is reused for every topic.
 import { TARGET_STATUSES, type LiveMonitorSecond } from '../../engine/index.js';
+import { JsonBytes } from '../../engine/monitor/json-bytes.js';
 
 const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
 const RECEIVED = enc(',"received":');
 const P50 = enc(',"rttP50Ms":');
 const MAX = enc(',"rttMaxMs":');
-const NULL = enc('null');
 const STATUS_TAIL = TARGET_STATUSES.map((s) => enc(`,"status":"${s}"}`));
 const FRAME_END = enc(']}');
 
@@ -19,9 +19,7 @@ interface Statics {
   offsets: Uint32Array;
 }
 
-export class FrameWriter {
-  private buf: Buffer = Buffer.allocUnsafe(1 << 20);
-  private pos = 0;
+export class FrameWriter extends JsonBytes {
   private entries = 0;
   private readonly statics = new WeakMap<readonly string[], Statics>();
   private entryHead: Buffer = Buffer.alloc(0);
@@ -55,18 +53,10 @@ export class FrameWriter {
     this.put(tail, 0, tail.length);
   }
 
-  /** Copies src[from, to) in JS: for these short runs, cheaper than a native copy call. */
-  private put(src: Uint8Array, from: number, to: number): void {
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = from; i < to; i++) buf[p++] = src[i];
-    this.pos = p;
-  }
-
   /** Ends the frame; the view is valid until the next start(). */
   end(): Uint8Array {
     this.raw(FRAME_END);
-    return this.buf.subarray(0, this.pos);
+    return this.view();
   }
 
   private staticsOf(m: LiveMonitorSecond): Statics {
@@ -79,47 +69,5 @@ export class FrameWriter {
       this.statics.set(m.ids, s);
     }
     return s;
-  }
-
-  private raw(b: Buffer): void {
-    this.ensure(b.length);
-    this.pos += b.copy(this.buf, this.pos);
-  }
-
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
-  /** A non-negative integer in decimal. */
-  private int(v: number): void {
-    const buf = this.buf;
-    if (v < 10) {
-      buf[this.pos++] = 0x30 + v;
-      return;
-    }
-    let digits = 1;
-    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-    let p = this.pos + digits;
-    this.pos = p;
-    for (let x = v; digits-- > 0; x = Math.floor(x / 10)) buf[--p] = 0x30 + (x % 10);
-  }
-
-  /** ns as ms with 3 decimals (µs precision), or null for NaN. */
-  private ms(ns: number): void {
-    if (ns !== ns) {
-      this.put(NULL, 0, NULL.length);
-      return;
-    }
-    const us = Math.round(ns / 1000);
-    this.int(Math.floor(us / 1000));
-    const frac = us % 1000;
-    const buf = this.buf;
-    buf[this.pos++] = 0x2e; // .
-    buf[this.pos++] = 0x30 + Math.floor(frac / 100);
-    buf[this.pos++] = 0x30 + (Math.floor(frac / 10) % 10);
-    buf[this.pos++] = 0x30 + (frac % 10);
   }
 }
