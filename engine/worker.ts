@@ -7,7 +7,6 @@
 // the worker's bootstrap, which Piscina reports far less clearly.
 import { workerData } from 'node:worker_threads';
 import { Prober } from './icmp/prober.js';
-import { raiseThreadPriority } from './icmp/thread-priority.js';
 import { claimWorkerRow, idBlockOf, releaseWorkerRow, workerCounters, type SharedStateInit } from './icmp/shared-state.js';
 import type { PingTask, PingTaskResult } from './icmp/task.js';
 
@@ -18,7 +17,6 @@ export interface WorkerInit {
 }
 
 const init = workerData as WorkerInit;
-raiseThreadPriority();
 const row = claimWorkerRow(init.shared);
 process.on('exit', () => releaseWorkerRow(init.shared, row));
 const block = idBlockOf(init.shared, row);
@@ -26,7 +24,13 @@ const block = idBlockOf(init.shared, row);
 let prober: Promise<Prober> | null = null;
 
 function getProber(): Promise<Prober> {
-  prober ??= import('../native-bindings/index.js').then(({ native }) => new Prober({
+  // The priority is raised with the first task, like the addon's import: the less a worker
+  // does while loading, the smaller Node 20's window for a fatal error when it is terminated
+  // mid-load (test/engine/close-loop.test.ts).
+  prober ??= import('./icmp/thread-priority.js').then(({ raiseThreadPriority }) => {
+    raiseThreadPriority();
+    return import('../native-bindings/index.js');
+  }).then(({ native }) => new Prober({
     idBase: block.base,
     idCount: block.count,
     counters: workerCounters(init.shared, row),

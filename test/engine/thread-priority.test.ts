@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../engine/index.js';
 import { PROBE_THREAD_NICE } from '../../engine/icmp/thread-priority.js';
-import { builtWorker, canRaw4 } from './helpers.js';
+import { builtWorker, canRaw4, loopbackTargets } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -21,7 +21,8 @@ describe.skipIf(!isRoot || !canRaw4 || !builtWorker)('probe thread priority (as 
     const before = niceOfThreads().filter((n) => n === PROBE_THREAD_NICE).length;
     const engine = createEngine({ threads: 2 });
     try {
-      await engine.ping({ targets: ['127.0.0.1'], count: 1 });
+      // 300 targets: a shard per worker, so both have run a task (they raise it then)
+      await engine.ping({ targets: loopbackTargets(300), count: 1 });
       const raised = niceOfThreads().filter((n) => n === PROBE_THREAD_NICE).length - before;
       expect(raised).toBe(2);
       expect(niceOfThreads()[0]).not.toBe(PROBE_THREAD_NICE); // /proc/self/task lists the main thread first
