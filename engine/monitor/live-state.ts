@@ -14,13 +14,6 @@ const UNKNOWN = TARGET_STATUSES.indexOf('unknown');
 /** Recent windows kept per monitor (bounds "loss over the last N minutes"). */
 export const RECENT_WINDOWS = 60;
 
-/** Kept for the runner's summarize() signature: the status no longer depends on the query
- *  (it is the hysteresis status of status-tracker.ts, configured per daemon). */
-export interface StatusThresholds {
-  downAfter: number;
-  degradedLossPercent: number;
-}
-
 /** One target's current state: the public TargetStatus of a monitor summary. */
 export type TargetState = TargetStatus;
 
@@ -108,7 +101,7 @@ export class LiveState {
    *  recent ones from currentWindow − lossWindows on; status: the hysteresis status. */
   summarize(
     rows: readonly number[], ids: readonly string[], addresses: readonly string[], currentWindow: number, lossWindows: number,
-    open: Iterable<OpenWindow>, _thresholds: StatusThresholds, only?: ReadonlySet<TargetState['status']>,
+    open: Iterable<OpenWindow>, only?: ReadonlySet<TargetState['status']>,
   ): { counts: Record<TargetState['status'], number>; targets: TargetState[] } {
     const sums = this.lossSums(currentWindow, lossWindows, open);
     const counts = new Float64Array(TARGET_STATUSES.length);

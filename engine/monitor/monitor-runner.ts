@@ -14,7 +14,7 @@ import { ErrorKindIndex } from '../stats/error-kinds.js';
 import type { Engine, ProbeErrorKind, ProbeResult } from '../types.js';
 import type { StoredMonitor } from './monitor-repo.js';
 import type { Member } from './selection.js';
-import { LiveState, type LossSums, type StatusThresholds, type TargetState } from './live-state.js';
+import { LiveState, type LossSums, type TargetState } from './live-state.js';
 import { WindowTable } from './window-table.js';
 
 const ERROR_INDEX: Record<ProbeErrorKind, number> = {
@@ -357,10 +357,10 @@ export class MonitorRunner {
 
   /** The current state of every member target (see LiveState.summarize). */
   summarize(
-    nowMs: number, lossWindows: number, thresholds: StatusThresholds, only?: ReadonlySet<TargetState['status']>,
+    nowMs: number, lossWindows: number, only?: ReadonlySet<TargetState['status']>,
   ): { counts: Record<TargetState['status'], number>; targets: TargetState[] } {
     const current = Math.floor(nowMs / this.windowMs);
-    return this.live.summarize(this.memberRows, this.memberIds, this.memberAddresses, current, lossWindows, this.windows.values(), thresholds, only);
+    return this.live.summarize(this.memberRows, this.memberIds, this.memberAddresses, current, lossWindows, this.windows.values(), only);
   }
 
   /** sent / received per row over the last lossWindows windows and the open ones. */

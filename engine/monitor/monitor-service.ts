@@ -207,7 +207,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     let counts = { up: 0, degraded: 0, down: 0, unknown: 0 };
     let targets: TargetStatus[];
     if (runner !== undefined) {
-      ({ counts, targets } = runner.summarize(now, lossWindows, { downAfter: 0, degradedLossPercent: 0 }, only));
+      ({ counts, targets } = runner.summarize(now, lossWindows, only));
     } else {
       const members = this.selector.evaluate(m.selection);
       counts.unknown = members.length;
