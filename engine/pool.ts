@@ -1,8 +1,8 @@
-// The only place that creates worker threads: one Piscina pool of long-lived workers
-// (min = max threads, no idle timeout), each running many job shards at once.
+// The probe threads: one Piscina pool of long-lived workers (min = max threads, no idle
+// timeout), each running many job shards at once. (The one other thread, the monitors'
+// window writer, is started by engine/monitor/window-writer.ts.)
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { builtEngineFile } from './built-file.js';
 import { Piscina } from 'piscina';
 import type { Transferable } from 'node:worker_threads';
 import { createSharedState, readEngineStats, type IdBlock, type SharedStateInit } from './icmp/shared-state.js';
@@ -22,11 +22,9 @@ export interface WorkerPool {
   destroy(): Promise<void>;
 }
 
-/** dist/engine/worker.js: the sibling file when running from dist, else the build of this tree. */
+/** dist/engine/worker.js (see built-file.ts). */
 export function workerFilename(): string {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return join(dirname(here), 'worker.js');
-  return resolve(dirname(here), '..', 'dist', 'engine', 'worker.js');
+  return builtEngineFile('worker.js');
 }
 
 export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {

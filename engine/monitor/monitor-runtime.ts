@@ -1,8 +1,8 @@
 // Continuous monitoring in the daemon: one timer drives every monitor's schedule (one tick
-// every tickMs), hands finished windows to the writer, and in the time left of a tick runs
-// the background work in small steps: re-evaluating selections when targets or monitors
-// changed, rolling up, purging. Each tick's work is bounded by a time budget so that the
-// event loop is never held for long (the HTTP API runs on the same thread).
+// every tickMs), hands finished windows to the window writer's thread (which also rolls up
+// and purges), and in the time left of a tick re-evaluates selections when targets or
+// monitors changed. Each tick's work is bounded by a time budget so that the event loop is
+// never held for long (the HTTP API runs on the same thread).
 import type { Db } from '../store/database.js';
 import type { Engine } from '../types.js';
 import type { MonitorRepo, StoredMonitor } from './monitor-repo.js';
@@ -10,9 +10,8 @@ import { MonitorRunner, wallNowMs, type SealedWindow } from './monitor-runner.js
 import { isIP } from 'node:net';
 import { NameCache } from './name-cache.js';
 import type { Member, SelectionEvaluator } from './selection.js';
-import type { WindowRow, WindowStore } from './window-store.js';
 import type { MonitorRttView, MonitorRuntimeStats } from './types.js';
-import { ERROR_KIND_COUNT } from '../stats/error-kinds.js';
+import { WindowWriter } from './window-writer.js';
 
 export interface RuntimeSettings {
   windowMs: number;
@@ -23,17 +22,14 @@ export interface RuntimeSettings {
   reconcileMs: number;
 }
 
-/** Time a tick may spend on writing windows, rollups and purging. */
+/** Time a tick may spend on reconciling and housekeeping. */
 const BACKGROUND_BUDGET_MS = 6;
-const WRITE_BATCH_ROWS = 100;
-const PURGE_STEP_ROWS = 500;
 const HOUSEKEEPING_EVERY_MS = 1000;
 
 export class MonitorRuntime {
   private readonly runners = new Map<string, MonitorRunner>();
   private readonly stopping = new Set<Promise<void>>();
-  private readonly queue: SealedWindow[] = [];
-  private writeRow = 0;
+  private readonly writer: WindowWriter;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private dirty = true;
@@ -41,8 +37,6 @@ export class MonitorRuntime {
   private targetsFingerprint = '';
   private nextReconcile = 0;
   private nextHousekeeping = 0;
-  private rollupBacklog = false;
-  private purgeBacklog = false;
   private readonly tick = (): void => this.runTick();
   /** Names of monitored targets resolved in the background (a change re-spreads monitors). */
   private readonly names = new NameCache({ onChange: () => this.invalidate() });
@@ -56,10 +50,12 @@ export class MonitorRuntime {
     private readonly db: Db,
     private readonly repo: MonitorRepo,
     private readonly selector: SelectionEvaluator,
-    private readonly store: WindowStore,
     private readonly engine: Engine,
     private readonly settings: RuntimeSettings,
-  ) {}
+  ) {
+    const { windowMs, rollupMs, rawRetentionMs, rollupRetentionMs } = settings;
+    this.writer = new WindowWriter({ dbPath: db.name, settings: { windowMs, rollupMs, rawRetentionMs, rollupRetentionMs } });
+  }
 
   start(): void {
     this.reconcile();
@@ -82,7 +78,7 @@ export class MonitorRuntime {
       driftMaxMs: r.driftMaxMs(),
       windowsWritten: r.windowsWritten,
       failedBatches: r.failedBatches,
-      lastError: r.lastError ?? this.lastError,
+      lastError: r.lastError ?? this.lastError ?? this.writer.lastError,
     }));
   }
 
@@ -104,8 +100,8 @@ export class MonitorRuntime {
     const runners = [...this.runners.values()];
     this.runners.clear();
     await Promise.all([...runners.map((r) => r.stop()), ...this.stopping]);
-    for (const r of runners) this.queue.push(...r.takeFinished(wallNowMs(), true));
-    this.writeQueued(Infinity);
+    for (const r of runners) this.handOver(r.takeFinished(wallNowMs(), true));
+    await this.writer.close();
     this.hook?.close();
   }
 
@@ -121,17 +117,17 @@ export class MonitorRuntime {
     const now = wallNowMs();
     try {
       for (const r of this.runners.values()) r.tick(now);
-      for (const r of this.runners.values()) this.queue.push(...r.takeFinished(now));
+      for (const r of this.runners.values()) this.handOver(r.takeFinished(now));
       this.hook?.tick(now, this.runners);
       const deadline = performance.now() + BACKGROUND_BUDGET_MS;
-      this.writeQueued(deadline);
       if (performance.now() < deadline && (this.dirty || now >= this.nextReconcile)) {
         this.nextReconcile = now + this.settings.reconcileMs;
         this.reconcile();
       }
-      if (performance.now() < deadline && (this.rollupBacklog || this.purgeBacklog || now >= this.nextHousekeeping)) {
+      if (now >= this.nextHousekeeping) {
         this.nextHousekeeping = now + HOUSEKEEPING_EVERY_MS;
-        this.housekeeping(now, deadline);
+        this.names.refreshExpired();
+        this.writer.ready(this.completeUntil(now));
       }
     } catch (error) {
       // SQLITE_BUSY from another process and the like: the next tick retries
@@ -140,38 +136,13 @@ export class MonitorRuntime {
     this.schedule();
   }
 
-  /** Writes queued windows in transactions of WRITE_BATCH_ROWS rows until the deadline. */
-  private writeQueued(deadline: number): void {
-    const batch: WindowRow[] = [];
-    while (this.queue.length > 0) {
-      const w = this.queue[0];
-      const t = w.table;
-      while (this.writeRow < t.rows && batch.length < WRITE_BATCH_ROWS) {
-        // encoding a row takes ~50 µs: look at the clock every 16 rows
-        if ((batch.length & 15) === 15 && performance.now() >= deadline) break;
-        const r = this.writeRow++;
-        if (!t.active(r)) continue;
-        const errors = new Array<number>(ERROR_KIND_COUNT);
-        for (let k = 0; k < ERROR_KIND_COUNT; k++) errors[k] = t.errors[r * ERROR_KIND_COUNT + k];
-        const hasRtt = t.received[r] > 0;
-        batch.push({
-          targetSeq: w.rowSeq[r], monitorSeq: w.monitorSeq, spanMs: w.spanMs, startMs: t.startMs,
-          sent: t.sent[r], received: t.received[r], duplicates: t.duplicates[r], late: t.late[r], errors,
-          minNs: hasRtt ? t.minNs[r] : null, maxNs: hasRtt ? t.maxNs[r] : null, sumNs: t.sumNs[r],
-          hist: t.encodeRow(r),
-        });
-      }
-      if (batch.length > 0) {
-        this.store.write(batch);
-        batch.length = 0;
-      }
-      if (this.writeRow >= t.rows) {
-        this.queue.shift();
-        this.writeRow = 0;
-        w.release();
-      }
-      if (performance.now() >= deadline) return;
-    }
+  private handOver(windows: SealedWindow[]): void {
+    for (const w of windows) this.writer.write({ ...w, written: w.release });
+  }
+
+  /** Resolves once every window handed over so far is written (tests). */
+  flushWindows(): Promise<void> {
+    return this.writer.flush();
   }
 
   /** Re-reads monitors and re-evaluates selections when anything they depend on changed. */
@@ -192,7 +163,7 @@ export class MonitorRuntime {
       // a removed or disabled monitor: its last windows are written once its batches settle
       const stopping = runner.stop().then(() => {
         this.stopping.delete(stopping);
-        this.queue.push(...runner.takeFinished(wallNowMs(), true));
+        this.handOver(runner.takeFinished(wallNowMs(), true));
       });
       this.stopping.add(stopping);
     }
@@ -226,23 +197,10 @@ export class MonitorRuntime {
     return members;
   }
 
-  /** Everything before this has been written for every running monitor. */
-  private writtenUntil(now: number): number {
+  /** Every window before this has been handed over, for every running monitor. */
+  private completeUntil(now: number): number {
     let until = Math.floor(now / this.settings.windowMs) * this.settings.windowMs;
     for (const r of this.runners.values()) until = Math.min(until, r.openFrom(now));
-    for (const w of this.queue) until = Math.min(until, w.table.startMs);
     return until;
-  }
-
-  private housekeeping(now: number, deadline: number): void {
-    const s = this.settings;
-    const left = (): number => deadline - performance.now();
-    this.names.refreshExpired();
-    if (left() > 0) this.rollupBacklog = this.store.rollupStep(s.windowMs, s.rollupMs, this.writtenUntil(now), left());
-    if (left() > 0) {
-      const purged = this.store.purge(s.windowMs, now - s.rawRetentionMs, PURGE_STEP_ROWS)
-        + this.store.purge(s.rollupMs, now - s.rollupRetentionMs, PURGE_STEP_ROWS);
-      this.purgeBacklog = purged > 0;
-    }
   }
 }

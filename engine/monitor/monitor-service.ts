@@ -96,7 +96,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     this.targetSeq = db.prepare<[string], number>('SELECT seq FROM targets WHERE id = ?').pluck();
     this.targetIdBySeq = db.prepare<[number], string>('SELECT id FROM targets WHERE seq = ?').pluck();
     this.monitorIds = db.prepare<[], { seq: number; id: string }>('SELECT seq, id FROM monitors');
-    this.runtime = engine === null ? null : new MonitorRuntime(db, this.repo, this.selector, this.store, engine, settings);
+    this.runtime = engine === null ? null : new MonitorRuntime(db, this.repo, this.selector, engine, settings);
     this.changes = new StateChangeStore(db);
     // state changes are kept as long as the rollups
     this.publisher = this.runtime === null ? null : new LivePublisher(this.changes, new WebhookSender(webhooks), status, settings.rollupRetentionMs);

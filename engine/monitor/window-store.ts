@@ -1,7 +1,8 @@
 // Latency windows in SQLite (table latency_windows, migration 3): writes in batched
 // transactions, hourly (configurable) rollups, retention purge in small steps, and the
-// reads behind the history API. Every step is bounded by a row count or a time budget so
-// that no call blocks the event loop for long.
+// reads behind the history API. Writing, rollups and purging run on the window writer's
+// thread (window-writer-thread.ts); every write transaction is bounded by a row or target
+// count, because writes on the main thread's connections wait for it.
 import type { Statement } from 'better-sqlite3';
 import { ERROR_KINDS, ERROR_KIND_COUNT } from '../stats/error-kinds.js';
 import type { Db } from '../store/database.js';
@@ -132,8 +133,10 @@ export class WindowStore {
   private readonly selectHistoryBlobs: Statement<[number, number, number, number], Buffer | null>;
   private readonly readHistory: (targetSeq: number, spanMs: number, fromMs: number, toMs: number) => HistoryRow[];
   private readonly selectTargetsAfter: Statement<[number, number], number>;
-  private readonly selectOldest: Statement<[number], number | null>;
-  private readonly purgeStmt: Statement<[number, number, number]>;
+  private readonly selectNextTarget: Statement<[number], number>;
+  private readonly selectFirstStart: Statement<[number, number], number>;
+  private readonly purgeTarget: Statement<[number, number, number]>;
+  private readonly writeRollups: (rows: readonly WindowRow[]) => void;
   private readonly getCursor: Statement<[number, number], number>;
   private readonly setCursor: Statement<[number, number, number]>;
   private readonly acc = new BucketAccumulator();
@@ -173,11 +176,15 @@ export class WindowStore {
       return rows;
     });
     this.selectTargetsAfter = db.prepare<[number, number], number>('SELECT seq FROM targets WHERE seq > ? ORDER BY seq LIMIT ?').pluck();
-    this.selectOldest = db.prepare<[number], number | null>('SELECT min(start_at) FROM latency_windows WHERE span_ms = ?').pluck();
-    this.purgeStmt = db.prepare(
-      `DELETE FROM latency_windows WHERE (target_seq, span_ms, start_at, monitor_seq) IN
-       (SELECT target_seq, span_ms, start_at, monitor_seq FROM latency_windows WHERE span_ms = ? AND start_at < ? LIMIT ?)`,
-    );
+    // the targets that have rows, the deleted ones included (a seek each on the primary key)
+    this.selectNextTarget = db.prepare<[number], number>('SELECT target_seq FROM latency_windows WHERE target_seq > ? ORDER BY target_seq LIMIT 1').pluck();
+    this.selectFirstStart = db.prepare<[number, number], number>(
+      'SELECT start_at FROM latency_windows WHERE target_seq = ? AND span_ms = ? ORDER BY start_at LIMIT 1',
+    ).pluck();
+    this.purgeTarget = db.prepare('DELETE FROM latency_windows WHERE target_seq = ? AND span_ms = ? AND start_at < ?');
+    this.writeRollups = db.transaction((rows: readonly WindowRow[]) => {
+      for (const r of rows) this.upsert.run(toDbRow(r));
+    });
     this.getCursor = db.prepare<[number, number], number>('SELECT done_until FROM latency_rollup_cursor WHERE window_ms = ? AND rollup_ms = ?').pluck();
     this.setCursor = db.prepare('INSERT OR REPLACE INTO latency_rollup_cursor (window_ms, rollup_ms, done_until) VALUES (?, ?, ?)');
   }
@@ -215,20 +222,22 @@ export class WindowStore {
   /**
    * Rolls up the next period [done, done + rollupMs) if it ends at or before `readyUntil`
    * (every window before that is written), working through targets in seq order for at most
-   * budgetMs. Returns true when there is more to do now.
+   * budgetMs. Returns true when there is more to do now. The windows are read and merged
+   * outside any write transaction; each 64 targets' rollups are written in one short one.
    */
   rollupStep(windowMs: number, rollupMs: number, readyUntil: number, budgetMs: number): boolean {
     const deadline = performance.now() + budgetMs;
     let done = this.rolledUntil(windowMs, rollupMs);
     if (done === null) {
-      const oldest = this.selectOldest.get(windowMs);
-      if (oldest === null || oldest === undefined) return false;
+      const oldest = this.oldestStart(windowMs);
+      if (oldest === null) return false;
       done = Math.floor(oldest / rollupMs) * rollupMs;
       this.setCursor.run(windowMs, rollupMs, done);
       this.rollupSeq = 0;
     }
     const end = done + rollupMs;
     if (end > readyUntil) return false;
+    const merged: WindowRow[] = [];
     while (performance.now() < deadline) {
       const seqs = this.selectTargetsAfter.all(this.rollupSeq, 64);
       if (seqs.length === 0) {
@@ -236,30 +245,64 @@ export class WindowStore {
         this.rollupSeq = 0;
         return end + rollupMs <= readyUntil;
       }
-      this.db.transaction(() => {
-        for (const seq of seqs) this.rollupTarget(seq, windowMs, rollupMs, done);
-      })();
+      merged.length = 0;
+      for (const seq of seqs) this.rollupTarget(seq, windowMs, rollupMs, done, merged);
+      this.writeRollups(merged);
       this.rollupSeq = seqs[seqs.length - 1];
     }
     return true;
   }
 
-  /** Deletes up to maxRows rows of one span that start before cutoffMs; returns how many. */
-  purge(spanMs: number, cutoffMs: number, maxRows: number): number {
-    return this.purgeStmt.run(spanMs, cutoffMs, maxRows).changes;
+  /**
+   * Deletes the rows of one span that start before cutoffMs, for the next maxTargets targets
+   * of a pass over every target that has rows (a cursor per span, in memory). Returns true
+   * while the pass goes on, false when it has just ended. Per target the delete is a range of
+   * the primary key, so no index by age is needed (it cost ~22 bytes per row, measured).
+   */
+  purgeStep(spanMs: number, cutoffMs: number, maxTargets: number): boolean {
+    let seq = this.purgeCursor.get(spanMs) ?? 0;
+    let more = true;
+    this.db.transaction(() => {
+      for (let k = 0; k < maxTargets; k++) {
+        const next = this.selectNextTarget.get(seq);
+        if (next === undefined) {
+          more = false;
+          seq = 0;
+          return;
+        }
+        this.purgeTarget.run(next, spanMs, cutoffMs);
+        seq = next;
+      }
+    })();
+    this.purgeCursor.set(spanMs, seq);
+    return more;
+  }
+
+  /** The start of the oldest row of a span: the oldest of each target's first row (a seek
+   *  per target, not a scan of the table). */
+  private oldestStart(spanMs: number): number | null {
+    let oldest: number | null = null;
+    for (let seq = this.selectNextTarget.get(0); seq !== undefined; seq = this.selectNextTarget.get(seq)) {
+      const first = this.selectFirstStart.get(seq, spanMs);
+      if (first !== undefined && (oldest === null || first < oldest)) oldest = first;
+    }
+    return oldest;
   }
 
   /** Where the rollup of the current period has got to (target seq), in memory only: a
    *  restart redoes the period, which INSERT OR REPLACE makes harmless. */
   private rollupSeq = 0;
 
-  private rollupTarget(seq: number, windowMs: number, rollupMs: number, start: number): void {
+  private readonly purgeCursor = new Map<number, number>();
+
+  /** Appends the rollups of one target's period (one per monitor) to `out`. */
+  private rollupTarget(seq: number, windowMs: number, rollupMs: number, start: number, out: WindowRow[]): void {
     const rows = this.range(seq, windowMs, start, start + rollupMs);
     rows.sort((a, b) => a.monitorSeq - b.monitorSeq || a.startMs - b.startMs);
     let from = 0;
     for (let i = 1; i <= rows.length; i++) {
       if (i === rows.length || rows[i].monitorSeq !== rows[from].monitorSeq) {
-        this.upsert.run(toDbRow(mergeRows(rows.slice(from, i), rollupMs, start, this.acc)));
+        out.push(mergeRows(rows.slice(from, i), rollupMs, start, this.acc));
         from = i;
       }
     }

@@ -11,6 +11,27 @@
 // with Int32 counts, or ~0.7 µs per record 'packed').
 import { ERROR_KIND_COUNT } from '../stats/error-kinds.js';
 import { bucketOf, encodeBuckets } from './hdr-codec.js';
+import type { WindowRow } from './window-store.js';
+
+/** A sealed table's arrays, as posted to the window writer's thread (engine/monitor/
+ *  window-writer.ts): the buffers are transferred, not copied. */
+export interface WindowColumns {
+  startMs: number;
+  rows: number;
+  slots: number;
+  sent: Uint32Array<ArrayBuffer>;
+  received: Uint32Array<ArrayBuffer>;
+  duplicates: Uint32Array<ArrayBuffer>;
+  late: Uint32Array<ArrayBuffer>;
+  errors: Uint32Array<ArrayBuffer>;
+  minNs: Float64Array<ArrayBuffer>;
+  maxNs: Float64Array<ArrayBuffer>;
+  sumNs: Float64Array<ArrayBuffer>;
+  filled: Uint16Array<ArrayBuffer>;
+  samples: Uint16Array<ArrayBuffer>;
+  segStart: Uint32Array<ArrayBuffer>;
+  pairs: Float64Array<ArrayBuffer>;
+}
 
 const TWO_32 = 4294967296;
 /** Slots per row when the caller does not say (a 60 s window at 1 probe/s, and a margin). */
@@ -202,6 +223,67 @@ export class WindowTable {
       n = m;
     }
     return encodeBuckets(pairs, 0, n);
+  }
+
+  /**
+   * Hands the sealed table's arrays over (to be transferred to another thread): the table
+   * is left empty and gets new arrays at its next reset().
+   */
+  takeColumns(): { columns: WindowColumns; transfer: ArrayBuffer[] } {
+    const columns: WindowColumns = {
+      startMs: this.startMs, rows: this.rows, slots: this.slots,
+      sent: this.sent, received: this.received, duplicates: this.duplicates, late: this.late, errors: this.errors,
+      minNs: this.minNs, maxNs: this.maxNs, sumNs: this.sumNs, filled: this.filled, samples: this.samples,
+      segStart: this.segStart, pairs: this.pairs,
+    };
+    const transfer = [this.sent, this.received, this.duplicates, this.late, this.errors, this.minNs, this.maxNs, this.sumNs,
+      this.filled, this.samples, this.segStart, this.pairs].map((a) => a.buffer as ArrayBuffer);
+    this.sent = new Uint32Array(0);
+    this.received = new Uint32Array(0);
+    this.duplicates = new Uint32Array(0);
+    this.late = new Uint32Array(0);
+    this.errors = new Uint32Array(0);
+    this.minNs = new Float64Array(0);
+    this.maxNs = new Float64Array(0);
+    this.sumNs = new Float64Array(0);
+    this.filled = new Uint16Array(0);
+    this.samples = new Uint16Array(0);
+    this.segStart = new Uint32Array(0);
+    this.pairs = new Float64Array(0);
+    this.rows = 0;
+    return { columns, transfer };
+  }
+
+  /** A sealed table around columns taken from another (read-only use: encodeRow, rowAt). */
+  static fromColumns(c: WindowColumns): WindowTable {
+    const t = new WindowTable(0, c.startMs, c.slots);
+    t.rows = c.rows;
+    t.sent = c.sent;
+    t.received = c.received;
+    t.duplicates = c.duplicates;
+    t.late = c.late;
+    t.errors = c.errors;
+    t.minNs = c.minNs;
+    t.maxNs = c.maxNs;
+    t.sumNs = c.sumNs;
+    t.filled = c.filled;
+    t.samples = c.samples;
+    t.segStart = c.segStart;
+    t.pairs = c.pairs;
+    return t;
+  }
+
+  /** Row r as a stored window of target `targetSeq` (after seal; encodes its histogram). */
+  rowAt(r: number, targetSeq: number, monitorSeq: number, spanMs: number): WindowRow {
+    const errors = new Array<number>(ERROR_KIND_COUNT);
+    for (let k = 0; k < ERROR_KIND_COUNT; k++) errors[k] = this.errors[r * ERROR_KIND_COUNT + k];
+    const hasRtt = this.received[r] > 0;
+    return {
+      targetSeq, monitorSeq, spanMs, startMs: this.startMs,
+      sent: this.sent[r], received: this.received[r], duplicates: this.duplicates[r], late: this.late[r], errors,
+      minNs: hasRtt ? this.minNs[r] : null, maxNs: hasRtt ? this.maxNs[r] : null, sumNs: this.sumNs[r],
+      hist: this.encodeRow(r),
+    };
   }
 
   /** True when row r saw anything in this window. */

@@ -43,7 +43,23 @@ export function openDatabase(dataDir: string): OpenedDatabase {
   }
 }
 
-function configure(db: Db): void {
+/**
+ * A second connection to a database openDatabase() has migrated (a writer on another
+ * thread); `cacheMiB`: its page cache.
+ */
+export function openConnection(path: string, cacheMiB = 32): Db {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    configure(db, cacheMiB);
+    checkKnown(db.pragma('user_version', { simple: true }) as number);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function configure(db: Db, cacheMiB = 32): void {
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a power loss may drop the last commits but never corrupts the file.
   db.pragma('synchronous = NORMAL');
@@ -51,7 +67,7 @@ function configure(db: Db): void {
   db.pragma('busy_timeout = 5000');
   db.pragma('temp_store = MEMORY');
   // 32 MiB page cache (default 2 MiB): indexes of 100,000 targets stay in memory.
-  db.pragma('cache_size = -32768');
+  db.pragma(`cache_size = ${-1024 * cacheMiB}`);
 }
 
 /**

@@ -151,6 +151,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX state_changes_by_monitor ON state_changes(monitor_id, at);
   CREATE INDEX state_changes_by_age ON state_changes(at);
   `,
+  // 5: the retention purge deletes per target along the primary key
+  // (engine/monitor/window-store.ts purgeStep): the index by age cost ~22 of ~180 bytes per
+  // window row and a second B-tree write per insert.
+  `
+  DROP INDEX latency_windows_by_age;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

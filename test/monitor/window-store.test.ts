@@ -54,16 +54,23 @@ describe('window store', () => {
     expect(total(w.hist)).toBe(5);
   });
 
-  it('purges only rows of the span older than the cutoff, at most maxRows per step', () => {
+  it('purges only rows of the span older than the cutoff, a few targets per step, deleted targets too', () => {
     const rows: WindowRow[] = [];
     for (let t = 1; t <= 5; t++) for (let k = 0; k < 10; k++) rows.push(row(t, k * 1000, [1000 + k]));
     rows.push(row(1, 0, [5], 4000));
+    rows.push(row(99, 0, [5])); // a target deleted since: no longer in the targets table
     store.write(rows);
-    const steps: number[] = [];
-    for (let n = store.purge(1000, 6000, 7); n > 0; n = store.purge(1000, 6000, 7)) steps.push(n);
-    expect(steps).toEqual([7, 7, 7, 7, 2]);
-    expect(store.range(1, 1000, 0, 100_000).map((w) => w.startMs)).toEqual([6000, 7000, 8000, 9000]);
+    const steps: boolean[] = [];
+    for (let more = true; more && steps.length < 10;) steps.push(more = store.purgeStep(1000, 6000, 2));
+    // targets 1,2 | 3,4 | 5,99 | the end of the pass
+    expect(steps).toEqual([true, true, true, false]);
+    for (let t = 1; t <= 5; t++) expect(store.range(t, 1000, 0, 100_000).map((w) => w.startMs)).toEqual([6000, 7000, 8000, 9000]);
+    expect(store.range(99, 1000, 0, 100_000)).toEqual([]);
     expect(store.range(1, 4000, 0, 100_000)).toHaveLength(1);
+    // the next pass starts from the first target again
+    store.write([row(2, 6500, [1])]);
+    expect(store.purgeStep(1000, 7000, 100)).toBe(false);
+    expect(store.range(2, 1000, 0, 100_000).map((w) => w.startMs)).toEqual([7000, 8000, 9000]);
   });
 
   it('rolls up period by period, only when the period has been written, in resumable steps', () => {

@@ -1,0 +1,125 @@
+// The window writer's thread on a real SQLite file: a handed-over window (its arrays
+// transferred, not copied) is written row for row, rollups follow once the main side says the
+// period is complete, and a writer that cannot start reports why instead of failing the caller.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BucketAccumulator, decodeBuckets } from '../../engine/monitor/hdr-codec.js';
+import { WindowStore } from '../../engine/monitor/window-store.js';
+import { WindowTable } from '../../engine/monitor/window-table.js';
+import { WindowWriter, type WriterSettings } from '../../engine/monitor/window-writer.js';
+import { migrate, openDatabase, type Db } from '../../engine/store/database.js';
+
+const SETTINGS: WriterSettings = { windowMs: 1000, rollupMs: 2000, rawRetentionMs: 3_600_000, rollupRetentionMs: 7_200_000 };
+const ROWS = 600; // more than one write transaction
+/** Windows start near now: older ones would be purged (raw retention 1 h). */
+const BASE = Math.floor(Date.now() / 2000) * 2000 - 20_000;
+let dir: string;
+let db: Db;
+let store: WindowStore;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sonde-writer-'));
+  db = openDatabase(dir).db;
+  store = new WindowStore(db);
+  const insert = db.prepare("INSERT INTO targets (id, kind, address, created_at, updated_at) VALUES (?, 'HOST', ?, 0, 0)");
+  db.transaction(() => {
+    for (let i = 1; i <= ROWS; i++) insert.run(`00000000-0000-7000-8000-${String(i).padStart(12, '0')}`, `127.0.${i >> 8}.${i & 255}`);
+  })();
+});
+
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Row r: r % 7 RTTs of (r + 1) µs · k, one timeout; every 5th row stays silent. */
+function window(startMs: number): WindowTable {
+  const t = new WindowTable(ROWS, startMs, 8);
+  for (let r = 0; r < ROWS; r++) {
+    if (r % 5 === 4) continue;
+    for (let k = 1; k <= r % 7; k++) t.recordRtt(r, (r + 1) * 1000 * k);
+    t.recordTimeout(r);
+  }
+  t.seal();
+  return t;
+}
+
+const seqs = Array.from({ length: ROWS }, (_, r) => r + 1);
+
+function total(hist: Buffer | null): number {
+  const acc = new BucketAccumulator();
+  if (hist !== null) decodeBuckets(hist, acc.add);
+  return acc.total;
+}
+
+describe('window writer', () => {
+  it('writes a handed-over window on its thread, every active row, and leaves the table reusable', async () => {
+    const writer = new WindowWriter({ dbPath: db.name, settings: SETTINGS });
+    try {
+      const table = window(BASE + 1000);
+      let written = 0;
+      writer.write({ monitorSeq: 1, spanMs: 1000, table, rowSeq: seqs, written: () => written++ });
+      expect(table.rows).toBe(0); // the arrays went to the thread
+      await writer.flush();
+      expect(written).toBe(1);
+      expect(writer.queued).toBe(0);
+      for (let r = 0; r < ROWS; r++) {
+        const rows = store.range(r + 1, 1000, BASE, BASE + 10_000);
+        if (r % 5 === 4) {
+          expect(rows).toEqual([]);
+          continue;
+        }
+        expect(rows).toHaveLength(1);
+        const n = r % 7;
+        expect(rows[0]).toMatchObject({ startMs: BASE + 1000, monitorSeq: 1, sent: n + 1, received: n, minNs: n > 0 ? (r + 1) * 1000 : null });
+        expect(total(rows[0].hist)).toBe(n);
+      }
+      table.reset(3, BASE + 2000);
+      table.recordRtt(2, 5000);
+      expect([table.rows, table.sent[2], table.received[2]]).toEqual([3, 1, 1]);
+      expect(writer.lastError).toBeNull();
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('rolls up a period once the main side says it is complete', async () => {
+    const writer = new WindowWriter({ dbPath: db.name, settings: SETTINGS });
+    try {
+      for (const start of [BASE, BASE + 1000, BASE + 2000]) writer.write({ monitorSeq: 1, spanMs: 1000, table: window(start), rowSeq: seqs, written: () => {} });
+      await writer.flush();
+      writer.ready(BASE + 2000); // [BASE, BASE + 2000) complete; the next period not
+      const deadline = Date.now() + 10_000;
+      while (store.rolledUntil(1000, 2000) !== BASE + 2000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(store.rolledUntil(1000, 2000)).toBe(BASE + 2000);
+      const rolled = store.range(2, 2000, 0, BASE + 100_000);
+      expect(rolled.map((w) => [w.startMs, w.sent, w.received])).toEqual([[BASE, 4, 2]]);
+      expect(total(rolled[0].hist)).toBe(2);
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('reports a writer that cannot start, and the caller carries on', async () => {
+    const old = mkdtempSync(join(tmpdir(), 'sonde-writer-old-'));
+    try {
+      const path = join(old, 'sonde.db');
+      const v2 = new Database(path);
+      migrate(v2, 2); // no latency_windows table yet
+      v2.close();
+      const writer = new WindowWriter({ dbPath: path, settings: SETTINGS });
+      const deadline = Date.now() + 10_000;
+      while (writer.lastError === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(writer.lastError).toMatch(/latency_windows.*not started again/s);
+      writer.write({ monitorSeq: 1, spanMs: 1000, table: window(0), rowSeq: seqs, written: () => {} });
+      await writer.flush();
+      await writer.close();
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
+  });
+});
