@@ -27,8 +27,8 @@ function getProber(): Promise<Prober> {
   // The priority is raised with the first task, like the addon's import: the less a worker
   // does while loading, the smaller Node 20's window for a fatal error when it is terminated
   // mid-load (test/engine/close-loop.test.ts).
-  prober ??= import('./icmp/thread-priority.js').then(({ raiseThreadPriority }) => {
-    raiseThreadPriority();
+  prober ??= import('./thread-priority.js').then(({ setThreadNice, PROBE_THREAD_NICE }) => {
+    setThreadNice(PROBE_THREAD_NICE);
     return import('../native-bindings/index.js');
   }).then(({ native }) => new Prober({
     idBase: block.base,

@@ -1,9 +1,14 @@
 // Probe worker threads run at a higher priority than the main thread where the process may
-// raise it (root / CAP_SYS_NICE): read back from /proc/self/task/*/stat (field 19, nice).
-import { readdirSync, readFileSync } from 'node:fs';
+// raise it (root / CAP_SYS_NICE), the monitors' window writer at a lower one (any user): read
+// back from /proc/self/task/*/stat (field 19, nice).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../engine/index.js';
-import { PROBE_THREAD_NICE } from '../../engine/icmp/thread-priority.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WindowWriter } from '../../engine/monitor/window-writer.js';
+import { openDatabase } from '../../engine/store/database.js';
+import { PROBE_THREAD_NICE, WRITER_THREAD_NICE } from '../../engine/thread-priority.js';
 import { builtWorker, canRaw4, loopbackTargets } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -28,6 +33,24 @@ describe.skipIf(!isRoot || !canRaw4 || !builtWorker)('probe thread priority (as 
       expect(niceOfThreads()[0]).not.toBe(PROBE_THREAD_NICE); // /proc/self/task lists the main thread first
     } finally {
       await engine.close();
+    }
+  });
+});
+
+describe.skipIf(!builtWorker)('window writer thread priority', () => {
+  it('lowers the writer thread only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sonde-nice-'));
+    const { db } = openDatabase(dir);
+    const writer = new WindowWriter({ dbPath: db.name, settings: { windowMs: 1000, rollupMs: 2000, rawRetentionMs: 10_000, rollupRetentionMs: 20_000 } });
+    try {
+      const before = niceOfThreads().filter((n) => n === WRITER_THREAD_NICE).length;
+      await writer.flush(); // the thread has started and answered
+      expect(niceOfThreads().filter((n) => n === WRITER_THREAD_NICE).length - before).toBe(1);
+      expect(niceOfThreads()[0]).not.toBe(WRITER_THREAD_NICE);
+    } finally {
+      await writer.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
