@@ -26,7 +26,7 @@ export class JsonBytes {
   }
 
   /** What was written, valid until the next reset(). */
-  view(): Uint8Array {
+  view(): Buffer {
     return this.buf.subarray(0, this.pos);
   }
 
