@@ -9,7 +9,7 @@
 // table maps its target index to the monitor's row, and the window's typed arrays take the
 // sample.
 import { isIP } from 'node:net';
-import { build, type Histogram } from 'hdr-histogram-js';
+import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import { ErrorKindIndex } from '../stats/error-kinds.js';
 import type { Engine, ProbeErrorKind, ProbeResult } from '../types.js';
 import type { StoredMonitor } from './monitor-repo.js';
@@ -370,6 +370,10 @@ export class MonitorRunner {
 
   driftMs(percentile: number): number | null {
     return this.drift.totalCount === 0 ? null : this.drift.getValueAtPercentile(percentile) / 1000;
+  }
+
+  driftHistogram(): string | null {
+    return this.drift.totalCount === 0 ? null : encodeIntoCompressedBase64(this.drift);
   }
 
   driftMaxMs(): number | null {

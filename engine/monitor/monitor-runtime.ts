@@ -76,6 +76,7 @@ export class MonitorRuntime {
       driftP50Ms: r.driftMs(50),
       driftP99Ms: r.driftMs(99),
       driftMaxMs: r.driftMaxMs(),
+      driftHistogram: r.driftHistogram(),
       windowsWritten: r.windowsWritten,
       failedBatches: r.failedBatches,
       lastError: r.lastError ?? this.lastError ?? this.writer.lastError,

@@ -177,6 +177,8 @@ export interface MonitorRuntimeStats {
   driftP50Ms: number | null;
   driftP99Ms: number | null;
   driftMaxMs: number | null;
+  /** The drift samples since start (µs), HdrHistogram V2 compressed base64 (null: none yet). */
+  driftHistogram: string | null;
   windowsWritten: number;
   /** Engine jobs that failed (retried after 5 s), and the last reason (e.g. no permission for raw sockets). */
   failedBatches: number;

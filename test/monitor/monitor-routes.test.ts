@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachMonitors, createEngine, detachMonitors, openSonde, type Engine, type Sonde } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
@@ -63,7 +64,12 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () 
 
     const stats = await call(`${server.url}/v1/monitors/${m.id}/stats`, { key: reader });
     expect(stats.body).toMatchObject({ monitorId: m.id, running: true, targets: 5, failedBatches: 0, lastError: null });
-    expect((stats.body as { driftP99Ms: number }).driftP99Ms).toBeGreaterThanOrEqual(0);
+    const { driftP99Ms, driftHistogram } = stats.body as { driftP99Ms: number; driftHistogram: string };
+    expect(driftP99Ms).toBeGreaterThanOrEqual(0);
+    // the drift samples themselves, in µs: the same p99 as the figure
+    const drift = decodeFromCompressedBase64(driftHistogram);
+    expect(drift.totalCount).toBeGreaterThan(0);
+    expect(drift.getValueAtPercentile(99) / 1000).toBe(driftP99Ms);
 
     const summary = await call(`${server.url}/v1/monitors/${m.id}/summary?minutes=1`, { key: reader });
     expect(summary.status).toBe(200);

@@ -49,6 +49,9 @@ const MonitorStats = Type.Object({
   driftP50Ms: Nullable('schedule drift of the first send of each batch, median'),
   driftP99Ms: Nullable('schedule drift, 99th percentile'),
   driftMaxMs: Nullable('schedule drift, maximum'),
+  driftHistogram: Type.Union([Type.String(), Type.Null()], {
+    description: 'every drift sample since the monitor started, in µs, as an HdrHistogram V2 compressed base64 string (hdr-histogram-js decodeFromCompressedBase64): subtract an earlier one for the drift over any period',
+  }),
   windowsWritten: Type.Integer(),
   failedBatches: Type.Integer({ description: 'batches the engine rejected' }),
   lastError: Type.Union([Type.String(), Type.Null()], { description: 'why the last batch or tick failed' }),
@@ -135,7 +138,7 @@ export function monitorRoutes(sonde: Sonde): AnyRoute[] {
       const running = service.stats().find((s) => s.monitorId === params.id);
       const body = running !== undefined
         ? { ...running, running: true }
-        : { monitorId: params.id, running: false, targets: service.members(params.id).length, batches: 0, skippedSlots: 0, driftP50Ms: null, driftP99Ms: null, driftMaxMs: null, windowsWritten: 0, failedBatches: 0, lastError: null };
+        : { monitorId: params.id, running: false, targets: service.members(params.id).length, batches: 0, skippedSlots: 0, driftP50Ms: null, driftP99Ms: null, driftMaxMs: null, driftHistogram: null, windowsWritten: 0, failedBatches: 0, lastError: null };
       return { status: 200, body };
     },
   });
