@@ -37,9 +37,8 @@ const port = parentPort;
 if (port === null) throw new Error('window-writer-thread.js runs as a worker thread (engine/monitor/window-writer.ts starts it)');
 const { dbPath, settings } = workerData as WriterInit;
 const post = (m: FromWriter): void => port.postMessage(m);
-// bulk work with a minute to spare: it runs on what the API and the probes leave over (at
-// nice 0 it took a whole core for ~15 s after each window boundary at 50,000 targets, and
-// the summary's p99 went from 30 to 300 ms on two cores)
+// bulk work with a minute to spare: it runs on what the API and the probes leave over (it
+// takes a whole core for 3–4 s after each window boundary at 50,000 targets)
 setThreadNice(WRITER_THREAD_NICE);
 let opened: { db: Db; store: WindowStore };
 try {
