@@ -1,7 +1,10 @@
 // Runs `node dist/cli/index.js serve` as a child for the HTTP benchmarks and waits until it
-// answers GET /healthz.
+// answers GET /healthz. For a look inside the daemon during a benchmark:
+// BENCH_DAEMON_NODE_ARGS (e.g. "--trace-gc" or "--cpu-prof --cpu-prof-dir=/tmp/prof") are
+// given to its node, and its stdout goes to the file BENCH_DAEMON_STDOUT names.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { repoRoot } from './paths.js';
@@ -20,9 +23,11 @@ export interface DaemonProcess {
 export async function startDaemon(dataDir: string, port: number, env: Record<string, string> = {}, logLevel = 'warn', entry = cliEntry): Promise<DaemonProcess> {
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [entry, 'serve', '--data', dataDir, '--port', String(port), '--log-level', logLevel], {
+  const nodeArgs = process.env.BENCH_DAEMON_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+  const stdout = process.env.BENCH_DAEMON_STDOUT ? openSync(process.env.BENCH_DAEMON_STDOUT, 'w') : 'ignore';
+  const child = spawn(process.execPath, [...nodeArgs, entry, 'serve', '--data', dataDir, '--port', String(port), '--log-level', logLevel], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', stdout, 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
