@@ -34,7 +34,7 @@ export const DaemonConfigSchema = Type.Object({
     rollupMinutes: Type.Integer({ minimum: 1, maximum: 1440, description: 'rollup window length; a multiple of the window' }),
     rawRetentionDays: Type.Number({ exclusiveMinimum: 0, description: 'raw windows are purged after this' }),
     rollupRetentionDays: Type.Number({ exclusiveMinimum: 0, description: 'rollups are purged after this' }),
-    tickMs: Type.Integer({ minimum: 10, maximum: 1000, description: 'how often finished windows are sealed and written (sending runs on the workers\' own grid)' }),
+    tickMs: Type.Integer({ minimum: 10, maximum: 1000, description: 'how often finished windows are sealed and handed to the window writer thread (sending runs on the workers\' own grid)' }),
     downAfter: Type.Integer({ minimum: 1, maximum: 1000, description: 'consecutive failed probes that make a target down' }),
     upAfter: Type.Integer({ minimum: 1, maximum: 1000, description: 'consecutive answered probes that bring a degraded or down target back up' }),
     degradedLossPercent: Type.Number({ minimum: 0, maximum: 100, description: 'loss % over the last 5 minutes above which an up target becomes degraded' }),

@@ -58,6 +58,8 @@ export class MonitorRuntime {
   }
 
   start(): void {
+    // stored windows still need rollups and retention when no monitor runs now
+    if (this.db.prepare('SELECT 1 FROM latency_windows LIMIT 1').get() !== undefined) this.writer.start();
     this.reconcile();
     this.schedule();
   }
@@ -128,6 +130,7 @@ export class MonitorRuntime {
       if (now >= this.nextHousekeeping) {
         this.nextHousekeeping = now + HOUSEKEEPING_EVERY_MS;
         this.names.refreshExpired();
+        if (this.runners.size > 0) this.writer.start();
         this.writer.ready(this.completeUntil(now));
       }
     } catch (error) {

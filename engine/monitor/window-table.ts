@@ -236,8 +236,7 @@ export class WindowTable {
       minNs: this.minNs, maxNs: this.maxNs, sumNs: this.sumNs, filled: this.filled, samples: this.samples,
       segStart: this.segStart, pairs: this.pairs,
     };
-    const transfer = [this.sent, this.received, this.duplicates, this.late, this.errors, this.minNs, this.maxNs, this.sumNs,
-      this.filled, this.samples, this.segStart, this.pairs].map((a) => a.buffer as ArrayBuffer);
+    const transfer = Object.values(columns).filter((v): v is Uint8Array => ArrayBuffer.isView(v)).map((a) => a.buffer as ArrayBuffer);
     this.sent = new Uint32Array(0);
     this.received = new Uint32Array(0);
     this.duplicates = new Uint32Array(0);
@@ -256,21 +255,8 @@ export class WindowTable {
 
   /** A sealed table around columns taken from another (read-only use: encodeRow, rowAt). */
   static fromColumns(c: WindowColumns): WindowTable {
-    const t = new WindowTable(0, c.startMs, c.slots);
-    t.rows = c.rows;
-    t.sent = c.sent;
-    t.received = c.received;
-    t.duplicates = c.duplicates;
-    t.late = c.late;
-    t.errors = c.errors;
-    t.minNs = c.minNs;
-    t.maxNs = c.maxNs;
-    t.sumNs = c.sumNs;
-    t.filled = c.filled;
-    t.samples = c.samples;
-    t.segStart = c.segStart;
-    t.pairs = c.pairs;
-    return t;
+    // the columns carry exactly the fields (private ones included) that make a sealed table
+    return Object.assign(new WindowTable(0, c.startMs, c.slots), c);
   }
 
   /** Row r as a stored window of target `targetSeq` (after seal; encodes its histogram). */

@@ -55,6 +55,7 @@ const queue: Queued[] = [];
 const batch: WindowRow[] = [];
 let readyUntil = -Infinity;
 let closing = false;
+let closed = false;
 let turnQueued = false;
 let timer: NodeJS.Timeout | null = null;
 let nextHousekeeping = 0;
@@ -99,6 +100,7 @@ function later(ms: number): void {
 
 function turn(): void {
   turnQueued = false;
+  if (closed) return;
   try {
     if (queue.length > 0) {
       writeSome(queue[0]);
@@ -106,6 +108,10 @@ function turn(): void {
       return;
     }
     if (closing) {
+      // nothing may run after this: a pending housekeeping timer would keep the thread alive
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      closed = true;
       db.close();
       port!.close();
       return;

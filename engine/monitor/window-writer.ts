@@ -1,7 +1,9 @@
 // The main thread's side of the window writer: hands sealed windows to the writer's thread
 // (window-writer-thread.ts) by transferring their arrays (no copy), tells it how far the
-// windows are complete (for rollups), and waits for it on flush and close. A thread that
-// dies is started again; windows it had not written are lost and reported in lastError.
+// windows are complete (for rollups), and waits for it on flush and close. The thread starts
+// with the first window or with start() (a daemon without monitors never starts it). A
+// thread that dies is started again; windows it had not written are lost and reported in
+// lastError.
 import { Worker } from 'node:worker_threads';
 import { builtEngineFile } from '../built-file.js';
 import type { FromWriter, ToWriter, WriterInit, WriterSettings } from './window-writer-protocol.js';
@@ -21,7 +23,9 @@ export interface WindowHandOver {
 const MIN_LIFETIME_MS = 5000;
 
 export class WindowWriter {
-  private worker: Worker | null;
+  private worker: Worker | null = null;
+  /** After the thread failed right after starting: windows are dropped (lastError says why). */
+  private failed = false;
   private startedAt = 0;
   private nextId = 1;
   private readonly pending = new Map<number, () => void>();
@@ -30,8 +34,11 @@ export class WindowWriter {
   /** The writer's last failure (it retries), or a restart after it died. */
   lastError: string | null = null;
 
-  constructor(private readonly init: WriterInit) {
-    this.worker = this.start();
+  constructor(private readonly init: WriterInit) {}
+
+  /** Starts the thread unless it runs (or failed): for rollups and purges of stored windows. */
+  start(): void {
+    if (this.worker === null && !this.failed && this.closed === null) this.worker = this.spawn();
   }
 
   /** Windows handed over and not written yet. */
@@ -40,6 +47,7 @@ export class WindowWriter {
   }
 
   write(w: WindowHandOver): void {
+    this.start();
     if (this.worker === null) return; // lost: lastError says why
     const id = this.nextId++;
     const { columns, transfer } = w.table.takeColumns();
@@ -77,7 +85,7 @@ export class WindowWriter {
     this.worker?.postMessage(m, transfer);
   }
 
-  private start(): Worker {
+  private spawn(): Worker {
     this.startedAt = performance.now();
     const worker = new Worker(builtEngineFile('monitor/window-writer-thread.js'), { workerData: this.init });
     worker.on('message', (m: FromWriter) => this.received(m));
@@ -95,7 +103,8 @@ export class WindowWriter {
       const again = performance.now() - this.startedAt >= MIN_LIFETIME_MS;
       this.lastError = `window writer ended unexpectedly (${this.lastError ?? 'no error given'}); ${lost} window(s) not written; `
         + (again ? 'started again' : 'not started again: it failed right after starting; restart the daemon once the cause is fixed');
-      this.worker = again ? this.start() : null;
+      this.failed = !again;
+      this.worker = again ? this.spawn() : null;
     });
     return worker;
   }

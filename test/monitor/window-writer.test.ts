@@ -1,7 +1,7 @@
 // The window writer's thread on a real SQLite file: a handed-over window (its arrays
 // transferred, not copied) is written row for row, rollups follow once the main side says the
 // period is complete, and a writer that cannot start reports why instead of failing the caller.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -56,6 +56,15 @@ function total(hist: Buffer | null): number {
 }
 
 describe('window writer', () => {
+  it('starts no thread until there is something to write', async () => {
+    const before = readdirSync('/proc/self/task').length;
+    const writer = new WindowWriter({ dbPath: db.name, settings: SETTINGS });
+    writer.ready(Date.now());
+    await writer.flush();
+    expect(readdirSync('/proc/self/task').length).toBe(before);
+    await writer.close();
+  });
+
   it('writes a handed-over window on its thread, every active row, and leaves the table reusable', async () => {
     const writer = new WindowWriter({ dbPath: db.name, settings: SETTINGS });
     try {
@@ -111,13 +120,15 @@ describe('window writer', () => {
       migrate(v2, 2); // no latency_windows table yet
       v2.close();
       const writer = new WindowWriter({ dbPath: path, settings: SETTINGS });
+      let written = 0;
+      writer.write({ monitorSeq: 1, spanMs: 1000, table: window(0), rowSeq: seqs, written: () => written++ }); // starts the thread
       const deadline = Date.now() + 10_000;
-      while (writer.lastError === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      await new Promise((r) => setTimeout(r, 200));
-      expect(writer.lastError).toMatch(/latency_windows.*not started again/s);
-      writer.write({ monitorSeq: 1, spanMs: 1000, table: window(0), rowSeq: seqs, written: () => {} });
+      while (!/not started again/.test(writer.lastError ?? '') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(writer.lastError).toMatch(/latency_windows.*1 window\(s\) not written.*not started again/s);
+      writer.write({ monitorSeq: 1, spanMs: 1000, table: window(0), rowSeq: seqs, written: () => written++ });
       await writer.flush();
       await writer.close();
+      expect(written).toBe(0);
     } finally {
       rmSync(old, { recursive: true, force: true });
     }
