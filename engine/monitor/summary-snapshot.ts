@@ -12,8 +12,10 @@ import { countsByName } from './live-state.js';
 import { SummaryWriter } from './summary-writer.js';
 import { TARGET_STATUSES } from './types.js';
 
-/** Targets per slice (one turn of the event loop). */
-const SLICE = 2000;
+/** Targets per slice: one turn of the event loop, ~0.6 ms at 50,000 targets (2,000 held it
+ *  ~3 ms; a 10 MB answer leaves in many socket writes that wait for the turn in progress —
+ *  though its p99 did not change measurably with the smaller slices: 103 vs 114 ms). */
+const SLICE = 500;
 const REFRESH_MS = 1000;
 /** A snapshot is kept fresh this long after its last request. */
 const INTEREST_MS = 60_000;
