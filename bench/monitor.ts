@@ -28,6 +28,7 @@ import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import Table from 'cli-table3';
 import { Command, InvalidArgumentError } from 'commander';
 import { openSonde } from '../engine/index.js';
+import { setThreadNice } from '../engine/thread-priority.js';
 import { freePort, startDaemon, type DaemonProcess } from './lib/daemon-process.js';
 import { describeMachine, printMachine } from './lib/machine.js';
 import { cpuSeconds, memory } from './lib/proc-stat.js';
@@ -48,6 +49,12 @@ function positive(v: string): number {
   return n;
 }
 
+function niceValue(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < -20 || n > 19) throw new InvalidArgumentError('an integer -20..19');
+  return n;
+}
+
 function count(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('an integer ≥ 0');
@@ -61,9 +68,10 @@ const opts = new Command('bench:monitor')
   .option('--warmup-seconds <s>', 'seconds between the first probes and the start of the measurement (the summary is polled already)', positive, 60)
   .option('--window-seconds <s>', 'monitoring.windowSeconds of the daemon (default: its own, 60)', count, 0)
   .option('--threads <n>', 'probe worker threads of the daemon (0: its default, one per core)', count, 0)
+  .option('--client-nice <n>', 'nice value of this process\'s measuring thread while a daemon runs (-10: the probe threads\' own, so they do not delay the client; needs root)', niceValue, 0)
   .option('--no-save', 'do not write bench/results/monitor-*.json')
   .parse()
-  .opts<{ sizes: number[]; minutes: number; warmupSeconds: number; windowSeconds: number; threads: number; save: boolean }>();
+  .opts<{ sizes: number[]; minutes: number; warmupSeconds: number; windowSeconds: number; threads: number; clientNice: number; save: boolean }>();
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -178,6 +186,9 @@ async function runSize(n: number) {
     if (opts.windowSeconds > 0) env.SONDE_MONITORING_WINDOW_SECONDS = String(opts.windowSeconds);
     if (opts.threads > 0) env.SONDE_THREADS = String(opts.threads);
     daemon = await startDaemon(dir, await freePort(), env, 'warn');
+    // set after the spawn (a child inherits its parent thread's nice), undone in finally
+    const clientNice = opts.clientNice !== 0 && setThreadNice(opts.clientNice) ? opts.clientNice : 0;
+    if (opts.clientNice !== clientNice) console.log(`    could not set this thread's nice to ${opts.clientNice} (needs root or CAP_SYS_NICE): measuring at 0`);
     const pid = daemon.child.pid!;
     const client = api(daemon.url, readFileSync(join(dir, 'admin.key'), 'utf8').trim());
     const created = await client.post('/v1/monitors', { name: 'bench', selection: { labels: { bench: 'monitor' } }, intervalMs: 1000, timeoutMs: 1000 });
@@ -288,6 +299,7 @@ async function runSize(n: number) {
     const lossOf = (s: { sent: number | null; received: number | null }): number => (s.sent ? (100 * (s.sent - (s.received ?? 0))) / s.sent : NaN);
     return {
       targets: n,
+      clientNice,
       measuredSeconds: (t1 - t0) / 1000,
       probingSeconds: (t1 - probingSince) / 1000,
       loadBefore: loadBefore.map((l) => Math.round(l * 100) / 100),
@@ -321,6 +333,7 @@ async function runSize(n: number) {
       daemonExitCode: exitCode,
     };
   } finally {
+    setThreadNice(0);
     if (daemon !== undefined) await daemon.stop().catch(() => null);
     rmSync(dir, { recursive: true, force: true });
   }
