@@ -4,28 +4,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../engine/store/database.js';
+import { openDatabase } from '../../engine/store/database.js';
+import { windowDb, type WindowDb } from './helpers.js';
 import { BucketAccumulator, bucketOf, decodeBuckets, encodeBuckets } from '../../engine/monitor/hdr-codec.js';
 import { WindowStore, type WindowRow } from '../../engine/monitor/window-store.js';
 
 const TWO_32 = 4294967296;
-let dir: string;
-let db: Db;
+let fixture: WindowDb;
 let store: WindowStore;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sonde-windows-'));
-  db = openDatabase(dir).db;
-  store = new WindowStore(db);
   // targets seq 1..5 (rollups walk the targets table)
-  const insert = db.prepare("INSERT INTO targets (id, kind, address, created_at, updated_at) VALUES (?, 'HOST', ?, 0, 0)");
-  for (let i = 1; i <= 5; i++) insert.run(`00000000-0000-7000-8000-00000000000${i}`, `127.0.0.${i}`);
+  fixture = windowDb(5);
+  store = fixture.store;
 });
 
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => fixture.close());
 
 function row(targetSeq: number, startMs: number, rtts: number[], spanMs = 1000): WindowRow {
   const counts = new Map<number, number>();

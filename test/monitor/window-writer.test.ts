@@ -10,30 +10,23 @@ import { BucketAccumulator, decodeBuckets } from '../../engine/monitor/hdr-codec
 import { WindowStore } from '../../engine/monitor/window-store.js';
 import { WindowTable } from '../../engine/monitor/window-table.js';
 import { WindowWriter, type WriterSettings } from '../../engine/monitor/window-writer.js';
-import { migrate, openDatabase, type Db } from '../../engine/store/database.js';
+import { migrate, type Db } from '../../engine/store/database.js';
+import { windowDb, type WindowDb } from './helpers.js';
 
 const SETTINGS: WriterSettings = { windowMs: 1000, rollupMs: 2000, rawRetentionMs: 3_600_000, rollupRetentionMs: 7_200_000 };
 const ROWS = 600; // more than one write transaction
 /** Windows start near now: older ones would be purged (raw retention 1 h). */
 const BASE = Math.floor(Date.now() / 2000) * 2000 - 20_000;
-let dir: string;
+let fixture: WindowDb;
 let db: Db;
 let store: WindowStore;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sonde-writer-'));
-  db = openDatabase(dir).db;
-  store = new WindowStore(db);
-  const insert = db.prepare("INSERT INTO targets (id, kind, address, created_at, updated_at) VALUES (?, 'HOST', ?, 0, 0)");
-  db.transaction(() => {
-    for (let i = 1; i <= ROWS; i++) insert.run(`00000000-0000-7000-8000-${String(i).padStart(12, '0')}`, `127.0.${i >> 8}.${i & 255}`);
-  })();
+  fixture = windowDb(ROWS);
+  ({ db, store } = fixture);
 });
 
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => fixture.close());
 
 /** Row r: r % 7 RTTs of (r + 1) µs · k, one timeout; every 5th row stays silent. */
 function window(startMs: number): WindowTable {
