@@ -33,8 +33,9 @@ const ERROR_STATUSES: Record<number, string> = {
   429: 'Per-key rate limit exceeded; see Retry-After.',
 };
 
-export function buildOpenApi(routes: readonly AnyRoute[], info: { version: string; serverUrl?: string }): Json {
-  const paths: Record<string, Record<string, Json>> = {};
+/** `extraPaths`: operations served outside the RouteSpecs (the /v1/live WebSocket). */
+export function buildOpenApi(routes: readonly AnyRoute[], info: { version: string; serverUrl?: string }, extraPaths: Record<string, Record<string, Json>> = {}): Json {
+  const paths: Record<string, Record<string, Json>> = { ...extraPaths };
   const errorSchemas: Record<string, Json> = {};
   for (const route of routes) {
     if (route.hidden === true) continue;

@@ -19,6 +19,7 @@ import { targetRoutes } from './routes/v1/targets.js';
 import { systemRoutes } from './routes/system.js';
 import { monitorEventRoutes } from './routes/v1/monitor-events.js';
 import { LiveFeed, type LiveOptions } from './live/live-feed.js';
+import { LIVE_OPENAPI_PATHS } from './live/live-openapi.js';
 import { DEFAULT_METRICS_ROUTE_OPTIONS, metricsRoutes, type MetricsRouteOptions } from './routes/metrics.js';
 import { closeAll, createApp, listen, type Listening, type UwsMethod } from './uws.js';
 import { sondeVersion } from './version.js';
@@ -72,7 +73,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     ...(options.extraRoutes?.(sonde) ?? []),
   ];
   let serverUrl: string | undefined;
-  routes.push(...systemRoutes(sonde, version, () => buildOpenApi(routes, { version, serverUrl })));
+  routes.push(...systemRoutes(sonde, version, () => buildOpenApi(routes, { version, serverUrl }, LIVE_OPENAPI_PATHS)));
   routes.push(...metricsRoutes(sonde, { ...DEFAULT_METRICS_ROUTE_OPTIONS, ...options.metrics }));
 
   const app = createApp();
