@@ -257,20 +257,29 @@ export class WindowStore {
    * Deletes the rows of one span that start before cutoffMs, for the next maxTargets targets
    * of a pass over every target that has rows (a cursor per span, in memory). Returns true
    * while the pass goes on, false when it has just ended. Per target the delete is a range of
-   * the primary key, so no index by age is needed (it cost ~22 bytes per row, measured).
+   * the primary key, so no index by age is needed (it cost ~22 bytes per row, measured). A
+   * step deletes at most maxRowsPerTarget windows of a target (a backlog, e.g. after the
+   * retention was shortened, takes more steps) and ends after budgetMs, so that writes on
+   * other connections never wait long for its transaction.
    */
-  purgeStep(spanMs: number, cutoffMs: number, maxTargets: number): boolean {
+  purgeStep(spanMs: number, cutoffMs: number, maxTargets: number, maxRowsPerTarget = 500, budgetMs = 5): boolean {
     let seq = this.purgeCursor.get(spanMs) ?? 0;
     let more = true;
+    const deadline = performance.now() + budgetMs;
     this.db.transaction(() => {
-      for (let k = 0; k < maxTargets; k++) {
+      for (let k = 0; k < maxTargets && performance.now() < deadline; k++) {
         const next = this.selectNextTarget.get(seq);
         if (next === undefined) {
           more = false;
           seq = 0;
           return;
         }
-        this.purgeTarget.run(next, spanMs, cutoffMs);
+        const first = this.selectFirstStart.get(next, spanMs);
+        if (first !== undefined && first < cutoffMs) {
+          const upTo = Math.min(cutoffMs, first + spanMs * maxRowsPerTarget);
+          this.purgeTarget.run(next, spanMs, upTo);
+          if (upTo < cutoffMs) return; // this target again in the next step
+        }
         seq = next;
       }
     })();

@@ -67,6 +67,22 @@ describe('window store', () => {
     expect(store.range(2, 1000, 0, 100_000).map((w) => w.startMs)).toEqual([7000, 8000, 9000]);
   });
 
+  it('purges a backlog a few windows per target and step', () => {
+    const rows: WindowRow[] = [];
+    for (let t = 1; t <= 2; t++) for (let k = 0; k < 10; k++) rows.push(row(t, k * 1000, [1000 + k]));
+    store.write(rows);
+    const left = (t: number) => store.range(t, 1000, 0, 100_000).length;
+    // at most 3 windows of a target per step: target 1 takes three steps (3 + 3 + 2 of 8), the
+    // third goes on to target 2
+    expect(store.purgeStep(1000, 8000, 10, 3)).toBe(true);
+    expect([left(1), left(2)]).toEqual([7, 10]);
+    store.purgeStep(1000, 8000, 10, 3);
+    store.purgeStep(1000, 8000, 10, 3);
+    expect([left(1), left(2)]).toEqual([2, 7]);
+    for (let steps = 0; store.purgeStep(1000, 8000, 10, 3) && steps < 10; steps++);
+    expect([left(1), left(2)]).toEqual([2, 2]);
+  });
+
   it('rolls up period by period, only when the period has been written, in resumable steps', () => {
     const rows: WindowRow[] = [];
     for (let t = 1; t <= 5; t++) for (let k = 0; k < 8; k++) rows.push(row(t, 4000 + k * 1000, [1000 * t + k, 2000 * t]));
