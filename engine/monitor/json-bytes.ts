@@ -8,7 +8,7 @@ export class JsonBytes {
   protected buf: Buffer = Buffer.allocUnsafe(1 << 20);
   protected pos = 0;
 
-  /** Starts over (bytes taken earlier are copies, or views the caller is done with). */
+  /** Starts over (views taken earlier are overwritten). */
   reset(): void {
     this.pos = 0;
   }
@@ -18,11 +18,6 @@ export class JsonBytes {
     this.ensure(bytes.length);
     this.buf.set(bytes, this.pos);
     this.pos += bytes.length;
-  }
-
-  /** A copy of what was written. */
-  take(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
   }
 
   /** What was written, valid until the next reset(). */

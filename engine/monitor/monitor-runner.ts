@@ -46,11 +46,14 @@ export interface OpenWindow {
   table: WindowTable;
 }
 
+/** A window whose probes have all concluded, for the window writer (window-writer.ts). */
 export interface SealedWindow {
   monitorSeq: number;
   spanMs: number;
   table: WindowTable;
+  /** Row r is target rowSeq[r]. */
   rowSeq: readonly number[];
+  /** Called once the window is written (its table may be reused). */
   release(): void;
 }
 

@@ -130,7 +130,6 @@ export class MonitorRuntime {
       if (now >= this.nextHousekeeping) {
         this.nextHousekeeping = now + HOUSEKEEPING_EVERY_MS;
         this.names.refreshExpired();
-        if (this.runners.size > 0) this.writer.start();
         this.writer.ready(this.completeUntil(now));
       }
     } catch (error) {
@@ -141,12 +140,7 @@ export class MonitorRuntime {
   }
 
   private handOver(windows: SealedWindow[]): void {
-    for (const w of windows) this.writer.write({ ...w, written: w.release });
-  }
-
-  /** Resolves once every window handed over so far is written (tests). */
-  flushWindows(): Promise<void> {
-    return this.writer.flush();
+    for (const w of windows) this.writer.write(w);
   }
 
   /** Re-reads monitors and re-evaluates selections when anything they depend on changed. */

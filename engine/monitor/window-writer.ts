@@ -7,17 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { builtEngineFile } from '../built-file.js';
 import type { FromWriter, ToWriter, WriterInit, WriterSettings } from './window-writer-protocol.js';
-import type { WindowTable } from './window-table.js';
-
-export interface WindowHandOver {
-  monitorSeq: number;
-  spanMs: number;
-  table: WindowTable;
-  /** Row r is target rowSeq[r]. */
-  rowSeq: readonly number[];
-  /** Called once the window is written. */
-  written(): void;
-}
+import type { SealedWindow } from './monitor-runner.js';
 
 /** A writer thread that ends sooner than this after it started is not started again. */
 const MIN_LIFETIME_MS = 5000;
@@ -46,13 +36,14 @@ export class WindowWriter {
     return this.pending.size;
   }
 
-  write(w: WindowHandOver): void {
+  /** Hands a sealed window over; its release() is called once it is written. */
+  write(w: SealedWindow): void {
     this.start();
     if (this.worker === null) return; // lost: lastError says why
     const id = this.nextId++;
     const { columns, transfer } = w.table.takeColumns();
     const rowSeq = Float64Array.from(w.rowSeq.slice(0, columns.rows));
-    this.pending.set(id, w.written);
+    this.pending.set(id, w.release);
     this.send({ type: 'window', id, monitorSeq: w.monitorSeq, spanMs: w.spanMs, rowSeq, columns }, [...transfer, rowSeq.buffer]);
   }
 

@@ -22,7 +22,7 @@ describe('summary writer', () => {
     w.raw(Buffer.from('['));
     rows.forEach((_, k) => w.entry(live, sums, ids, addresses, rows, k, k === 0));
     w.raw(Buffer.from(']'));
-    const written = JSON.parse(w.take().toString('utf8')) as TargetStatus[];
+    const written = JSON.parse(w.view().toString('utf8')) as TargetStatus[];
     const built: TargetStatus[] = [];
     live.states(rows, ids, addresses, sums, 0, rows.length, new Float64Array(TARGET_STATUSES.length), TARGET_STATUSES.map(() => true), built);
     const round = (v: number | null): number | null => (v === null ? null : Math.round(v * 1000) / 1000);

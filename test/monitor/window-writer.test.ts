@@ -63,7 +63,7 @@ describe('window writer', () => {
     try {
       const table = window(BASE + 1000);
       let written = 0;
-      writer.write({ monitorSeq: 1, spanMs: 1000, table, rowSeq: seqs, written: () => written++ });
+      writer.write({ monitorSeq: 1, spanMs: 1000, table, rowSeq: seqs, release: () => written++ });
       expect(table.rows).toBe(0); // the arrays went to the thread
       await writer.flush();
       expect(written).toBe(1);
@@ -91,7 +91,7 @@ describe('window writer', () => {
   it('rolls up a period once the main side says it is complete', async () => {
     const writer = new WindowWriter({ dbPath: db.name, settings: SETTINGS });
     try {
-      for (const start of [BASE, BASE + 1000, BASE + 2000]) writer.write({ monitorSeq: 1, spanMs: 1000, table: window(start), rowSeq: seqs, written: () => {} });
+      for (const start of [BASE, BASE + 1000, BASE + 2000]) writer.write({ monitorSeq: 1, spanMs: 1000, table: window(start), rowSeq: seqs, release: () => {} });
       await writer.flush();
       writer.ready(BASE + 2000); // [BASE, BASE + 2000) complete; the next period not
       const deadline = Date.now() + 10_000;
@@ -114,11 +114,11 @@ describe('window writer', () => {
       v2.close();
       const writer = new WindowWriter({ dbPath: path, settings: SETTINGS });
       let written = 0;
-      writer.write({ monitorSeq: 1, spanMs: 1000, table: window(0), rowSeq: seqs, written: () => written++ }); // starts the thread
+      writer.write({ monitorSeq: 1, spanMs: 1000, table: window(0), rowSeq: seqs, release: () => written++ }); // starts the thread
       const deadline = Date.now() + 10_000;
       while (!/not started again/.test(writer.lastError ?? '') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(writer.lastError).toMatch(/latency_windows.*1 window\(s\) not written.*not started again/s);
-      writer.write({ monitorSeq: 1, spanMs: 1000, table: window(0), rowSeq: seqs, written: () => written++ });
+      writer.write({ monitorSeq: 1, spanMs: 1000, table: window(0), rowSeq: seqs, release: () => written++ });
       await writer.flush();
       await writer.close();
       expect(written).toBe(0);
