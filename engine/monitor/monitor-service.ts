@@ -6,6 +6,7 @@ import { SondeError } from '../daemon/types.js';
 import { openDatabase, type Db } from '../store/database.js';
 import type { Engine } from '../types.js';
 import { queryHistory } from './history.js';
+import { toV2Compressed } from './hdr-codec.js';
 import { MonitorRepo, publicMonitor } from './monitor-repo.js';
 import { MonitorRuntime, type RuntimeSettings } from './monitor-runtime.js';
 import { SelectionEvaluator } from './selection.js';
@@ -168,7 +169,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
       minNs: r.minNs,
       maxNs: r.maxNs,
       sumNs: r.sumNs,
-      histogram: r.hist,
+      histogram: r.hist === null ? null : toV2Compressed(r.hist),
     }));
   }
 

@@ -190,7 +190,7 @@ export class WindowTable {
     this.pairs = pairs;
   }
 
-  /** Row r's histogram as a V2 compressed blob (after seal), or null without samples. */
+  /** Row r's histogram as a counts blob (hdr-codec.ts; after seal), or null without samples. */
   encodeRow(r: number): Buffer | null {
     const k = this.filled[r];
     const spillFrom = this.segStart[r];

@@ -1,5 +1,5 @@
-// The window writer's thread: encodes sealed windows (one deflated histogram per row, ~30 µs
-// each) and writes them, rolls up and purges — all on its own connection, so that none of it
+// The window writer's thread: encodes sealed windows (one counts blob per row, hdr-codec.ts)
+// and writes them, rolls up and purges — all on its own connection, so that none of it
 // (nor the WAL checkpoints its commits trigger, with their fsync) runs on the event loop that
 // serves the API. Transactions stay short (ROWS_PER_TRANSACTION rows, encoded before the
 // transaction begins), because a write on the main thread's connections waits for them.

@@ -84,7 +84,7 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 3: monitors (continuous probing of a target selection) and their latency windows: one
   // row per target, monitor and window (span_ms = the window length, or the rollup length
-  // for rollups), counters plus an HdrHistogram V2 compressed blob. target_seq/monitor_seq
+  // for rollups), counters plus a histogram blob (engine/monitor/hdr-codec.ts). target_seq/monitor_seq
   // are the integer keys of targets/monitors (small rows; no foreign key, so writes stay
   // cheap and history outlives a deleted monitor until retention purges it).
   `

@@ -2,6 +2,7 @@
 // histogram hdr-histogram-js builds from the same raw values; counters and reuse by reset().
 import { build, decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
+import { toV2Compressed } from '../../engine/monitor/hdr-codec.js';
 import { WindowTable } from '../../engine/monitor/window-table.js';
 
 const PCTS = [0, 10, 50, 90, 99, 100];
@@ -18,7 +19,7 @@ function expectSameHistogram(blob: Buffer | null, raw: number[]): void {
   const ref = build({ lowestDiscernibleValue: 1, numberOfSignificantValueDigits: 2, autoResize: true, highestTrackableValue: 2, useWebAssembly: false });
   for (const v of raw) ref.recordValue(v);
   expect(blob).not.toBeNull();
-  const decoded = decodeFromCompressedBase64(blob!.toString('base64'));
+  const decoded = decodeFromCompressedBase64(toV2Compressed(blob!).toString('base64'));
   expect(decoded.totalCount).toBe(raw.length);
   for (const p of PCTS) expect(decoded.getValueAtPercentile(p)).toBe(ref.getValueAtPercentile(p));
 }
