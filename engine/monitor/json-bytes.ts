@@ -55,18 +55,22 @@ export class JsonBytes {
     for (let x = v; digits-- > 0; x = Math.floor(x / 10)) buf[--p] = 0x30 + (x % 10);
   }
 
-  /** v / 1000 with 3 decimals (v a non-negative integer). */
+  /** v / 1000 to 3 decimals, trailing zeros left out as JSON.stringify does (v a
+   *  non-negative integer): 0, 0.04, 12.345. */
   protected thousandths(v: number): void {
     this.int(Math.floor(v / 1000));
     const frac = v % 1000;
+    if (frac === 0) return;
     const buf = this.buf;
     buf[this.pos++] = 0x2e; // .
     buf[this.pos++] = 0x30 + Math.floor(frac / 100);
+    if (frac % 100 === 0) return;
     buf[this.pos++] = 0x30 + (Math.floor(frac / 10) % 10);
+    if (frac % 10 === 0) return;
     buf[this.pos++] = 0x30 + (frac % 10);
   }
 
-  /** ns as ms with 3 decimals (µs precision), or null for NaN. */
+  /** ns as ms to 3 decimals (µs precision), or null for NaN. */
   protected ms(ns: number): void {
     if (ns !== ns) this.null();
     else this.thousandths(Math.round(ns / 1000));

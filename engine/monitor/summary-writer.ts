@@ -3,7 +3,8 @@
 // (10 MB, once a second) leaves no garbage behind. Building them as objects and
 // JSON.stringify-ing them allocated ~25 MB a second, and the young-generation collections it
 // caused (10–100 ms each, measured with /metrics at 50,000 targets) were the summary's p99.
-// Times are written with µs precision (3 decimals of ms), loss with 3 decimals of a percent.
+// Times are written with µs precision (up to 3 decimals of ms), loss to 0.001 %, without
+// trailing zeros ("lossPercent":0, not 0.000: ~5 bytes less per target).
 import type { LossSums } from './live-state.js';
 import type { LiveState } from './live-state.js';
 import { JsonBytes } from './json-bytes.js';

@@ -1,5 +1,5 @@
 // Summary entries written as bytes from the live state equal the objects LiveState.states
-// builds (times rounded to the µs, loss to 0.001 %), nulls and escaping included.
+// builds (times rounded to the µs, loss to 0.001 %, no trailing zeros), nulls and escaping included.
 import { describe, expect, it } from 'vitest';
 import { LiveState } from '../../engine/monitor/live-state.js';
 import { SummaryWriter } from '../../engine/monitor/summary-writer.js';
@@ -22,7 +22,14 @@ describe('summary writer', () => {
     w.raw(Buffer.from('['));
     rows.forEach((_, k) => w.entry(live, sums, ids, addresses, rows, k, k === 0));
     w.raw(Buffer.from(']'));
-    const written = JSON.parse(w.view().toString('utf8')) as TargetStatus[];
+    const text = w.view().toString('utf8');
+    // numbers as JSON.stringify writes them: no trailing zeros
+    expect(text).toContain('"lastRttMs":0.025,');
+    expect(text).toContain('"lastRttMs":1234.568,');
+    expect(text).toContain('"lossPercent":0}');
+    expect(text).toContain('"lossPercent":0.333}');
+    expect(text).not.toMatch(/\.\d*0[,}]/);
+    const written = JSON.parse(text) as TargetStatus[];
     const built: TargetStatus[] = [];
     live.states(rows, ids, addresses, sums, 0, rows.length, new Float64Array(TARGET_STATUSES.length), TARGET_STATUSES.map(() => true), built);
     const round = (v: number | null): number | null => (v === null ? null : Math.round(v * 1000) / 1000);
