@@ -9,7 +9,9 @@
 //   - sonde CPU in cores: utime + stime of the daemon (all threads) from /proc/<pid>/stat over
 //     the period; RSS peak and end from /proc/<pid>/status, sampled every second;
 //   - GET /v1/monitors/{id}/summary latency (request to last body byte) polled about once a
-//     second throughout: p50/p99, and the body size;
+//     second throughout, in turn with fetch and with node:http on a thread of its own (the
+//     goal figure: a lean client whose timings no GC of this process's 10 MB decodes
+//     pauses): p50/p99, and the body size;
 //   - bytes on disk per target-minute: growth of the database (pages in use after a WAL
 //     checkpoint) over the target-minutes probed (received + lost, at 60 probes a minute);
 //   - event-loop delay p99/max over the period, from GET /metrics when the daemon exposes it.
@@ -20,7 +22,6 @@
 //                              [--window-seconds 60] [--threads 0] [--no-save]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
@@ -30,6 +31,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { openSonde } from '../engine/index.js';
 import { setThreadNice } from '../engine/thread-priority.js';
 import { freePort, startDaemon, type DaemonProcess } from './lib/daemon-process.js';
+import { PlainPoller } from './lib/plain-poller.js';
 import { describeMachine, printMachine } from './lib/machine.js';
 import { cpuSeconds, memory } from './lib/proc-stat.js';
 import { saveResult } from './lib/results.js';
@@ -68,7 +70,7 @@ const opts = new Command('bench:monitor')
   .option('--warmup-seconds <s>', 'seconds between the first probes and the start of the measurement (the summary is polled already)', positive, 60)
   .option('--window-seconds <s>', 'monitoring.windowSeconds of the daemon (default: its own, 60)', count, 0)
   .option('--threads <n>', 'probe worker threads of the daemon (0: its default, one per core)', count, 0)
-  .option('--client-nice <n>', 'nice value of this process\'s measuring thread while a daemon runs (-10: the probe threads\' own, so they do not delay the client; needs root)', niceValue, 0)
+  .option('--client-nice <n>', 'nice value of this process\'s measuring threads (fetch, node:http poller) while a daemon runs (-10: the probe threads\' own, so they do not delay the client; needs root)', niceValue, 0)
   .option('--no-save', 'do not write bench/results/monitor-*.json')
   .parse()
   .opts<{ sizes: number[]; minutes: number; warmupSeconds: number; windowSeconds: number; threads: number; clientNice: number; save: boolean }>();
@@ -99,28 +101,18 @@ interface Timed { status: number; text: string; ms: number; ttfbMs: number; byte
 interface Api {
   /** fetch (undici). ms: request to the last body byte; ttfbMs: to the response headers. */
   get(path: string): Promise<Timed>;
-  /** node:http with a keep-alive agent; the body is counted, not decoded (text is ''). */
+  /** node:http with a keep-alive agent on a thread of its own (lib/plain-poller.ts); the
+   *  body is counted, not decoded (text is '' or the error). */
   getPlain(path: string): Promise<Timed>;
   post(path: string, body: unknown): Promise<{ status: number; text: string }>;
 }
 
-function api(url: string, key: string): Api {
+function api(url: string, key: string, plain: PlainPoller): Api {
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   return {
-    getPlain(path) {
-      return new Promise((resolve, reject) => {
-        const t0 = performance.now();
-        const req = http.get(`${url}${path}`, { headers, agent, timeout: 30_000 }, (res) => {
-          const ttfbMs = performance.now() - t0;
-          let bytes = 0;
-          res.on('data', (chunk: Buffer) => { bytes += chunk.length; });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: '', ms: performance.now() - t0, ttfbMs, bytes }));
-          res.on('error', reject);
-        });
-        req.on('timeout', () => req.destroy(new Error('timed out after 30 s')));
-        req.on('error', reject);
-      });
+    async getPlain(path) {
+      const r = await plain.get(path);
+      return { status: r.status, text: r.error ?? '', ms: r.ms, ttfbMs: r.ttfbMs, bytes: r.bytes };
     },
     async get(path) {
       const t0 = performance.now();
@@ -176,6 +168,7 @@ const mb = (bytes: number): number => bytes / (1024 * 1024);
 async function runSize(n: number) {
   const dir = mkdtempSync(join(tmpdir(), 'sonde-bench-monitor-'));
   let daemon: DaemonProcess | undefined;
+  let poller: PlainPoller | undefined;
   try {
     const sonde = await openSonde({ dataDir: dir, mode: 'tool' });
     const imported = sonde.targets.bulkImport(loopback(n).map((address) => ({ kind: 'HOST', address, labels: { bench: 'monitor' } })));
@@ -190,7 +183,9 @@ async function runSize(n: number) {
     const clientNice = opts.clientNice !== 0 && setThreadNice(opts.clientNice) ? opts.clientNice : 0;
     if (opts.clientNice !== clientNice) console.log(`    could not set this thread's nice to ${opts.clientNice} (needs root or CAP_SYS_NICE): measuring at 0`);
     const pid = daemon.child.pid!;
-    const client = api(daemon.url, readFileSync(join(dir, 'admin.key'), 'utf8').trim());
+    const key = readFileSync(join(dir, 'admin.key'), 'utf8').trim();
+    poller = new PlainPoller({ url: daemon.url, headers: { authorization: `Bearer ${key}` }, nice: clientNice });
+    const client = api(daemon.url, key, poller);
     const created = await client.post('/v1/monitors', { name: 'bench', selection: { labels: { bench: 'monitor' } }, intervalMs: 1000, timeoutMs: 1000 });
     if (created.status !== 201) throw new Error(`POST /v1/monitors answered ${created.status}: ${created.text}`);
     const monitorId = (JSON.parse(created.text) as { id: string }).id;
@@ -246,7 +241,8 @@ async function runSize(n: number) {
       }
       // parsed only for the progress lines and at the end: this process shares the cores
       const parse = Date.now() >= nextReport || Date.now() + 2000 >= end;
-      // every other poll with a plain node:http client: what the server takes, without
+      // every other poll with a plain node:http client on its own thread (no GC pause of this
+      // thread's 10 MB decodes in its timings): what the server takes, without
       // undici's own cost of taking in 10 MB (~20 ms here)
       const plain = !parse && ++polls % 2 === 0;
       const r = await (plain ? client.getPlain(path) : client.get(path)).catch((e: Error) => ({ status: 0, text: e.message, ms: NaN, ttfbMs: NaN, bytes: 0 }));
@@ -334,6 +330,7 @@ async function runSize(n: number) {
     };
   } finally {
     setThreadNice(0);
+    await poller?.close();
     if (daemon !== undefined) await daemon.stop().catch(() => null);
     rmSync(dir, { recursive: true, force: true });
   }
