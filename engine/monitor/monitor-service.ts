@@ -11,7 +11,7 @@ import { MonitorRepo, publicMonitor } from './monitor-repo.js';
 import { MonitorRuntime, type RuntimeSettings } from './monitor-runtime.js';
 import { SelectionEvaluator } from './selection.js';
 import { WindowStore } from './window-store.js';
-import type { HistoryPoint, HistoryQuery, LatencyWindow, Monitor, MonitorInput, MonitorRttView, MonitorRuntimeStats, MonitorService, MonitorSummary, MonitoringOptions, SummaryQuery, TargetStatus } from './types.js';
+import type { HistoryPoint, HistoryQuery, LatencyWindow, Monitor, MonitorInput, MonitorRttView, MonitorRuntimeStats, MonitorService, MonitorSummary, MonitoringOptions, SummaryBytes, SummaryQuery, TargetStatus } from './types.js';
 import type { LiveSecond, StateChange, StateChangeQuery, WebhookConfig } from './types.js';
 import { LivePublisher, statusSettingsFrom } from './live-publisher.js';
 import { StateChangeStore } from './state-change-store.js';
@@ -173,18 +173,18 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     }));
   }
 
-  summaryJson(id: string, query: SummaryQuery = {}): Buffer {
+  summaryJson(id: string, query: SummaryQuery = {}, options: { gzip?: boolean } = {}): SummaryBytes {
     const runner = this.runtime?.runner(id);
     if (query.status !== undefined || runner === undefined || runner.targets < SNAPSHOT_MIN_TARGETS) {
-      return Buffer.from(JSON.stringify(this.summary(id, query)));
+      return { bytes: Buffer.from(JSON.stringify(this.summary(id, query))), gzip: false };
     }
     const lossWindows = this.lossWindowsOf(query);
     const now = Date.now();
-    const fresh = this.snapshots.get(id, lossWindows, (lossWindows + 1) * this.windowMs, now);
+    const fresh = this.snapshots.get(id, lossWindows, (lossWindows + 1) * this.windowMs, now, options.gzip === true);
     if (fresh !== null) return fresh;
     const built = Buffer.from(JSON.stringify(this.summary(id, query)));
     this.snapshots.put(id, lossWindows, built, now);
-    return built;
+    return { bytes: built, gzip: false };
   }
 
   private lossWindowsOf(query: SummaryQuery): number {

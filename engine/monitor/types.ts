@@ -197,6 +197,12 @@ export interface MonitorRttView {
 
 export const TARGET_STATUSES = ['up', 'degraded', 'down', 'unknown'] as const;
 
+/** JSON bytes of a summary, gzip-compressed or not. */
+export interface SummaryBytes {
+  bytes: Buffer;
+  gzip: boolean;
+}
+
 export interface SummaryQuery {
   /** Only targets in these states (counts always cover every target). */
   status?: TargetStatus['status'][];
@@ -241,8 +247,10 @@ export interface MonitorService {
   summary(id: string, query?: SummaryQuery): MonitorSummary;
   /** summary() as JSON bytes. Unfiltered summaries of monitors with ≥ 5,000 targets come from
    *  a snapshot rebuilt once a second in slices while polled (atMs: when it was taken, at
-   *  most 3 s ago), so a request never builds 50,000 objects and 10 MB of JSON itself. */
-  summaryJson(id: string, query?: SummaryQuery): Buffer;
+   *  most 3 s ago), so a request never builds 50,000 objects and 10 MB of JSON itself; with
+   *  `gzip` asked for, such a snapshot comes gzip-compressed once one has been compressed
+   *  (from the rebuild after the first such request on). */
+  summaryJson(id: string, query?: SummaryQuery, options?: { gzip?: boolean }): SummaryBytes;
   /** Throws SondeError invalid (field named) or conflict (name taken). */
   create(input: MonitorInput): Monitor;
   list(): Monitor[];

@@ -154,6 +154,7 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
     const contentType = wantsBody ? mediaType(req.getHeader('content-type')) : '';
     const contentLength = wantsBody ? Number(req.getHeader('content-length') || '0') : 0;
     const accept = req.getHeader('accept');
+    const acceptEncoding = req.getHeader('accept-encoding');
     // Raw segments for now; decoded (which may fail with a 400) below.
     const params: Record<string, string> = {};
     for (let i = 0; i < names.length; i++) params[names[i]] = req.getParameter(i);
@@ -171,7 +172,7 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
       if (validateParams !== null) validateParams(params);
       if (validateQuery !== null) validateQuery(query);
       const ctx: RequestContext<unknown, unknown, unknown> = {
-        params, query, body: undefined, rawBody: null, contentType, accept, key: state.key, method, path: state.path,
+        params, query, body: undefined, rawBody: null, contentType, accept, acceptEncoding, key: state.key, method, path: state.path,
       };
       if (!wantsBody) {
         const result = route.handler(ctx as never);

@@ -15,6 +15,8 @@ export interface RequestContext<P, Q, B> {
   /** Lower-cased media type without parameters, '' when absent. */
   contentType: string;
   accept: string;
+  /** The Accept-Encoding header as sent ('' when absent); see acceptsGzip (encoding.ts). */
+  acceptEncoding: string;
   /** The authenticated key; null only on routes with `scope: null`. */
   key: ApiKeyRecord | null;
   method: string;

@@ -1,13 +1,33 @@
 // Large monitors' unfiltered summaries come from a snapshot rebuilt once a second in slices
 // (engine/monitor/summary-snapshot.ts): 5,000 loopback targets (the snapshot threshold), real
 // engine. The snapshot holds every target with the same fields as summary(), is at most 3 s
-// old, and a filtered query is still computed per request.
+// old, and a filtered query is still computed per request. Over a real uWS server and a plain
+// node:http client, a client that accepts gzip gets it compressed (from its second request on).
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createEngine, openMonitors, type MonitorSummary } from '../../engine/index.js';
+import { attachMonitors, createEngine, detachMonitors, monitorsOf, openMonitors, openSonde, type MonitorSummary } from '../../engine/index.js';
+import { startServer } from '../../server/index.js';
 import { SNAPSHOT_MIN_TARGETS } from '../../engine/monitor/summary-snapshot.js';
 import { loopbackTargets } from '../engine/helpers.js';
 import { builtWorker, canRaw4 } from '../engine/helpers.js';
 import { monitorFixture, sleep } from './helpers.js';
+
+/** A GET with node:http, which leaves the body as sent (fetch would inflate it). */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
 
 describe.skipIf(!canRaw4 || !builtWorker)('summary snapshots of large monitors', () => {
   it('serve every target from bytes at most 3 s old, rebuilt while polled', async () => {
@@ -19,11 +39,11 @@ describe.skipIf(!canRaw4 || !builtWorker)('summary snapshots of large monitors',
       fx.sonde.targets.bulkImport(loopbackTargets(n, 1).map((address) => ({ kind: 'HOST', address, labels: { snap: 'y' } })));
       const m = handle.service.create({ name: 'snap', selection: { labels: { snap: 'y' } }, intervalMs: 1000, timeoutMs: 500 });
       await sleep(2500);
-      const first = JSON.parse(handle.service.summaryJson(m.id).toString()) as MonitorSummary;
+      const first = JSON.parse(handle.service.summaryJson(m.id).bytes.toString()) as MonitorSummary;
       expect(first.targets).toHaveLength(n);
       await sleep(2200); // two refreshes
       const t0 = Date.now();
-      const snap = JSON.parse(handle.service.summaryJson(m.id).toString()) as MonitorSummary;
+      const snap = JSON.parse(handle.service.summaryJson(m.id).bytes.toString()) as MonitorSummary;
       expect(snap.atMs).toBeGreaterThan(first.atMs);
       expect(t0 - snap.atMs).toBeLessThanOrEqual(3000);
       expect(snap.targets).toHaveLength(n);
@@ -34,12 +54,58 @@ describe.skipIf(!canRaw4 || !builtWorker)('summary snapshots of large monitors',
       expect(Object.keys(snap.targets[0])).toEqual(Object.keys(direct.targets[0]));
       expect(new Set(snap.targets.map((t) => t.targetId))).toEqual(new Set(direct.targets.map((t) => t.targetId)));
       // a filtered query is computed now, not taken from the snapshot
-      const down = JSON.parse(handle.service.summaryJson(m.id, { status: ['down'] }).toString()) as MonitorSummary;
+      const down = JSON.parse(handle.service.summaryJson(m.id, { status: ['down'] }).bytes.toString()) as MonitorSummary;
       expect(down.atMs).toBeGreaterThanOrEqual(t0);
     } finally {
       await handle.close();
       await engine.close();
       await fx.cleanup();
+    }
+  }, 30_000);
+
+  it('are sent gzip-compressed to clients that accept it, over HTTP', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sonde-summary-gzip-'));
+    const engine = createEngine({ threads: 2 });
+    const sonde = await openSonde({ dataDir, engine });
+    attachMonitors(sonde, { probe: true, windowMs: 1000, rollupMs: 10_000, tickMs: 50, reconcileMs: 100 });
+    const server = await startServer({ sonde, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 });
+    try {
+      const key = sonde.keys.create('reader', ['network:read']).secret;
+      const n = SNAPSHOT_MIN_TARGETS;
+      sonde.targets.bulkImport(loopbackTargets(n, 1).map((address) => ({ kind: 'HOST', address, labels: { gz: 'y' } })));
+      const m = monitorsOf(sonde).create({ name: 'gz', selection: { labels: { gz: 'y' } }, intervalMs: 1000, timeoutMs: 500 });
+      await sleep(2500);
+      const url = `${server.url}/v1/monitors/${m.id}/summary`;
+      const plain = await rawGet(url, { authorization: `Bearer ${key}` });
+      expect(plain.status).toBe(200);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.headers.vary).toBe('Accept-Encoding');
+      const plainSummary = JSON.parse(plain.body.toString()) as MonitorSummary;
+      expect(plainSummary.targets).toHaveLength(n);
+      // the first request that asks for gzip has the next rebuild compressed
+      const gzipHeaders = { authorization: `Bearer ${key}`, 'accept-encoding': 'br;q=1, gzip;q=0.8' };
+      await rawGet(url, gzipHeaders);
+      await sleep(2200);
+      const gz = await rawGet(url, gzipHeaders);
+      expect(gz.status).toBe(200);
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(gz.headers.vary).toBe('Accept-Encoding');
+      const summary = JSON.parse(gunzipSync(gz.body).toString()) as MonitorSummary;
+      expect(summary.targets).toHaveLength(n);
+      expect(Date.now() - summary.atMs).toBeLessThanOrEqual(3000);
+      expect(gz.body.length).toBeLessThan(plain.body.length / 3);
+      // gzip refused (q=0) or not offered: identity
+      for (const refusing of ['gzip;q=0, identity', 'deflate']) {
+        const r = await rawGet(url, { authorization: `Bearer ${key}`, 'accept-encoding': refusing });
+        expect(r.headers['content-encoding']).toBeUndefined();
+        expect((JSON.parse(r.body.toString()) as MonitorSummary).targets).toHaveLength(n);
+      }
+    } finally {
+      await server.close(500);
+      await detachMonitors(sonde);
+      await sonde.close();
+      await engine.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }, 30_000);
 });
