@@ -9,9 +9,9 @@
 //   - sonde CPU in cores: utime + stime of the daemon (all threads) from /proc/<pid>/stat over
 //     the period; RSS peak and end from /proc/<pid>/status, sampled every second;
 //   - GET /v1/monitors/{id}/summary latency (request to last body byte) polled about once a
-//     second throughout, in turn with fetch and with node:http on a thread of its own (the
-//     goal figure: a lean client whose timings no GC of this process's 10 MB decodes
-//     pauses): p50/p99, and the body size;
+//     second throughout, in turn with fetch (which asks for gzip, as a browser does) and with
+//     node:http on a thread of its own (no Accept-Encoding; the goal figure: a lean client whose
+//     timings no GC of this process's 10 MB decodes pauses): p50/p99, and the body size;
 //   - bytes on disk per target-minute: growth of the database (pages in use after a WAL
 //     checkpoint) over the target-minutes probed (received + lost, at 60 probes a minute);
 //   - event-loop delay p99/max over the period, from GET /metrics when the daemon exposes it.
@@ -96,7 +96,7 @@ function dbBytes(dir: string): number {
   }
 }
 
-interface Timed { status: number; text: string; ms: number; ttfbMs: number; bytes: number }
+interface Timed { status: number; text: string; ms: number; ttfbMs: number; bytes: number; gzip?: boolean }
 
 interface Api {
   /** fetch (undici). ms: request to the last body byte; ttfbMs: to the response headers. */
@@ -120,7 +120,8 @@ function api(url: string, key: string, plain: PlainPoller): Api {
       const ttfbMs = performance.now() - t0;
       const body = Buffer.from(await res.arrayBuffer());
       const ms = performance.now() - t0; // before decoding the body (10 MB at 50,000 targets)
-      return { status: res.status, text: body.toString('utf8'), ms, ttfbMs, bytes: body.length };
+      // fetch asks for gzip (as a browser does) and inflates what comes gzip-compressed
+      return { status: res.status, text: body.toString('utf8'), ms, ttfbMs, bytes: body.length, gzip: res.headers.get('content-encoding') === 'gzip' };
     },
     async post(path, body) {
       const res = await fetch(`${url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -230,6 +231,7 @@ async function runSize(n: number) {
     const slowSummaries: { ms: number; secondsIn: number; secondsIntoWindow: number; client: 'fetch' | 'http' }[] = [];
     let summaryBytes = 0;
     let summaryErrors = 0;
+    let gzipAnswers = 0;
     let rssPeak = 0;
     let rssEnd = 0;
     let lastSummary: Summary | undefined;
@@ -245,13 +247,14 @@ async function runSize(n: number) {
       // thread's 10 MB decodes in its timings): what the server takes, without
       // undici's own cost of taking in 10 MB (~20 ms here)
       const plain = !parse && ++polls % 2 === 0;
-      const r = await (plain ? client.getPlain(path) : client.get(path)).catch((e: Error) => ({ status: 0, text: e.message, ms: NaN, ttfbMs: NaN, bytes: 0 }));
+      const r = await (plain ? client.getPlain(path) : client.get(path)).catch((e: Error): Timed => ({ status: 0, text: e.message, ms: NaN, ttfbMs: NaN, bytes: 0 }));
       if (r.status === 200) {
         (plain ? plainMs : summaryMs).push(r.ms);
         (plain ? plainTtfbMs : summaryTtfbMs).push(r.ttfbMs);
         // slow answers and where in the window they fell (window writes, rollups, GC…)
         if (r.ms > GOALS.summaryP99Ms) slowSummaries.push({ ms: Math.round(r.ms), secondsIn: Math.round((tick - t0) / 1000), secondsIntoWindow: (tick % windowMs) / 1000, client: plain ? 'http' : 'fetch' });
         summaryBytes = r.bytes;
+        if (r.gzip === true) gzipAnswers++;
         if (parse) lastSummary = JSON.parse(r.text) as Summary;
       } else summaryErrors++;
       const mem = memory(pid);
@@ -311,7 +314,7 @@ async function runSize(n: number) {
       skippedSlots: final.skippedSlots, failedBatches: final.failedBatches, lastError: final.lastError,
       cpuSeconds: cpu, cpuCores: cpu / ((t1 - t0) / 1000),
       rssPeakMB: mb(rssPeak), rssEndMB: mb(rssEnd),
-      summaryRequests: summaryMs.length, summaryErrors, summaryBytes,
+      summaryRequests: summaryMs.length, summaryErrors, summaryBytes, summaryGzipAnswers: gzipAnswers,
       slowSummaries,
       summaryColdMs: coldMs,
       summaryP50Ms: quantile(summaryMs, 0.5), summaryP99Ms: quantile(summaryMs, 0.99), summaryMaxMs: Math.max(...summaryMs),
@@ -357,7 +360,7 @@ for (const n of opts.sizes) {
   const row = await runSize(n);
   rows.push(row);
   console.log(`  N=${n}: loss ${fmt(row.lossPercent, 4)} % (${row.lossSource}), drift p99 ${fmt(row.driftP99Ms, 2)} ms (since start ${fmt(row.driftSinceStartP99Ms, 2)}), CPU ${fmt(row.cpuCores, 2)} cores, `
-    + `RSS ${fmt(row.rssPeakMB, 0)}/${fmt(row.rssEndMB, 0)} MB, summary p50/p99 ${fmt(row.summaryP50Ms)}/${fmt(row.summaryP99Ms)} ms to the last byte (${(row.summaryBytes / 1e6).toFixed(1)} MB; to the headers ${fmt(row.summaryTtfbP50Ms)}/${fmt(row.summaryTtfbP99Ms)} ms; `
+    + `RSS ${fmt(row.rssPeakMB, 0)}/${fmt(row.rssEndMB, 0)} MB, summary p50/p99 ${fmt(row.summaryP50Ms)}/${fmt(row.summaryP99Ms)} ms to the last byte (fetch, ${row.summaryGzipAnswers} of ${row.summaryRequests} gzip-compressed; ${(row.summaryBytes / 1e6).toFixed(1)} MB; to the headers ${fmt(row.summaryTtfbP50Ms)}/${fmt(row.summaryTtfbP99Ms)} ms; `
     + `node:http ${fmt(row.plainP50Ms)}/${fmt(row.plainP99Ms)} ms, headers ${fmt(row.plainTtfbP50Ms)}/${fmt(row.plainTtfbP99Ms)} ms), `
     + `${fmt(row.bytesPerWindowRow, 0)} B per window row (${fmt(row.bytesPerTargetMinute, 0)} per probed target-minute), load ${row.loadBefore[0]} → ${row.loadAfter[0]}`);
   if (row.slowSummaries.length > 0) {
