@@ -1,5 +1,5 @@
-// `@fact.<key>` references (CONTRACTS.md A): an address given as a fact of the agent that
-// runs the operation, resolved on that agent (built-in keys and `custom.<key>`).
+// `@fact.<key>` references (docs/contracts.md#node-api-facts): an address given as a fact of
+// the agent that runs the operation, resolved on that agent (built-in keys and `custom.<key>`).
 
 import type { Agent } from '../daemon/types.js';
 

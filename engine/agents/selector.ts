@@ -1,4 +1,4 @@
-// The `{hostname}` agent selector of CONTRACTS.md A.
+// The `{hostname}` agent selector of docs/contracts.md#node-api-selector.
 
 import { SondeError } from '../daemon/types.js';
 import { LABEL_KEY, LABEL_VALUE } from '../store/labels.js';

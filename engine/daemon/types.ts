@@ -192,8 +192,9 @@ export interface AgentRegistry {
   register(agent: Agent): void;
   unregister(hostname: string): boolean;
   /**
-   * Resolves a `{hostname}` selector (CONTRACTS.md A): a hostname | `_any` | `_all` |
-   * `key:value`. Throws SondeError invalid `target agent "<x>" not found` when nothing matches.
+   * Resolves a `{hostname}` selector (docs/contracts.md#node-api-selector): a hostname |
+   * `_any` | `_all` | `key:value`. Throws SondeError invalid `target agent "<x>" not found`
+   * when nothing matches.
    */
   route(selector: string): Agent[];
   /**

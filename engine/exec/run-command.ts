@@ -1,7 +1,8 @@
-// Runs one command the way CONTRACTS.md A asks: the executable directly (never a shell),
-// in its own process group with a scrubbed environment, stdin closed, stdout and stderr
-// capped, and the whole group killed at the timeout (or on abort). Processes the command
-// leaves behind are killed when it exits, so nothing outlives the request and the pipes close.
+// Runs one command the way docs/contracts.md#node-api-exec asks: the executable directly
+// (never a shell), in its own process group with a scrubbed environment, stdin closed, stdout
+// and stderr capped, and the whole group killed at the timeout (or on abort). Processes the
+// command leaves behind are killed when it exits, so nothing outlives the request and the
+// pipes close.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';

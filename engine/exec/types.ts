@@ -1,7 +1,8 @@
-// Command execution on an agent (CONTRACTS.md A, POST /node/{hostname}/command/exec): the
-// request, its outcome, the agent's policy, and the interface an agent implements to run
-// commands. Kept apart from the Agent interface so that agents without exec (a remote agent
-// that does not offer it, a test agent) need not implement anything.
+// Command execution on an agent (docs/contracts.md#node-api-exec, POST
+// /node/{hostname}/command/exec): the request, its outcome, the agent's policy, and the
+// interface an agent implements to run commands. Kept apart from the Agent interface so that
+// agents without exec (a remote agent that does not offer it, a test agent) need not
+// implement anything.
 
 import type { Agent } from '../daemon/types.js';
 

@@ -1,5 +1,6 @@
 // Label keys and values shared by targets and agents: keys and dot-separated value
-// segments match [A-Za-z0-9_-]+ (CONTRACTS.md A), so `site:eu` can select `eu.paris`.
+// segments match [A-Za-z0-9_-]+ (docs/contracts.md#node-api-selector), so `site:eu` can
+// select `eu.paris`.
 
 import { SondeError } from '../daemon/types.js';
 

@@ -19,7 +19,7 @@ export interface ErrorEnvelope {
   readonly schema?: TSchema;
 }
 
-/** sonde's native /v1 API (CONTRACTS.md section E) and the node/stream contracts' shape. */
+/** sonde's native /v1 API (docs/contracts.md#native-envelope) and the node/stream contracts' shape. */
 export const nativeEnvelope: ErrorEnvelope = {
   name: 'native',
   schema: NativeError,

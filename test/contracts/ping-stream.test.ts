@@ -1,5 +1,6 @@
-// Contract D (CONTRACTS.md §D, seed 002): POST /v1/ping:stream and POST /v1/ping:once on a
-// real server, real engine (raw ICMP on loopback), real TCP and HTTP peers on 127.0.0.1.
+// Contract D (seed 002, docs/contracts.md#ping-stream-api): POST /v1/ping:stream and POST
+// /v1/ping:once on a real server, real engine (raw ICMP on loopback), real TCP and HTTP
+// peers on 127.0.0.1.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtWorker, canRaw4, NO_RAW, NOT_BUILT } from '../engine/helpers.js';

@@ -2,7 +2,8 @@
 // running inside a netsim namespace (loopback inside it, and simulated hosts k hops away for
 // traceroute); tcp/http/nslookup against servers and names on this host's loopback. Every
 // success body is checked against test/contracts/schemas/troubleshooting-api.ts, every
-// error against the { errorCode, message } envelope with the codes of CONTRACTS.md §C.
+// error against the { errorCode, message } envelope with the codes of
+// docs/contracts.md#troubleshooting-errors.
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Request and response schemas of the node API (seeds 000 and 003, CONTRACTS.md A).
+// Request and response schemas of the node API (seeds 000 and 003, docs/contracts.md#node-api).
 import { Type } from '@sinclair/typebox';
 import { JOB_STATUSES } from '../../../engine/index.js';
 import { StringEnum } from '../../http/common-schemas.js';

@@ -1,6 +1,7 @@
-// Contract D, the ping stream API (GoodMem pingStream / pingOnce; CONTRACTS.md §D, seed 002):
-// POST /v1/ping:stream (SSE or NDJSON, backpressure, cancellation on disconnect, server
-// limits with notices) and POST /v1/ping:once. Targets come from the registry by UUID.
+// Contract D, the ping stream API (GoodMem pingStream / pingOnce; seed 002,
+// docs/contracts.md#ping-stream-api): POST /v1/ping:stream (SSE or NDJSON, backpressure,
+// cancellation on disconnect, server limits with notices) and POST /v1/ping:once. Targets
+// come from the registry by UUID.
 import { createProbeStreams, type ProbeSession, type ProbeStreams, type Sonde, type Target } from '../../../engine/index.js';
 import { HttpError, badRequest, notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';

@@ -1,5 +1,5 @@
-// Request and response schemas of contract B (seed 001, CONTRACTS.md §B) for validation and
-// /openapi.json.
+// Request and response schemas of contract B (seed 001, docs/contracts.md#service-ping-api)
+// for validation and /openapi.json.
 import { Type } from '@sinclair/typebox';
 
 export const MAX_PINGS = 100;

@@ -1,7 +1,7 @@
 // Diagnostic ping tasks in contract B's words: the five outcomes of GET /api/v1/ping/{task_id}/.
 import type { DiagnosticTask, PingTestResult } from '../../../engine/index.js';
 
-/** received/sent at or above this is a stable connection (CONTRACTS.md §B). */
+/** received/sent at or above this is a stable connection (docs/contracts.md#service-ping-outcomes). */
 const STABLE_RATIO = 0.8;
 
 type Status = 'stable' | 'intermittent' | 'no_internet' | 'error' | 'pending';

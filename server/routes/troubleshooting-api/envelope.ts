@@ -1,6 +1,7 @@
 // The troubleshooting API's error envelope (contract C, HPE GreenLake): { errorCode, message }
-// with the HPE_GRAVITY_* codes of CONTRACTS.md §C. Messages start with the seed's wording
-// ("Validation errors - ...", "Authentication required.") and add what was wrong.
+// with the HPE_GRAVITY_* codes of docs/contracts.md#troubleshooting-errors. Messages start
+// with the seed's wording ("Validation errors - ...", "Authentication required.") and add
+// what was wrong.
 import { Type } from '@sinclair/typebox';
 import { registerEnvelope, type ErrorEnvelope } from '../../http/envelopes.js';
 import { HttpError, type HttpErrorKind } from '../../http/errors.js';

@@ -1,6 +1,6 @@
-// Request and response schemas of contract C (seed 004, CONTRACTS.md §C) for validation and
-// /openapi.json. Ranges are checked by the routes (ranges.ts) so that the 400 says
-// "packetSize must be between 10 and 2000" as the seed does.
+// Request and response schemas of contract C (seed 004, docs/contracts.md#troubleshooting-api)
+// for validation and /openapi.json. Ranges are checked by the routes (ranges.ts) so that the
+// 400 says "packetSize must be between 10 and 2000" as the seed does.
 import { Type, type TSchema } from '@sinclair/typebox';
 
 export const TESTS = ['ping', 'traceroute', 'tcp', 'http', 'https', 'nslookup'] as const;

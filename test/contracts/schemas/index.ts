@@ -1,4 +1,4 @@
-// Response schemas of every route of CONTRACTS.md A–D, by name, and a validator for the
+// Response schemas of every route of docs/contracts.md A–D, by name, and a validator for the
 // contract tests: `expectContract('A.ping.200', body)` style helpers live in the tests;
 // this module only compiles and reports.
 

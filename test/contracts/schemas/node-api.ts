@@ -1,6 +1,6 @@
 // Contract A, the node API (osapi): seeds 000 (ping) and 003 (command exec) and
-// CONTRACTS.md §A. Where a seed and CONTRACTS.md disagree, CONTRACTS.md wins; each such
-// place carries a $comment.
+// docs/contracts.md#node-api. Where a seed and docs/contracts.md disagree, docs/contracts.md
+// wins; each such place carries a $comment.
 
 import { Type } from '@sinclair/typebox';
 import { Count, GoDuration, Percent, Rfc3339, Uuid } from './common.js';
@@ -15,15 +15,15 @@ export const NodePingResultItem = Type.Object(
     avg_rtt: GoDuration(),
     max_rtt: {
       ...GoDuration(),
-      $comment: 'Seed 000 example "24.309240ms" is not text Go prints (Go trims trailing zeros: "24.30924ms"); the pattern follows Go, as CONTRACTS.md requires.',
+      $comment: 'Seed 000 example "24.309240ms" is not text Go prints (Go trims trailing zeros: "24.30924ms"); the pattern follows Go, as docs/contracts.md#node-api-ping requires.',
     },
     changed: Type.Literal(false, {
-      $comment: 'Seed 000 example shows "changed": true; CONTRACTS.md says "changed": false for ping (a ping modifies nothing). CONTRACTS.md wins.',
+      $comment: 'Seed 000 example shows "changed": true; docs/contracts.md#node-api-differences says "changed": false for ping (a ping modifies nothing). docs/contracts.md wins.',
     }),
     error: Type.Optional(Type.String()),
     status: Type.Optional(
       Type.Union([Type.Literal('ok'), Type.Literal('failed'), Type.Literal('skipped')], {
-        $comment: 'Not in seed 000; later osapi versions added it; CONTRACTS.md allows it as an extra.',
+        $comment: 'Not in seed 000; later osapi versions added it; docs/contracts.md#node-api-ping allows it as an extra.',
       }),
     ),
   },
@@ -36,7 +36,7 @@ export const NodePingResponse = Type.Object(
     job_id: Uuid(),
     results: Type.Array(NodePingResultItem, {
       minItems: 1,
-      $comment: 'Ordered by hostname (CONTRACTS.md); an unmatched target is a 400, so a 200 has at least one item.',
+      $comment: 'Ordered by hostname (docs/contracts.md#node-api-selector); an unmatched target is a 400, so a 200 has at least one item.',
     }),
   },
   { additionalProperties: false },
@@ -47,12 +47,12 @@ export const NodeExecResultItem = Type.Object(
     hostname: Type.String({ minLength: 1 }),
     stdout: Type.String(),
     stderr: Type.String(),
-    exit_code: Type.Integer({ $comment: '-1 when the command was killed at its timeout (CONTRACTS.md).' }),
+    exit_code: Type.Integer({ $comment: '-1 when the command was killed at its timeout (docs/contracts.md#node-api-exec).' }),
     duration_ms: Type.Integer({ minimum: 0 }),
     changed: Type.Literal(true),
     error: Type.Optional(Type.String()),
     truncated: Type.Optional(
-      Type.Boolean({ $comment: 'Not in seed 003; CONTRACTS.md adds it: stdout/stderr were capped.' }),
+      Type.Boolean({ $comment: 'Not in seed 003; docs/contracts.md#node-api-exec adds it: stdout/stderr were capped.' }),
     ),
   },
   { additionalProperties: false },
@@ -76,8 +76,8 @@ export const JobStatus = Type.Union([
 ]);
 
 /**
- * GET /job/{id} → 200. No seed: CONTRACTS.md §A ("the job with its status, operation,
- * timestamps and per-agent results") and osapi's JobDetailResponse field names. osapi's
+ * GET /job/{id} → 200. No seed: docs/contracts.md#node-api-jobs (the job with its status,
+ * operation, timestamps and per-agent results) and osapi's JobDetailResponse field names. osapi's
  * own schema requires none of its fields and has varied between versions
  * (responses / worker_states / agent_states), so extra fields are allowed here.
  */
@@ -124,7 +124,7 @@ export const NodeApiError = Type.Object(
   {
     error: Type.String({ minLength: 1 }),
     details: Type.String({
-      $comment: 'CONTRACTS.md §A lists details without "?" (contract D marks it optional): required here.',
+      $comment: 'docs/contracts.md#node-api-errors: details is always present (contract D\'s is optional): required here.',
     }),
     code: Type.Integer({ minimum: 400, maximum: 599 }),
   },

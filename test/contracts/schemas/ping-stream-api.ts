@@ -1,5 +1,5 @@
 // Contract D, the ping stream API (GoodMem pingStream / pingOnce): seed 002 and
-// CONTRACTS.md §D, with field types from GoodMem's published SDK models.
+// docs/contracts.md#ping-stream-api, with field types from GoodMem's published SDK models.
 
 import { Type } from '@sinclair/typebox';
 import { Count, StringMap, Uuid } from './common.js';
@@ -18,10 +18,9 @@ export const PingEndpoint = Type.Object(
 );
 
 /**
- * Unix-epoch nanoseconds: a JSON string of digits, or a JSON integer. CONTRACTS.md: "JSON
- * strings or integers that lose no precision (not doubles)". A schema sees parsed values,
- * so it cannot tell an exact integer from a rounded double: the contract tests must check
- * the raw text. Seed 002's example 1712082300123456800 is itself a double's text: the
+ * Unix-epoch nanoseconds: a JSON string of digits, or a JSON integer, exact, never a rounded
+ * double (docs/contracts.md#ping-stream-result). A schema sees parsed values, so it cannot
+ * tell an exact integer from a rounded double: the contract tests must check the raw text. Seed 002's example 1712082300123456800 is itself a double's text: the
  * double nearest 1712082300123456789 is exactly …456768, which JavaScript prints as …456800.
  */
 export const UnixNanos = () =>
@@ -36,7 +35,7 @@ export const PingTiming = Type.Object(
   },
   {
     additionalProperties: false,
-    $comment: 'GoodMem\'s SDK models type all four as required int64; CONTRACTS.md makes the two server times optional (only when the endpoint tells them). CONTRACTS.md wins.',
+    $comment: 'GoodMem\'s SDK models type all four as required int64; docs/contracts.md#ping-stream-differences makes the two server times optional (only when the endpoint tells them). docs/contracts.md wins.',
   },
 );
 
@@ -52,14 +51,14 @@ export const PingResult = Type.Object(
       Type.Integer({
         minimum: 100,
         maximum: 599,
-        $comment: 'GoodMem\'s SDK models make httpStatus required; CONTRACTS.md makes it optional (no HTTP status for HOST and TCP targets). CONTRACTS.md wins.',
+        $comment: 'GoodMem\'s SDK models make httpStatus required; docs/contracts.md#ping-stream-differences makes it optional (no HTTP status for HOST and TCP targets). docs/contracts.md wins.',
       }),
     ),
     errorMessage: Type.Optional(
       Type.String({
         minLength: 1,
         $comment:
-          'Seed 002\'s example pairs ok:true with errorMessage "Probe exceeded timeout of 5000 ms"; CONTRACTS.md: a timeout is ok:false with that message. CONTRACTS.md wins (the ok:false → errorMessage rule is enforced below).',
+          'Seed 002\'s example pairs ok:true with errorMessage "Probe exceeded timeout of 5000 ms"; docs/contracts.md#ping-stream-differences: a timeout is ok:false with that message. docs/contracts.md wins (the ok:false → errorMessage rule is enforced below).',
       }),
     ),
     rttMs: Type.Number({ minimum: 0 }),

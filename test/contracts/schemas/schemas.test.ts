@@ -5,7 +5,7 @@ import { formatRfc3339Nano } from '../../../server/format/rfc3339-nano.js';
 import { CONTRACT_SCHEMAS, GO_DURATION_PATTERN, contractErrors } from './index.js';
 
 // The seeds' own examples (verbatim, from /work/shared/seeds) must pass, except where a
-// seed disagrees with CONTRACTS.md — and exactly there they must fail.
+// seed disagrees with docs/contracts.md — and exactly there they must fail.
 
 const seed000Ping = {
   job_id: '550e8400-e29b-41d4-a716-446655440000',
@@ -65,7 +65,7 @@ describe('contract schemas', () => {
     for (const name of Object.keys(CONTRACT_SCHEMAS)) expect(contractErrors(name, null).length, name).toBeGreaterThan(0);
   });
 
-  it('A: seed 000 fails exactly where it disagrees with CONTRACTS.md, and passes once corrected', () => {
+  it('A: seed 000 fails exactly where it disagrees with docs/contracts.md, and passes once corrected', () => {
     expect(contractErrors('A.ping.200', seed000Ping)).toEqual([
       '/results/0/max_rtt must match pattern "' + GO_DURATION_PATTERN + '"',
       '/results/0/changed must be equal to constant',
@@ -147,7 +147,7 @@ describe('contract schemas', () => {
     expect(contractErrors('C.ping.result.200', { ...body, output: bsdPingOutput({ ...run, replies: [] }) })).toEqual([]);
   });
 
-  it('D: seed 002 passes; CONTRACTS.md rules on ok:false and events hold', () => {
+  it('D: seed 002 passes; docs/contracts.md rules on ok:false and events hold', () => {
     expect(contractErrors('D.stream.event', seed002Result)).toEqual([]);
     expect(contractErrors('D.once.200', seed002Result.result)).toEqual([]);
     const timeout: Record<string, unknown> = {

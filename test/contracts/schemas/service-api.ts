@@ -1,4 +1,5 @@
-// Contract B, the service ping API (WispHub middleware): seed 001 and CONTRACTS.md §B.
+// Contract B, the service ping API (WispHub middleware): seed 001 and
+// docs/contracts.md#service-ping-api.
 
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Count, Percent, Uuid } from './common.js';
@@ -19,13 +20,13 @@ export const ServicePingCreateResponse = Type.Object(
   },
   {
     additionalProperties: false,
-    $comment: 'Seed 001 says the backend answers 202 internally; the documented status of this endpoint is 200 (CONTRACTS.md).',
+    $comment: 'Seed 001 says the backend answers 202 internally; the documented status of this endpoint is 200 (docs/contracts.md#service-ping-api).',
   },
 );
 
 const NullableMs = () => Type.Union([Type.Number({ minimum: 0 }), Type.Null()]);
 
-/** The result detail CONTRACTS.md adds (upstream sends data null); extra fields allowed. */
+/** The result detail of docs/contracts.md#service-ping-outcomes (upstream sends data null); extra fields allowed. */
 const ResultData = (status: string, extra: Record<string, TSchema> = {}) =>
   Type.Object(
     {
@@ -45,9 +46,9 @@ const Outcome = (ok: boolean, type: string, action: string, data: TSchema, messa
   Type.Object({ ok: Type.Literal(ok), type: Type.Literal(type), action: Type.Literal(action), data, message, meta: Meta }, { additionalProperties: false });
 
 /**
- * GET /api/v1/ping/{task_id}/ → 200: one of the five outcomes of CONTRACTS.md §B. The
- * received/sent thresholds (≥ 0.8 stable, > 0 intermittent, 0 no_internet) are checked by
- * the contract tests, not here.
+ * GET /api/v1/ping/{task_id}/ → 200: one of the five outcomes of
+ * docs/contracts.md#service-ping-outcomes. The received/sent thresholds (≥ 0.8 stable,
+ * > 0 intermittent, 0 no_internet) are checked by the contract tests, not here.
  */
 export const ServicePingResultResponse = Type.Union([
   Outcome(true, 'success', 'stable_connection', ResultData('stable')),

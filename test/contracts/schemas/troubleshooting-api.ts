@@ -1,8 +1,9 @@
 // Contract C, the troubleshooting API (HPE Aruba Central network-troubleshooting/v1alpha1):
-// seed 004 and CONTRACTS.md §C. The ping result is exactly the seed's; the other tests'
-// `output` shapes are not in any seed and CONTRACTS.md leaves them to sonde ("each with its
-// own result output"): the ones below are sonde's, in the seed's style (numbers as strings,
-// *Milliseconds names). Route authors: change them here if the routes settle on others.
+// seed 004 and docs/contracts.md#troubleshooting-api. The ping result is exactly the seed's;
+// the other tests' `output` shapes are not in any seed and are left to sonde
+// (docs/contracts.md#troubleshooting-operation): the ones below are sonde's, in the seed's
+// style (numbers as strings, *Milliseconds names). Route authors: change them here if the
+// routes settle on others.
 
 import { Type, type TSchema } from '@sinclair/typebox';
 import { NumberString, Rfc3339Nano } from './common.js';
@@ -133,8 +134,9 @@ export const OUTPUT_BY_KIND: Record<TroubleshootingTestKind, TSchema> = {
 
 /**
  * GET …/aps/{serial}/{test}/async-operations/{taskId} → 200. Seed 004 shows only a
- * COMPLETED ping; the other states follow CONTRACTS.md §C (INITIATED → RUNNING →
- * COMPLETED | FAILED, progressPercent advancing, failReason null unless failed).
+ * COMPLETED ping; the other states follow docs/contracts.md#troubleshooting-operation
+ * (INITIATED → RUNNING → COMPLETED | FAILED, progressPercent advancing, failReason null
+ * unless failed).
  */
 export const TroubleshootingResultResponse = (kind: TroubleshootingTestKind) => {
   const output = OUTPUT_BY_KIND[kind];
@@ -166,7 +168,7 @@ export const TroubleshootingResultResponse = (kind: TroubleshootingTestKind) => 
   ]);
 };
 
-/** The errorCode of each documented status (CONTRACTS.md §C). */
+/** The errorCode of each documented status (docs/contracts.md#troubleshooting-errors). */
 export const TROUBLESHOOTING_ERROR_CODES: Record<number, readonly string[]> = {
   400: ['HPE_GRAVITY_BAD_REQUEST'],
   401: ['HPE_GRAVITY_UNAUTHORIZED'],
@@ -182,7 +184,7 @@ export const TroubleshootingApiError = Type.Object(
     errorCode: Type.String({
       pattern: '^HPE_GRAVITY_[A-Z_]+$',
       $comment:
-        'CONTRACTS.md names codes for 400/401/404/409/429/500 (TROUBLESHOOTING_ERROR_CODES) but none for the 403 (missing scope) and 413 (body too large) its shared rules require; the pattern admits the HPE_GRAVITY_* code the route picks for those.',
+        'docs/contracts.md#troubleshooting-errors fixes codes for 400/401/404/409/429/500 (TROUBLESHOOTING_ERROR_CODES) but the seed has none for the 403 (missing scope) and 413 (body too large) that docs/contracts.md#shared-rules require; the pattern admits the HPE_GRAVITY_* code the route picks for those.',
     }),
     message: Type.String({ minLength: 1 }),
   },
