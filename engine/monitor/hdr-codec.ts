@@ -4,12 +4,10 @@
 // A stored window or rollup is a *counts blob*: one tag byte (COUNTS_TAG) and then the body of
 // an HdrHistogram V2 encoding — ZigZag LEB128 counts, negative values runs of zeros — without
 // its 40-byte header (every field of it is fixed by the bucketing above) and without zlib.
-// Measured on 60-sample windows (2,000 each): at a 15 % spread 55 bytes against 82 for the
-// standard "V2 compressed" form (cookie, length, zlib deflate of header and body; deflate
-// gains next to nothing on LEB128 counts and adds its own framing) — 20 against 59 at 3 %,
-// 89 against 104 at 50 % — ~27 bytes less per target-minute (the storage goal is ≤ 200 with
-// the row), and no deflate on the window writer's thread or inflate per window in history
-// queries.
+// It is smaller than the standard "V2 compressed" form (cookie, length, zlib deflate of header
+// and body: deflate gains next to nothing on LEB128 counts and adds its own framing) at every
+// spread measured (bench/README.md#design-counts-blob), and needs no deflate on the window
+// writer's thread or inflate per window in history queries.
 // Rows written before (V2 compressed, first byte 0x1c) are still read; toV2Compressed gives
 // the standard form to whoever wants hdr-histogram-js's decodeFromCompressedBase64.
 // Encoding goes straight from sorted (bucket, count) pairs; no histogram object is built.

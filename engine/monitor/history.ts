@@ -51,8 +51,9 @@ export function queryHistory(src: HistorySource, targetSeq: number, monitorSeq: 
   }
 
   const out: HistoryPoint[] = [];
-  // one accumulator for every query (768 KB of typed arrays: allocating and zeroing it took
-  // ~0.7 ms a query); queries run synchronously, so it is never shared by two at once
+  // one accumulator for every query (768 KB of typed arrays: too much to allocate and zero per
+  // query, bench/README.md#design-history-query); queries run synchronously, so it is never
+  // shared by two at once
   const acc = (sharedAcc ??= new BucketAccumulator());
   acc.clear();
   let i = 0;

@@ -1,8 +1,8 @@
 // zlib inflate (RFC 1950/1951) for the small blobs of stored windows, into one reused buffer.
-// Why not node:zlib: inflateSync creates a zlib stream per call, ~15 µs for an 80-byte
-// window histogram on this 2-core host, which made a 24 h history query (1,440 windows) cost
-// 20+ ms in inflate alone; fflate and tiny-inflate measured 13–14 µs per blob here (they build
-// their tables per call). This one builds canonical Huffman tables in preallocated arrays
+// Why not node:zlib: inflateSync creates a zlib stream per call, costlier than a blob this
+// small, and a 24 h history query reads 1,440 of them; fflate and tiny-inflate build their
+// tables per call too (bench/README.md#design-history-query).
+// This one builds canonical Huffman tables in preallocated arrays
 // (after zlib's contrib/puff) and allocates nothing per call. Output is checked against the
 // stream's Adler-32, and every read and table is bounds-checked: a corrupt blob throws.
 

@@ -1,24 +1,23 @@
 // The unfiltered summary of a large monitor as JSON bytes, rebuilt once a second in slices
 // while it is being polled, so GET /v1/monitors/{id}/summary answers from bytes at most a
-// few seconds old (its atMs says when). Why: at 50,000 targets building the objects took
-// ~36 ms and JSON.stringify ~90 ms (10 MB, measured at load 2.5), all of it one block of the
-// event loop per request; in slices of SLICE targets each turn stays at a few ms, the entries
-// are written as bytes (summary-writer.ts: no garbage), and a request costs only the send.
+// few seconds old (its atMs says when). Why: at 50,000 targets, building the objects and
+// JSON.stringify (10 MB) were one long block of the event loop per request; in slices of
+// SLICE targets each turn stays short, the entries are written as bytes (summary-writer.ts:
+// no garbage), and a request costs only the send.
 // Rebuilds alternate between two writers and serve a view of the last one's bytes (uWS copies
-// what it cannot send at once): copying 10 MB out each second had V8 run a full mark-compact
-// every ~2 s for the external memory alone (--trace-gc at 50,000 targets).
+// what it cannot send at once): copying 10 MB out each second made V8 run full mark-compacts
+// for the external memory alone.
 // While clients that accept gzip poll, each rebuild is also gzip-compressed once, on libuv's
-// thread pool (level 1: 10 MB → ~1.7 MB in ~40 ms of a pool thread, none of the event loop),
-// for the clients that do not sit next to the daemon.
+// thread pool (level 1, none of it on the event loop), for the clients that do not sit next
+// to the daemon. Figures: bench/README.md#design-summary-bytes.
 import { gzip, type ZlibOptions } from 'node:zlib';
 import type { MonitorRunner } from './monitor-runner.js';
 import { countsByName } from './live-state.js';
 import { SummaryWriter } from './summary-writer.js';
 import { TARGET_STATUSES, type SummaryBytes } from './types.js';
 
-/** Targets per slice: one turn of the event loop, ~0.6 ms at 50,000 targets (2,000 held it
- *  ~3 ms; a 10 MB answer leaves in many socket writes that wait for the turn in progress —
- *  though its p99 did not change measurably with the smaller slices: 103 vs 114 ms). */
+/** Targets per slice: one short turn of the event loop (a 10 MB answer leaves in many socket
+ *  writes that wait for the turn in progress; bench/README.md#design-summary-bytes). */
 const SLICE = 500;
 const REFRESH_MS = 1000;
 /** A snapshot is kept fresh this long after its last request. */

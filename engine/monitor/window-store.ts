@@ -152,8 +152,8 @@ export class WindowStore {
     );
     // The history read is two statements in one read transaction: the rows with their blob's
     // length, and every blob of the range concatenated into one value. better-sqlite3 makes a
-    // Buffer per blob value (~1.5 µs each); this way a 1,440-window day costs 3.3 instead of
-    // 5.6 ms CPU (measured here), and each row's blob is a view into the one Buffer.
+    // Buffer per blob value, so one value for the range costs less CPU
+    // (bench/README.md#design-history-query), and each row's blob is a view into the one Buffer.
     this.selectHistory = db.prepare<[number, number, number, number], HistoryRow>(
       `SELECT start_at, monitor_seq, sent, received, min_ns, max_ns, length(hist) FROM latency_windows
        WHERE target_seq = ? AND span_ms = ? AND start_at >= ? AND start_at < ? ORDER BY start_at, monitor_seq`,
@@ -257,7 +257,7 @@ export class WindowStore {
    * Deletes the rows of one span that start before cutoffMs, for the next maxTargets targets
    * of a pass over every target that has rows (a cursor per span, in memory). Returns true
    * while the pass goes on, false when it has just ended. Per target the delete is a range of
-   * the primary key, so no index by age is needed (it cost ~22 bytes per row, measured). A
+   * the primary key, so no index by age is needed (bench/README.md#design-window-retention). A
    * step deletes at most maxRowsPerTarget windows of a target (a backlog, e.g. after the
    * retention was shortened, takes more steps) and ends after budgetMs, so that writes on
    * other connections never wait long for its transaction.

@@ -5,10 +5,10 @@
 // window is expected to hold: window / interval × probes, plus a margin); a row that gets more
 // spills into one open-addressing table of (row, bucket) → count. Why not only that table (the
 // previous design): with ~30–60 distinct buckets per target and window, 50,000 targets filled
-// millions of entries (≈10 bytes each plus the per-row grouping at seal time: 150 ms of event
-// loop once per window, measured); slots cost 2 bytes per sample and need no sealing. Why not
-// one hdr-histogram-js object per target: measured in engine/stats/sparse-hdr.ts (26 KB each
-// with Int32 counts, or ~0.7 µs per record 'packed').
+// millions of entries, and grouping them per row at seal time blocked the event loop once per
+// window; slots cost 2 bytes per sample and need no sealing. Why not one hdr-histogram-js
+// object per target: see engine/stats/sparse-hdr.ts. Figures:
+// bench/README.md#design-window-table.
 import { ERROR_KIND_COUNT } from '../stats/error-kinds.js';
 import { bucketOf, encodeBuckets } from './hdr-codec.js';
 import type { WindowRow } from './window-store.js';

@@ -37,8 +37,8 @@ const port = parentPort;
 if (port === null) throw new Error('window-writer-thread.js runs as a worker thread (engine/monitor/window-writer.ts starts it)');
 const { dbPath, settings } = workerData as WriterInit;
 const post = (m: FromWriter): void => port.postMessage(m);
-// bulk work with a minute to spare: it runs on what the API and the probes leave over (it
-// takes a whole core for 3–4 s after each window boundary at 50,000 targets)
+// bulk work with a minute to spare: it runs on what the API and the probes leave over (after
+// a window boundary it is seconds of a core's work: bench/README.md#design-window-writer)
 setThreadNice(WRITER_THREAD_NICE);
 let opened: { db: Db; store: WindowStore };
 try {

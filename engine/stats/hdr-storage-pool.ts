@@ -1,11 +1,10 @@
 // Storage of SparseHdrTable (three parallel typed arrays), recycled within a thread.
 //
-// Why: a job's table starts small and grows ×1.5 as distinct (target, bucket) pairs appear;
-// a 1,000,000-probe job to loopback ends near 430,000 slots (4.3 MB) per worker, after ~7 MB
-// of smaller tables it outgrew. Those are old-generation ArrayBuffers: a worker's V8 heap is
-// small (~8 MB) and V8 frees them only at its next major GC, which external memory alone
-// triggers after ~64 MB — so every job left its tables resident and RSS climbed by
-// ~15 MB per worker per such job (measured: +20, +34, +41, +48 MB after four jobs).
+// Why: a job's table starts small and grows ×1.5 as distinct (target, bucket) pairs appear,
+// and the tables it outgrew are old-generation ArrayBuffers. A worker's V8 heap is small, and
+// V8 frees them only at its next major GC, which external memory alone triggers late — so
+// every job left its tables resident and RSS climbed job after job
+// (bench/README.md#design-hdr-storage-pool).
 // A finished job hands its table's storage back here and the next job starts on the largest
 // one kept, so a repeated job does not grow its table again and allocates nothing new.
 // (Outgrown storages are not kept: that would pin every intermediate size.)

@@ -5,17 +5,16 @@
 // and percentiles follow its getValueAtPercentile exactly. Only the storage differs: a
 // job-wide open-addressing hash of (target, bucket) → count in typed arrays.
 //
-// Why (measured on this machine, node 20): per-target hdr-histogram-js objects cost either
-// ~26 KB each with Int32 counts (264 MB for 10,000 targets) or, 'packed', ~1.5 KB but ~0.7 µs
-// per record and ~1.5 ms per percentile query (9 s to summarise 2,000 targets). Here a
-// record is one hash probe (≈0.1 µs), memory is 13–20 bytes per distinct (target, bucket),
-// and the summaries of all targets take one pass plus a small sort per target.
+// Why: per-target hdr-histogram-js objects are either large (Int32 counts) or slow to record
+// into and to query ('packed'). Here a record is one hash probe, memory grows only with the
+// distinct (target, bucket) pairs, and the summaries of all targets take one pass plus a
+// small sort per target (figures: bench/README.md#design-sparse-hdr).
 // `histogram(t)` rebuilds a real hdr-histogram-js Histogram for export.
 //
 // Two significant digits (values within 1 %, 0.4 % typical; 30 µs ± 0.3 µs) rather than
 // three: with 3 digits a target's samples spread over RTTs of 10 µs–10 ms land in nearly
-// distinct buckets, so a 1,000,000-probe job kept ~1,000,000 entries (RSS +58 MB measured
-// for 1,000 targets × 1,000 probes); with 2 digits there are ~10× fewer buckets to fill.
+// distinct buckets, so a long job keeps about one entry per probe; with 2 digits there are
+// ~10× fewer buckets to fill (bench/README.md#design-sparse-hdr).
 // min / avg / max / stddev are exact in any case (TargetStatsTable).
 import { build, type Histogram } from 'hdr-histogram-js';
 import { giveHdrStorage, hdrScratch, takeHdrStorage, type HdrStorage } from './hdr-storage-pool.js';

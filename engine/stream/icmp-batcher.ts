@@ -1,8 +1,8 @@
-// HOST probes of many sessions share engine ping jobs. A ping job costs ~0.5 ms of CPU to
-// set up (a Piscina task, a MessagePort, shard planning), so one job per probe caps the
-// daemon at ~1,000 probes/s (measured on the 2-core machine); probes that fall due in the
-// same event-loop turn — 1,000 sessions on 100 ms timers fire in a handful of turns — go
-// out as one job of count 1 over all their addresses (~27 µs per probe at 1,000 per job).
+// HOST probes of many sessions share engine ping jobs. A ping job has a set-up cost (a
+// Piscina task, a MessagePort, shard planning) far above a probe's, so one job per probe would
+// cap the daemon's probe rate (bench/README.md#design-ping-coalescing); probes that fall due
+// in the same event-loop turn — 1,000 sessions on 100 ms timers fire in a handful of turns —
+// go out as one job of count 1 over all their addresses.
 import { unixNowNs } from '../probes/clock.js';
 import type { Engine, ProbeResult } from '../types.js';
 import type { IcmpProbeRecord } from './types.js';

@@ -1,6 +1,6 @@
 // Coalesces ping tests into shared engine jobs. An engine job has a fixed cost (a worker
-// task, a message channel, a stats table) that dwarfs one probe: run alone, count-1 pings
-// reach ~1,500 jobs/s here, while one job of 100 targets does ~65,000 round trips/s. Tests
+// task, a message channel, a stats table) that dwarfs one probe: one job per count-1 ping caps
+// tests far below one job of many targets (bench/README.md#design-ping-coalescing). Tests
 // with the same parameters that arrive within BATCH_WINDOW_MS therefore go out as one job
 // with one target per test; per-probe events and per-target summaries are handed back to
 // each test by target index.

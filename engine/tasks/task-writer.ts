@@ -1,10 +1,11 @@
 // Group commit for diagnostic tasks. Each task is a row of the jobs table (the same rows as
 // engine/jobs, written through its JobStore), but instead of one SQLite commit per state
-// change — four per task, ~85 µs each on this machine, which caps tasks near 2,500/s — the
-// rows that are due go out together, one transaction every TICK_MS at most.
+// change — four per task, and the commits would cap the task rate
+// (bench/README.md#design-task-group-commit) — the rows that are due go out together, one
+// transaction every TICK_MS at most.
 //
 // A new row is due COMMIT_WINDOW_MS after it was created, or as soon as its task ended: a
-// count-1 ping to a near host ends inside the window (an engine job takes 4–8 ms here), and
+// count-1 ping to a near host ends inside the window (an engine job takes a few ms), and
 // its row is then one INSERT of the final state. Its creator waits for that commit (the task
 // id it hands out must survive a crash), so the window is also the most a create waits.
 

@@ -1,6 +1,6 @@
 // Live-feed frames written as UTF-8 bytes straight into one reused buffer: a frame of 50,000
-// targets is ~9.6 MB, and building it as JS strings took ~300 ms of event loop on this
-// machine (bench:live); here the per-target constant part (ids) is encoded once per
+// targets is ~9.6 MB, and building it as JS strings held the event loop far too long
+// (bench/README.md#design-live-frames); here the per-target constant part (ids) is encoded once per
 // membership and copied, numbers are written digit by digit, and nothing per target is
 // allocated. uWS copies the bytes when publishing, so the buffer is reused for every topic.
 import { TARGET_STATUSES, type LiveMonitorSecond } from '../../engine/index.js';

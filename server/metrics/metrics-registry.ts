@@ -2,7 +2,7 @@
 // (CPU, memory, GC, handles, event-loop delay from perf_hooks.monitorEventLoopDelay), the
 // engine's counters and the monitors' figures, all read at scrape time in collect(); then
 // the RTT histogram families written by rtt-text.ts. prom-client is imported on the first
-// scrape (it adds ~40 ms of module loading that the daemon's start-up need not pay), so the
+// scrape (a start-up cost the daemon need not pay: bench/README.md#design-metrics-text), so the
 // default metrics — and the event-loop delay histogram — run from the first scrape on.
 import type { Counter as CounterT, Gauge as GaugeT, Registry as RegistryT } from 'prom-client';
 import { monitorsOf, type EngineStats, type MonitorRuntimeStats, type MonitorService, type Sonde } from '../../engine/index.js';

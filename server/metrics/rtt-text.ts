@@ -5,8 +5,8 @@
 // Why not prom-client for these: its Histogram can only observe() single values (there is
 // no way to set buckets from totals), and a custom prom-client metric needs one value object
 // per line (~950,000 at 50,000 targets) that its registry then formats one template string
-// at a time. A first version built the text with string concatenation: 3.6–4.1 s for 50,000
-// targets (153 MB) on this 2-core host under load. Here each target's label text is encoded
+// at a time. A first version built the text with string concatenation: seconds per scrape
+// (bench/README.md#design-metrics-text). Here each target's label text is encoded
 // once and copied into its other 18 lines, counts are written digit by digit, the text goes
 // out in 1 MB chunks (chunked transfer encoding, with backpressure) instead of one buffer,
 // and the work yields to the event loop every ROWS_PER_SLICE targets so probes and requests
@@ -16,8 +16,8 @@ import { RTT_BOUNDS_NS, RTT_SLOTS, type MonitorRttView } from '../../engine/inde
 export const MONITOR_RTT = 'sonde_monitor_rtt_seconds';
 export const TARGET_RTT = 'sonde_probe_rtt_seconds';
 
-/** Targets written between two yields to the event loop: 2,000 held it 60–120 ms on this
- *  loaded 2-core host (bench:metrics, 10,000 targets), 500 a quarter of that. */
+/** Targets written between two yields to the event loop, so that a scrape never holds it
+ *  long (bench/README.md#design-metrics-text). */
 const ROWS_PER_SLICE = 500;
 
 /** strconv.FormatFloat(x, 'g', -1, 64) for the values used here: the exponent form below 1e-4. */
@@ -84,7 +84,7 @@ class Writer {
   }
 
   /** Bytes already written at [start, end), as a view to copy again with bytes() (a view and
-   *  set() cost less than copyWithin(): 65 vs 103 ns for 110 bytes here). The view stays
+   *  set() cost less than copyWithin(): bench/README.md#design-metrics-text). The view stays
    *  valid when the buffer grows: it keeps the old one. */
   written(start: number, end: number): Buffer {
     return this.buf.subarray(start, end);
