@@ -1,7 +1,7 @@
 // Label keys and values shared by targets and agents: keys and dot-separated value
 // segments match [A-Za-z0-9_-]+ (CONTRACTS.md A), so `site:eu` can select `eu.paris`.
 
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 
 export const LABEL_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 export const LABEL_VALUE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
