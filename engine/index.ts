@@ -22,3 +22,5 @@ export * from './stream/index.js';
 export * from './tasks/index.js';
 export * from './traceroute/index.js';
 export * from './monitor/index.js';
+// The byte-level JSON writer the monitor summaries use; server/live writes its frames with it.
+export { JsonBytes } from './monitor/json-bytes.js';
