@@ -29,7 +29,10 @@ const monitorId = '01a22fa4-ffff-7000-8000-000000000000';
 const start = Date.now();
 for (let w = 0; w < 5; w++) {
   const t = new WindowTable(ROWS, start + w * 60_000);
-  for (let r = 0; r < ROWS; r++) for (let k = 0; k < 60; k++) r % 97 === 0 && k < 5 ? t.recordTimeout(r) : t.recordRtt(r, 20_000 + (r % 1000));
+  for (let r = 0; r < ROWS; r++) for (let k = 0; k < 60; k++) {
+    if (r % 97 === 0 && k < 5) t.recordTimeout(r);
+    else t.recordRtt(r, 20_000 + (r % 1000));
+  }
   live.remember(w, t);
 }
 const open = new WindowTable(ROWS, start + 5 * 60_000);
@@ -52,7 +55,10 @@ const writer = new FrameWriter();
 let bytes = 0;
 for (let run = 0; run < RUNS; run++) {
   // one second of probes: every row answers once (every 97th fails)
-  for (let r = 0; r < ROWS; r++) r % 97 === 0 ? live.failed(r, start) : live.ok(r, 20_000 + r, start);
+  for (let r = 0; r < ROWS; r++) {
+    if (r % 97 === 0) live.failed(r, start);
+    else live.ok(r, 20_000 + r, start);
+  }
   t0 = performance.now();
   live.second.rotate(start + run * 1000);
   evaluateStatus(live, rows, DEFAULT_STATUS_SETTINGS, () => { changes++; });

@@ -1,4 +1,4 @@
-// `sonde netsim`: runs the test network simulator (test/netsim) as a standalone tool for demos
+// `sonde netsim`: runs the network simulator (netsim/) as a standalone tool for demos
 // and manual checks. It creates its own network namespace with simulated hosts in
 // 198.18.0.0/15 and 2001:db8::/32 (profiles from --config, or a built-in demo set), prints how
 // to probe them (`ip netns exec NAME sonde ping …`), and on Ctrl-C / SIGTERM prints what each
@@ -6,9 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { startNetsim, type Netsim, type NetsimOptions } from '../test/netsim/netsim.js';
-import type { HostProfile } from '../test/netsim/profile.js';
-import type { NetsimStats } from '../test/netsim/stats.js';
+import { startNetsim, type HostProfile, type Netsim, type NetsimOptions, type NetsimStats } from '../netsim/index.js';
 
 const EXIT_USAGE = 2;
 

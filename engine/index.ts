@@ -1,6 +1,17 @@
 // The engine's public API: the only module server/ and cli/ import from engine/.
 export * from './types.js';
+export * from './errors.js';
+export * from './config/sonde-config.js';
+export * from './store/types.js';
+export * from './agents/types.js';
+export * from './jobs/types.js';
+export * from './auth/types.js';
 export * from './daemon/index.js';
+export { parseTargetCsv } from './store/target-csv.js';
+export { AGENT_TIMEOUT_ERROR } from './agents/registry.js';
+export { INTERRUPTED } from './jobs/job-store.js';
+export { CANCELLED } from './jobs/job-service.js';
+export { ADMIN_KEY_FILE, KEY_PREFIX } from './auth/key-service.js';
 export { targetsFromJson } from './store/target-file.js';
 export * from './config/index.js';
 export * from './probes/index.js';
@@ -11,3 +22,5 @@ export * from './stream/index.js';
 export * from './tasks/index.js';
 export * from './traceroute/index.js';
 export * from './monitor/index.js';
+// The byte-level JSON writer the monitor summaries use; server/live writes its frames with it.
+export { JsonBytes } from './monitor/json-bytes.js';

@@ -72,7 +72,8 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     ...pingStreamRoutes(sonde),
     ...(options.extraRoutes?.(sonde) ?? []),
   ];
-  let serverUrl: string | undefined;
+  // Assigned once listening; the OpenAPI closure below reads it from then on.
+  let serverUrl: string | undefined = undefined;
   routes.push(...systemRoutes(sonde, version, () => buildOpenApi(routes, { version, serverUrl }, LIVE_OPENAPI_PATHS)));
   routes.push(...metricsRoutes(sonde, { ...DEFAULT_METRICS_ROUTE_OPTIONS, ...options.metrics }));
 

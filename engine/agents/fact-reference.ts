@@ -1,7 +1,7 @@
 // `@fact.<key>` references (docs/contracts.md#node-api-facts): an address given as a fact of
 // the agent that runs the operation, resolved on that agent (built-in keys and `custom.<key>`).
 
-import type { Agent } from '../daemon/types.js';
+import type { Agent } from './types.js';
 
 const FACT_REFERENCE = /^@fact\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)$/;
 export const FACT_PREFIX = '@fact.';

@@ -1,7 +1,7 @@
 // The local agent's row in the agents table: its serial is generated once and kept.
 
 import { randomBytes } from 'node:crypto';
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 import type { Db } from '../store/database.js';
 
 const SERIAL = /^[A-Za-z0-9_-]{1,64}$/;

@@ -2,7 +2,9 @@
 // every agent the selector picks, `@fact.` references resolved on each agent.
 
 import { isIP } from 'node:net';
-import { SondeError, type JobRecord, type Sonde } from '../daemon/types.js';
+import type { Sonde } from '../daemon/sonde.js';
+import { SondeError } from '../errors.js';
+import type { JobRecord } from '../jobs/types.js';
 import { FACT_PREFIX, factKeyOf, resolveOnAgent } from './fact-reference.js';
 
 export const NODE_PING_OPERATION = 'network.ping.do';

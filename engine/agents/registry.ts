@@ -1,6 +1,7 @@
 // Agents by hostname and serial, selector routing, and fan-out with a deadline.
 
-import { SondeError, type Agent, type AgentInfo, type AgentRegistry, type AgentRunItem } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
+import type { Agent, AgentInfo, AgentRegistry, AgentRunItem } from './types.js';
 import { labelValueMatches } from '../store/labels.js';
 import { notFound, parseSelector, validateAgentHostname } from './selector.js';
 

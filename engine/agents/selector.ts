@@ -1,6 +1,6 @@
 // The `{hostname}` agent selector of docs/contracts.md#node-api-selector.
 
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 import { LABEL_KEY, LABEL_VALUE } from '../store/labels.js';
 
 export type AgentSelector =

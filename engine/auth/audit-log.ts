@@ -6,7 +6,7 @@
 // are found by path, then along a short chain by key, method and status.
 
 import type { Statement } from 'better-sqlite3';
-import type { AuditEntry, AuditLog } from '../daemon/types.js';
+import type { AuditEntry, AuditLog } from './types.js';
 import type { Db } from '../store/database.js';
 
 /** Distinct entries buffered before a flush is forced. */

@@ -11,7 +11,8 @@ import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import { hash, randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Statement } from 'better-sqlite3';
-import { SCOPES, SondeError, type ApiKeyRecord, type KeyService, type Scope } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
+import { SCOPES, type ApiKeyRecord, type KeyService, type Scope } from './types.js';
 import type { Db } from '../store/database.js';
 
 export const KEY_PREFIX = 'sonde_';

@@ -1,7 +1,8 @@
 // Per-key token bucket: `perSecond` tokens added continuously, at most `burst` kept.
 
 import { performance } from 'node:perf_hooks';
-import { SondeError, type RateLimitDecision, type RateLimiter } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
+import type { RateLimitDecision, RateLimiter } from './types.js';
 
 interface Bucket {
   tokens: number;

@@ -1,6 +1,6 @@
 // The daemon config → the core's SondeConfig (openSonde).
 import type { Engine } from '../types.js';
-import type { SondeConfig } from '../daemon/types.js';
+import type { SondeConfig } from './sonde-config.js';
 import type { DaemonConfig } from './schema.js';
 
 export function toSondeConfig(config: DaemonConfig, mode: 'daemon' | 'tool', engine?: Engine): SondeConfig {

@@ -16,7 +16,9 @@ import { openDatabase } from '../store/database.js';
 import { validateLabels } from '../store/labels.js';
 import { SqliteTargetRepo } from '../store/target-repo.js';
 import { hostname as osHostname } from 'node:os';
-import { SondeError, type Sonde, type SondeConfig } from './types.js';
+import type { SondeConfig } from '../config/sonde-config.js';
+import { SondeError } from '../errors.js';
+import type { Sonde } from './sonde.js';
 
 const DAY_MS = 86_400_000;
 const TICK_MS = 100;

@@ -1,7 +1,10 @@
 // Starts a command.exec job: validates the request, routes the selector, refuses it (403)
 // unless every selected agent runs commands and allows this one, then runs it on each.
 
-import { SondeError, type Agent, type JobRecord, type JsonValue, type Sonde } from '../daemon/types.js';
+import type { Agent } from '../agents/types.js';
+import type { Sonde } from '../daemon/sonde.js';
+import { SondeError } from '../errors.js';
+import type { JobRecord, JsonValue } from '../jobs/types.js';
 import { canExec } from './types.js';
 import { validateExecRequest, type ExecInput } from './validate.js';
 

@@ -4,7 +4,7 @@
 // agents without exec (a remote agent that does not offer it, a test agent) need not
 // implement anything.
 
-import type { Agent } from '../daemon/types.js';
+import type { Agent } from '../agents/types.js';
 
 export interface ExecRequest {
   /** The executable: a bare name looked up on the fixed PATH (EXEC_PATH) or an absolute path. */

@@ -1,7 +1,7 @@
 // Checks an exec request before any agent sees it; errors name the field.
 
 import { isAbsolute } from 'node:path';
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 import type { ExecRequest } from './types.js';
 
 export const EXEC_TIMEOUT_DEFAULT_S = 30;

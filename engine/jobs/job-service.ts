@@ -2,12 +2,11 @@
 // Running jobs live in memory (fresh progress, cancellation); every state change and
 // every per-agent result is written to SQLite as it happens.
 
+import type { Agent, AgentRegistry, AgentRunItem } from '../agents/types.js';
+import { SondeError } from '../errors.js';
+import type { Page } from '../store/types.js';
 import {
   JOB_STATUSES,
-  SondeError,
-  type Agent,
-  type AgentRegistry,
-  type AgentRunItem,
   type JobAgentResult,
   type JobListener,
   type JobListQuery,
@@ -16,8 +15,7 @@ import {
   type JobStatus,
   type JobSubmission,
   type JsonValue,
-  type Page,
-} from '../daemon/types.js';
+} from './types.js';
 import { FinishedJobCache } from './finished-job-cache.js';
 import { INTERRUPTED, isUnfinishedJson, JobStore } from './job-store.js';
 import { uuidv7 } from '../store/uuid7.js';

@@ -1,7 +1,7 @@
 // The jobs table: every statement prepared once.
 
 import type { Statement } from 'better-sqlite3';
-import type { JobAgentResult, JobRecord, JobStatus, JsonValue } from '../daemon/types.js';
+import type { JobAgentResult, JobRecord, JobStatus, JsonValue } from './types.js';
 import type { Db } from '../store/database.js';
 
 export const INTERRUPTED = 'interrupted by restart';

@@ -1,7 +1,7 @@
 // Ties a monitor service to a Sonde (the daemon core) without widening the Sonde facade:
 // the daemon attaches one at start (with its engine, so it probes); routes and CLI
 // commands find it with monitorsOf(sonde), which opens a non-probing one on first use.
-import type { Sonde } from '../daemon/types.js';
+import type { Sonde } from '../daemon/sonde.js';
 import { openMonitors, type MonitorHandle } from './monitor-service.js';
 import type { MonitorService, MonitoringOptions } from './types.js';
 

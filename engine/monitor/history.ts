@@ -1,7 +1,7 @@
 // History of one target: stored windows merged into buckets of `step` (counters summed,
 // histograms merged bucket by bucket, percentiles as hdr-histogram-js reports them).
 // Rollups serve the part of the range they cover when the step is a multiple of their span.
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 import { BucketAccumulator } from './hdr-codec.js';
 import type { HistoryRow, WindowStore } from './window-store.js';
 import type { HistoryPoint, HistoryQuery } from './types.js';

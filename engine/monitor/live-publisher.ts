@@ -3,7 +3,7 @@
 // goes to onSecond listeners (the live feed), and the state changes get ids, go to
 // onStateChanges listeners and the webhooks at once, and are written to SQLite in small
 // time-budgeted steps on the following ticks (so a mass outage never holds the event loop).
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 import type { MonitorRunner } from './monitor-runner.js';
 import type { StateChangeStore } from './state-change-store.js';
 import { DEFAULT_STATUS_SETTINGS, evaluateStatus, type StatusSettings } from './status-tracker.js';

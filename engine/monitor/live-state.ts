@@ -3,10 +3,9 @@
 // (SecondStats), the status with hysteresis (evaluated once a second by status-tracker.ts),
 // and sent/received of the last windows (kept in memory, so a summary needs no query).
 // Updated per probe without allocating.
-import type { OpenWindow } from './monitor-runner.js';
 import { SecondStats } from './second-stats.js';
 import { TARGET_STATUSES, type TargetStatus } from './types.js';
-import type { WindowTable } from './window-table.js';
+import type { OpenWindow, WindowTable } from './window-table.js';
 import { RttBuckets } from './rtt-buckets.js';
 
 const UNKNOWN = TARGET_STATUSES.indexOf('unknown');

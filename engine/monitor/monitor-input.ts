@@ -1,5 +1,5 @@
 // Validation of monitor input (create and patch): one place, so the API and the CLI agree.
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 import { validateLabels } from '../store/labels.js';
 import { MONITOR_PROBES, type MonitorInput, type MonitorProbe, type MonitorSelection } from './types.js';
 

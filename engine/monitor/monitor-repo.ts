@@ -1,6 +1,6 @@
 // Monitor definitions in SQLite (table monitors, migration 3).
 import type { Statement } from 'better-sqlite3';
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 import type { Db } from '../store/database.js';
 import { uuidv7 } from '../store/uuid7.js';
 import { checkMonitor, parseMonitorInput } from './monitor-input.js';

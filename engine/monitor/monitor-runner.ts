@@ -15,7 +15,7 @@ import type { Engine, ProbeErrorKind, ProbeResult } from '../types.js';
 import type { StoredMonitor } from './monitor-repo.js';
 import type { Member } from './selection.js';
 import { LiveState, type LossSums, type TargetState } from './live-state.js';
-import { WindowTable } from './window-table.js';
+import { WindowTable, type OpenWindow } from './window-table.js';
 
 const ERROR_INDEX: Record<ProbeErrorKind, number> = {
   'unreachable': ErrorKindIndex.UNREACHABLE,
@@ -40,10 +40,6 @@ const SETTLE_MS = 60;
 /** Wall-clock ms with sub-ms precision (the same clock as the engine's send times). */
 export function wallNowMs(): number {
   return performance.timeOrigin + performance.now();
-}
-
-export interface OpenWindow {
-  table: WindowTable;
 }
 
 /** A window whose probes have all concluded, for the window writer (window-writer.ts). */

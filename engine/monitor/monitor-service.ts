@@ -2,7 +2,7 @@
 // engine, the runtime that probes. It works on its own connection to the data directory's
 // database, so the runtime notices changes other connections commit (PRAGMA data_version).
 import type { Statement } from 'better-sqlite3';
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 import { openDatabase, type Db } from '../store/database.js';
 import type { Engine } from '../types.js';
 import { queryHistory } from './history.js';

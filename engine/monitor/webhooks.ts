@@ -7,7 +7,7 @@
 // receiver does can throw into the daemon.
 //
 // Body: {"source":"sonde","dropped":0,"events":[StateChange…]}.
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 import type { StateChange, WebhookConfig } from './types.js';
 
 export const MAX_QUEUED = 10_000;

@@ -39,6 +39,11 @@ const DEFAULT_SLOTS = 64;
 /** At most this many slots per row (more expected samples go to the spill table). */
 const MAX_SLOTS = 1024;
 
+/** A window still receiving probes (monitor-runner.ts fills it, live-state.ts reads its loss). */
+export interface OpenWindow {
+  table: WindowTable;
+}
+
 export class WindowTable {
   /** Window start, ms since the epoch. */
   startMs = 0;

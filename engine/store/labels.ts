@@ -2,7 +2,7 @@
 // segments match [A-Za-z0-9_-]+ (docs/contracts.md#node-api-selector), so `site:eu` can
 // select `eu.paris`.
 
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 
 export const LABEL_KEY = /^[A-Za-z0-9_-]{1,64}$/;
 export const LABEL_VALUE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;

@@ -3,7 +3,7 @@
 // `labels` column ("site=eu.paris;tier=gold") or as `label.<key>` columns.
 // Rows come back as plain objects for TargetRepo.bulkImport, which validates them.
 
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 
 const INTEGER_FIELDS = new Set(['port', 'serviceId']);
 

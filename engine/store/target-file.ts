@@ -2,7 +2,7 @@
 // `sonde targets import`: an array of targets, or { "targets": [...] }. CSV files go through
 // parseTargetCsv (target-csv.ts). Rows come back unvalidated; TargetRepo.bulkImport checks each.
 
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 
 export function targetsFromJson(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;

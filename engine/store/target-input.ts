@@ -1,7 +1,8 @@
 // Validation of target input: one place, so the API, the CLI and bulk import agree.
 
 import { isIP } from 'node:net';
-import { SondeError, TARGET_KINDS, type TargetInput, type TargetKind } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
+import { TARGET_KINDS, type TargetInput, type TargetKind } from './types.js';
 import { validateLabels } from './labels.js';
 
 const FIELDS = new Set(['kind', 'address', 'port', 'name', 'serviceId', 'provider', 'modelIdentifier', 'labels']);

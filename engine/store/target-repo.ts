@@ -2,16 +2,8 @@
 // row each in target_labels (filtered through an index). Nothing is loaded at open.
 
 import type { Statement } from 'better-sqlite3';
-import {
-  SondeError,
-  type BulkImportResult,
-  type Page,
-  type Target,
-  type TargetInput,
-  type TargetKind,
-  type TargetListQuery,
-  type TargetRepo,
-} from '../daemon/types.js';
+import { SondeError } from '../errors.js';
+import type { BulkImportResult, Page, Target, TargetInput, TargetKind, TargetListQuery, TargetRepo } from './types.js';
 import type { Db } from './database.js';
 import { validateLabels } from './labels.js';
 import { checkTarget, parseKind, parseTargetInput } from './target-input.js';

@@ -3,7 +3,8 @@
 // probeHttp as a POST of the payload with the target's provider/model as headers.
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import { SondeError, type Target } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
+import type { Target } from '../store/types.js';
 import { buildProbePayload, modelHeaders, type ProbePayload, type ProbePayloadSpec } from '../probes/payload.js';
 import { probeHttp } from '../probes/http.js';
 import { probeTcp } from '../probes/tcp.js';

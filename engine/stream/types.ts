@@ -3,7 +3,7 @@
 // probes in flight, backpressure from the consumer and cancellation. What the server's
 // ping-stream contract streams; nothing here knows HTTP framing or contract field names.
 import type { HttpProbeOutcome, ProbePayloadSpec, TcpProbeOutcome } from '../probes/index.js';
-import type { Target } from '../daemon/types.js';
+import type { Target } from '../store/types.js';
 import type { ProbeErrorKind, ProbeStatus } from '../types.js';
 
 export interface ProbeSessionRequest {

@@ -1,6 +1,6 @@
 // Diagnostic tasks (re-exported by engine/index.ts): one service per open Sonde, opened on
 // first use (routes that are registered but never called cost nothing).
-import type { Sonde } from '../daemon/types.js';
+import type { Sonde } from '../daemon/sonde.js';
 import { SqliteDiagnosticTasks } from './task-service.js';
 import type { DiagnosticTasks } from './types.js';
 

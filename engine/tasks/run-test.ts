@@ -1,7 +1,7 @@
 // Runs one diagnostic test with this process's engine and probes, reporting progress as it
 // goes. The result is plain JSON (bigints as decimal strings) so that it can be stored as is.
 
-import type { JsonValue } from '../daemon/types.js';
+import type { JsonValue } from '../jobs/types.js';
 import { probeDns } from '../probes/dns.js';
 import { probeHttp } from '../probes/http.js';
 import { probeTcp } from '../probes/tcp.js';

@@ -10,7 +10,7 @@
 // id it hands out must survive a crash), so the window is also the most a create waits.
 
 import type { Statement } from 'better-sqlite3';
-import type { JobRecord } from '../daemon/types.js';
+import type { JobRecord } from '../jobs/types.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { Db } from '../store/database.js';
 

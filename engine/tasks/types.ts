@@ -2,7 +2,9 @@
 // the background, persisted as a job row, polled by id. The contract routes (service and
 // troubleshooting APIs) translate these to their wire formats; nothing here knows them.
 
-import type { Agent, JsonValue, Target } from '../daemon/types.js';
+import type { Agent } from '../agents/types.js';
+import type { JsonValue } from '../jobs/types.js';
+import type { Target } from '../store/types.js';
 
 export type DiagnosticTestKind = 'ping' | 'traceroute' | 'tcp' | 'http' | 'dns';
 

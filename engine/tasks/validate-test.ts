@@ -1,6 +1,6 @@
 // Checks a diagnostic test's fields before anything runs; errors name the field.
 
-import { SondeError } from '../daemon/types.js';
+import { SondeError } from '../errors.js';
 import type { DiagnosticTest } from './types.js';
 
 function integerIn(field: string, value: unknown, min: number, max: number): number {

@@ -3,8 +3,7 @@
 // (bench/README.md#design-live-frames); here the per-target constant part (ids) is encoded once per
 // membership and copied, numbers are written digit by digit, and nothing per target is
 // allocated. uWS copies the bytes when publishing, so the buffer is reused for every topic.
-import { TARGET_STATUSES, type LiveMonitorSecond } from '../../engine/index.js';
-import { JsonBytes } from '../../engine/monitor/json-bytes.js';
+import { JsonBytes, TARGET_STATUSES, type LiveMonitorSecond } from '../../engine/index.js';
 
 const enc = (s: string): Buffer => Buffer.from(s, 'utf8');
 const RECEIVED = enc(',"received":');

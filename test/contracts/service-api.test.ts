@@ -4,7 +4,7 @@
 // (a black hole); every body is checked against test/contracts/schemas/service-api.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../engine/index.js';
-import { startNetsim, netsimAvailability, type Netsim } from '../netsim/netsim.js';
+import { startNetsim, netsimAvailability, type Netsim } from '../../netsim/netsim.js';
 import { call } from '../server/helpers.js';
 import { conformant, pollUntil, startDiagnosticServer, type DiagnosticServer } from './troubleshooting-harness.js';
 

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Agent, type Engine, type PingSummary } from '../../engine/index.js';
-import { netsimAvailability, startNetsim, type Netsim } from '../netsim/netsim.js';
+import { netsimAvailability, startNetsim, type Netsim } from '../../netsim/netsim.js';
 import { call, type Call } from '../server/helpers.js';
 import { conformant, pollUntil, SERIAL, startDiagnosticServer, type DiagnosticServer } from './troubleshooting-harness.js';
 

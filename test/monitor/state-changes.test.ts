@@ -15,7 +15,7 @@ import { WebSocket } from 'ws';
 import { attachMonitors, createEngine, detachMonitors, monitorsOf, openSonde, type Engine, type Sonde, type StateChange } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { builtWorker, canRaw4 } from '../engine/helpers.js';
-import { netsimAvailability, startNetsim, type Netsim } from '../netsim/netsim.js';
+import { netsimAvailability, startNetsim, type Netsim } from '../../netsim/netsim.js';
 import { sleep } from './helpers.js';
 
 const available = netsimAvailability();

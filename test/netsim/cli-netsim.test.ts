@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { netsimAvailability } from './netsim.js';
+import { netsimAvailability } from '../../netsim/netsim.js';
 import { SimPinger } from './pinger.js';
-import type { NetsimStats } from './stats.js';
+import type { NetsimStats } from '../../netsim/stats.js';
 
 const availability = netsimAvailability();
 const cli = new URL('../../dist/cli/index.js', import.meta.url).pathname;

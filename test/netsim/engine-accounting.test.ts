@@ -6,12 +6,12 @@
 // (createEngine({ netns: sim.netns })); see netsim.ts for why no child process is needed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine, type EngineStats, type TargetSummary } from '../../engine/index.js';
-import { nthAddress } from './addresses.js';
+import { nthAddress } from '../../netsim/addresses.js';
 import { describeSample, hostOf, ordinalToSeq, runJob, seqsOf } from './engine-harness.js';
-import { netsimAvailability, startNetsim, type Netsim } from './netsim.js';
-import type { HostProfile } from './profile.js';
-import type { ReplyList } from './stats.js';
-import { createRandom } from './prng.js';
+import { netsimAvailability, startNetsim, type Netsim } from '../../netsim/netsim.js';
+import type { HostProfile } from '../../netsim/profile.js';
+import type { ReplyList } from '../../netsim/stats.js';
+import { createRandom } from '../../netsim/prng.js';
 
 /**
  * The applied delays count from the send time the engine wrote into each request; check that

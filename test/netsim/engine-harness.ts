@@ -3,7 +3,7 @@
 // request ordinals (the n-th request a host received) to the engine's probe seqs.
 import { expect } from 'vitest';
 import type { Engine, PingRequest, PingSummary, ProbeErrorKind, ProbeStatus } from '../../engine/index.js';
-import type { EventList, HostStats, NetsimStats } from './stats.js';
+import type { EventList, HostStats, NetsimStats } from '../../netsim/stats.js';
 
 export interface ProbeRecord {
   seq: number;

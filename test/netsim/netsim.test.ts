@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { netsimAvailability, startNetsim, type Netsim } from './netsim.js';
+import { netsimAvailability, startNetsim, type Netsim } from '../../netsim/netsim.js';
 import { SimPinger } from './pinger.js';
 
 const availability = netsimAvailability();
@@ -156,7 +156,7 @@ describe.skipIf(!availability.ok)(title('netsim lifecycle and safety'), () => {
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`removes its namespace when the process gets ${signal}`, async () => {
-      const url = new URL('../../dist/test/netsim/netsim.js', import.meta.url).href;
+      const url = new URL('../../dist/netsim/netsim.js', import.meta.url).href;
       const child = spawn(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); const s = await m.startNetsim(); console.log(s.name);`], { stdio: ['ignore', 'pipe', 'inherit'] });
       const name = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (d: Buffer) => resolve(d.toString().trim()));

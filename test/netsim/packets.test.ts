@@ -1,11 +1,11 @@
 // Packet parsing/building and checksums, checked against independently known values.
 import { describe, expect, it } from 'vitest';
-import { parseAddress } from './addresses.js';
-import { icmpv6Checksum, internetChecksum, updateChecksum } from './checksum.js';
+import { parseAddress } from '../../netsim/addresses.js';
+import { icmpv6Checksum, internetChecksum, updateChecksum } from '../../netsim/checksum.js';
 import {
   buildEchoRequest, buildIcmpError, corruptIcmpChecksum, echoRequestToReply, icmpChecksumOk, ipv4HeaderChecksumOk,
   isEchoRequest, Parse, ParsedPacket, parsePacket, QUOTE_MAX_V4, QUOTE_MAX_V6,
-} from './packets.js';
+} from '../../netsim/packets.js';
 
 const v4 = (a: string) => parseAddress(a).bytes;
 

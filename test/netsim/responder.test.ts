@@ -3,10 +3,10 @@
 // device in sim-worker.ts; netsim.test.ts drives it through the kernel.)
 import { describe, expect, it } from 'vitest';
 import { TUN_FRAME_HEADER } from '../../native-bindings/layout.js';
-import { formatAddress, LOCAL_V4, LOCAL_V6, parseAddress, type Family } from './addresses.js';
-import { buildEchoRequest, icmpChecksumOk, Parse, ParsedPacket, parsePacket } from './packets.js';
-import type { HostProfile } from './profile.js';
-import { Responder, type ResponderOptions } from './responder.js';
+import { formatAddress, LOCAL_V4, LOCAL_V6, parseAddress, type Family } from '../../netsim/addresses.js';
+import { buildEchoRequest, icmpChecksumOk, Parse, ParsedPacket, parsePacket } from '../../netsim/packets.js';
+import type { HostProfile } from '../../netsim/profile.js';
+import { Responder, type ResponderOptions } from '../../netsim/responder.js';
 
 interface Out {
   at: number;

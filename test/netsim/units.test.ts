@@ -1,10 +1,10 @@
 // Seeded randomness, profiles, the host table, the delay queue and address helpers.
 import { describe, expect, it } from 'vitest';
-import { nthAddress, parseAddress, parsePrefix, prefixContains, prefixInSimRange } from './addresses.js';
-import { DelayQueue } from './delay-queue.js';
-import { HostTable } from './host-table.js';
-import { createRandom, normalAt, uniformAt } from './prng.js';
-import { compileProfile, compileSelector, SelectKind } from './profile.js';
+import { nthAddress, parseAddress, parsePrefix, prefixContains, prefixInSimRange } from '../../netsim/addresses.js';
+import { DelayQueue } from '../../netsim/delay-queue.js';
+import { HostTable } from '../../netsim/host-table.js';
+import { createRandom, normalAt, uniformAt } from '../../netsim/prng.js';
+import { compileProfile, compileSelector, SelectKind } from '../../netsim/profile.js';
 
 describe('seeded randomness', () => {
   it('is a pure function of (seed, host, index, salt) and roughly uniform', () => {

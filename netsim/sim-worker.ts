@@ -3,7 +3,7 @@
 // batches back. Delayed replies wait in the Responder's heap; one timer (or, in the last
 // millisecond, setImmediate turns that keep polling I/O) releases whatever is due.
 import { parentPort, workerData } from 'node:worker_threads';
-import { native, type TunDevice } from '../../native-bindings/index.js';
+import { native, type TunDevice } from '../native-bindings/index.js';
 import type { WorkerInit, WorkerMessage, WorkerRequest } from './protocol.js';
 import { Responder } from './responder.js';
 

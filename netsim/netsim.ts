@@ -53,7 +53,7 @@ export { netsimAvailability };
 function workerPath(): string {
   const here = fileURLToPath(import.meta.url);
   const file = here.endsWith('.ts')
-    ? resolve(dirname(here), '../../dist/test/netsim/sim-worker.js')
+    ? resolve(dirname(here), '../dist/netsim/sim-worker.js')
     : resolve(dirname(here), 'sim-worker.js');
   if (!existsSync(file)) throw new Error(`netsim: ${file} is missing; run "npm run build" first (the packet loop runs as built JS in a worker thread)`);
   return file;

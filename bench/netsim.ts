@@ -3,13 +3,12 @@
 // hosts inside the simulator's namespace. Sender and simulator share this process (the
 // simulator in its worker thread), so on a small machine the figure is a lower bound.
 //
-//   npm run build && node dist/test/netsim/measure-throughput.js [--seconds 5] [--hosts 1000]
+//   npm run build && node dist/bench/netsim.js [--seconds 5] [--hosts 1000]
 //       [--window 2048] [--family 4|6] [--size 56] [--latency 0] [--json]
 // --latency (ms) gives every host that delay, so replies go through the delay heap and timer.
 import { parseArgs } from 'node:util';
-import { native, REPLY, REQ, writeAddress } from '../../native-bindings/index.js';
-import { nthAddress } from './addresses.js';
-import { startNetsim } from './netsim.js';
+import { native, REPLY, REQ, writeAddress } from '../native-bindings/index.js';
+import { nthAddress, startNetsim } from '../netsim/index.js';
 
 const { values } = parseArgs({
   options: {

@@ -2,7 +2,7 @@
 // what happens to each, and writes replies and ICMP errors, now or at their due time.
 // It owns no device and no timer: the worker feeds it frames and the clock, and hands its
 // output batch to the TUN device. Tests can drive it directly.
-import { PAYLOAD_HEADER, TUN_FRAME_HEADER } from '../../native-bindings/layout.js';
+import { PAYLOAD_HEADER, TUN_FRAME_HEADER } from '../native-bindings/layout.js';
 import {
   defaultRouter, formatAddress, inSimRange, parseAddress, parsePrefix, LOCAL_V4, LOCAL_V6,
   type Family, type Prefix, prefixContains, NetsimInputError, prefixInSimRange,
