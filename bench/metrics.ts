@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { attachMonitors, createEngine, detachMonitors, monitorsOf, openSonde, RttBuckets } from '../engine/index.js';
+import { createEngine, openDaemon, RttBuckets } from '../engine/index.js';
 import { startServer } from '../server/index.js';
 import { describeMachine, printMachine } from './lib/machine.js';
 import { saveResult } from './lib/results.js';
@@ -89,14 +89,13 @@ async function main(): Promise<void> {
 
   const dir = mkdtempSync(join(tmpdir(), 'sonde-bench-metrics-'));
   const engine = createEngine({ threads: args.threads });
-  const sonde = await openSonde({ dataDir: dir, engine });
+  const sonde = await openDaemon({ dataDir: dir, engine, monitoring: { windowMs: 60_000, rollupMs: 3_600_000, tickMs: 100 } });
   const logger = pino({ level: 'warn' });
-  const on = await startServer({ sonde, logger, host: '127.0.0.1', port: 0, metrics: { perTarget: true, perTargetMaxTargets: 0 } });
-  const off = await startServer({ sonde, logger, host: '127.0.0.1', port: 0, metrics: { perTarget: false } });
+  const on = await startServer({ daemon: sonde, logger, host: '127.0.0.1', port: 0, metrics: { perTarget: true, perTargetMaxTargets: 0 } });
+  const off = await startServer({ daemon: sonde, logger, host: '127.0.0.1', port: 0, metrics: { perTarget: false } });
   try {
     sonde.targets.bulkImport(loopback(args.targets).map((address) => ({ kind: 'HOST', address, labels: { bench: 'metrics' } })));
-    attachMonitors(sonde, { probe: true, windowMs: 60_000, rollupMs: 3_600_000, tickMs: 100 });
-    monitorsOf(sonde).create({ name: 'bench', selection: { labels: { bench: 'metrics' } }, intervalMs: 1000, timeoutMs: 1000 });
+    sonde.monitors.create({ name: 'bench', selection: { labels: { bench: 'metrics' } }, intervalMs: 1000, timeoutMs: 1000 });
     console.log(`${args.targets} targets monitored at 1 probe/s; ${args.warmupS} s warm-up`);
     await new Promise((r) => setTimeout(r, args.warmupS * 1000));
 
@@ -142,7 +141,7 @@ async function main(): Promise<void> {
     const idleLoopMaxMs = await baseline();
     const offResult = await measure(off.url);
     const onResult = await measure(on.url);
-    const stats = monitorsOf(sonde).stats()[0];
+    const stats = sonde.monitors.stats()[0];
     const report = (label: string, r: typeof onResult): void => {
       console.log(`${label}: curl median ${median(r.clientMs).toFixed(0)} ms (max ${Math.max(...r.clientMs).toFixed(0)}), server median ${median(r.serverMs).toFixed(0)} ms (max ${Math.max(...r.serverMs).toFixed(0)}); ${(r.bytes / 1e6).toFixed(1)} MB; longest event-loop stall ${r.loopMaxMs.toFixed(0)} ms`);
     };
@@ -157,9 +156,7 @@ async function main(): Promise<void> {
   } finally {
     await on.close(200);
     await off.close(200);
-    await detachMonitors(sonde);
     await sonde.close();
-    await engine.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { pino } from 'pino';
-import { createEngine, openSonde } from '../engine/index.js';
+import { createEngine, openDaemon } from '../engine/index.js';
 import { startServer } from '../server/index.js';
 import { describeMachine, printMachine } from './lib/machine.js';
 import { saveResult } from './lib/results.js';
@@ -33,10 +33,13 @@ const MB = 1024 * 1024;
 async function serve(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sonde-bench-streams-'));
   const engine = createEngine();
-  const sonde = await openSonde({ dataDir, engine, rateLimit: { perSecond: 1_000_000, burst: 1_000_000 } });
+  const sonde = await openDaemon({
+    dataDir, engine, rateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
+    front: (daemon) => startServer({ daemon, logger: pino({ level: 'warn' }), host: '127.0.0.1', port: 0 }),
+  });
+  const server = sonde.front;
   const key = sonde.keys.create('bench', ['network:write']).secret;
   const targetId = sonde.targets.create({ kind: 'HOST', address: '127.0.0.1' }).id;
-  const server = await startServer({ sonde, logger: pino({ level: 'warn' }), host: '127.0.0.1', port: 0 });
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   let rssPeak = 0;
@@ -66,7 +69,7 @@ async function serve(): Promise<void> {
       process.send!(report);
     } else if (message.type === 'stop') {
       clearInterval(sampler);
-      void server.close(500).then(() => sonde.close()).then(() => engine.close()).then(() => {
+      void sonde.close().then(() => {
         rmSync(dataDir, { recursive: true, force: true });
         process.exit(0);
       });

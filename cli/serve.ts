@@ -1,10 +1,8 @@
-// `sonde serve`: the daemon. Opens the data directory, creates the first admin key if there
-// is none, serves the HTTP API, and shuts down in order on SIGTERM/SIGINT.
+// `sonde serve`: the daemon. Parses the options, opens the daemon (engine/daemon/open-daemon.ts
+// composes it and owns its shutdown order) with the HTTP server as its front, and closes it
+// on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
-import {
-  attachMonitors, closeDiagnosticTasks, createEngine, detachMonitors, EngineInputError, openSonde, toSondeConfig,
-  type DaemonConfig, type Engine, type MonitoringOptions, type Sonde,
-} from '../engine/index.js';
+import { createEngine, EngineInputError, openDaemon, toDaemonOptions, type Daemon, type Engine } from '../engine/index.js';
 import { createLogger, startServer, type SondeServer } from '../server/index.js';
 import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
 
@@ -18,22 +16,14 @@ interface ServeFlags {
 }
 
 /** The probe engine (worker pool); without it the daemon still serves, but ping jobs fail. */
-function startEngine(threads: number, warn: (message: string) => void): Engine | undefined {
+function startEngine(threads: number, warn: (message: string) => void): Engine | null {
   try {
     return createEngine(threads > 0 ? { threads } : {});
   } catch (error) {
     if (error instanceof EngineInputError) failAndExit(new Error(`--threads / threads: ${error.message}`));
     warn(`the probe engine did not start, ping jobs will fail: ${(error as Error).message}`);
-    return undefined;
+    return null;
   }
-}
-
-function monitoringOptions(m: DaemonConfig['monitoring']): MonitoringOptions {
-  return {
-    windowMs: m.windowSeconds * 1000, rollupMs: m.rollupMinutes * 60_000, tickMs: m.tickMs,
-    rawRetentionMs: m.rawRetentionDays * 86_400_000, rollupRetentionMs: m.rollupRetentionDays * 86_400_000,
-    downAfter: m.downAfter, upAfter: m.upAfter, degradedLossPercent: m.degradedLossPercent, webhooks: m.webhooks,
-  };
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
@@ -47,35 +37,26 @@ async function serve(flags: ServeFlags): Promise<void> {
   };
   const engine = startEngine(config.threads, (m) => logger.warn(m));
   phases.engineMs = lap();
-  let sonde: Sonde;
+  let adminKeyPath: string | null = null;
+  let daemon: Daemon<SondeServer>;
   try {
-    sonde = await openSonde(toSondeConfig(config, 'daemon', engine));
-  } catch (error) {
-    await engine?.close();
-    failAndExit(error);
-  }
-  phases.openMs = lap();
-  // Monitors probe on the engine from now on (without one they are served, not probed);
-  // their open windows are written at shutdown.
-  try {
-    attachMonitors(sonde, { probe: engine !== undefined, ...monitoringOptions(config.monitoring) });
-  } catch (error) {
-    await sonde.close();
-    await engine?.close();
-    failAndExit(new Error(`monitoring: ${(error as Error).message}`));
-  }
-  const adminKeyPath = sonde.keys.ensureAdminKey();
-  let server: SondeServer;
-  try {
-    server = await startServer({
-      sonde, logger, host: config.listen.host, port: config.listen.port,
-      bodyLimit: config.http.bodyLimit, importBodyLimit: config.http.importBodyLimit, metrics: config.metrics,
+    daemon = await openDaemon({
+      ...toDaemonOptions(config),
+      engine,
+      onShutdownStep: (step) => logger.debug({ step }, 'shutdown step done'),
+      front: (services) => {
+        phases.openMs = lap();
+        adminKeyPath = services.keys.ensureAdminKey();
+        return startServer({
+          daemon: services, logger, host: config.listen.host, port: config.listen.port,
+          bodyLimit: config.http.bodyLimit, importBodyLimit: config.http.importBodyLimit, metrics: config.metrics,
+        });
+      },
     });
   } catch (error) {
-    await sonde.close();
-    await engine?.close();
     failAndExit(error);
   }
+  const server = daemon.front;
   phases.listenMs = lap();
   say(`sonde ${file !== null ? `(config ${file}) ` : ''}data in ${config.data}`);
   if (adminKeyPath !== null) {
@@ -92,18 +73,8 @@ async function serve(flags: ServeFlags): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    const graceMs = config.jobs.shutdownGraceMs;
-    logger.info({ signal, runningJobs: sonde.jobs.running(), graceMs }, 'shutting down: no new connections, running jobs get the grace period');
-    server.stopAccepting();
-    const deadline = Date.now() + graceMs;
-    const tasksClosed = closeDiagnosticTasks(sonde, graceMs);
-    while (sonde.jobs.running() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await tasksClosed;
-    await server.close(1000);
-    await detachMonitors(sonde);
-    // Jobs still running now are failed with "interrupted by restart" and the DB is closed.
-    await sonde.close({ graceMs: 0 });
-    await engine?.close();
+    logger.info({ signal, runningJobs: daemon.jobs.running(), graceMs: config.jobs.shutdownGraceMs }, 'shutting down: no new connections, running jobs get the grace period');
+    await daemon.close();
     logger.info('stopped');
     logger.flush();
     process.exit(0);

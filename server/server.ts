@@ -1,6 +1,8 @@
 // The HTTP front end: builds the uWS app from route specs, listens, and shuts down in order.
+// It is the daemon's front (DaemonFront, engine/daemon/open-daemon.ts): the daemon stops it
+// accepting first and closes it once running jobs had their grace period.
 import type { Logger } from 'pino';
-import type { Sonde } from '../engine/index.js';
+import type { DaemonServices } from '../engine/index.js';
 import { nativeEnvelope } from './http/envelopes.js';
 import { compileRoute, toUwsPath, type PipelineDeps } from './http/pipeline.js';
 import { writeResponse } from './http/respond.js';
@@ -25,7 +27,8 @@ import { closeAll, createApp, listen, type Listening, type UwsMethod } from './u
 import { sondeVersion } from './version.js';
 
 export interface ServerOptions {
-  sonde: Sonde;
+  /** The daemon's services (openDaemon); each route receives the ones it uses. */
+  daemon: DaemonServices;
   logger: Logger;
   host: string;
   /** 0 picks a free port (read it from SondeServer.port). */
@@ -35,7 +38,7 @@ export interface ServerOptions {
   /** Body limit for bulk imports (default 32 MiB). */
   importBodyLimit?: number;
   /** More routes (e.g. the API contracts), each naming its error envelope. */
-  extraRoutes?: (sonde: Sonde) => AnyRoute[];
+  extraRoutes?: (daemon: DaemonServices) => AnyRoute[];
   /** The /v1/live WebSocket feed's slow-client limits. */
   live?: LiveOptions;
   /** GET /metrics: per-target series, their cap, and whether it needs an API key (config `metrics`). */
@@ -55,27 +58,27 @@ export interface SondeServer {
 const UWS_METHOD: Record<HttpMethod, UwsMethod> = { get: 'get', post: 'post', patch: 'patch', put: 'put', delete: 'del' };
 
 export async function startServer(options: ServerOptions): Promise<SondeServer> {
-  const { sonde, logger } = options;
+  const { daemon, logger } = options;
   const version = sondeVersion();
   const inflight = { count: 0 };
-  const deps: PipelineDeps = { sonde, logger, bodyLimit: options.bodyLimit ?? 64 * 1024, inflight };
+  const deps: PipelineDeps = { sonde: daemon, logger, bodyLimit: options.bodyLimit ?? 64 * 1024, inflight };
 
   const routes: AnyRoute[] = [
-    ...targetRoutes(sonde, options.importBodyLimit ?? 32 * 1024 * 1024),
-    ...agentRoutes(sonde),
-    ...jobRoutes(sonde),
-    ...keyRoutes(sonde),
-    ...monitorRoutes(sonde), ...historyRoutes(sonde), ...monitorEventRoutes(sonde),
-    ...nodeApiRoutes(sonde),
-    ...serviceApiRoutes(sonde),
-    ...troubleshootingApiRoutes(sonde),
-    ...pingStreamRoutes(sonde),
-    ...(options.extraRoutes?.(sonde) ?? []),
+    ...targetRoutes(daemon, options.importBodyLimit ?? 32 * 1024 * 1024),
+    ...agentRoutes(daemon),
+    ...jobRoutes(daemon),
+    ...keyRoutes(daemon),
+    ...monitorRoutes(daemon.monitors), ...historyRoutes(daemon.monitors), ...monitorEventRoutes(daemon.monitors),
+    ...nodeApiRoutes(daemon),
+    ...serviceApiRoutes(daemon.agents, daemon.tasks),
+    ...troubleshootingApiRoutes(daemon.agents, daemon.tasks),
+    ...pingStreamRoutes(daemon),
+    ...(options.extraRoutes?.(daemon) ?? []),
   ];
   // Assigned once listening; the OpenAPI closure below reads it from then on.
   let serverUrl: string | undefined = undefined;
-  routes.push(...systemRoutes(sonde, version, () => buildOpenApi(routes, { version, serverUrl }, LIVE_OPENAPI_PATHS)));
-  routes.push(...metricsRoutes(sonde, { ...DEFAULT_METRICS_ROUTE_OPTIONS, ...options.metrics }));
+  routes.push(...systemRoutes(daemon, version, () => buildOpenApi(routes, { version, serverUrl }, LIVE_OPENAPI_PATHS)));
+  routes.push(...metricsRoutes(daemon.engine, daemon.monitors, { ...DEFAULT_METRICS_ROUTE_OPTIONS, ...options.metrics }));
 
   const app = createApp();
   // The level is fixed for the process: no log object is built when info is off.
@@ -87,7 +90,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     const re = new RegExp('^' + route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[A-Za-z0-9_]+\\?\}/g, '[^/]+') + '$');
     patterns.push({ re, method: route.method.toUpperCase() });
   }
-  const live = new LiveFeed(sonde, logger, options.live);
+  const live = new LiveFeed(daemon, daemon.monitors, logger, options.live);
   live.register(app);
   app.any('/*', (res, req) => {
     const method = req.getCaseSensitiveMethod().toUpperCase();

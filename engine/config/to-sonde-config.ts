@@ -3,10 +3,10 @@ import type { Engine } from '../types.js';
 import type { SondeConfig } from './sonde-config.js';
 import type { DaemonConfig } from './schema.js';
 
-export function toSondeConfig(config: DaemonConfig, mode: 'daemon' | 'tool', engine?: Engine): SondeConfig {
+/** The core's settings: data directory, local agent, retention, rate limit. */
+export function coreSettings(config: DaemonConfig): Omit<SondeConfig, 'mode' | 'engine'> {
   return {
     dataDir: config.data,
-    mode,
     agent: {
       hostname: config.agent.hostname, serial: config.agent.serial, labels: config.agent.labels, facts: config.agent.facts,
       exec: { allow: [...config.agent.exec.allow], maxOutputBytes: config.agent.exec.maxOutputBytes },
@@ -14,6 +14,9 @@ export function toSondeConfig(config: DaemonConfig, mode: 'daemon' | 'tool', eng
     jobs: { retentionDays: config.jobs.retentionDays },
     audit: { retentionDays: config.audit.retentionDays },
     rateLimit: { perSecond: config.rateLimit.perSecond, burst: config.rateLimit.burst },
-    ...(engine !== undefined ? { engine } : {}),
   };
+}
+
+export function toSondeConfig(config: DaemonConfig, mode: 'daemon' | 'tool', engine?: Engine): SondeConfig {
+  return { ...coreSettings(config), mode, ...(engine !== undefined ? { engine } : {}) };
 }

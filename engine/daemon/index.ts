@@ -1,3 +1,5 @@
-// The daemon core (store, jobs, agents, auth) composed behind one facade: openSonde().
+// The daemon: its composition root (openDaemon) and the core it is built on (openSonde:
+// store, jobs, agents, auth; also what CLI commands open next to a running daemon).
 export type { Sonde } from './sonde.js';
 export { openSonde } from './open-sonde.js';
+export { openDaemon, SHUTDOWN_STEPS, type Daemon, type DaemonFront, type DaemonOptions, type DaemonServices, type FrontFactory, type ShutdownStep } from './open-daemon.js';

@@ -36,6 +36,23 @@ function positive(value: number | undefined, fallback: number, field: string): n
 
 /** Opens (or creates) the data directory and returns the wired daemon core. */
 export async function openSonde(config: SondeConfig): Promise<Sonde> {
+  return (await openCore(config)).sonde;
+}
+
+/**
+ * The core with its shutdown in two halves, for the composition root (open-daemon.ts),
+ * which stops the engine between them: the engine serves running jobs until they are
+ * failed, and the database is the last thing to close.
+ */
+export interface OpenedCore {
+  readonly sonde: Sonde;
+  /** Stops the timers and new jobs; running jobs get graceMs, then fail "interrupted by restart". */
+  stopJobs(graceMs: number): Promise<void>;
+  /** Flushes the audit log and last-used times, closes the database. */
+  closeStore(): void;
+}
+
+export async function openCore(config: SondeConfig): Promise<OpenedCore> {
   if (typeof config?.dataDir !== 'string' || config.dataDir === '') {
     throw new SondeError('invalid', 'dataDir must name a directory (--data or SONDE_DATA)', 'dataDir');
   }
@@ -83,6 +100,21 @@ export async function openSonde(config: SondeConfig): Promise<Sonde> {
       : null;
     timer?.unref();
 
+    const stopJobs = async (graceMs: number): Promise<void> => {
+      if (timer) clearInterval(timer);
+      await jobs.shutdown(graceMs);
+      local.close();
+    };
+    const closeStore = (): void => {
+      audit.flush();
+      keys.flushLastUsed();
+      try {
+        db.pragma('optimize');
+      } catch {
+        // only statistics: never a reason to fail a shutdown
+      }
+      db.close();
+    };
     let closing: Promise<void> | null = null;
     const sonde: Sonde = {
       dataDir,
@@ -96,23 +128,11 @@ export async function openSonde(config: SondeConfig): Promise<Sonde> {
       audit,
       engine: config.engine ?? null,
       close(options = {}) {
-        closing ??= (async () => {
-          if (timer) clearInterval(timer);
-          await jobs.shutdown(options.graceMs ?? 0);
-          local.close();
-          audit.flush();
-          keys.flushLastUsed();
-          try {
-            db.pragma('optimize');
-          } catch {
-            // only statistics: never a reason to fail a shutdown
-          }
-          db.close();
-        })();
+        closing ??= stopJobs(options.graceMs ?? 0).then(closeStore);
         return closing;
       },
     };
-    return sonde;
+    return { sonde, stopJobs, closeStore };
   } catch (err) {
     db.close();
     throw err;

@@ -2,4 +2,3 @@
 export * from './types.js';
 export { RttBuckets, rttBucket, RTT_BOUNDS_NS, RTT_BOUND_COUNT, RTT_SLOTS } from './rtt-buckets.js';
 export { openMonitors, type MonitorHandle, type OpenMonitorsOptions } from './monitor-service.js';
-export { monitorsOf, attachMonitors, detachMonitors } from './attach.js';

@@ -81,9 +81,6 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
   private closed = false;
   private dbClosed = false;
 
-  /** Called once the service has closed (index.ts forgets it). */
-  onClosed: (() => void) | null = null;
-
   private constructor(private readonly sonde: Sonde, private readonly db: Db) {
     this.store = new JobStore(db);
     this.writer = new TaskWriter(db, this.store, (row) => this.onCommitted(row as LiveTask));
@@ -198,8 +195,8 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
     return this.live.size;
   }
 
-  async close(graceMs = 0): Promise<void> {
-    if (this.closed) return;
+  /** Refuses new tasks and waits up to graceMs for the running ones; close() fails what is left. */
+  async drain(graceMs: number): Promise<void> {
     this.closing = true;
     const pending = [...this.live.values()].map((t) => t.settled);
     if (graceMs > 0 && pending.length > 0) {
@@ -207,16 +204,18 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
       await Promise.race([Promise.allSettled(pending), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
       clearTimeout(timer);
     }
+  }
+
+  async close(graceMs = 0): Promise<void> {
+    if (this.closed) return;
+    await this.drain(graceMs);
     for (const task of this.live.values()) this.abort(task, new Error(INTERRUPTED));
     await Promise.allSettled([...this.live.values()].map((t) => t.settled));
     this.closeNow();
   }
 
-  /**
-   * Synchronous end (also at process exit, where no promise runs any more): running tasks
-   * fail "interrupted by restart", everything is committed, the connection closes.
-   */
-  closeNow(): void {
+  /** Running tasks fail "interrupted by restart", everything is committed, the connection closes. */
+  private closeNow(): void {
     if (this.closed) return;
     this.closing = true;
     this.closed = true;
@@ -232,7 +231,6 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
     clearInterval(this.startedSweep);
     this.dbClosed = true;
     this.db.close();
-    this.onClosed?.();
   }
 
   private async execute(task: LiveTask): Promise<void> {

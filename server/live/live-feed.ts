@@ -16,7 +16,7 @@
 // maxBufferedBytes plus one second of frames.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { monitorsOf, type LiveMonitorSecond, type LiveSecond, type MonitorService, type Sonde, type StateChange } from '../../engine/index.js';
+import type { LiveMonitorSecond, LiveSecond, MonitorService, Sonde, StateChange } from '../../engine/index.js';
 import { authenticate, checkRateLimit, requireScope } from '../http/auth.js';
 import { nativeEnvelope } from '../http/envelopes.js';
 import { HttpError } from '../http/errors.js';
@@ -72,13 +72,9 @@ export class LiveFeed {
   /** Event-loop time of the last second's frames, ms. */
   lastPublishMs = 0;
 
-  constructor(private readonly sonde: Sonde, private readonly logger: Logger, options: LiveOptions = {}) {
+  constructor(private readonly sonde: Sonde, private readonly monitors: MonitorService, private readonly logger: Logger, options: LiveOptions = {}) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
     this.maxBackpressure = options.maxBackpressure ?? 64 * 1024 * 1024;
-  }
-
-  private get monitors(): MonitorService {
-    return monitorsOf(this.sonde);
   }
 
   register(app: TemplatedApp): void {

@@ -5,7 +5,7 @@
 // scrape (a start-up cost the daemon need not pay: bench/README.md#design-metrics-text), so the
 // default metrics — and the event-loop delay histogram — run from the first scrape on.
 import type { Counter as CounterT, Gauge as GaugeT, Registry as RegistryT } from 'prom-client';
-import { monitorsOf, type EngineStats, type MonitorRuntimeStats, type MonitorService, type Sonde } from '../../engine/index.js';
+import type { Engine, EngineStats, MonitorRuntimeStats, MonitorService } from '../../engine/index.js';
 import { streamWithRtt, type TextSink } from './rtt-text.js';
 
 export interface MetricsOptions {
@@ -54,17 +54,16 @@ const ENGINE_COUNTERS: ReadonlyArray<[name: string, help: string, key: keyof Eng
 
 const STATUSES = ['up', 'degraded', 'down', 'unknown'] as const;
 
-export function createMetrics(sonde: Sonde, options: MetricsOptions = DEFAULT_METRICS_OPTIONS): MetricsEndpoint {
+export function createMetrics(engine: Engine | null, monitors: MonitorService, options: MetricsOptions = DEFAULT_METRICS_OPTIONS): MetricsEndpoint {
   let built: Promise<{ registry: RegistryT; snapshot: Snapshot }> | null = null;
-  const monitors = (): MonitorService => monitorsOf(sonde);
   return {
     contentType: 'text/plain; version=0.0.4; charset=utf-8',
     async scrape() {
       const t0 = performance.now();
       built ??= import('prom-client').then((prom) => build(prom));
       const { registry, snapshot } = await built;
-      await refresh(snapshot, sonde, monitors(), options);
-      const views = snapshot.monitors.length > 0 ? monitors().rttViews() : [];
+      await refresh(snapshot, engine, monitors, options);
+      const views = snapshot.monitors.length > 0 ? monitors.rttViews() : [];
       const head = await registry.metrics();
       const perTarget = snapshot.perTargetEnabled;
       return async (sink) => {
@@ -75,8 +74,8 @@ export function createMetrics(sonde: Sonde, options: MetricsOptions = DEFAULT_ME
   };
 }
 
-async function refresh(s: Snapshot, sonde: Sonde, service: MonitorService, options: MetricsOptions): Promise<void> {
-  s.engine = sonde.engine === null ? null : await sonde.engine.stats();
+async function refresh(s: Snapshot, engine: Engine | null, service: MonitorService, options: MetricsOptions): Promise<void> {
+  s.engine = engine === null ? null : await engine.stats();
   s.threads = s.engine?.idBlocks?.length ?? null;
   s.monitors = service.stats();
   s.names = new Map(service.list().map((m) => [m.id, m.name]));

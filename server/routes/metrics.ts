@@ -2,7 +2,7 @@
 // Prometheus scrapers are set up per target and usually send no API key, and the daemon
 // listens on 127.0.0.1 unless told otherwise. With metrics.auth it needs a key with
 // targets:read (Prometheus sends one with `authorization: { credentials: ... }`).
-import type { Sonde } from '../../engine/index.js';
+import type { Engine, MonitorService } from '../../engine/index.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { createMetrics, DEFAULT_METRICS_OPTIONS, type MetricsOptions } from '../metrics/metrics-registry.js';
 
@@ -13,8 +13,8 @@ export interface MetricsRouteOptions extends MetricsOptions {
 
 export const DEFAULT_METRICS_ROUTE_OPTIONS: MetricsRouteOptions = { ...DEFAULT_METRICS_OPTIONS, auth: false };
 
-export function metricsRoutes(sonde: Sonde, options: MetricsRouteOptions = DEFAULT_METRICS_ROUTE_OPTIONS): AnyRoute[] {
-  const endpoint = createMetrics(sonde, options);
+export function metricsRoutes(engine: Engine | null, monitors: MonitorService, options: MetricsRouteOptions = DEFAULT_METRICS_ROUTE_OPTIONS): AnyRoute[] {
+  const endpoint = createMetrics(engine, monitors, options);
   const metrics = defineRoute({
     method: 'get', path: '/metrics', operationId: 'metrics', tags: ['system'],
     summary: 'Prometheus metrics: engine counters, monitor figures, RTT histograms (per monitor, and per target unless switched off), process',

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createEngine, openSonde, type Engine, type Scope, type Sonde, type SondeConfig } from '../../engine/index.js';
+import { createEngine, openDaemon, type Engine, type Scope, type Sonde, type SondeConfig } from '../../engine/index.js';
 import { LocalAgent } from '../../engine/agents/local-agent.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { contractErrors } from './schemas/index.js';
@@ -39,7 +39,7 @@ export interface NodeApiServerOptions {
 export async function startNodeApiServer(options: NodeApiServerOptions = {}): Promise<NodeApiServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sonde-node-api-'));
   const engine = options.engine ?? null;
-  const sonde = await openSonde({
+  const sonde = await openDaemon({
     dataDir,
     rateLimit: options.rateLimit ?? { perSecond: 10_000, burst: 10_000 },
     agent: {
@@ -48,10 +48,12 @@ export async function startNodeApiServer(options: NodeApiServerOptions = {}): Pr
       facts: { loop4: '127.0.0.1', loop6: '::1', ...options.facts },
       exec: { allow: options.execAllow ?? [], maxOutputBytes: options.maxOutputBytes },
     },
-    ...(engine !== null ? { engine } : {}),
+    engine,
+    closeEngine: false,
+    front: (daemon) => startServer({ daemon, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit }),
   });
+  const server = sonde.front;
   const adminKey = sonde.keys.create(`admin-${Date.now()}`, ['admin']).secret;
-  const server = await startServer({ sonde, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit });
   const extra: LocalAgent[] = [];
   return {
     sonde, server, url: server.url, dataDir, adminKey, engine,
@@ -66,7 +68,6 @@ export async function startNodeApiServer(options: NodeApiServerOptions = {}): Pr
     },
     async close(closeOptions = {}) {
       await sonde.close({ graceMs: closeOptions.graceMs ?? 0 });
-      await server.close(500);
       for (const a of extra) a.close();
       if (closeOptions.removeData !== false && options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },

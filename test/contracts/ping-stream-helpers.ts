@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createParser } from 'eventsource-parser';
 import { pino } from 'pino';
-import { createEngine, openSonde, type Engine, type Sonde, type SondeConfig, type TargetInput } from '../../engine/index.js';
+import { createEngine, openDaemon, type Engine, type Sonde, type SondeConfig, type TargetInput } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { contractErrors } from './schemas/index.js';
 
@@ -28,16 +28,17 @@ export interface StreamServer {
 export async function startStreamServer(options: { rateLimit?: SondeConfig['rateLimit'] } = {}): Promise<StreamServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sonde-ping-stream-'));
   const engine = createEngine({ threads: 1 });
-  const sonde = await openSonde({ dataDir, engine, rateLimit: options.rateLimit ?? { perSecond: 100_000, burst: 100_000 } });
+  const sonde = await openDaemon({
+    dataDir, engine, rateLimit: options.rateLimit ?? { perSecond: 100_000, burst: 100_000 },
+    front: (daemon) => startServer({ daemon, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 }),
+  });
+  const server = sonde.front;
   const key = sonde.keys.create('stream-test', ['network:write']).secret;
-  const server = await startServer({ sonde, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 });
   return {
     engine, sonde, server, url: server.url, key,
     target: (input) => sonde.targets.create(input).id,
     async close() {
-      await server.close(200);
       await sonde.close();
-      await engine.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,11 +1,11 @@
 // A real sonde for the service (B) and troubleshooting (C) contract tests: SQLite in a temp
 // dir, the real probe engine (loopback, or inside a netsim namespace), the real uWS server
-// on an ephemeral port, the diagnostic task service closed before the daemon core.
+// on an ephemeral port, composed and closed as the daemon is (openDaemon).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { diagnosticTasks, openSonde, type Engine, type Scope, type Sonde, type SondeConfig } from '../../engine/index.js';
+import { openDaemon, type Engine, type Scope, type Sonde, type SondeConfig } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { call, type Call } from '../server/helpers.js';
 import { contractErrors } from './schemas/index.js';
@@ -18,7 +18,7 @@ export interface DiagnosticServer {
   url: string;
   dataDir: string;
   key(scopes: Scope[]): string;
-  /** Server, then the task service (running tasks: "interrupted by restart"), then the core. */
+  /** The daemon's close(): server, then the task service (running tasks: "interrupted by restart"), then the core; the engine stays open (the caller's). */
   close(options?: { removeData?: boolean }): Promise<void>;
 }
 
@@ -29,20 +29,20 @@ export async function startDiagnosticServer(options: {
   bodyLimit?: number;
 }): Promise<DiagnosticServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sonde-diag-'));
-  const sonde = await openSonde({
+  const sonde = await openDaemon({
     dataDir,
     rateLimit: options.rateLimit ?? { perSecond: 10_000, burst: 10_000 },
     agent: { hostname: 'localhost', serial: SERIAL },
-    ...(options.engine !== null ? { engine: options.engine } : {}),
+    engine: options.engine,
+    closeEngine: false,
+    front: (daemon) => startServer({ daemon, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit }),
   });
-  const server = await startServer({ sonde, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit });
+  const server = sonde.front;
   let n = 0;
   return {
     sonde, server, url: server.url, dataDir,
     key: (scopes) => sonde.keys.create(`k${n++}-${scopes.join('+')}`, scopes).secret,
     async close(closeOptions = {}) {
-      await server.close(500);
-      await diagnosticTasks(sonde).close();
       await sonde.close();
       if (closeOptions.removeData !== false) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, diagnosticTasks, openSonde, type Engine, type PingRequest, type PingTestResult, type Sonde } from '../../engine/index.js';
+import { createEngine, openDaemon, type Daemon, type Engine, type PingRequest, type PingTestResult } from '../../engine/index.js';
 import { PingBatcher } from '../../engine/tasks/ping-batcher.js';
 
 const canRaw = process.getuid?.() === 0;
@@ -76,20 +76,19 @@ describe.skipIf(!canRaw)('diagnostic tasks (engine/tasks)', () => {
   });
 
   describe('task rows', () => {
-    let sonde: Sonde;
+    let sonde: Daemon;
     let dataDir: string;
     beforeAll(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'sonde-tasks-'));
-      sonde = await openSonde({ dataDir, engine: real, agent: { hostname: 'localhost' } });
+      sonde = await openDaemon({ dataDir, engine: real, closeEngine: false, agent: { hostname: 'localhost' } });
     });
     afterAll(async () => {
-      await diagnosticTasks(sonde).close();
       await sonde.close();
       rmSync(dataDir, { recursive: true, force: true });
     });
 
     it('are committed when create() resolves, and hold the outcome once the test ends', async () => {
-      const tasks = diagnosticTasks(sonde);
+      const tasks = sonde.tasks;
       const created = await Promise.all(Array.from({ length: 20 }, () => tasks.create({ operation: 'test.ping', agent: sonde.agents.local, test: ping('127.0.0.1'), context: { n: 1 } })));
       for (const task of created) {
         const row = sonde.jobs.get(task.id); // the daemon core's connection, not the task service's
@@ -110,7 +109,7 @@ describe.skipIf(!canRaw)('diagnostic tasks (engine/tasks)', () => {
     });
 
     it('a name that does not resolve is an nslookup result, not a failure; bad input is refused before anything runs', async () => {
-      const tasks = diagnosticTasks(sonde);
+      const tasks = sonde.tasks;
       const task = await tasks.create({ operation: 'test.dns', agent: sonde.agents.local, test: { kind: 'dns', host: 'nothing.invalid', timeoutMs: 1000 } });
       const deadline = Date.now() + 5000;
       while (tasks.get(task.id)!.status === 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { attachMonitors, createEngine, detachMonitors, openSonde, type Engine, type Sonde } from '../../engine/index.js';
+import { createEngine, openDaemon, type Engine, type Sonde } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { builtWorker, canRaw4, loopbackTargets } from '../engine/helpers.js';
 import { sleep } from './helpers.js';
@@ -103,11 +103,15 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/live', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sonde-live-'));
     engine = createEngine({ threads: 1 });
-    sonde = await openSonde({ dataDir, engine, rateLimit: { perSecond: 10_000, burst: 10_000 } });
-    attachMonitors(sonde, { probe: true, windowMs: 1000, rollupMs: 10_000, reconcileMs: 100 });
     // a client more than 256 KiB behind when the next frames are due is dropped
     const logger = pino({ level: 'warn' }, { write: (line: string) => logged.push(JSON.parse(line) as Logged) });
-    server = await startServer({ sonde, logger, host: '127.0.0.1', port: 0, live: { maxBufferedBytes: 256 * 1024 } });
+    const daemon = await openDaemon({
+      dataDir, engine, rateLimit: { perSecond: 10_000, burst: 10_000 },
+      monitoring: { windowMs: 1000, rollupMs: 10_000, reconcileMs: 100 },
+      front: (services) => startServer({ daemon: services, logger, host: '127.0.0.1', port: 0, live: { maxBufferedBytes: 256 * 1024 } }),
+    });
+    sonde = daemon;
+    server = daemon.front;
     url = server.url.replace('http://', 'ws://') + '/v1/live';
     reader = sonde.keys.create('reader', ['network:read']).secret;
     for (const [i, address] of loopbackTargets(N).entries()) {
@@ -123,8 +127,6 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/live', () => {
   }, 30_000);
 
   afterAll(async () => {
-    await server?.close(500);
-    await detachMonitors(sonde);
     await sonde?.close();
     await engine?.close();
     rmSync(dataDir, { recursive: true, force: true });

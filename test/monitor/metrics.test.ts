@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachMonitors, createEngine, detachMonitors, monitorsOf, openSonde, RttBuckets, type Engine, type Sonde } from '../../engine/index.js';
+import { createEngine, openDaemon, RttBuckets, type Daemon, type Engine } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { renderWithRtt } from '../../server/metrics/rtt-text.js';
 import { builtWorker, canRaw4, loopbackTargets } from '../engine/helpers.js';
@@ -61,7 +61,7 @@ function byLabel(s: Scrape, name: string, label: string): Map<string, number> {
 describe.skipIf(!canRaw4 || !builtWorker)('GET /metrics', () => {
   let dataDir: string;
   let engine: Engine;
-  let sonde: Sonde;
+  let sonde: Daemon;
   let server: SondeServer;
   let noPerTarget: SondeServer;
   let capped: SondeServer;
@@ -71,19 +71,17 @@ describe.skipIf(!canRaw4 || !builtWorker)('GET /metrics', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sonde-metrics-'));
     engine = createEngine({ threads: 1 });
-    sonde = await openSonde({ dataDir, engine });
-    attachMonitors(sonde, { probe: true, windowMs: 1000, rollupMs: 10_000, tickMs: 20, reconcileMs: 100 });
+    sonde = await openDaemon({ dataDir, engine, monitoring: { windowMs: 1000, rollupMs: 10_000, tickMs: 20, reconcileMs: 100 } });
     const logger = pino({ level: 'silent' });
-    server = await startServer({ sonde, logger, host: '127.0.0.1', port: 0 });
-    noPerTarget = await startServer({ sonde, logger, host: '127.0.0.1', port: 0, metrics: { perTarget: false } });
-    capped = await startServer({ sonde, logger, host: '127.0.0.1', port: 0, metrics: { perTargetMaxTargets: 4, auth: true } });
+    server = await startServer({ daemon: sonde, logger, host: '127.0.0.1', port: 0 });
+    noPerTarget = await startServer({ daemon: sonde, logger, host: '127.0.0.1', port: 0, metrics: { perTarget: false } });
+    capped = await startServer({ daemon: sonde, logger, host: '127.0.0.1', port: 0, metrics: { perTargetMaxTargets: 4, auth: true } });
     for (const address of loopbackTargets(5)) targets.set(sonde.targets.create({ kind: 'HOST', address, labels: { role: 'metrics' } }).id, address);
-    monitorId = monitorsOf(sonde).create({ name: 'metrics', selection: { labels: { role: 'metrics' } }, intervalMs: 100, timeoutMs: 90 }).id;
+    monitorId = sonde.monitors.create({ name: 'metrics', selection: { labels: { role: 'metrics' } }, intervalMs: 100, timeoutMs: 90 }).id;
   });
 
   afterAll(async () => {
     await Promise.all([server?.close(500), noPerTarget?.close(500), capped?.close(500)]);
-    await detachMonitors(sonde);
     await sonde?.close();
     await engine?.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attachMonitors, createEngine, detachMonitors, openSonde, type Engine, type Sonde } from '../../engine/index.js';
+import { createEngine, openDaemon, type Engine, type Sonde } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { builtWorker, canRaw4, loopbackTargets } from '../engine/helpers.js';
 import { call, errorOf } from '../server/helpers.js';
@@ -24,17 +24,19 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sonde-monitor-routes-'));
     engine = createEngine({ threads: 1 });
-    sonde = await openSonde({ dataDir, engine, rateLimit: { perSecond: 10_000, burst: 10_000 } });
-    attachMonitors(sonde, { probe: true, windowMs: 1000, rollupMs: 10_000, tickMs: 20, reconcileMs: 100 });
-    server = await startServer({ sonde, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 });
+    const daemon = await openDaemon({
+      dataDir, engine, rateLimit: { perSecond: 10_000, burst: 10_000 },
+      monitoring: { windowMs: 1000, rollupMs: 10_000, tickMs: 20, reconcileMs: 100 },
+      front: (services) => startServer({ daemon: services, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 }),
+    });
+    sonde = daemon;
+    server = daemon.front;
     admin = sonde.keys.create('admin', ['admin']).secret;
     reader = sonde.keys.create('reader', ['network:read']).secret;
     for (const address of loopbackTargets(5)) targetIds.push(sonde.targets.create({ kind: 'HOST', address, labels: { role: 'edge' } }).id);
   });
 
   afterAll(async () => {
-    await server?.close(500);
-    await detachMonitors(sonde);
     await sonde?.close();
     await engine?.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { attachMonitors, createEngine, detachMonitors, monitorsOf, openSonde, type Engine, type Sonde, type StateChange } from '../../engine/index.js';
+import { createEngine, openDaemon, type Daemon, type Engine, type StateChange } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { builtWorker, canRaw4 } from '../engine/helpers.js';
 import { netsimAvailability, startNetsim, type Netsim } from '../../netsim/netsim.js';
@@ -28,7 +28,7 @@ const STEADY = '198.18.0.2';
 describe.skipIf(skip)('state changes through the network simulator', () => {
   let sim: Netsim;
   let engine: Engine;
-  let sonde: Sonde;
+  let sonde: Daemon;
   let server: SondeServer;
   let receiver: Server;
   let dataDir: string;
@@ -53,14 +53,16 @@ describe.skipIf(skip)('state changes through the network simulator', () => {
     await once(receiver, 'listening');
     const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     dataDir = mkdtempSync(join(tmpdir(), 'sonde-states-'));
-    sonde = await openSonde({ dataDir, engine, rateLimit: { perSecond: 10_000, burst: 10_000 } });
-    attachMonitors(sonde, { probe: true, windowMs: 1000, rollupMs: 10_000, reconcileMs: 100, downAfter: 3, upAfter: 3, webhooks: [{ url: hook, timeoutMs: 2000, retries: 3 }] });
-    server = await startServer({ sonde, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 });
+    const daemon = await openDaemon({
+      dataDir, engine, rateLimit: { perSecond: 10_000, burst: 10_000 },
+      monitoring: { windowMs: 1000, rollupMs: 10_000, reconcileMs: 100, downAfter: 3, upAfter: 3, webhooks: [{ url: hook, timeoutMs: 2000, retries: 3 }] },
+      front: (services) => startServer({ daemon: services, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 }),
+    });
+    sonde = daemon;
+    server = daemon.front;
   }, 30_000);
 
   afterAll(async () => {
-    await server?.close(500);
-    if (sonde !== undefined) await detachMonitors(sonde);
     await sonde?.close();
     await engine?.close();
     await sim?.stop();
@@ -71,7 +73,7 @@ describe.skipIf(skip)('state changes through the network simulator', () => {
   it('dark → degraded → down after 3 failed probes; back → up after 3 answers; stored, live, POSTed', async () => {
     const dark = sonde.targets.create({ kind: 'HOST', address: DARK, labels: { sim: 'yes' } });
     const steady = sonde.targets.create({ kind: 'HOST', address: STEADY, labels: { sim: 'yes' } });
-    const service = monitorsOf(sonde);
+    const service = sonde.monitors;
     // one probe a second: a round is a second, and the status is evaluated once a second
     const m = service.create({ name: 'sim', selection: { labels: { sim: 'yes' } }, intervalMs: 1000, timeoutMs: 300 });
     const key = sonde.keys.create('reader', ['network:read']).secret;

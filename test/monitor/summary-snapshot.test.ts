@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { attachMonitors, createEngine, detachMonitors, monitorsOf, openMonitors, openSonde, type MonitorSummary } from '../../engine/index.js';
+import { createEngine, openDaemon, openMonitors, type MonitorSummary } from '../../engine/index.js';
 import { startServer } from '../../server/index.js';
 import { SNAPSHOT_MIN_TARGETS } from '../../engine/monitor/summary-snapshot.js';
 import { loopbackTargets } from '../engine/helpers.js';
@@ -66,14 +66,16 @@ describe.skipIf(!canRaw4 || !builtWorker)('summary snapshots of large monitors',
   it('are sent gzip-compressed to clients that accept it, over HTTP', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sonde-summary-gzip-'));
     const engine = createEngine({ threads: 2 });
-    const sonde = await openSonde({ dataDir, engine });
-    attachMonitors(sonde, { probe: true, windowMs: 1000, rollupMs: 10_000, tickMs: 50, reconcileMs: 100 });
-    const server = await startServer({ sonde, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 });
+    const sonde = await openDaemon({
+      dataDir, engine, monitoring: { windowMs: 1000, rollupMs: 10_000, tickMs: 50, reconcileMs: 100 },
+      front: (daemon) => startServer({ daemon, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 }),
+    });
+    const server = sonde.front;
     try {
       const key = sonde.keys.create('reader', ['network:read']).secret;
       const n = SNAPSHOT_MIN_TARGETS;
       sonde.targets.bulkImport(loopbackTargets(n, 1).map((address) => ({ kind: 'HOST', address, labels: { gz: 'y' } })));
-      const m = monitorsOf(sonde).create({ name: 'gz', selection: { labels: { gz: 'y' } }, intervalMs: 1000, timeoutMs: 500 });
+      const m = sonde.monitors.create({ name: 'gz', selection: { labels: { gz: 'y' } }, intervalMs: 1000, timeoutMs: 500 });
       await sleep(2500);
       const url = `${server.url}/v1/monitors/${m.id}/summary`;
       const plain = await rawGet(url, { authorization: `Bearer ${key}` });
@@ -101,10 +103,7 @@ describe.skipIf(!canRaw4 || !builtWorker)('summary snapshots of large monitors',
         expect((JSON.parse(r.body.toString()) as MonitorSummary).targets).toHaveLength(n);
       }
     } finally {
-      await server.close(500);
-      await detachMonitors(sonde);
       await sonde.close();
-      await engine.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 30_000);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { openSonde, type Scope, type Sonde, type SondeConfig } from '../../engine/index.js';
+import { openDaemon, type Scope, type Sonde, type SondeConfig } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 
 export interface TestServer {
@@ -19,14 +19,16 @@ export interface TestServer {
 
 export async function startTestServer(options: { rateLimit?: SondeConfig['rateLimit']; bodyLimit?: number } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sonde-server-test-'));
-  const sonde = await openSonde({ dataDir, rateLimit: options.rateLimit ?? { perSecond: 10_000, burst: 10_000 } });
+  const sonde = await openDaemon({
+    dataDir, engine: null, rateLimit: options.rateLimit ?? { perSecond: 10_000, burst: 10_000 },
+    front: (daemon) => startServer({ daemon, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit }),
+  });
+  const server = sonde.front;
   const adminKey = sonde.keys.create('test-admin', ['admin']).secret;
-  const server = await startServer({ sonde, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit });
   return {
     sonde, server, url: server.url, dataDir, adminKey,
     key: (scopes, name = `test-${scopes.join('+')}`) => sonde.keys.create(name, scopes).secret,
     async close() {
-      await server.close(500);
       await sonde.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSonde, type Sonde } from '../../engine/index.js';
+import { openDaemon, type Sonde } from '../../engine/index.js';
 import { defineRoute, registerEnvelope, startServer, type SondeServer } from '../../server/index.js';
 import { call } from './helpers.js';
 
@@ -25,11 +25,9 @@ describe('pipeline', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sonde-pipeline-test-'));
-    sonde = await openSonde({ dataDir, rateLimit: { perSecond: 1000, burst: 1000 } });
-    admin = sonde.keys.create('admin', ['admin']).secret;
     const logger = pino({ level: 'error' }, { write: (line: string) => logged.push(JSON.parse(line)) });
-    server = await startServer({
-      sonde, logger, host: '127.0.0.1', port: 0, bodyLimit: 1024,
+    const daemon = await openDaemon({ dataDir, engine: null, rateLimit: { perSecond: 1000, burst: 1000 }, front: (services) => startServer({
+      daemon: services, logger, host: '127.0.0.1', port: 0, bodyLimit: 1024,
       extraRoutes: () => [
         defineRoute({
           method: 'post', path: '/test/echo', operationId: 'testEcho', summary: 'echo', tags: ['test'],
@@ -56,10 +54,12 @@ describe('pipeline', () => {
           handler: async () => { await new Promise((r) => setTimeout(r, 1)); throw new TypeError('async boom'); },
         }),
       ],
-    });
+    }) });
+    sonde = daemon;
+    server = daemon.front;
+    admin = sonde.keys.create('admin', ['admin']).secret;
   });
   afterAll(async () => {
-    await server.close(200);
     await sonde.close();
     rmSync(dataDir, { recursive: true, force: true });
   });

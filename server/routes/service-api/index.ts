@@ -1,7 +1,7 @@
 // Contract B, the service ping API (WispHub middleware; seed 001): start a ping of the
 // device bound to a service id, then poll for its outcome. Every answer is in the
 // { ok, type, action, data, message, meta } envelope.
-import { diagnosticTasks, type DiagnosticTasks, type Sonde, type Target } from '../../../engine/index.js';
+import type { AgentRegistry, DiagnosticTasks, Target } from '../../../engine/index.js';
 import { notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
 import { serviceApiEnvelope } from './envelope.js';
@@ -19,11 +19,9 @@ function hostOf(target: Target): string {
   return target.address;
 }
 
-export function serviceApiRoutes(sonde: Sonde): AnyRoute[] {
+export function serviceApiRoutes(agents: AgentRegistry, tasks: DiagnosticTasks): AnyRoute[] {
   const envelope = serviceApiEnvelope.name;
   const tags = ['service-api'];
-  // Opened on first use: a server whose clients never call this API opens nothing.
-  const tasks = (): DiagnosticTasks => diagnosticTasks(sonde);
 
   const create = defineRoute({
     method: 'post', path: '/api/v1/{service_id}/ping/', operationId: 'servicePingCreate', tags, envelope,
@@ -34,13 +32,13 @@ export function serviceApiRoutes(sonde: Sonde): AnyRoute[] {
       404: { description: 'No target has this serviceId' },
     },
     handler: async ({ params, body, key }) => {
-      const target = tasks().targetByServiceId(params.service_id);
+      const target = tasks.targetByServiceId(params.service_id);
       if (target === null) {
         throw notFound(`service ${params.service_id} not found`, 'bind a target to it with POST /v1/targets { "serviceId": ... }');
       }
-      const task = await tasks().create({
+      const task = await tasks.create({
         operation: SERVICE_PING_OPERATION,
-        agent: sonde.agents.local,
+        agent: agents.local,
         test: { kind: 'ping', destination: hostOf(target), count: body.pings, size: 56, intervalMs: 1000, timeoutMs: 1000 },
         context: { serviceId: params.service_id, targetId: target.id },
         keyId: key?.id ?? null,
@@ -58,7 +56,7 @@ export function serviceApiRoutes(sonde: Sonde): AnyRoute[] {
     scope: 'job:read', params: TaskParams,
     responses: { 200: { description: 'The task\'s state', schema: ResultResponse }, 404: { description: 'No such task' } },
     handler: ({ params }) => {
-      const task = tasks().get(params.task_id);
+      const task = tasks.get(params.task_id);
       if (task === null || task.operation !== SERVICE_PING_OPERATION) {
         throw notFound(`task ${params.task_id} not found`, 'use the task_id returned by POST /api/v1/{service_id}/ping/');
       }

@@ -1,7 +1,7 @@
 // Contract C, the troubleshooting API (HPE GreenLake network-troubleshooting/v1alpha1; seed
 // 004): POST a test for a device → 202 with a location → GET the async operation until it is
 // COMPLETED or FAILED. The device is an agent, named by its serial number.
-import { diagnosticTasks, type DiagnosticTasks, type Agent, type Sonde } from '../../../engine/index.js';
+import type { Agent, AgentRegistry, DiagnosticTasks } from '../../../engine/index.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
 import { hpeError, troubleshootingEnvelope } from './envelope.js';
 import { BODIES, CreateResponse, ResultResponse, SerialParams, TaskParams, TESTS, type TestName } from './schemas.js';
@@ -11,13 +11,11 @@ import { formatRfc3339Nano } from '../../format/rfc3339-nano.js';
 
 export const operationOf = (test: TestName): string => `troubleshooting.${test}`;
 
-export function troubleshootingApiRoutes(sonde: Sonde): AnyRoute[] {
+export function troubleshootingApiRoutes(agents: AgentRegistry, tasks: DiagnosticTasks): AnyRoute[] {
   const envelope = troubleshootingEnvelope.name;
-  // Opened on first use: a server whose clients never call this API opens nothing.
-  const tasks = (): DiagnosticTasks => diagnosticTasks(sonde);
 
   const deviceBySerial = (serial: string): Agent => {
-    const agent = sonde.agents.getBySerial(serial);
+    const agent = agents.getBySerial(serial);
     if (agent === null) throw hpeError(404, 'HPE_GRAVITY_DEVICE_NOT_FOUND', `Device not found: ${serial}`);
     return agent;
   };
@@ -39,7 +37,7 @@ export function troubleshootingApiRoutes(sonde: Sonde): AnyRoute[] {
           throw hpeError(409, 'HPE_GRAVITY_DEVICE_OFFLINE', `Device offline: ${params.serial} (agent ${agent.hostname} is not taking work now; retry later)`);
         }
         const { test: diagnostic, includeRawOutput } = testFor(test, body as TestBody);
-        const task = await tasks().create({ operation: operationOf(test), test: diagnostic, agent, context: { includeRawOutput }, keyId: key?.id ?? null });
+        const task = await tasks.create({ operation: operationOf(test), test: diagnostic, agent, context: { includeRawOutput }, keyId: key?.id ?? null });
         return {
           status: 202,
           body: { location: locationOf(params.serial, test, task.id), status: 'INITIATED', startTime: formatRfc3339Nano(task.createdAtUnixNs) },
@@ -56,7 +54,7 @@ export function troubleshootingApiRoutes(sonde: Sonde): AnyRoute[] {
       },
       handler: ({ params }) => {
         deviceBySerial(params.serial);
-        const task = tasks().get(params.taskId);
+        const task = tasks.get(params.taskId);
         if (task === null || task.operation !== operationOf(test) || task.agentSerial !== params.serial) {
           throw hpeError(404, 'HPE_GRAVITY_TASK_NOT_FOUND', `Async operation task not found: ${params.taskId}`);
         }

@@ -1,6 +1,6 @@
 // GET /v1/targets/{id}/history: percentiles over time merged from the stored histograms.
 import { Type } from '@sinclair/typebox';
-import { monitorsOf, type Sonde } from '../../../engine/index.js';
+import type { MonitorService } from '../../../engine/index.js';
 import { IdParams, Uuid } from '../../http/common-schemas.js';
 import { badRequest } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
@@ -30,14 +30,13 @@ export function parseTime(raw: string, field: string): number {
   return ms;
 }
 
-export function historyRoutes(sonde: Sonde): AnyRoute[] {
+export function historyRoutes(service: MonitorService): AnyRoute[] {
   const history = defineRoute({
     method: 'get', path: '/v1/targets/{id}/history', operationId: 'getTargetHistory',
     summary: 'Latency and loss of one target over time, merged from the stored windows', tags: ['monitors'],
     scope: 'network:read', params: IdParams, query: HistoryQuery,
     responses: { 200: { description: 'One point per step', schema: Type.Object({ targetId: Uuid, step: Type.Integer(), points: Type.Array(Point) }) }, 404: { description: 'No such target' } },
     handler: ({ params, query }) => {
-      const service = monitorsOf(sonde);
       const fromMs = parseTime(query.from, 'from');
       const toMs = query.to === undefined ? Date.now() : parseTime(query.to, 'to');
       const stepMs = query.step ?? service.windowMs;

@@ -1,7 +1,7 @@
 // GET /v1/monitors/{id}/events: the stored state changes of a monitor's targets (status
 // with hysteresis; the same changes go to the live feed and the webhooks).
 import { Type } from '@sinclair/typebox';
-import { monitorsOf, TARGET_STATUSES, type Sonde } from '../../../engine/index.js';
+import { TARGET_STATUSES, type MonitorService } from '../../../engine/index.js';
 import { IdParams, StringEnum, Uuid } from '../../http/common-schemas.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
 import { parseTime } from './history.js';
@@ -27,7 +27,7 @@ export const StateChangeSchema = Type.Object({
   reason: Type.String(),
 });
 
-export function monitorEventRoutes(sonde: Sonde): AnyRoute[] {
+export function monitorEventRoutes(monitors: MonitorService): AnyRoute[] {
   const events = defineRoute({
     method: 'get', path: '/v1/monitors/{id}/events', operationId: 'getMonitorEvents',
     summary: 'State changes (up, degraded, down) of the targets of a monitor, oldest first', tags: ['monitors'],
@@ -41,7 +41,7 @@ export function monitorEventRoutes(sonde: Sonde): AnyRoute[] {
       const fromMs = query.from === undefined ? toMs - 86_400_000 : parseTime(query.from, 'from');
       const limit = query.limit ?? 1000;
       // one more than asked tells whether there are more
-      const items = monitorsOf(sonde).events(params.id, { fromMs, toMs, limit: limit + 1, targetId: query.targetId });
+      const items = monitors.events(params.id, { fromMs, toMs, limit: limit + 1, targetId: query.targetId });
       const truncated = items.length > limit;
       return { status: 200, body: { items: truncated ? items.slice(0, limit) : items, truncated } };
     },

@@ -1,7 +1,7 @@
 // /v1/monitors: continuous monitoring of target selections (create, list, get, update,
 // delete) and GET /v1/monitors/{id}/stats (the scheduler's figures).
 import { Type } from '@sinclair/typebox';
-import { MONITOR_PROBES, monitorsOf, TARGET_STATUSES, type MonitorInput, type Sonde } from '../../../engine/index.js';
+import { MONITOR_PROBES, TARGET_STATUSES, type MonitorInput, type MonitorService } from '../../../engine/index.js';
 import { IdParams, Labels, StringEnum, Uuid } from '../../http/common-schemas.js';
 import { notFound } from '../../http/errors.js';
 import { acceptsGzip } from '../../http/encoding.js';
@@ -86,22 +86,21 @@ const MonitorSummarySchema = Type.Object({
   })),
 });
 
-export function monitorRoutes(sonde: Sonde): AnyRoute[] {
+export function monitorRoutes(monitors: MonitorService): AnyRoute[] {
   const tags = ['monitors'];
-  const monitors = () => monitorsOf(sonde);
 
   const create = defineRoute({
     method: 'post', path: '/v1/monitors', operationId: 'createMonitor', summary: 'Create a monitor (probing starts within a second)', tags,
     scope: 'network:write', body: MonitorCreate,
     responses: { 201: { description: 'The created monitor', schema: MonitorSchema }, 409: { description: 'name already taken' } },
-    handler: ({ body }) => ({ status: 201, body: monitors().create(body as MonitorInput) }),
+    handler: ({ body }) => ({ status: 201, body: monitors.create(body as MonitorInput) }),
   });
 
   const list = defineRoute({
     method: 'get', path: '/v1/monitors', operationId: 'listMonitors', summary: 'List monitors', tags,
     scope: 'network:read',
     responses: { 200: { description: 'Every monitor', schema: Type.Object({ items: Type.Array(MonitorSchema) }) } },
-    handler: () => ({ status: 200, body: { items: monitors().list() } }),
+    handler: () => ({ status: 200, body: { items: monitors.list() } }),
   });
 
   const get = defineRoute({
@@ -109,7 +108,7 @@ export function monitorRoutes(sonde: Sonde): AnyRoute[] {
     scope: 'network:read', params: IdParams,
     responses: { 200: { description: 'The monitor', schema: MonitorSchema }, 404: { description: 'No such monitor' } },
     handler: ({ params }) => {
-      const m = monitors().get(params.id);
+      const m = monitors.get(params.id);
       if (m === null) throw notFound(`monitor ${params.id} not found`);
       return { status: 200, body: m };
     },
@@ -119,7 +118,7 @@ export function monitorRoutes(sonde: Sonde): AnyRoute[] {
     method: 'patch', path: '/v1/monitors/{id}', operationId: 'updateMonitor', summary: 'Update fields of a monitor (takes effect within a second)', tags,
     scope: 'network:write', params: IdParams, body: MonitorPatch,
     responses: { 200: { description: 'The updated monitor', schema: MonitorSchema }, 404: { description: 'No such monitor' }, 409: { description: 'name already taken' } },
-    handler: ({ params, body }) => ({ status: 200, body: monitors().update(params.id, body as Partial<MonitorInput>) }),
+    handler: ({ params, body }) => ({ status: 200, body: monitors.update(params.id, body as Partial<MonitorInput>) }),
   });
 
   const remove = defineRoute({
@@ -127,7 +126,7 @@ export function monitorRoutes(sonde: Sonde): AnyRoute[] {
     scope: 'network:write', params: IdParams,
     responses: { 204: { description: 'Deleted' }, 404: { description: 'No such monitor' } },
     handler: ({ params }) => {
-      if (!monitors().delete(params.id)) throw notFound(`monitor ${params.id} not found`);
+      if (!monitors.delete(params.id)) throw notFound(`monitor ${params.id} not found`);
       return { status: 204 };
     },
   });
@@ -137,7 +136,7 @@ export function monitorRoutes(sonde: Sonde): AnyRoute[] {
     scope: 'network:read', params: IdParams,
     responses: { 200: { description: 'The figures', schema: MonitorStats }, 404: { description: 'No such monitor' } },
     handler: ({ params }) => {
-      const service = monitors();
+      const service = monitors;
       if (service.get(params.id) === null) throw notFound(`monitor ${params.id} not found`);
       const running = service.stats().find((s) => s.monitorId === params.id);
       const body = running !== undefined
@@ -161,7 +160,7 @@ export function monitorRoutes(sonde: Sonde): AnyRoute[] {
     },
     // JSON bytes: large monitors answer from a snapshot (engine/monitor/summary-snapshot.ts)
     handler: ({ params, query, acceptEncoding }) => {
-      const answer = monitors().summaryJson(params.id, query, { gzip: acceptsGzip(acceptEncoding) });
+      const answer = monitors.summaryJson(params.id, query, { gzip: acceptsGzip(acceptEncoding) });
       return { status: 200, body: answer.bytes, contentType: 'application/json', headers: answer.gzip ? GZIP_HEADERS : VARY_HEADERS };
     },
   });
