@@ -39,7 +39,13 @@ export function bootId(): string {
 /** Live (not zombie) processes whose process group is `pgid`. */
 export function groupMembers(pgid: number): ProcStat[] {
   const members: ProcStat[] = [];
-  for (const name of readdirSync('/proc')) {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return members; // no /proc: nothing can be identified, so nothing is killed
+  }
+  for (const name of names) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid <= 0) continue;
     const stat = readProcStat(pid);
