@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openIcmpSocketWithFallback, type OpenExactSocket } from './open-icmp-socket.js';
-import type { NativeBinding, TunDevice, TunOptions } from './types.js';
+import type { NativeBinding, SpawnedProcess, SpawnOptions, TunDevice, TunOptions } from './types.js';
 
 export * from './types.js';
 export * from './layout.js';
@@ -16,6 +16,7 @@ interface NativeAddon {
   openIcmpSocket: OpenExactSocket;
   openTun(name: string, options?: TunOptions): TunDevice;
   realtimeNs(): bigint;
+  spawnProcess(options: SpawnOptions): SpawnedProcess;
 }
 
 const ADDON_PATH = join('native-bindings', 'build', 'Release', 'sonde_native.node');
@@ -48,4 +49,5 @@ export const native: NativeBinding = {
   openIcmpSocket: (options) => openIcmpSocketWithFallback(addon.openIcmpSocket, options),
   openTun: (name, options) => addon.openTun(name, options),
   realtimeNs: () => addon.realtimeNs(),
+  spawnProcess: (options) => addon.spawnProcess(options),
 };

@@ -93,9 +93,55 @@ export interface TunOptions {
   netns?: string;
 }
 
+export interface SpawnOptions {
+  /** An absolute or relative path (contains '/'), else a name looked up in searchPath. */
+  file: string;
+  /** argv[1..]; argv[0] is `file`. */
+  args: readonly string[];
+  /** The child's whole environment, as "NAME=value" strings. */
+  env: readonly string[];
+  /** Working directory of the child (default: this process's). */
+  cwd?: string;
+  /** Colon-separated directories for a bare `file`; empty entries are skipped. */
+  searchPath: string;
+}
+
+export interface ExitStatus {
+  /** The exit status, or null when a signal ended the process. */
+  exitCode: number | null;
+  /** The signal number that ended the process, or null. */
+  signal: number | null;
+}
+
+/**
+ * A child started by `spawnProcess`: killed (SIGKILL) when this process dies, the leader of a
+ * new session and process group (pgid = pid), stdin /dev/null.
+ */
+export interface SpawnedProcess {
+  readonly pid: number;
+  /** Read ends of the stdout and stderr pipes; the caller owns them and must close them. */
+  readonly stdoutFd: number;
+  readonly stderrFd: number;
+  /** Calls `onExit` from the event loop once the process has exited (then call reap()). */
+  startPolling(onExit: () => void): void;
+  stopPolling(): void;
+  /** null while running; else the status (once: the process is reaped, the pid is freed). */
+  reap(): ExitStatus | null;
+  ref(): void;
+  unref(): void;
+  /** Stops watching; does not kill or reap. */
+  close(): void;
+}
+
 export interface NativeBinding {
   openIcmpSocket(options: IcmpSocketOptions): IcmpSocket;
   openTun(name: string, options?: TunOptions): TunDevice;
   /** CLOCK_REALTIME in ns, the clock of the send and kernel receive timestamps. */
   realtimeNs(): bigint;
+  /**
+   * fork + execve of a command that dies with this process (PR_SET_PDEATHSIG SIGKILL, set in
+   * the child before exec). Main thread only: the signal fires when the spawning thread
+   * exits. Throws an Error with code/errno/syscall ('execve', 'chdir') when it cannot start.
+   */
+  spawnProcess(options: SpawnOptions): SpawnedProcess;
 }

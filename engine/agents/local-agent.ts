@@ -4,6 +4,7 @@
 import { arch, hostname as osHostname, release } from 'node:os';
 import type { Engine, PingRequest, PingSummary } from '../types.js';
 import { execRefusal } from '../exec/policy.js';
+import type { ExecGroupLedger } from '../exec/exec-groups.js';
 import { runCommand } from '../exec/run-command.js';
 import type { ExecAgent, ExecPolicy, ExecRequest, ExecResult } from '../exec/types.js';
 import { primaryInterface, resolveFqdn } from './facts.js';
@@ -16,6 +17,8 @@ export interface LocalAgentOptions {
   engine: Engine | null;
   /** Command exec allowlist and output limit; absent or empty: exec is refused. */
   exec?: ExecPolicy;
+  /** Where running commands' process groups are recorded (openSonde: the database). */
+  execGroups?: ExecGroupLedger;
 }
 
 export class LocalAgent implements ExecAgent {
@@ -26,6 +29,7 @@ export class LocalAgent implements ExecAgent {
   private readonly fqdn: Promise<string>;
   private readonly engine: Engine | null;
   private readonly execPolicy: ExecPolicy;
+  private readonly execGroups: ExecGroupLedger | undefined;
   private closed = false;
 
   constructor(options: LocalAgentOptions) {
@@ -33,6 +37,7 @@ export class LocalAgent implements ExecAgent {
     this.serial = options.serial;
     this.labels = Object.freeze({ ...(options.labels ?? {}) });
     this.engine = options.engine;
+    this.execGroups = options.execGroups;
     this.execPolicy = Object.freeze({ ...options.exec, allow: Object.freeze([...(options.exec?.allow ?? [])]) });
     this.factValues = {
       hostname: this.hostname,
@@ -76,7 +81,7 @@ export class LocalAgent implements ExecAgent {
     // Checked again here: the allowlist holds whoever calls the agent.
     const refusal = this.execRefusal(request.command);
     if (refusal !== null) throw new Error(refusal);
-    return runCommand(request, { maxOutputBytes: this.execPolicy.maxOutputBytes, signal });
+    return runCommand(request, { maxOutputBytes: this.execPolicy.maxOutputBytes, signal, groups: this.execGroups });
   }
 
   close(): void {

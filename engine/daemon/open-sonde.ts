@@ -4,6 +4,7 @@
 
 import { resolve } from 'node:path';
 import { InProcessAgentRegistry } from '../agents/registry.js';
+import { SqliteExecGroups } from '../exec/exec-groups.js';
 import { LocalAgent } from '../agents/local-agent.js';
 import { localAgentSerial } from '../agents/local-serial.js';
 import { validateAgentHostname } from '../agents/selector.js';
@@ -69,10 +70,12 @@ export async function openCore(config: SondeConfig): Promise<OpenedCore> {
   try {
     const jobStore = new JobStore(db);
     if (daemon) jobStore.failInterrupted(Date.now());
+    const execGroups = new SqliteExecGroups(db);
+    if (daemon) execGroups.killLeftovers(); // what commands of a crashed run left
     const serial = localAgentSerial(db, hostname, labels, config.agent?.serial);
     const local = new LocalAgent({
       hostname, serial, labels, customFacts: config.agent?.facts, engine: config.engine ?? null,
-      exec: { allow: config.agent?.exec?.allow ?? [], maxOutputBytes: config.agent?.exec?.maxOutputBytes },
+      exec: { allow: config.agent?.exec?.allow ?? [], maxOutputBytes: config.agent?.exec?.maxOutputBytes }, execGroups,
     });
     const agents = new InProcessAgentRegistry(local);
     const jobs = new SqliteJobService(jobStore, agents, jobRetentionMs);

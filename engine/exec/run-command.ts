@@ -3,12 +3,15 @@
 // and stderr capped, and the whole group killed at the timeout (or on abort). Processes the
 // command leaves behind are killed when it exits, so nothing outlives the request and the
 // pipes close.
+// The command dies with the daemon (spawn-group.ts); its group is recorded while it runs
+// (exec-groups.ts), so a daemon restarted after a crash kills what it left.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { CappedOutput } from './capped-output.js';
 import { EXEC_PATH, scrubbedEnvironment } from './environment.js';
+import type { ExecGroupLedger } from './exec-groups.js';
 import { DEFAULT_MAX_OUTPUT_BYTES } from './policy.js';
+import { spawnGroup, type GroupChild } from './spawn-group.js';
 import type { ExecRequest, ExecResult } from './types.js';
 
 export interface RunCommandOptions {
@@ -17,6 +20,8 @@ export interface RunCommandOptions {
   /** Default: scrubbedEnvironment(). */
   env?: Record<string, string>;
   signal?: AbortSignal;
+  /** Where the running command's process group is recorded (the daemon's database). */
+  groups?: ExecGroupLedger;
 }
 
 async function checkCwd(cwd: string): Promise<string | null> {
@@ -30,7 +35,8 @@ async function checkCwd(cwd: string): Promise<string | null> {
   }
 }
 
-function spawnError(command: string, err: NodeJS.ErrnoException): string {
+function spawnError(command: string, cwd: string | undefined, err: NodeJS.ErrnoException): string {
+  if (err.syscall === 'chdir') return `working directory "${cwd ?? ''}" cannot be used (${err.code ?? err.message})`;
   switch (err.code) {
     case 'ENOENT':
       return command.includes('/')
@@ -44,8 +50,7 @@ function spawnError(command: string, err: NodeJS.ErrnoException): string {
 }
 
 /** Signals the child's whole process group; quiet when the group is already gone. */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
+function killGroup(child: GroupChild, signal: NodeJS.Signals): void {
   try {
     process.kill(-child.pid, signal);
   } catch {
@@ -68,19 +73,16 @@ export async function runCommand(request: ExecRequest, options: RunCommandOption
   }
   if (signal?.aborted) throw new Error('cancelled before the command started');
 
-  let child: ChildProcess;
+  let child: GroupChild;
   try {
-    child = spawn(request.command, [...request.args], {
-      cwd: request.cwd,
+    child = await spawnGroup(request.command, request.args, {
+      ...(request.cwd !== undefined ? { cwd: request.cwd } : {}),
       env: options.env ?? scrubbedEnvironment(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // setsid: the command leads a new process group we can kill as a whole
-      shell: false,
-      windowsHide: true,
     });
   } catch (err) {
-    throw new Error(spawnError(request.command, err as NodeJS.ErrnoException));
+    throw new Error(spawnError(request.command, request.cwd, err as NodeJS.ErrnoException));
   }
+  options.groups?.started(child.pid, request.command);
 
   const stdout = new CappedOutput(maxOutputBytes);
   const stderr = new CappedOutput(maxOutputBytes);
@@ -114,17 +116,13 @@ export async function runCommand(request: ExecRequest, options: RunCommandOption
       else resolve(result);
     };
 
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      // Only a failed spawn has no pid; errors after the start (a failed kill) change nothing.
-      if (child.pid === undefined) settle(new Error(spawnError(request.command, err)));
-    });
     child.on('exit', (code, sig) => {
       exitCode = code;
       exitSignal = sig;
       killGroup(child, 'SIGKILL'); // whatever the command left running
+      options.groups?.ended(child.pid);
     });
     child.on('close', () => {
-      if (child.pid === undefined) return; // spawn failure: reported by 'error'
       const result: ExecResult = {
         stdout: stdout.text(),
         stderr: stderr.text(),

@@ -157,6 +157,21 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX latency_windows_by_age;
   `,
+  // 6: the process groups of commands running now (engine/exec/exec-groups.ts): a row lives
+  // while its command runs, so a daemon restarted after a crash kills the groups the previous
+  // run left. A pid is identified by its start time (/proc/<pid>/stat field 22, in clock
+  // ticks since boot) on this boot, so a reused pid is never taken for the old one.
+  `
+  CREATE TABLE exec_groups (
+    pgid              INTEGER PRIMARY KEY,
+    start_ticks       INTEGER NOT NULL,
+    boot_id           TEXT NOT NULL,
+    owner_pid         INTEGER NOT NULL,
+    owner_start_ticks INTEGER NOT NULL,
+    command           TEXT NOT NULL,
+    started_at        INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -17,11 +17,13 @@ class Addon : public Napi::Addon<Addon> {
   std::shared_ptr<Registry> registry;
   Napi::FunctionReference icmpSocketClass;
   Napi::FunctionReference tunDeviceClass;
+  Napi::FunctionReference spawnedProcessClass;
 
  private:
   Napi::Value OpenIcmpSocket(const Napi::CallbackInfo& info);
   Napi::Value OpenTun(const Napi::CallbackInfo& info);
   Napi::Value RealtimeNs(const Napi::CallbackInfo& info);
+  Napi::Value SpawnProcess(const Napi::CallbackInfo& info);
 };
 
 inline std::shared_ptr<Registry> RegistryFor(Napi::Env env) { return env.GetInstanceData<Addon>()->registry; }

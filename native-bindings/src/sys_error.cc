@@ -28,6 +28,15 @@ const char* ErrnoName(int err) {
     case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
     case ENOTDIR: return "ENOTDIR";
     case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ENOEXEC: return "ENOEXEC";
+    case ETXTBSY: return "ETXTBSY";
+    case E2BIG: return "E2BIG";
+    case ELOOP: return "ELOOP";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case EISDIR: return "EISDIR";
+    case EIO: return "EIO";
+    case ESRCH: return "ESRCH";
+    case ENOSYS: return "ENOSYS";
     default: return "EUNKNOWN";
   }
 }

@@ -1,7 +1,7 @@
 // Contract A, POST /node/{hostname}/command/exec (seed 003) on a real server: real processes,
 // the allowlist, no shell, output caps, process-group kill at the timeout, the scrubbed
 // environment, every documented error status in the osapi envelope, and a restart.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -324,6 +324,24 @@ describe('node API exec: defaults and restart', () => {
     } finally {
       await second?.close();
       rmSync(first.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a file that is not executable fails its item with permission denied; a command ended by a signal says which', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sonde-exec-noexec-'));
+    const script = join(dir, 'not-executable.sh');
+    writeFileSync(script, '#!/bin/sh\necho hi\n');
+    chmodSync(script, 0o644);
+    const t = await startNodeApiServer({ execAllow: [script, 'sh'] });
+    try {
+      const exec = (body: unknown) => call(`${t.url}/node/localhost/command/exec`, { key: t.adminKey, body });
+      expect(only(await exec({ command: script }))).toMatchObject({ exit_code: -1, error: `command "${script}" cannot be executed: permission denied` });
+      expect(only(await exec({ command: 'sh', args: ['-c', 'echo before; kill -TERM $$'] }))).toMatchObject({
+        exit_code: -1, stdout: 'before\n', error: 'terminated by signal SIGTERM',
+      });
+    } finally {
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
