@@ -7,6 +7,7 @@
 // (exec-groups.ts), so a daemon restarted after a crash kills what it left.
 
 import { stat } from 'node:fs/promises';
+import { armDeadline } from '../deadline.js';
 import { CappedOutput } from './capped-output.js';
 import { EXEC_PATH, scrubbedEnvironment } from './environment.js';
 import type { ExecGroupLedger } from './exec-groups.js';
@@ -94,24 +95,25 @@ export async function runCommand(request: ExecRequest, options: RunCommandOption
     let cancelled: string | null = null;
     let exitCode: number | null = null;
     let exitSignal: NodeJS.Signals | null = null;
-    let settled = false;
 
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child, 'SIGKILL');
-    }, request.timeoutS * 1000);
-    const onAbort = (): void => {
-      const reason: unknown = signal?.reason;
-      cancelled = reason instanceof Error ? reason.message : 'cancelled';
-      killGroup(child, 'SIGKILL');
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // The deadline and the signal kill the group; the result comes from 'close' once the pipes drain.
+    const disarm = armDeadline(
+      request.timeoutS * 1000,
+      signal,
+      () => {
+        timedOut = true;
+        killGroup(child, 'SIGKILL');
+      },
+      () => {
+        const reason: unknown = signal?.reason;
+        cancelled = reason instanceof Error ? reason.message : 'cancelled';
+        killGroup(child, 'SIGKILL');
+      },
+    );
 
+    // The promise settles once; later calls change nothing.
     const settle = (result: ExecResult | Error): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      disarm();
       if (result instanceof Error) reject(result);
       else resolve(result);
     };

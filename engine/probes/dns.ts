@@ -11,6 +11,7 @@
 
 import dns from 'node:dns';
 import net from 'node:net';
+import { settleFirst } from '../deadline.js';
 import { EngineInputError } from '../types.js';
 import { elapsedMs, monotonicNs, toUnixNs } from './clock.js';
 import { abortedFailure, classifyErrorCode, errorCode, timeoutFailure } from './failure.js';
@@ -89,27 +90,24 @@ export async function probeDns(request: DnsProbeRequest): Promise<DnsProbeOutcom
   const resolver = servers ? makeResolver(servers, timeoutMs) : undefined;
   const query = resolver ? queryServers(resolver, host, family) : querySystem(host, family);
 
-  return new Promise<DnsProbeOutcome>((resolve) => {
-    let settled = false;
-    const settle = (answers: DnsAnswer[], failure?: ProbeFailure): void => {
-      if (settled) return;
-      settled = true;
-      const end = monotonicNs();
-      clearTimeout(timer);
-      request.signal?.removeEventListener('abort', onAbort);
-      resolver?.cancel();
-      resolve(finish(end, answers, failure));
-    };
-    // getaddrinfo cannot be cancelled: past the deadline its late answer is ignored.
-    const timer = setTimeout(() => settle([], timeoutFailure(timeoutMs)), timeoutMs);
-    const onAbort = (): void => settle([], abortedFailure(host));
-    request.signal?.addEventListener('abort', onAbort, { once: true });
-
-    query.then(
-      (answers) => (answers.length > 0 ? settle(answers) : settle([], nxdomain(host, family === 0 ? 'no A or AAAA record' : `no ${family === 6 ? 'AAAA' : 'A'} record`))),
-      (error: unknown) => settle([], dnsFailure(error, host, resolverName, timeoutMs)),
-    );
-  });
+  // A list settles with those answers, a failure with none.
+  return settleFirst<DnsAnswer[] | ProbeFailure, DnsProbeOutcome>(
+    {
+      timeoutMs,
+      signal: request.signal,
+      // getaddrinfo cannot be cancelled: past the deadline its late answer is ignored.
+      onTimeout: () => timeoutFailure(timeoutMs),
+      onAbort: () => abortedFailure(host),
+      conclude: (settled) => (Array.isArray(settled) ? finish(monotonicNs(), settled) : finish(monotonicNs(), [], settled)),
+    },
+    (settle) => {
+      query.then(
+        (answers) => settle(answers.length > 0 ? answers : nxdomain(host, family === 0 ? 'no A or AAAA record' : `no ${family === 6 ? 'AAAA' : 'A'} record`)),
+        (error: unknown) => settle(dnsFailure(error, host, resolverName, timeoutMs)),
+      );
+      return () => resolver?.cancel();
+    },
+  );
 }
 
 function makeResolver(servers: string[], timeoutMs: number): dns.promises.Resolver {

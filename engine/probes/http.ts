@@ -12,6 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { settleFirst } from '../deadline.js';
 import { EngineInputError } from '../types.js';
 import { elapsedMs, monotonicNs, toUnixNs } from './clock.js';
 import { abortedFailure, failureFromError, timeoutFailure } from './failure.js';
@@ -198,81 +199,77 @@ export async function probeHttp(request: HttpProbeRequest): Promise<HttpProbeOut
     if (request.ca !== undefined) options.ca = request.ca;
   }
 
-  return new Promise<HttpProbeOutcome>((resolve) => {
-    let settled = false;
-    const req = (isHttps ? https : http).request(url, options);
+  return settleFirst<ProbeFailure | undefined, HttpProbeOutcome>(
+    {
+      timeoutMs,
+      signal: request.signal,
+      onTimeout: () => timeoutFailure(timeoutMs),
+      onAbort: () => abortedFailure(peer),
+      conclude: (failure) => finish(monotonicNs(), failure),
+    },
+    (settle) => {
+      const req = (isHttps ? https : http).request(url, options);
 
-    const settle = (failure?: ProbeFailure): void => {
-      if (settled) return;
-      settled = true;
-      const end = monotonicNs();
-      clearTimeout(timer);
-      request.signal?.removeEventListener('abort', onAbort);
-      req.destroy();
-      resolve(finish(end, failure));
-    };
-    const onAbort = (): void => settle(abortedFailure(peer));
-    const timer = setTimeout(() => settle(timeoutFailure(timeoutMs)), timeoutMs);
-    request.signal?.addEventListener('abort', onAbort, { once: true });
-
-    req.once('socket', (socket) => {
-      socket.once('lookup', (error: Error | null, resolved: string, resolvedFamily: number | string | null) => {
-        lookupAt = monotonicNs();
-        if (!error) {
-          address = resolved;
-          addressFamily = resolvedFamily === 6 || resolvedFamily === 'IPv6' ? 6 : 4;
-        }
-      });
-      socket.once('connect', () => {
-        connectAt = monotonicNs();
-      });
-      if (isHttps) {
-        socket.once('secureConnect', () => {
-          tlsAt = monotonicNs();
-          const tlsSocket = socket as TLSSocket;
-          tls = { authorized: tlsSocket.authorized };
-          const protocol = tlsSocket.getProtocol();
-          if (protocol) tls.protocol = protocol;
-          const cipher = tlsSocket.getCipher();
-          if (cipher) tls.cipher = cipher.name;
-          if (tlsSocket.authorizationError) tls.authorizationError = String(tlsSocket.authorizationError);
+      req.once('socket', (socket) => {
+        socket.once('lookup', (error: Error | null, resolved: string, resolvedFamily: number | string | null) => {
+          lookupAt = monotonicNs();
+          if (!error) {
+            address = resolved;
+            addressFamily = resolvedFamily === 6 || resolvedFamily === 'IPv6' ? 6 : 4;
+          }
         });
-      }
-      socket.once('data', () => {
-        firstByteAt ??= monotonicNs();
-      });
-    });
-    req.once('finish', () => {
-      sentAt = monotonicNs();
-    });
-    req.once('error', (error) => settle(failureFromError(error, peer)));
-    req.once('response', (res) => {
-      firstByteAt ??= monotonicNs();
-      response = res;
-      const status = res.statusCode ?? 0;
-      const statusFailure: ProbeFailure | undefined =
-        status >= 200 && status < 300
-          ? undefined
-          : { kind: 'http-status', message: `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''} from ${peer}` };
-      res.on('data', (chunk: Buffer) => {
-        const room = maxBodyBytes - bytesReceived;
-        if (chunk.length > room) {
-          bytesReceived += Math.max(room, 0);
-          truncated = true;
-          settle(statusFailure);
-          return;
+        socket.once('connect', () => {
+          connectAt = monotonicNs();
+        });
+        if (isHttps) {
+          socket.once('secureConnect', () => {
+            tlsAt = monotonicNs();
+            const tlsSocket = socket as TLSSocket;
+            tls = { authorized: tlsSocket.authorized };
+            const protocol = tlsSocket.getProtocol();
+            if (protocol) tls.protocol = protocol;
+            const cipher = tlsSocket.getCipher();
+            if (cipher) tls.cipher = cipher.name;
+            if (tlsSocket.authorizationError) tls.authorizationError = String(tlsSocket.authorizationError);
+          });
         }
-        bytesReceived += chunk.length;
+        socket.once('data', () => {
+          firstByteAt ??= monotonicNs();
+        });
       });
-      res.once('end', () => settle(statusFailure));
-      res.once('error', (error) => settle(failureFromError(error, peer)));
-      res.once('close', () => {
-        if (!res.complete) settle({ kind: 'reset', message: `connection closed by ${peer} before the response body ended` });
+      req.once('finish', () => {
+        sentAt = monotonicNs();
       });
-    });
+      req.once('error', (error) => settle(failureFromError(error, peer)));
+      req.once('response', (res) => {
+        firstByteAt ??= monotonicNs();
+        response = res;
+        const status = res.statusCode ?? 0;
+        const statusFailure: ProbeFailure | undefined =
+          status >= 200 && status < 300
+            ? undefined
+            : { kind: 'http-status', message: `HTTP ${status}${res.statusMessage ? ` ${res.statusMessage}` : ''} from ${peer}` };
+        res.on('data', (chunk: Buffer) => {
+          const room = maxBodyBytes - bytesReceived;
+          if (chunk.length > room) {
+            bytesReceived += Math.max(room, 0);
+            truncated = true;
+            settle(statusFailure);
+            return;
+          }
+          bytesReceived += chunk.length;
+        });
+        res.once('end', () => settle(statusFailure));
+        res.once('error', (error) => settle(failureFromError(error, peer)));
+        res.once('close', () => {
+          if (!res.complete) settle({ kind: 'reset', message: `connection closed by ${peer} before the response body ended` });
+        });
+      });
 
-    req.end(body);
-  });
+      req.end(body);
+      return () => req.destroy();
+    },
+  );
 }
 
 function checkUrl(text: unknown): URL {

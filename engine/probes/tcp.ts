@@ -3,6 +3,7 @@
 // as it is established.
 
 import net from 'node:net';
+import { settleFirst } from '../deadline.js';
 import { elapsedMs, monotonicNs, toUnixNs } from './clock.js';
 import { abortedFailure, failureFromError, timeoutFailure } from './failure.js';
 import type { ProbeFailure, ProbeOutcomeBase, ProbeRequestBase } from './types.js';
@@ -61,32 +62,26 @@ export async function probeTcp(request: TcpProbeRequest): Promise<TcpProbeOutcom
 
   if (request.signal?.aborted) return finish(monotonicNs(), abortedFailure(peer));
 
-  return new Promise<TcpProbeOutcome>((resolve) => {
-    let settled = false;
-    const socket = net.connect({ host, port, family });
-
-    const settle = (failure?: ProbeFailure): void => {
-      if (settled) return;
-      settled = true;
-      const end = monotonicNs();
-      clearTimeout(timer);
-      request.signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(finish(end, failure));
-    };
-    const onAbort = (): void => settle(abortedFailure(peer));
-
-    const timer = setTimeout(() => settle(timeoutFailure(timeoutMs)), timeoutMs);
-    request.signal?.addEventListener('abort', onAbort, { once: true });
-
-    socket.once('lookup', (error: Error | null, resolved: string, resolvedFamily: number | string | null) => {
-      lookupDone = monotonicNs();
-      if (!error) {
-        address = resolved;
-        addressFamily = resolvedFamily === 6 || resolvedFamily === 'IPv6' ? 6 : 4;
-      }
-    });
-    socket.once('connect', () => settle());
-    socket.once('error', (error) => settle(failureFromError(error, peer)));
-  });
+  return settleFirst<ProbeFailure | undefined, TcpProbeOutcome>(
+    {
+      timeoutMs,
+      signal: request.signal,
+      onTimeout: () => timeoutFailure(timeoutMs),
+      onAbort: () => abortedFailure(peer),
+      conclude: (failure) => finish(monotonicNs(), failure),
+    },
+    (settle) => {
+      const socket = net.connect({ host, port, family });
+      socket.once('lookup', (error: Error | null, resolved: string, resolvedFamily: number | string | null) => {
+        lookupDone = monotonicNs();
+        if (!error) {
+          address = resolved;
+          addressFamily = resolvedFamily === 6 || resolvedFamily === 'IPv6' ? 6 : 4;
+        }
+      });
+      socket.once('connect', () => settle(undefined));
+      socket.once('error', (error) => settle(failureFromError(error, peer)));
+      return () => socket.destroy();
+    },
+  );
 }
