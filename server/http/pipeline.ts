@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { SondeError, type ApiKeyRecord, type RateLimitDecision, type Sonde } from '../../engine/index.js';
 import type { HttpRequest, HttpResponse } from '../uws.js';
-import { authenticate, checkRateLimit, requireScope } from './auth.js';
+import { admit, auditAnswer } from './access.js';
 import { parseJsonBody, readBody } from './body.js';
 import { envelopeNamed, type ErrorEnvelope } from './envelopes.js';
 import { HttpError } from './errors.js';
@@ -110,11 +110,7 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
       sendResponse(res, { status, body: INTERNAL_BODY.get(envelope) ?? renderInternal(envelope) }, corked, state.rate);
     }
     const ms = performance.now() - state.start;
-    try {
-      if (state.key !== null) sonde.audit.record({ keyId: state.key.id, method: state.method, path: state.path, status, durationMs: ms });
-    } catch (error) {
-      logger.error({ err: error }, 'audit row could not be recorded');
-    }
+    auditAnswer(sonde, logger, state.key, state.method, state.path, status, ms);
     if (logRequests) logger.info({ method: state.method, path: state.path, status, ms: Math.round(ms * 1000) / 1000, key: state.key?.id }, 'request');
   };
 
@@ -163,12 +159,7 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
     try {
       for (let i = 0; i < names.length; i++) params[names[i]] = decodePathSegment(names[i], params[names[i]]);
       const query = validateQuery !== null ? parseQuery(rawQuery) : {};
-      if (route.scope !== null) {
-        const key = authenticate(sonde.keys, authorization, xApiKey);
-        state.key = key;
-        state.rate = checkRateLimit(sonde.rateLimiter, key);
-        requireScope(sonde.keys, key, route.scope);
-      }
+      if (route.scope !== null) admit(sonde, authorization, xApiKey, route.scope, state);
       if (validateParams !== null) validateParams(params);
       if (validateQuery !== null) validateQuery(query);
       const ctx: RequestContext<unknown, unknown, unknown> = {

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LiveMonitorSecond, LiveSecond, MonitorService, Sonde, StateChange } from '../../engine/index.js';
-import { authenticate, checkRateLimit, requireScope } from '../http/auth.js';
+import { admit, auditAnswer, type Admission } from '../http/access.js';
 import { nativeEnvelope } from '../http/envelopes.js';
 import { HttpError } from '../http/errors.js';
 import { toHttpError } from '../http/pipeline.js';
@@ -93,23 +93,20 @@ export class LiveFeed {
         const xApiKey = req.getHeader('x-api-key');
         const authorization = xApiKey === '' ? req.getHeader('authorization') : '';
         const query = req.getQuery() ?? '';
-        let keyId: string | null = null;
+        const admission: Admission = { key: null, rate: null };
         try {
           if (secWebSocketKey === '') throw new HttpError(400, 'GET /v1/live is a WebSocket: send an Upgrade: websocket request', 'see the README, "Live feed"');
-          const key = authenticate(this.sonde.keys, authorization, xApiKey);
-          keyId = key.id;
-          checkRateLimit(this.sonde.rateLimiter, key);
-          requireScope(this.sonde.keys, key, 'network:read');
+          const key = admit(this.sonde, authorization, xApiKey, 'network:read', admission);
           const initial = query === '' ? null : this.validated(subscriptionFromQuery(new URLSearchParams(query)));
           res.upgrade<ClientData>({ keyName: key.name, initial, topics: new Set() }, secWebSocketKey, protocol, extensions, context);
-          this.audit(keyId, 101, start);
+          this.audit(admission, 101, start);
         } catch (error) {
           const http = error instanceof LiveInputError ? new HttpError(400, error.message, `field: ${error.field}`) : toHttpError(error);
           writeResponse(res, {
             status: http.status, headers: http.headers,
             body: nativeEnvelope.render({ status: http.status, kind: http.kind, message: http.message, details: http.details }),
           });
-          if (keyId !== null) this.audit(keyId, http.status, start);
+          this.audit(admission, http.status, start);
         }
       },
       open: (ws) => {
@@ -298,12 +295,8 @@ export class LiveFeed {
     for (const [name, list] of out) app.publish(name, stateMessage(name, list), false, false);
   }
 
-  private audit(keyId: string, status: number, start: number): void {
-    try {
-      this.sonde.audit.record({ keyId, method: 'GET', path: '/v1/live', status, durationMs: performance.now() - start });
-    } catch (error) {
-      this.logger.error({ err: error }, 'audit row could not be recorded');
-    }
+  private audit(admission: Admission, status: number, start: number): void {
+    auditAnswer(this.sonde, this.logger, admission.key, 'GET', '/v1/live', status, performance.now() - start);
   }
 }
 

@@ -205,8 +205,13 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/live', () => {
     await c.closed;
 
     await expect(new Client(url, null).opened).rejects.toThrow('upgrade refused: 401');
-    const writer = sonde.keys.create('jobs-only', ['job:read']).secret;
-    await expect(new Client(url, writer).opened).rejects.toThrow('upgrade refused: 403');
+    const writer = sonde.keys.create('jobs-only', ['job:read']);
+    await expect(new Client(url, writer.secret).opened).rejects.toThrow('upgrade refused: 403');
+    // Audited like every /v1 route: the refusal against the key that was refused.
+    sonde.audit.flush();
+    const live = sonde.audit.recent(1000).filter((e) => e.path === '/v1/live');
+    expect(live.some((e) => e.keyId === writer.key.id && e.status === 403 && e.method === 'GET')).toBe(true);
+    expect(live.some((e) => e.keyId !== writer.key.id && e.status === 101)).toBe(true);
     await expect(new Client(`${url}?monitors=abc`, reader).opened).rejects.toThrow('upgrade refused: 400');
   }, 20_000);
 
