@@ -108,7 +108,7 @@ function encodeV2Compressed(pairs: Float64Array, from: number, to: number): Buff
  *  decodeFromCompressedBase64 reads. */
 export function toV2Compressed(blob: Uint8Array): Buffer {
   if (blob[0] !== COUNTS_TAG) {
-    payloadOf(blob); // validates
+    new CountsReader().open(blob); // validates
     return Buffer.from(blob);
   }
   const pairs: number[] = [];
@@ -117,67 +117,95 @@ export function toV2Compressed(blob: Uint8Array): Buffer {
   return encodeV2Compressed(Float64Array.from(pairs), 0, pairs.length);
 }
 
-/**
- * The bytes of a blob's ZigZag LEB128 counts: [pos, end) of `bytes` — the blob itself for a
- * counts blob, inflated() for a V2 compressed one (engine/monitor/inflate.ts: no zlib stream
- * per call). A small object; escape analysis keeps it off the heap in the loops that call this.
- */
-function payloadOf(blob: Uint8Array): { bytes: Uint8Array; pos: number; end: number } {
-  if (blob.length > 0 && blob[0] === COUNTS_TAG) return { bytes: blob, pos: 1, end: blob.length };
-  if (blob.length < 8 || readInt32BE(blob, 0) !== V2_COMPRESSED_COOKIE) throw new Error('not an HdrHistogram counts blob or V2 compressed blob');
-  const length = readInt32BE(blob, 4);
-  if (length < 0 || 8 + length > blob.length) throw new Error('HdrHistogram V2 compressed blob shorter than its header says');
-  const n = inflateZlib(blob, 8, 8 + length);
-  const payload = inflated();
-  if (n < HEADER_BYTES || readInt32BE(payload, 0) !== V2_COOKIE) throw new Error('not an HdrHistogram V2 payload');
-  if (readInt32BE(payload, 12) !== HDR_SETTINGS.numberOfSignificantValueDigits || readInt32BE(payload, 20) !== HDR_SETTINGS.lowestDiscernibleValue) {
-    throw new Error('HdrHistogram blob with other bucketing than 1 ns / 2 digits');
-  }
-  const end = HEADER_BYTES + readInt32BE(payload, 4);
-  if (end > n) throw new Error('HdrHistogram V2 payload shorter than its header says');
-  return { bytes: payload, pos: HEADER_BYTES, end };
-}
-
 function readInt32BE(b: Uint8Array, at: number): number {
   return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 }
 
 /**
- * Walks the payload's counts: add(bucket, count) for every non-empty bucket, in ascending
- * bucket order. ZigZag LEB128 of up to 9 bytes (64-bit); negative values are runs of zeros.
+ * Reads a stored blob's counts one non-empty bucket at a time, in ascending bucket order: the
+ * one ZigZag LEB128 walk (numbers of up to 9 bytes, 64-bit; negative values are runs of
+ * zeros). A reader is reused blob after blob, and next() is one small monomorphic method, so
+ * the loops that call it get it inlined and allocate nothing per blob or bucket.
  */
-function walkCounts(payload: Uint8Array, pos: number, end: number, add: (bucket: number, count: number) => void): void {
-  let index = 0;
-  while (pos < end) {
-    let zz = 0;
-    let scale = 1;
-    for (let k = 0; k < 9; k++) {
-      if (pos >= end) throw new Error('HdrHistogram counts cut off inside a number');
-      const byte = payload[pos++];
-      if (k === 8) {
-        zz += byte * scale;
-        break;
-      }
-      zz += (byte & 0x7f) * scale;
-      scale *= 128;
-      if ((byte & 0x80) === 0) break;
+class CountsReader {
+  private bytes: Uint8Array = new Uint8Array(0);
+  private pos = 0;
+  private end = 0;
+  private index = 0;
+  /** The bucket and count next() last found. */
+  bucket = 0;
+  count = 0;
+
+  /** Starts on a blob of either form; throws when it is neither. */
+  open(blob: Uint8Array): void {
+    this.index = 0;
+    if (blob.length > 0 && blob[0] === COUNTS_TAG) {
+      this.bytes = blob;
+      this.pos = 1;
+      this.end = blob.length;
+      return;
     }
-    const value = zz % 2 === 1 ? -(zz + 1) / 2 : zz / 2;
-    if (value < 0) index -= value;
-    else {
-      if (value > 0) {
+    // V2 compressed (rows of earlier builds): inflated() holds the payload until the next inflate.
+    if (blob.length < 8 || readInt32BE(blob, 0) !== V2_COMPRESSED_COOKIE) throw new Error('not an HdrHistogram counts blob or V2 compressed blob');
+    const length = readInt32BE(blob, 4);
+    if (length < 0 || 8 + length > blob.length) throw new Error('HdrHistogram V2 compressed blob shorter than its header says');
+    const n = inflateZlib(blob, 8, 8 + length);
+    const payload = inflated();
+    if (n < HEADER_BYTES || readInt32BE(payload, 0) !== V2_COOKIE) throw new Error('not an HdrHistogram V2 payload');
+    if (readInt32BE(payload, 12) !== HDR_SETTINGS.numberOfSignificantValueDigits || readInt32BE(payload, 20) !== HDR_SETTINGS.lowestDiscernibleValue) {
+      throw new Error('HdrHistogram blob with other bucketing than 1 ns / 2 digits');
+    }
+    const end = HEADER_BYTES + readInt32BE(payload, 4);
+    if (end > n) throw new Error('HdrHistogram V2 payload shorter than its header says');
+    this.bytes = payload;
+    this.pos = HEADER_BYTES;
+    this.end = end;
+  }
+
+  /** Moves to the next non-empty bucket (bucket, count); false at the end of the blob. */
+  next(): boolean {
+    const bytes = this.bytes;
+    const end = this.end;
+    let pos = this.pos;
+    let index = this.index;
+    while (pos < end) {
+      let zz = 0;
+      let scale = 1;
+      for (let k = 0; k < 9; k++) {
+        if (pos >= end) throw new Error('HdrHistogram counts cut off inside a number');
+        const byte = bytes[pos++];
+        if (k === 8) {
+          zz += byte * scale;
+          break;
+        }
+        zz += (byte & 0x7f) * scale;
+        scale *= 128;
+        if ((byte & 0x80) === 0) break;
+      }
+      const value = zz % 2 === 1 ? -(zz + 1) / 2 : zz / 2;
+      if (value < 0) index -= value;
+      else if (value === 0) index++;
+      else {
         if (index >= BUCKET_LIMIT) throw new Error(`HdrHistogram bucket ${index} beyond the ${BUCKET_LIMIT} buckets of values up to 2^48 ns`);
-        add(index, value);
+        this.bucket = index;
+        this.count = value;
+        this.pos = pos;
+        this.index = index + 1;
+        return true;
       }
-      index++;
     }
+    this.pos = pos;
+    this.index = index;
+    return false;
   }
 }
 
 /** Calls add(bucket, count) for every non-empty bucket of a stored blob, ascending. */
 export function decodeBuckets(blob: Uint8Array, add: (bucket: number, count: number) => void): void {
-  const { bytes, pos, end } = payloadOf(blob);
-  walkCounts(bytes, pos, end, add);
+  // Its own reader: `add` may decode another blob.
+  const reader = new CountsReader();
+  reader.open(blob);
+  while (reader.next()) add(reader.bucket, reader.count);
 }
 
 /** hdr-histogram-js's count at a percentile (rounded up, ≥ 1). */
@@ -211,6 +239,7 @@ export class BucketAccumulator {
   private readonly used = new Uint32Array(BUCKET_LIMIT);
   private usedLen = 0;
   private sorted = true;
+  private readonly reader = new CountsReader();
   total = 0;
   readonly add = (bucket: number, count: number): void => {
     if (this.counts[bucket] === 0) {
@@ -221,41 +250,20 @@ export class BucketAccumulator {
     this.total += count;
   };
 
-  /** Adds every bucket of a stored blob (decodeBuckets without a call per bucket). */
+  /** Adds every bucket of a stored blob (decodeBuckets without a callback per bucket). */
   addBlob(blob: Uint8Array): void {
-    const { bytes: payload, pos: from, end } = payloadOf(blob);
+    const reader = this.reader;
     const counts = this.counts;
     const used = this.used;
-    let pos = from;
-    let index = 0;
-    while (pos < end) {
-      let zz = 0;
-      let scale = 1;
-      for (let k = 0; k < 9; k++) {
-        if (pos >= end) throw new Error('HdrHistogram counts cut off inside a number');
-        const byte = payload[pos++];
-        if (k === 8) {
-          zz += byte * scale;
-          break;
-        }
-        zz += (byte & 0x7f) * scale;
-        scale *= 128;
-        if ((byte & 0x80) === 0) break;
+    reader.open(blob);
+    while (reader.next()) {
+      const index = reader.bucket;
+      if (counts[index] === 0) {
+        if (this.usedLen > 0 && index < used[this.usedLen - 1]) this.sorted = false;
+        used[this.usedLen++] = index;
       }
-      const value = zz % 2 === 1 ? -(zz + 1) / 2 : zz / 2;
-      if (value < 0) index -= value;
-      else {
-        if (value > 0) {
-          if (index >= BUCKET_LIMIT) throw new Error(`HdrHistogram bucket ${index} beyond the ${BUCKET_LIMIT} buckets of values up to 2^48 ns`);
-          if (counts[index] === 0) {
-            if (this.usedLen > 0 && index < used[this.usedLen - 1]) this.sorted = false;
-            used[this.usedLen++] = index;
-          }
-          counts[index] += value;
-          this.total += value;
-        }
-        index++;
-      }
+      counts[index] += reader.count;
+      this.total += reader.count;
     }
   }
 
