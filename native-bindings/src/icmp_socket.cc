@@ -53,27 +53,22 @@ std::string SocketDescription(int family, bool raw) {
 
 Napi::Function IcmpSocket::Define(Napi::Env env) {
   return DefineClass(env, "IcmpSocket",
-                     {
+                     WithPollingMethods({
                          InstanceAccessor<&IcmpSocket::Mode>("mode"),
                          InstanceAccessor<&IcmpSocket::Family>("family"),
                          InstanceAccessor<&IcmpSocket::LocalId>("localId"),
                          InstanceMethod<&IcmpSocket::Send>("send"),
                          InstanceMethod<&IcmpSocket::Receive>("receive"),
                          InstanceMethod<&IcmpSocket::SendPacket>("sendPacket"),
-                         InstanceMethod<&IcmpSocket::StartPolling>("startPolling"),
-                         InstanceMethod<&IcmpSocket::StopPolling>("stopPolling"),
-                         InstanceMethod<&IcmpSocket::JsRef>("ref"),
-                         InstanceMethod<&IcmpSocket::JsUnref>("unref"),
                          InstanceMethod<&IcmpSocket::SetTtl>("setTtl"),
                          InstanceMethod<&IcmpSocket::SetTos>("setTos"),
                          InstanceMethod<&IcmpSocket::SetDontFragment>("setDontFragment"),
                          InstanceMethod<&IcmpSocket::SetRecvBuffer>("setRecvBuffer"),
                          InstanceMethod<&IcmpSocket::Stats>("stats"),
-                         InstanceMethod<&IcmpSocket::Close>("close"),
-                     });
+                     }));
 }
 
-IcmpSocket::IcmpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IcmpSocket>(info) {
+IcmpSocket::IcmpSocket(const Napi::CallbackInfo& info) : PolledWrap<IcmpSocket>(info, "the ICMP socket") {
   Napi::Env env = info.Env();
   const std::string where = "openIcmpSocket";
   if (!info[0].IsObject()) throw Napi::TypeError::New(env, where + ": options must be an object");
@@ -122,7 +117,7 @@ IcmpSocket::IcmpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IcmpSo
     throw SysError(env, err, "socket", where + ": opening a " + SocketDescription(family_, raw_) +
                                            (netns.empty() ? "" : " in network namespace " + netns));
   }
-  fd_ = std::make_unique<PolledFd>(env, RegistryFor(env), fd);
+  Adopt(env, fd);
 
   EnsureRecvSlotSize(kDefaultSlotSize);
   ConfigureReceive(env, !idBase, static_cast<uint16_t>(idBase.value_or(0)),
@@ -136,7 +131,7 @@ IcmpSocket::IcmpSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IcmpSo
 IcmpSocket::~IcmpSocket() = default;
 
 void IcmpSocket::ConfigureReceive(Napi::Env env, bool anyId, uint16_t firstId, uint16_t lastId) {
-  int fd = fd_->fd();
+  int fd = descriptor();
   const int on = 1;
   auto set = [&](int level, int name, const void* value, socklen_t len, const char* what) {
     if (::setsockopt(fd, level, name, value, len) != 0) {
@@ -181,7 +176,7 @@ void IcmpSocket::ConfigureReceive(Napi::Env env, bool anyId, uint16_t firstId, u
 
 void IcmpSocket::DrainQueued() {
   uint8_t scratch[64];
-  while (::recv(fd_->fd(), scratch, sizeof(scratch), MSG_DONTWAIT | MSG_TRUNC) >= 0) {
+  while (::recv(descriptor(), scratch, sizeof(scratch), MSG_DONTWAIT | MSG_TRUNC) >= 0) {
   }
 }
 
@@ -197,25 +192,20 @@ void IcmpSocket::ReadLocalId(Napi::Env env) {
     addr.sin6_family = AF_INET6;
     len = sizeof(sockaddr_in6);
   }
-  if (::bind(fd_->fd(), reinterpret_cast<sockaddr*>(&addr), len) != 0) {
+  if (::bind(descriptor(), reinterpret_cast<sockaddr*>(&addr), len) != 0) {
     throw SysError(env, errno, "bind", "openIcmpSocket: binding the ping socket to get its echo identifier");
   }
   len = sizeof(addr);
-  if (::getsockname(fd_->fd(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+  if (::getsockname(descriptor(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     throw SysError(env, errno, "getsockname", "openIcmpSocket: reading the ping socket's echo identifier");
   }
   localId_ = ntohs(family_ == 4 ? reinterpret_cast<sockaddr_in*>(&addr)->sin_port : addr.sin6_port);
 }
 
-int IcmpSocket::RequireOpen(Napi::Env env, const char* method) const {
-  if (fd_ == nullptr || fd_->closed()) throw Napi::Error::New(env, std::string(method) + ": the ICMP socket is closed");
-  return fd_->fd();
-}
-
 void IcmpSocket::ApplyTtl(Napi::Env env, int ttl) {
   int level = family_ == 4 ? IPPROTO_IP : IPPROTO_IPV6;
   int name = family_ == 4 ? IP_TTL : IPV6_UNICAST_HOPS;
-  if (::setsockopt(fd_->fd(), level, name, &ttl, sizeof(ttl)) != 0) {
+  if (::setsockopt(descriptor(), level, name, &ttl, sizeof(ttl)) != 0) {
     throw SysError(env, errno, "setsockopt", family_ == 4 ? "setTtl: IP_TTL" : "setTtl: IPV6_UNICAST_HOPS");
   }
 }
@@ -223,7 +213,7 @@ void IcmpSocket::ApplyTtl(Napi::Env env, int ttl) {
 void IcmpSocket::ApplyTos(Napi::Env env, int tos) {
   int level = family_ == 4 ? IPPROTO_IP : IPPROTO_IPV6;
   int name = family_ == 4 ? IP_TOS : IPV6_TCLASS;
-  if (::setsockopt(fd_->fd(), level, name, &tos, sizeof(tos)) != 0) {
+  if (::setsockopt(descriptor(), level, name, &tos, sizeof(tos)) != 0) {
     throw SysError(env, errno, "setsockopt", family_ == 4 ? "setTos: IP_TOS" : "setTos: IPV6_TCLASS");
   }
 }
@@ -232,11 +222,11 @@ void IcmpSocket::ApplyDontFragment(Napi::Env env, bool on) {
   int rc;
   if (family_ == 4) {
     int v = on ? IP_PMTUDISC_DO : IP_PMTUDISC_DONT;
-    rc = ::setsockopt(fd_->fd(), IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
+    rc = ::setsockopt(descriptor(), IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v));
   } else {
     // IPv6 routers never fragment; this stops the sending host from fragmenting too.
     int v = on ? 1 : 0;
-    rc = ::setsockopt(fd_->fd(), IPPROTO_IPV6, IPV6_DONTFRAG, &v, sizeof(v));
+    rc = ::setsockopt(descriptor(), IPPROTO_IPV6, IPV6_DONTFRAG, &v, sizeof(v));
   }
   if (rc != 0) {
     throw SysError(env, errno, "setsockopt", family_ == 4 ? "setDontFragment: IP_MTU_DISCOVER" : "setDontFragment: IPV6_DONTFRAG");
@@ -244,7 +234,7 @@ void IcmpSocket::ApplyDontFragment(Napi::Env env, bool on) {
 }
 
 int IcmpSocket::ApplyRecvBuffer(Napi::Env env, int bytes) {
-  int fd = fd_->fd();
+  int fd = descriptor();
   // SO_RCVBUFFORCE (CAP_NET_ADMIN) may exceed net.core.rmem_max; SO_RCVBUF is capped by it.
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) != 0 &&
       ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) != 0) {
@@ -516,7 +506,7 @@ size_t IcmpSocket::ReceiveErrorQueue(uint8_t* out, size_t capacity) {
     m.msg_iovlen = 1;
     m.msg_control = recvControl_.data();
     m.msg_controllen = kRecvControlBytes;
-    ssize_t n = ::recvmsg(fd_->fd(), &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+    ssize_t n = ::recvmsg(descriptor(), &m, MSG_ERRQUEUE | MSG_DONTWAIT);
     if (n < 0) break;
     ++received_;
     const sock_extended_err* ee = nullptr;
@@ -584,43 +574,6 @@ Napi::Value IcmpSocket::SendPacket(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-void IcmpSocket::SetPollingRef(bool polling) {
-  // While polling, the socket must not be garbage-collected even if JS dropped it:
-  // its callback is still live.
-  if (polling && !heldWhilePolling_) {
-    Napi::ObjectWrap<IcmpSocket>::Ref();
-    heldWhilePolling_ = true;
-  } else if (!polling && heldWhilePolling_) {
-    Napi::ObjectWrap<IcmpSocket>::Unref();
-    heldWhilePolling_ = false;
-  }
-}
-
-Napi::Value IcmpSocket::StartPolling(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireOpen(env, "startPolling");
-  if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "startPolling: onReadable must be a function");
-  fd_->StartPolling(info[0].As<Napi::Function>());
-  SetPollingRef(true);
-  return env.Undefined();
-}
-
-Napi::Value IcmpSocket::StopPolling(const Napi::CallbackInfo& info) {
-  if (fd_) fd_->StopPolling();
-  SetPollingRef(false);
-  return info.Env().Undefined();
-}
-
-Napi::Value IcmpSocket::JsRef(const Napi::CallbackInfo& info) {
-  if (fd_) fd_->SetKeepAlive(true);
-  return info.Env().Undefined();
-}
-
-Napi::Value IcmpSocket::JsUnref(const Napi::CallbackInfo& info) {
-  if (fd_) fd_->SetKeepAlive(false);
-  return info.Env().Undefined();
-}
-
 Napi::Value IcmpSocket::SetTtl(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireOpen(env, "setTtl");
@@ -658,10 +611,10 @@ Napi::Value IcmpSocket::Stats(const Napi::CallbackInfo& info) {
   // SO_RXQ_OVFL only reports drops on the next packet that does get queued; SO_MEMINFO
   // reads the socket's drop counter now.
   uint64_t drops = kernelDrops_;
-  if (fd_ && !fd_->closed()) {
+  if (isOpen()) {
     uint32_t meminfo[SK_MEMINFO_VARS] = {};
     socklen_t len = sizeof(meminfo);
-    if (::getsockopt(fd_->fd(), SOL_SOCKET, SO_MEMINFO, meminfo, &len) == 0 && len > SK_MEMINFO_DROPS * sizeof(uint32_t)) {
+    if (::getsockopt(descriptor(), SOL_SOCKET, SO_MEMINFO, meminfo, &len) == 0 && len > SK_MEMINFO_DROPS * sizeof(uint32_t)) {
       drops = std::max<uint64_t>(drops, meminfo[SK_MEMINFO_DROPS]);
     }
   }
@@ -670,12 +623,6 @@ Napi::Value IcmpSocket::Stats(const Napi::CallbackInfo& info) {
   s.Set("sent", Napi::Number::New(env, static_cast<double>(sent_)));
   s.Set("sendErrors", Napi::Number::New(env, static_cast<double>(sendErrors_)));
   return s;
-}
-
-Napi::Value IcmpSocket::Close(const Napi::CallbackInfo& info) {
-  if (fd_) fd_->Close();
-  SetPollingRef(false);
-  return info.Env().Undefined();
 }
 
 }  // namespace sonde

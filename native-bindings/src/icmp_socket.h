@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "layout.h"
-#include "polled_fd.h"
+#include "polled_wrap.h"
 
 namespace sonde {
 
-class IcmpSocket : public Napi::ObjectWrap<IcmpSocket> {
+class IcmpSocket : public PolledWrap<IcmpSocket> {
  public:
   static Napi::Function Define(Napi::Env env);
   // JS: new IcmpSocket(options) with options as in IcmpSocketOptions, mode 'raw' | 'dgram'.
@@ -37,18 +37,12 @@ class IcmpSocket : public Napi::ObjectWrap<IcmpSocket> {
   Napi::Value Send(const Napi::CallbackInfo& info);
   Napi::Value Receive(const Napi::CallbackInfo& info);
   Napi::Value SendPacket(const Napi::CallbackInfo& info);
-  Napi::Value StartPolling(const Napi::CallbackInfo& info);
-  Napi::Value StopPolling(const Napi::CallbackInfo& info);
-  Napi::Value JsRef(const Napi::CallbackInfo& info);
-  Napi::Value JsUnref(const Napi::CallbackInfo& info);
   Napi::Value SetTtl(const Napi::CallbackInfo& info);
   Napi::Value SetTos(const Napi::CallbackInfo& info);
   Napi::Value SetDontFragment(const Napi::CallbackInfo& info);
   Napi::Value SetRecvBuffer(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value Close(const Napi::CallbackInfo& info);
 
-  int RequireOpen(Napi::Env env, const char* method) const;
   void ApplyTtl(Napi::Env env, int ttl);
   void ApplyTos(Napi::Env env, int tos);
   void ApplyDontFragment(Napi::Env env, bool on);
@@ -63,13 +57,10 @@ class IcmpSocket : public Napi::ObjectWrap<IcmpSocket> {
   void StampAndChecksum(size_t from, size_t to, uint64_t now);
   size_t ReceiveErrorQueue(uint8_t* out, size_t capacity);
   static void WriteReply(uint8_t* out, const ReplyRecord& rec) { std::memcpy(out, &rec, sizeof(rec)); }
-  void SetPollingRef(bool polling);
 
-  std::unique_ptr<PolledFd> fd_;
   int family_ = 4;
   bool raw_ = true;
   int localId_ = -1;
-  bool heldWhilePolling_ = false;
 
   uint64_t received_ = 0;
   uint64_t malformed_ = 0;

@@ -25,20 +25,15 @@ size_t Pad4(size_t n) { return (n + 3) & ~size_t{3}; }
 
 Napi::Function TunDevice::Define(Napi::Env env) {
   return DefineClass(env, "TunDevice",
-                     {
+                     WithPollingMethods({
                          InstanceAccessor<&TunDevice::Name>("name"),
                          InstanceMethod<&TunDevice::Read>("read"),
                          InstanceMethod<&TunDevice::Write>("write"),
-                         InstanceMethod<&TunDevice::StartPolling>("startPolling"),
-                         InstanceMethod<&TunDevice::StopPolling>("stopPolling"),
-                         InstanceMethod<&TunDevice::JsRef>("ref"),
-                         InstanceMethod<&TunDevice::JsUnref>("unref"),
                          InstanceMethod<&TunDevice::Stats>("stats"),
-                         InstanceMethod<&TunDevice::Close>("close"),
-                     });
+                     }));
 }
 
-TunDevice::TunDevice(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TunDevice>(info) {
+TunDevice::TunDevice(const Napi::CallbackInfo& info) : PolledWrap<TunDevice>(info, "the TUN device") {
   Napi::Env env = info.Env();
   const std::string where = "openTun";
   if (!info[0].IsString()) throw Napi::TypeError::New(env, where + ": name must be a string");
@@ -79,17 +74,12 @@ TunDevice::TunDevice(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TunDevic
     throw SysError(env, err, syscall, where + ": creating TUN device '" + name + "'" +
                                           (netns.empty() ? "" : " in network namespace " + netns) + hint);
   }
-  fd_ = std::make_unique<PolledFd>(env, RegistryFor(env), fd);
+  Adopt(env, fd);
   name_ = ifr.ifr_name;
   scratch_.resize(kMaxPacket);
 }
 
 TunDevice::~TunDevice() = default;
-
-int TunDevice::RequireOpen(Napi::Env env, const char* method) const {
-  if (fd_ == nullptr || fd_->closed()) throw Napi::Error::New(env, std::string(method) + ": the TUN device is closed");
-  return fd_->fd();
-}
 
 Napi::Value TunDevice::Name(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), name_); }
 
@@ -169,41 +159,6 @@ Napi::Value TunDevice::Write(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(written));
 }
 
-void TunDevice::SetPollingRef(bool polling) {
-  if (polling && !heldWhilePolling_) {
-    Napi::ObjectWrap<TunDevice>::Ref();
-    heldWhilePolling_ = true;
-  } else if (!polling && heldWhilePolling_) {
-    Napi::ObjectWrap<TunDevice>::Unref();
-    heldWhilePolling_ = false;
-  }
-}
-
-Napi::Value TunDevice::StartPolling(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  RequireOpen(env, "startPolling");
-  if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "startPolling: onReadable must be a function");
-  fd_->StartPolling(info[0].As<Napi::Function>());
-  SetPollingRef(true);
-  return env.Undefined();
-}
-
-Napi::Value TunDevice::StopPolling(const Napi::CallbackInfo& info) {
-  if (fd_) fd_->StopPolling();
-  SetPollingRef(false);
-  return info.Env().Undefined();
-}
-
-Napi::Value TunDevice::JsRef(const Napi::CallbackInfo& info) {
-  if (fd_) fd_->SetKeepAlive(true);
-  return info.Env().Undefined();
-}
-
-Napi::Value TunDevice::JsUnref(const Napi::CallbackInfo& info) {
-  if (fd_) fd_->SetKeepAlive(false);
-  return info.Env().Undefined();
-}
-
 Napi::Value TunDevice::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object s = Napi::Object::New(env);
@@ -211,12 +166,6 @@ Napi::Value TunDevice::Stats(const Napi::CallbackInfo& info) {
   s.Set("packetsWritten", Napi::Number::New(env, static_cast<double>(packetsWritten_)));
   s.Set("writeErrors", Napi::Number::New(env, static_cast<double>(writeErrors_)));
   return s;
-}
-
-Napi::Value TunDevice::Close(const Napi::CallbackInfo& info) {
-  if (fd_) fd_->Close();
-  SetPollingRef(false);
-  return info.Env().Undefined();
 }
 
 }  // namespace sonde

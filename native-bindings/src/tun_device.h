@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "polled_fd.h"
+#include "polled_wrap.h"
 
 namespace sonde {
 
-class TunDevice : public Napi::ObjectWrap<TunDevice> {
+class TunDevice : public PolledWrap<TunDevice> {
  public:
   static Napi::Function Define(Napi::Env env);
   // JS: new TunDevice(name, options?) with options { netns?: string }.
@@ -23,19 +23,9 @@ class TunDevice : public Napi::ObjectWrap<TunDevice> {
   Napi::Value Name(const Napi::CallbackInfo& info);
   Napi::Value Read(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
-  Napi::Value StartPolling(const Napi::CallbackInfo& info);
-  Napi::Value StopPolling(const Napi::CallbackInfo& info);
-  Napi::Value JsRef(const Napi::CallbackInfo& info);
-  Napi::Value JsUnref(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value Close(const Napi::CallbackInfo& info);
 
-  int RequireOpen(Napi::Env env, const char* method) const;
-  void SetPollingRef(bool polling);
-
-  std::unique_ptr<PolledFd> fd_;
   std::string name_;
-  bool heldWhilePolling_ = false;
   // One packet read from the device that did not fit the caller's buffer yet.
   std::vector<uint8_t> scratch_;
   size_t pendingLen_ = 0;
