@@ -11,8 +11,7 @@
 // Rows written before (V2 compressed, first byte 0x1c) are still read; toV2Compressed gives
 // the standard form to whoever wants hdr-histogram-js's decodeFromCompressedBase64.
 // Encoding goes straight from sorted (bucket, count) pairs; no histogram object is built.
-import { deflateSync, type ZlibOptions } from 'node:zlib';
-import { inflated, inflateZlib } from './inflate.js';
+import { deflateSync, inflateSync, type ZlibOptions } from 'node:zlib';
 import { HDR_SETTINGS, hdrBucketIndex, hdrBucketTop, MAX_TRACKED_VALUE } from '../stats/sparse-hdr.js';
 
 /** First byte of a counts blob (never the first byte of a V2 cookie, 0x1c). */
@@ -24,6 +23,9 @@ const DEFLATE_OPTIONS: ZlibOptions = { level: 6, windowBits: 9, memLevel: 1 };
 const TWO_32 = 4294967296;
 /** Bucket indices stay below this for values ≤ MAX_TRACKED_VALUE (see sparse-hdr.ts). */
 export const BUCKET_LIMIT = 65536;
+/** The longest V2 payload of this bucketing (a 9-byte number per bucket): a corrupt blob that
+ *  inflates to more is refused instead of filling memory. */
+const MAX_V2_PAYLOAD = HEADER_BYTES + 9 * BUCKET_LIMIT;
 
 /** The HDR bucket of an RTT in ns (rounded, clamped to 1..MAX_TRACKED_VALUE). */
 export function bucketOf(valueNs: number): number {
@@ -125,7 +127,7 @@ function readInt32BE(b: Uint8Array, at: number): number {
  * Reads a stored blob's counts one non-empty bucket at a time, in ascending bucket order: the
  * one ZigZag LEB128 walk (numbers of up to 9 bytes, 64-bit; negative values are runs of
  * zeros). A reader is reused blob after blob, and next() is one small monomorphic method, so
- * the loops that call it get it inlined and allocate nothing per blob or bucket.
+ * the loops that call it get it inlined and allocate nothing per counts blob or bucket.
  */
 class CountsReader {
   private bytes: Uint8Array = new Uint8Array(0);
@@ -145,12 +147,18 @@ class CountsReader {
       this.end = blob.length;
       return;
     }
-    // V2 compressed (rows of earlier builds): inflated() holds the payload until the next inflate.
+    // V2 compressed: only rows written by builds before the counts blobs, so node:zlib's
+    // stream per call is paid on those alone.
     if (blob.length < 8 || readInt32BE(blob, 0) !== V2_COMPRESSED_COOKIE) throw new Error('not an HdrHistogram counts blob or V2 compressed blob');
     const length = readInt32BE(blob, 4);
     if (length < 0 || 8 + length > blob.length) throw new Error('HdrHistogram V2 compressed blob shorter than its header says');
-    const n = inflateZlib(blob, 8, 8 + length);
-    const payload = inflated();
+    let payload: Buffer;
+    try {
+      payload = inflateSync(blob.subarray(8, 8 + length), { maxOutputLength: MAX_V2_PAYLOAD });
+    } catch (error) {
+      throw new Error(`HdrHistogram V2 compressed blob does not inflate (${(error as Error).message}): the stored row is corrupt`);
+    }
+    const n = payload.length;
     if (n < HEADER_BYTES || readInt32BE(payload, 0) !== V2_COOKIE) throw new Error('not an HdrHistogram V2 payload');
     if (readInt32BE(payload, 12) !== HDR_SETTINGS.numberOfSignificantValueDigits || readInt32BE(payload, 20) !== HDR_SETTINGS.lowestDiscernibleValue) {
       throw new Error('HdrHistogram blob with other bucketing than 1 ns / 2 digits');

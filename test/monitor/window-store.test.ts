@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../engine/store/database.js';
 import { windowDb, type WindowDb } from './helpers.js';
-import { BucketAccumulator, bucketOf, decodeBuckets, encodeBuckets } from '../../engine/monitor/hdr-codec.js';
+import { BucketAccumulator, bucketOf, decodeBuckets, encodeBuckets, toV2Compressed } from '../../engine/monitor/hdr-codec.js';
 import { WindowStore, type WindowRow } from '../../engine/monitor/window-store.js';
 
 const TWO_32 = 4294967296;
@@ -100,6 +100,37 @@ describe('window store', () => {
       expect(rolled.map((w) => [w.startMs, w.sent, w.received])).toEqual([[4000, 12, 8], [8000, 12, 8]]);
       expect(rolled.map((w) => total(w.hist))).toEqual([8, 8]);
     }
+  });
+});
+
+describe('rows of builds before the counts blobs (V2 compressed histograms)', () => {
+  const legacy = (w: WindowRow): WindowRow => ({ ...w, hist: w.hist === null ? null : toV2Compressed(w.hist) });
+
+  it('merge with new rows on a key written twice and roll up with them', () => {
+    const rows: WindowRow[] = [];
+    // target 1: every other window stored by an earlier build
+    for (let k = 0; k < 8; k++) {
+      const w = row(1, 4000 + k * 1000, [1000 + k, 2000, 3000 + 7 * k]);
+      rows.push(k % 2 === 0 ? legacy(w) : w);
+    }
+    store.write(rows);
+    expect(store.range(1, 1000, 4000, 5000)[0].hist![0]).toBe(0x1c); // stored as written
+    store.write([row(1, 4000, [50_000, 60_000])]);
+    const [merged] = store.range(1, 1000, 4000, 5000);
+    expect(merged).toMatchObject({ received: 5, minNs: 1000, maxNs: 60_000 });
+    expect(total(merged.hist)).toBe(5);
+    let steps = 0;
+    while (store.rollupStep(1000, 4000, 12_000, 50) && steps < 10) steps++;
+    const rolled = store.range(1, 4000, 0, 100_000);
+    expect(rolled.map((w) => [w.startMs, w.received, total(w.hist)])).toEqual([[4000, 14, 14], [8000, 12, 12]]);
+  });
+
+  it('a corrupt one is refused with a message saying so', () => {
+    const w = legacy(row(1, 4000, [1000, 2000]));
+    const corrupt = Buffer.from(w.hist!);
+    corrupt[10] ^= 0xff;
+    corrupt[11] ^= 0xff;
+    expect(() => total(corrupt)).toThrow(/HdrHistogram V2 compressed blob does not inflate .*the stored row is corrupt/);
   });
 });
 
