@@ -11,10 +11,10 @@
 
 import dns from 'node:dns';
 import net from 'node:net';
-import { settleFirst } from '../deadline.js';
 import { EngineInputError } from '../types.js';
 import { elapsedMs, monotonicNs, toUnixNs } from './clock.js';
 import { abortedFailure, classifyErrorCode, errorCode, timeoutFailure } from './failure.js';
+import { settleProbe } from './settle.js';
 import type { ProbeFailure, ProbeOutcomeBase, ProbeRequestBase } from './types.js';
 import { checkFamily, checkHost, checkTimeout } from './validate.js';
 
@@ -90,16 +90,13 @@ export async function probeDns(request: DnsProbeRequest): Promise<DnsProbeOutcom
   const resolver = servers ? makeResolver(servers, timeoutMs) : undefined;
   const query = resolver ? queryServers(resolver, host, family) : querySystem(host, family);
 
-  // A list settles with those answers, a failure with none.
-  return settleFirst<DnsAnswer[] | ProbeFailure, DnsProbeOutcome>(
-    {
-      timeoutMs,
-      signal: request.signal,
-      // getaddrinfo cannot be cancelled: past the deadline its late answer is ignored.
-      onTimeout: () => timeoutFailure(timeoutMs),
-      onAbort: () => abortedFailure(host),
-      conclude: (settled) => (Array.isArray(settled) ? finish(monotonicNs(), settled) : finish(monotonicNs(), [], settled)),
-    },
+  // A list settles with those answers, a failure with none. getaddrinfo cannot be cancelled:
+  // past the deadline its late answer is ignored.
+  return settleProbe<DnsAnswer[], DnsProbeOutcome>(
+    timeoutMs,
+    request.signal,
+    host,
+    (settled, end) => (Array.isArray(settled) ? finish(end, settled) : finish(end, [], settled)),
     (settle) => {
       query.then(
         (answers) => settle(answers.length > 0 ? answers : nxdomain(host, family === 0 ? 'no A or AAAA record' : `no ${family === 6 ? 'AAAA' : 'A'} record`)),

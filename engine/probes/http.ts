@@ -12,11 +12,11 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { settleFirst } from '../deadline.js';
 import { EngineInputError } from '../types.js';
 import { elapsedMs, monotonicNs, toUnixNs } from './clock.js';
-import { abortedFailure, failureFromError, timeoutFailure } from './failure.js';
+import { abortedFailure, failureFromError } from './failure.js';
 import { deriveServerTimes, parseServerTiming, type ServerTimingMetric } from './server-timing.js';
+import { settleProbe } from './settle.js';
 import type { ProbeFailure, ProbeOutcomeBase, ProbeRequestBase } from './types.js';
 import { checkFamily, checkTimeout } from './validate.js';
 
@@ -199,14 +199,11 @@ export async function probeHttp(request: HttpProbeRequest): Promise<HttpProbeOut
     if (request.ca !== undefined) options.ca = request.ca;
   }
 
-  return settleFirst<ProbeFailure | undefined, HttpProbeOutcome>(
-    {
-      timeoutMs,
-      signal: request.signal,
-      onTimeout: () => timeoutFailure(timeoutMs),
-      onAbort: () => abortedFailure(peer),
-      conclude: (failure) => finish(monotonicNs(), failure),
-    },
+  return settleProbe<undefined, HttpProbeOutcome>(
+    timeoutMs,
+    request.signal,
+    peer,
+    (failure, end) => finish(end, failure),
     (settle) => {
       const req = (isHttps ? https : http).request(url, options);
 

@@ -3,9 +3,9 @@
 // as it is established.
 
 import net from 'node:net';
-import { settleFirst } from '../deadline.js';
 import { elapsedMs, monotonicNs, toUnixNs } from './clock.js';
-import { abortedFailure, failureFromError, timeoutFailure } from './failure.js';
+import { abortedFailure, failureFromError } from './failure.js';
+import { settleProbe } from './settle.js';
 import type { ProbeFailure, ProbeOutcomeBase, ProbeRequestBase } from './types.js';
 import { checkFamily, checkHost, checkPort, checkTimeout } from './validate.js';
 
@@ -62,14 +62,11 @@ export async function probeTcp(request: TcpProbeRequest): Promise<TcpProbeOutcom
 
   if (request.signal?.aborted) return finish(monotonicNs(), abortedFailure(peer));
 
-  return settleFirst<ProbeFailure | undefined, TcpProbeOutcome>(
-    {
-      timeoutMs,
-      signal: request.signal,
-      onTimeout: () => timeoutFailure(timeoutMs),
-      onAbort: () => abortedFailure(peer),
-      conclude: (failure) => finish(monotonicNs(), failure),
-    },
+  return settleProbe<undefined, TcpProbeOutcome>(
+    timeoutMs,
+    request.signal,
+    peer,
+    (failure, end) => finish(end, failure),
     (settle) => {
       const socket = net.connect({ host, port, family });
       socket.once('lookup', (error: Error | null, resolved: string, resolvedFamily: number | string | null) => {
