@@ -90,7 +90,7 @@ export async function runCommand(request: ExecRequest, options: RunCommandOption
   child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
   child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
 
-  return new Promise<ExecResult>((resolve, reject) => {
+  return new Promise<ExecResult>((resolve) => {
     let timedOut = false;
     let cancelled: string | null = null;
     let exitCode: number | null = null;
@@ -111,13 +111,6 @@ export async function runCommand(request: ExecRequest, options: RunCommandOption
       },
     );
 
-    // The promise settles once; later calls change nothing.
-    const settle = (result: ExecResult | Error): void => {
-      disarm();
-      if (result instanceof Error) reject(result);
-      else resolve(result);
-    };
-
     child.on('exit', (code, sig) => {
       exitCode = code;
       exitSignal = sig;
@@ -125,6 +118,7 @@ export async function runCommand(request: ExecRequest, options: RunCommandOption
       options.groups?.ended(child.pid);
     });
     child.on('close', () => {
+      disarm();
       const result: ExecResult = {
         stdout: stdout.text(),
         stderr: stderr.text(),
@@ -136,7 +130,7 @@ export async function runCommand(request: ExecRequest, options: RunCommandOption
       if (timedOut) result.error = `timeout after ${request.timeoutS}s`;
       else if (cancelled !== null) result.error = `cancelled: ${cancelled}`;
       else if (exitSignal !== null) result.error = `terminated by signal ${exitSignal}`;
-      settle(result);
+      resolve(result);
     });
   });
 }
