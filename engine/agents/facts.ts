@@ -3,6 +3,7 @@
 import { lookup, lookupService } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import type { HostResolver } from './types.js';
 
 /**
  * The interface of the default route (lowest metric) in /proc/net/route; otherwise the
@@ -33,14 +34,19 @@ export function primaryInterface(routeTable?: string): string {
   return 'lo';
 }
 
+export const systemResolver: HostResolver = {
+  lookup: (hostname) => lookup(hostname),
+  lookupService: (address, port) => lookupService(address, port),
+};
+
 /**
  * The canonical name of `hostname` (like `hostname -f`): its address resolved back through
  * getnameinfo. Falls back to the hostname itself on any failure or after timeoutMs.
  */
-export async function resolveFqdn(hostname: string, timeoutMs = 2000): Promise<string> {
+export async function resolveFqdn(hostname: string, timeoutMs = 2000, resolver: HostResolver = systemResolver): Promise<string> {
   const attempt = (async () => {
-    const { address } = await lookup(hostname);
-    const { hostname: name } = await lookupService(address, 0);
+    const { address } = await resolver.lookup(hostname);
+    const { hostname: name } = await resolver.lookupService(address, 0);
     return name.includes('.') ? name : hostname;
   })().catch(() => hostname);
   let timer: NodeJS.Timeout | undefined;

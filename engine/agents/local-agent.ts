@@ -8,6 +8,7 @@ import type { ExecGroupLedger } from '../exec/exec-groups.js';
 import { runCommand } from '../exec/run-command.js';
 import type { ExecAgent, ExecPolicy, ExecRequest, ExecResult } from '../exec/types.js';
 import { primaryInterface, resolveFqdn } from './facts.js';
+import type { HostResolver } from './types.js';
 
 export interface LocalAgentOptions {
   hostname?: string;
@@ -19,6 +20,8 @@ export interface LocalAgentOptions {
   exec?: ExecPolicy;
   /** Where running commands' process groups are recorded (openSonde: the database). */
   execGroups?: ExecGroupLedger;
+  /** Resolves the fqdn fact (default: the system's resolver). */
+  resolver?: HostResolver;
 }
 
 export class LocalAgent implements ExecAgent {
@@ -48,7 +51,7 @@ export class LocalAgent implements ExecAgent {
     };
     for (const [k, v] of Object.entries(options.customFacts ?? {})) this.factValues[`custom.${k}`] = String(v);
     // Resolved in the background: start-up does not wait for DNS.
-    this.fqdn = resolveFqdn(this.hostname).then((name) => (this.factValues.fqdn = name));
+    this.fqdn = resolveFqdn(this.hostname, undefined, options.resolver).then((name) => (this.factValues.fqdn = name));
   }
 
   healthy(): boolean {

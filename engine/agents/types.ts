@@ -58,3 +58,9 @@ export interface AgentRegistry {
     options: { timeoutMs: number; signal?: AbortSignal; onItem?: (item: AgentRunItem<T>) => void },
   ): Promise<AgentRunItem<T>[]>;
 }
+
+/** How the fqdn fact is resolved: the system's resolver by default; tests give a local answer. */
+export interface HostResolver {
+  lookup(hostname: string): Promise<{ address: string }>;
+  lookupService(address: string, port: number): Promise<{ hostname: string }>;
+}

@@ -1,5 +1,6 @@
 // What openSonde() takes (engine/config/to-sonde-config.ts builds it from the daemon config).
 
+import type { HostResolver } from '../agents/types.js';
 import type { Engine } from '../types.js';
 
 export interface SondeConfig {
@@ -22,6 +23,8 @@ export interface SondeConfig {
     facts?: Record<string, string>;
     /** Command exec (engine/exec): the allowlist (empty by default: exec refused) and output cap. */
     exec?: { allow?: string[]; maxOutputBytes?: number };
+    /** Resolves the agent's fqdn fact from its hostname (default: node:dns). */
+    resolver?: HostResolver;
   };
   jobs?: {
     /** Finished jobs older than this are purged (default 7). */

@@ -76,6 +76,7 @@ export async function openCore(config: SondeConfig): Promise<OpenedCore> {
     const local = new LocalAgent({
       hostname, serial, labels, customFacts: config.agent?.facts, engine: config.engine ?? null,
       exec: { allow: config.agent?.exec?.allow ?? [], maxOutputBytes: config.agent?.exec?.maxOutputBytes }, execGroups,
+      resolver: config.agent?.resolver,
     });
     const agents = new InProcessAgentRegistry(local);
     const jobs = new SqliteJobService(jobStore, agents, jobRetentionMs);
