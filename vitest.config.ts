@@ -1,4 +1,14 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// The network guard in the built form node can preload: the forks load it, and so do the
+// worker threads they start (a worker inherits its process's execArgv; `--import` is not
+// run in workers on Node 20, `--require` of an ES module is).
+const guardPreload = fileURLToPath(new URL('./dist/test/setup/network-guard-preload.js', import.meta.url));
+if (!existsSync(guardPreload)) {
+  throw new Error(`${guardPreload} is missing: build first (npx tsc -p tsconfig.json), the tests need dist/ (workers, the network guard)`);
+}
 
 export default defineConfig({
   test: {
@@ -8,5 +18,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    setupFiles: ['test/setup/vitest-network-guard.ts'],
+    execArgv: ['--require', guardPreload],
   },
 });

@@ -10,6 +10,7 @@ import { LocalAgent } from '../../engine/agents/local-agent.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { contractErrors } from './schemas/index.js';
 import type { Call } from '../server/helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 export interface NodeApiServer {
   sonde: Sonde;
@@ -43,6 +44,7 @@ export async function startNodeApiServer(options: NodeApiServerOptions = {}): Pr
     dataDir,
     rateLimit: options.rateLimit ?? { perSecond: 10_000, burst: 10_000 },
     agent: {
+      resolver: localResolver,
       hostname: 'localhost',
       labels: { site: 'lab.local' },
       facts: { loop4: '127.0.0.1', loop6: '::1', ...options.facts },
@@ -61,7 +63,7 @@ export async function startNodeApiServer(options: NodeApiServerOptions = {}): Pr
     addAgent(hostname, agentOptions = {}) {
       const agent = new LocalAgent({
         hostname, serial: `TEST-${hostname}`, labels: agentOptions.labels, engine,
-        exec: { allow: agentOptions.execAllow ?? [] },
+        exec: { allow: agentOptions.execAllow ?? [] }, resolver: localResolver,
       });
       extra.push(agent);
       sonde.agents.register(agent);

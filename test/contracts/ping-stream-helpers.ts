@@ -14,6 +14,7 @@ import { pino } from 'pino';
 import { createEngine, openDaemon, type Engine, type Sonde, type SondeConfig, type TargetInput } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { contractErrors } from './schemas/index.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 export interface StreamServer {
   engine: Engine;
@@ -31,6 +32,7 @@ export async function startStreamServer(options: { rateLimit?: SondeConfig['rate
   const sonde = await openDaemon({
     dataDir, engine, rateLimit: options.rateLimit ?? { perSecond: 100_000, burst: 100_000 },
     front: (daemon) => startServer({ daemon, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 }),
+    agent: { resolver: localResolver },
   });
   const server = sonde.front;
   const key = sonde.keys.create('stream-test', ['network:write']).secret;

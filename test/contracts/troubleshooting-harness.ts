@@ -9,6 +9,7 @@ import { openDaemon, type Engine, type Scope, type Sonde, type SondeConfig } fro
 import { startServer, type SondeServer } from '../../server/index.js';
 import { call, type Call } from '../server/helpers.js';
 import { contractErrors } from './schemas/index.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 export const SERIAL = 'SONDE-TEST-0001';
 
@@ -32,7 +33,7 @@ export async function startDiagnosticServer(options: {
   const sonde = await openDaemon({
     dataDir,
     rateLimit: options.rateLimit ?? { perSecond: 10_000, burst: 10_000 },
-    agent: { hostname: 'localhost', serial: SERIAL },
+    agent: { resolver: localResolver, hostname: 'localhost', serial: SERIAL },
     engine: options.engine,
     closeEngine: false,
     front: (daemon) => startServer({ daemon, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit }),

@@ -4,6 +4,7 @@ import * as engineApi from '../../engine/index.js';
 import { AGENT_TIMEOUT_ERROR, openSonde, SondeError, type Agent, type Engine, type Sonde } from '../../engine/index.js';
 import { primaryInterface } from '../../engine/agents/facts.js';
 import { tempDataDir, TestAgent } from './helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 let sonde: Sonde;
 let dir: string;
@@ -12,7 +13,7 @@ beforeEach(async () => {
   const t = tempDataDir();
   dir = t.dir;
   cleanup = t.cleanup;
-  sonde = await openSonde({ dataDir: dir, agent: { hostname: 'alpha', labels: { site: 'eu.paris', role: 'edge' }, facts: { rack: 'r12' } } });
+  sonde = await openSonde({ dataDir: dir, agent: { resolver: localResolver, hostname: 'alpha', labels: { site: 'eu.paris', role: 'edge' }, facts: { rack: 'r12' } } });
 });
 afterEach(async () => {
   await sonde.close();
@@ -149,7 +150,7 @@ describe('local agent', () => {
 
   it('defaults its hostname to os.hostname()', async () => {
     const t = tempDataDir();
-    const s = await openSonde({ dataDir: t.dir, mode: 'tool' });
+    const s = await openSonde({ dataDir: t.dir, mode: 'tool', agent: { resolver: localResolver } });
     expect(s.agents.local.hostname).toBe(osHostname());
     await s.close();
     t.cleanup();
@@ -168,10 +169,10 @@ describe('local agent', () => {
     const serial = sonde.agents.local.serial;
     expect(serial).toMatch(/^SD[0-9A-Z]{10}$/);
     await sonde.close();
-    sonde = await openSonde({ dataDir: dir });
+    sonde = await openSonde({ dataDir: dir, agent: { resolver: localResolver } });
     expect(sonde.agents.local.serial).toBe(serial);
     await sonde.close();
-    sonde = await openSonde({ dataDir: dir, agent: { serial: 'CNF7JSS7LK' } });
+    sonde = await openSonde({ dataDir: dir, agent: { resolver: localResolver, serial: 'CNF7JSS7LK' } });
     expect(sonde.agents.local.serial).toBe('CNF7JSS7LK');
     expect(sonde.agents.getBySerial('CNF7JSS7LK')).toBe(sonde.agents.local);
   });
@@ -189,7 +190,7 @@ describe('local agent', () => {
       it('local agent ping of 127.0.0.1', async () => {
         const engine = await createEngine!({ threads: 1 });
         const t = tempDataDir();
-        const s = await openSonde({ dataDir: t.dir, engine });
+        const s = await openSonde({ dataDir: t.dir, engine, agent: { resolver: localResolver } });
         try {
           const summary = await s.agents.local.ping({ targets: ['127.0.0.1'], count: 2, intervalMs: 10 }, new AbortController().signal);
           expect(summary.targets[0]).toMatchObject({ sent: 2, received: 2 });

@@ -6,6 +6,7 @@ import { ADMIN_KEY_FILE, KEY_PREFIX, openSonde, SCOPES, type Sonde } from '../..
 import { SqliteKeyService } from '../../engine/auth/key-service.js';
 import { TokenBucketLimiter } from '../../engine/auth/token-bucket.js';
 import { tempDataDir } from './helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 let sonde: Sonde;
 let dir: string;
@@ -14,7 +15,7 @@ beforeEach(async () => {
   const t = tempDataDir();
   dir = t.dir;
   cleanup = t.cleanup;
-  sonde = await openSonde({ dataDir: dir });
+  sonde = await openSonde({ dataDir: dir, agent: { resolver: localResolver } });
 });
 afterEach(async () => {
   await sonde.close();
@@ -61,7 +62,7 @@ describe('API keys', () => {
   });
 
   it('sees keys created and revoked by another process (the CLI) on the same database', async () => {
-    const cli = await openSonde({ dataDir: dir, mode: 'tool' });
+    const cli = await openSonde({ dataDir: dir, mode: 'tool', agent: { resolver: localResolver } });
     const { key, secret } = cli.keys.create('from-cli', ['targets:read']);
     expect(sonde.keys.verify(secret)?.name).toBe('from-cli'); // cache miss → looked up by hash
     cli.keys.revoke(key.id);
@@ -121,7 +122,7 @@ describe('token bucket', () => {
 
   it('is wired into Sonde from config', async () => {
     const t = tempDataDir();
-    const s = await openSonde({ dataDir: t.dir, mode: 'tool', rateLimit: { perSecond: 1, burst: 1 } });
+    const s = await openSonde({ dataDir: t.dir, mode: 'tool', rateLimit: { perSecond: 1, burst: 1 }, agent: { resolver: localResolver } });
     expect(s.rateLimiter.take('a', 0).ok).toBe(true);
     expect(s.rateLimiter.take('a', 0)).toMatchObject({ ok: false, limit: 1, retryAfterSeconds: 1 });
     await s.close();

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { INTERRUPTED, openSonde } from '../../engine/index.js';
 import { tempDataDir } from './helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 const writer = fileURLToPath(new URL('../../dist/test/daemon-core/fixtures/crash-writer.js', import.meta.url));
 
@@ -44,7 +45,7 @@ describe('crash safety', () => {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       db.close();
 
-      const sonde = await openSonde({ dataDir: dir, agent: { hostname: 'crashy' } });
+      const sonde = await openSonde({ dataDir: dir, agent: { resolver: localResolver, hostname: 'crashy' } });
       try {
         for (const [id, k] of done) {
           const job = sonde.jobs.get(id);

@@ -9,6 +9,7 @@ import { openSonde } from '../../engine/index.js';
 import { openDatabase } from '../../engine/store/database.js';
 import { tempDataDir } from './helpers.js';
 import { alive, bootId, inGroup, procStat, waitUntil } from './processes.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 interface Row { pgid: number; start_ticks: number; boot_id: string; owner_pid: number; owner_start_ticks: number }
 
@@ -51,7 +52,7 @@ function rowsLeft(dir: string): number[] {
 }
 
 async function restart(dir: string): Promise<void> {
-  const sonde = await openSonde({ dataDir: dir, agent: { hostname: 'localhost' } });
+  const sonde = await openSonde({ dataDir: dir, agent: { resolver: localResolver, hostname: 'localhost' } });
   await sonde.close();
 }
 
@@ -112,7 +113,7 @@ describe('leftover exec process groups at daemon start', () => {
     try {
       const recorded = leader('exec sleep 300');
       writeRows(dir, [{ pgid: recorded.pid!, start_ticks: procStat(recorded.pid!)!.startTicks, boot_id: bootId(), ...deadOwner }]);
-      const sonde = await openSonde({ dataDir: dir, mode: 'tool', agent: { hostname: 'localhost' } });
+      const sonde = await openSonde({ dataDir: dir, mode: 'tool', agent: { resolver: localResolver, hostname: 'localhost' } });
       await sonde.close();
       expect(alive(recorded.pid!)).toBe(true);
       expect(rowsLeft(dir)).toEqual([recorded.pid!]);

@@ -4,13 +4,14 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSonde, type Sonde } from '../../engine/index.js';
 import { tempDataDir } from './helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 let sonde: Sonde;
 let cleanup: () => void;
 beforeEach(async () => {
   const t = tempDataDir();
   cleanup = t.cleanup;
-  sonde = await openSonde({ dataDir: t.dir, agent: { hostname: 'alpha' } });
+  sonde = await openSonde({ dataDir: t.dir, agent: { resolver: localResolver, hostname: 'alpha' } });
 });
 afterEach(async () => {
   await sonde.close();

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AGENT_TIMEOUT_ERROR, INTERRUPTED, openSonde, SondeError, type JobRecord, type Sonde } from '../../engine/index.js';
 import { sleep, tempDataDir, TestAgent } from './helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 let sonde: Sonde;
 let dir: string;
@@ -10,7 +11,7 @@ beforeEach(async () => {
   const t = tempDataDir();
   dir = t.dir;
   cleanup = t.cleanup;
-  sonde = await openSonde({ dataDir: dir, agent: { hostname: 'alpha' } });
+  sonde = await openSonde({ dataDir: dir, agent: { resolver: localResolver, hostname: 'alpha' } });
 });
 afterEach(async () => {
   await sonde.close();
@@ -198,7 +199,7 @@ describe('jobs', () => {
     });
     await sonde.close({ graceMs: 20 });
     expect(await done).toMatchObject({ status: 'failed', error: INTERRUPTED });
-    sonde = await openSonde({ dataDir: dir, agent: { hostname: 'alpha' } });
+    sonde = await openSonde({ dataDir: dir, agent: { resolver: localResolver, hostname: 'alpha' } });
     expect(sonde.jobs.get(finished.id)).toEqual(finished);
     expect(sonde.jobs.get(running.id)).toMatchObject({ status: 'failed', error: INTERRUPTED });
   });
@@ -209,7 +210,7 @@ describe('jobs', () => {
     const final: JobRecord = await done;
     expect(final).toMatchObject({ status: 'completed' });
     expect(() => sonde.jobs.submit({ operation: 'x', params: null, selector: 'alpha', timeoutMs: 5, run: async () => 1 })).toThrow(/shutting down/);
-    sonde = await openSonde({ dataDir: dir, agent: { hostname: 'alpha' } });
+    sonde = await openSonde({ dataDir: dir, agent: { resolver: localResolver, hostname: 'alpha' } });
   });
 
   it('at open, jobs a crashed run left submitted or processing become failed', async () => {
@@ -220,7 +221,7 @@ describe('jobs', () => {
     insert.run('b', 'submitted', '[]');
     insert.run('c', 'completed', '[]');
     db.close();
-    sonde = await openSonde({ dataDir: dir, agent: { hostname: 'alpha' } });
+    sonde = await openSonde({ dataDir: dir, agent: { resolver: localResolver, hostname: 'alpha' } });
     expect(sonde.jobs.get('a')).toMatchObject({ status: 'failed', error: INTERRUPTED, results: [{ hostname: 'alpha', status: 'ok' }] });
     expect(sonde.jobs.get('b')).toMatchObject({ status: 'failed', error: INTERRUPTED });
     expect(sonde.jobs.get('c')).toMatchObject({ status: 'completed', error: null });

@@ -6,6 +6,7 @@ import { openSonde, SondeError } from '../../engine/index.js';
 import { DB_FILE, migrate, openDatabase } from '../../engine/store/database.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../engine/store/migrations.js';
 import { tempDataDir } from './helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 const dirs: (() => void)[] = [];
 afterEach(() => dirs.splice(0).forEach((c) => c()));
@@ -18,7 +19,7 @@ function dataDir(): string {
 describe('store: database and migrations', () => {
   it('creates a missing data directory and migrates an empty database to the latest version', async () => {
     const dir = join(dataDir(), 'nested', 'data');
-    const sonde = await openSonde({ dataDir: dir, mode: 'tool' });
+    const sonde = await openSonde({ dataDir: dir, mode: 'tool', agent: { resolver: localResolver } });
     expect(existsSync(join(dir, DB_FILE))).toBe(true);
     expect(sonde.schemaVersion).toBe(SCHEMA_VERSION);
     await sonde.close();
@@ -43,13 +44,13 @@ describe('store: database and migrations', () => {
 
   it('opening an up-to-date database again changes nothing and keeps the data', async () => {
     const dir = dataDir();
-    const a = await openSonde({ dataDir: dir, mode: 'tool' });
+    const a = await openSonde({ dataDir: dir, mode: 'tool', agent: { resolver: localResolver } });
     const t = a.targets.create({ kind: 'HOST', address: '127.0.0.1', labels: { site: 'eu' } });
     await a.close();
     const { db, previousVersion } = openDatabase(dir);
     expect(previousVersion).toBe(SCHEMA_VERSION);
     db.close();
-    const b = await openSonde({ dataDir: dir, mode: 'tool' });
+    const b = await openSonde({ dataDir: dir, mode: 'tool', agent: { resolver: localResolver } });
     expect(b.targets.get(t.id)).toEqual(t);
     await b.close();
   });
@@ -66,7 +67,7 @@ describe('store: database and migrations', () => {
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'audit'").get()).toEqual({ n: 0 });
     db.close();
 
-    const sonde = await openSonde({ dataDir: dir, mode: 'tool' });
+    const sonde = await openSonde({ dataDir: dir, mode: 'tool', agent: { resolver: localResolver } });
     expect(sonde.schemaVersion).toBe(SCHEMA_VERSION);
     expect(sonde.targets.get('11111111-1111-4111-8111-111111111111')?.address).toBe('127.0.0.2');
     sonde.audit.record({ keyId: null, method: 'GET', path: '/healthz', status: 200, durationMs: 0.1 });
@@ -79,14 +80,14 @@ describe('store: database and migrations', () => {
     const db = new Database(join(dir, DB_FILE));
     db.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
     db.close();
-    await expect(openSonde({ dataDir: dir })).rejects.toThrow(/newer than this sonde knows.*run a newer sonde/);
+    await expect(openSonde({ dataDir: dir, agent: { resolver: localResolver } })).rejects.toThrow(/newer than this sonde knows.*run a newer sonde/);
   });
 
   it('rejects bad configuration with the field named', async () => {
     await expect(openSonde({ dataDir: '' })).rejects.toBeInstanceOf(SondeError);
-    await expect(openSonde({ dataDir: dataDir(), jobs: { retentionDays: -1 } })).rejects.toThrow(/jobs.retentionDays/);
-    await expect(openSonde({ dataDir: dataDir(), agent: { labels: { 'bad key': 'x' } } })).rejects.toThrow(/agent.labels/);
-    await expect(openSonde({ dataDir: dataDir(), agent: { hostname: '_any' } })).rejects.toThrow(/agent hostname/);
-    await expect(openSonde({ dataDir: dataDir(), rateLimit: { perSecond: 0 } })).rejects.toThrow(/rateLimit.perSecond/);
+    await expect(openSonde({ dataDir: dataDir(), jobs: { retentionDays: -1 }, agent: { resolver: localResolver } })).rejects.toThrow(/jobs.retentionDays/);
+    await expect(openSonde({ dataDir: dataDir(), agent: { resolver: localResolver, labels: { 'bad key': 'x' } } })).rejects.toThrow(/agent.labels/);
+    await expect(openSonde({ dataDir: dataDir(), agent: { resolver: localResolver, hostname: '_any' } })).rejects.toThrow(/agent hostname/);
+    await expect(openSonde({ dataDir: dataDir(), rateLimit: { perSecond: 0 }, agent: { resolver: localResolver } })).rejects.toThrow(/rateLimit.perSecond/);
   });
 });

@@ -1,13 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSonde, parseTargetCsv, SondeError, type Sonde } from '../../engine/index.js';
 import { tempDataDir } from './helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 let sonde: Sonde;
 let cleanup: () => void;
 beforeEach(async () => {
   const t = tempDataDir();
   cleanup = t.cleanup;
-  sonde = await openSonde({ dataDir: t.dir, mode: 'tool' });
+  sonde = await openSonde({ dataDir: t.dir, mode: 'tool', agent: { resolver: localResolver } });
 });
 afterEach(async () => {
   await sonde.close();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, openDaemon, type Daemon, type Engine, type PingRequest, type PingTestResult } from '../../engine/index.js';
 import { PingBatcher } from '../../engine/tasks/ping-batcher.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 const canRaw = process.getuid?.() === 0;
 
@@ -80,7 +81,7 @@ describe.skipIf(!canRaw)('diagnostic tasks (engine/tasks)', () => {
     let dataDir: string;
     beforeAll(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'sonde-tasks-'));
-      sonde = await openDaemon({ dataDir, engine: real, closeEngine: false, agent: { hostname: 'localhost' } });
+      sonde = await openDaemon({ dataDir, engine: real, closeEngine: false, agent: { resolver: localResolver, hostname: 'localhost' } });
     });
     afterAll(async () => {
       await sonde.close();

@@ -7,6 +7,7 @@ import { openSonde, type Sonde, type Target } from '../../engine/index.js';
 import { WindowStore } from '../../engine/monitor/window-store.js';
 import { openDatabase, type Db } from '../../engine/store/database.js';
 import { loopbackTargets } from '../engine/helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 export interface MonitorFixture {
   dir: string;
@@ -16,7 +17,7 @@ export interface MonitorFixture {
 
 export async function monitorFixture(): Promise<MonitorFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'sonde-monitor-'));
-  const sonde = await openSonde({ dataDir: dir, mode: 'tool' });
+  const sonde = await openSonde({ dataDir: dir, mode: 'tool', agent: { resolver: localResolver } });
   return {
     dir,
     sonde,

@@ -14,6 +14,7 @@ import { createEngine, openDaemon, type Engine, type Sonde } from '../../engine/
 import { startServer, type SondeServer } from '../../server/index.js';
 import { builtWorker, canRaw4, loopbackTargets } from '../engine/helpers.js';
 import { sleep } from './helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 const N = 2000;
 
@@ -109,6 +110,7 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/live', () => {
       dataDir, engine, rateLimit: { perSecond: 10_000, burst: 10_000 },
       monitoring: { windowMs: 1000, rollupMs: 10_000, reconcileMs: 100 },
       front: (services) => startServer({ daemon: services, logger, host: '127.0.0.1', port: 0, live: { maxBufferedBytes: 256 * 1024 } }),
+      agent: { resolver: localResolver },
     });
     sonde = daemon;
     server = daemon.front;

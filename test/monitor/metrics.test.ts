@@ -18,6 +18,7 @@ import { renderWithRtt } from '../../server/metrics/rtt-text.js';
 import { builtWorker, canRaw4, loopbackTargets } from '../engine/helpers.js';
 import { sleep } from './helpers.js';
 import { histogramSeries, parseExposition, type Family } from './prom-text.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 const ENGINE_COUNTERS = [
   'sonde_engine_probes_sent_total', 'sonde_engine_replies_received_total', 'sonde_engine_timeouts_total', 'sonde_engine_errors_total',
@@ -71,7 +72,7 @@ describe.skipIf(!canRaw4 || !builtWorker)('GET /metrics', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sonde-metrics-'));
     engine = createEngine({ threads: 1 });
-    sonde = await openDaemon({ dataDir, engine, monitoring: { windowMs: 1000, rollupMs: 10_000, tickMs: 20, reconcileMs: 100 } });
+    sonde = await openDaemon({ dataDir, engine, monitoring: { windowMs: 1000, rollupMs: 10_000, tickMs: 20, reconcileMs: 100 }, agent: { resolver: localResolver } });
     const logger = pino({ level: 'silent' });
     server = await startServer({ daemon: sonde, logger, host: '127.0.0.1', port: 0 });
     noPerTarget = await startServer({ daemon: sonde, logger, host: '127.0.0.1', port: 0, metrics: { perTarget: false } });

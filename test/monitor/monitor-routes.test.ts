@@ -11,6 +11,7 @@ import { startServer, type SondeServer } from '../../server/index.js';
 import { builtWorker, canRaw4, loopbackTargets } from '../engine/helpers.js';
 import { call, errorOf } from '../server/helpers.js';
 import { sleep } from './helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () => {
   let dataDir: string;
@@ -28,6 +29,7 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () 
       dataDir, engine, rateLimit: { perSecond: 10_000, burst: 10_000 },
       monitoring: { windowMs: 1000, rollupMs: 10_000, tickMs: 20, reconcileMs: 100 },
       front: (services) => startServer({ daemon: services, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 }),
+      agent: { resolver: localResolver },
     });
     sonde = daemon;
     server = daemon.front;

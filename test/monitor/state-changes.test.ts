@@ -17,6 +17,7 @@ import { startServer, type SondeServer } from '../../server/index.js';
 import { builtWorker, canRaw4 } from '../engine/helpers.js';
 import { netsimAvailability, startNetsim, type Netsim } from '../../netsim/netsim.js';
 import { sleep } from './helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 const available = netsimAvailability();
 const skip = !canRaw4 || !builtWorker || !available.ok;
@@ -57,6 +58,7 @@ describe.skipIf(skip)('state changes through the network simulator', () => {
       dataDir, engine, rateLimit: { perSecond: 10_000, burst: 10_000 },
       monitoring: { windowMs: 1000, rollupMs: 10_000, reconcileMs: 100, downAfter: 3, upAfter: 3, webhooks: [{ url: hook, timeoutMs: 2000, retries: 3 }] },
       front: (services) => startServer({ daemon: services, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 }),
+      agent: { resolver: localResolver },
     });
     sonde = daemon;
     server = daemon.front;

@@ -16,6 +16,7 @@ import { SNAPSHOT_MIN_TARGETS } from '../../engine/monitor/summary-snapshot.js';
 import { loopbackTargets } from '../engine/helpers.js';
 import { builtWorker, canRaw4 } from '../engine/helpers.js';
 import { monitorFixture, sleep } from './helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 /** A GET with node:http, which leaves the body as sent (fetch would inflate it). */
 function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
@@ -69,6 +70,7 @@ describe.skipIf(!canRaw4 || !builtWorker)('summary snapshots of large monitors',
     const sonde = await openDaemon({
       dataDir, engine, monitoring: { windowMs: 1000, rollupMs: 10_000, tickMs: 50, reconcileMs: 100 },
       front: (daemon) => startServer({ daemon, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 }),
+      agent: { resolver: localResolver },
     });
     const server = sonde.front;
     try {

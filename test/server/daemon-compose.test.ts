@@ -15,6 +15,7 @@ import {
 import { startServer, type SondeServer } from '../../server/index.js';
 import { builtWorker, canRaw4 } from '../engine/helpers.js';
 import { call } from './helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 const logger = pino({ level: 'silent' });
 const front = (daemon: DaemonServices) => startServer({ daemon, logger, host: '127.0.0.1', port: 0 });
@@ -51,7 +52,7 @@ describe('openDaemon: the composition root', () => {
     const seen = new Map<ShutdownStep, { jobStatus: string | undefined; databaseOpen: boolean }>();
     let jobId = '';
     const daemon: Daemon<SondeServer> = await openDaemon({
-      dataDir, engine, agent: { hostname: 'localhost' }, monitoring, shutdownGraceMs: 100,
+      dataDir, engine, agent: { resolver: localResolver, hostname: 'localhost' }, monitoring, shutdownGraceMs: 100,
       rateLimit: { perSecond: 10_000, burst: 10_000 },
       front,
       onShutdownStep: (step) => {
@@ -91,7 +92,7 @@ describe('openDaemon: the composition root', () => {
     await expect(engine.ping({ targets: ['127.0.0.1'], count: 1 })).rejects.toThrow(/after close/);
     expect(walRemoved(dataDir)).toBe(true);
 
-    const core = await openSonde({ dataDir, mode: 'tool' });
+    const core = await openSonde({ dataDir, mode: 'tool', agent: { resolver: localResolver } });
     const reader = openMonitors({ dataDir, ...monitoring });
     try {
       expect(core.jobs.get(jobId)).toMatchObject({ status: 'failed', error: INTERRUPTED });
@@ -107,7 +108,7 @@ describe('openDaemon: the composition root', () => {
   it.skipIf(!canRaw4 || !builtWorker)('without a front (an agent process): probes on its engine, opens no port, closes cleanly', async () => {
     const dataDir = tempDir();
     const steps: ShutdownStep[] = [];
-    const daemon = await openDaemon({ dataDir, engine: createEngine({ threads: 1 }), agent: { hostname: 'localhost' }, monitoring, onShutdownStep: (s) => steps.push(s) });
+    const daemon = await openDaemon({ dataDir, engine: createEngine({ threads: 1 }), agent: { resolver: localResolver, hostname: 'localhost' }, monitoring, onShutdownStep: (s) => steps.push(s) });
     expect(daemon.front).toBeNull();
     const summary = await daemon.agents.local.ping({ targets: ['127.0.0.1'], count: 2, intervalMs: 10, timeoutMs: 500 }, new AbortController().signal);
     expect(summary.targets[0]).toMatchObject({ address: '127.0.0.1', sent: 2, received: 2 });
@@ -121,7 +122,7 @@ describe('openDaemon: the composition root', () => {
 
   it('without an engine (a controller): serves HTTP, pings fail saying why, monitors are served, not probed; closes cleanly', async () => {
     const dataDir = tempDir();
-    const daemon = await openDaemon({ dataDir, engine: null, agent: { hostname: 'localhost' }, monitoring, front });
+    const daemon = await openDaemon({ dataDir, engine: null, agent: { resolver: localResolver, hostname: 'localhost' }, monitoring, front });
     const url = daemon.front.url;
     const admin = daemon.keys.create('admin', ['admin']).secret;
     expect((await call(`${url}/healthz`)).status).toBe(200);
@@ -141,15 +142,15 @@ describe('openDaemon: the composition root', () => {
   it.skipIf(!builtWorker)('a daemon that fails to open closes what it had opened, and says what failed', async () => {
     const dataDir = tempDir();
     const engine = createEngine({ threads: 1 });
-    await expect(openDaemon({ dataDir, engine, monitoring: { windowMs: 500 } })).rejects.toThrow(/monitoring\.windowMs must be at least 1000/);
+    await expect(openDaemon({ dataDir, engine, monitoring: { windowMs: 500 }, agent: { resolver: localResolver } })).rejects.toThrow(/monitoring\.windowMs must be at least 1000/);
     // it owned the engine: stopped
     await expect(engine.ping({ targets: ['127.0.0.1'], count: 1 })).rejects.toThrow(/after close/);
     expect(walRemoved(dataDir)).toBe(true);
 
-    await expect(openDaemon({ dataDir, engine: null, front: async () => { throw new Error('port 8080 is taken'); } })).rejects.toThrow('port 8080 is taken');
+    await expect(openDaemon({ dataDir, engine: null, front: async () => { throw new Error('port 8080 is taken'); }, agent: { resolver: localResolver } })).rejects.toThrow('port 8080 is taken');
     expect(walRemoved(dataDir)).toBe(true);
     // nothing was left half-open: the data directory opens again as a daemon
-    const again = await openDaemon({ dataDir, engine: null });
+    const again = await openDaemon({ dataDir, engine: null, agent: { resolver: localResolver } });
     await again.close();
     expect(walRemoved(dataDir)).toBe(true);
   });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { openDaemon, type Scope, type Sonde, type SondeConfig } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 export interface TestServer {
   sonde: Sonde;
@@ -22,6 +23,7 @@ export async function startTestServer(options: { rateLimit?: SondeConfig['rateLi
   const sonde = await openDaemon({
     dataDir, engine: null, rateLimit: options.rateLimit ?? { perSecond: 10_000, burst: 10_000 },
     front: (daemon) => startServer({ daemon, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit }),
+    agent: { resolver: localResolver },
   });
   const server = sonde.front;
   const adminKey = sonde.keys.create('test-admin', ['admin']).secret;

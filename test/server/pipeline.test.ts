@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDaemon, type Sonde } from '../../engine/index.js';
 import { defineRoute, registerEnvelope, startServer, type SondeServer } from '../../server/index.js';
 import { call } from './helpers.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 registerEnvelope({
   name: 'test-contract',
@@ -54,7 +55,7 @@ describe('pipeline', () => {
           handler: async () => { await new Promise((r) => setTimeout(r, 1)); throw new TypeError('async boom'); },
         }),
       ],
-    }) });
+    }), agent: { resolver: localResolver } });
     sonde = daemon;
     server = daemon.front;
     admin = sonde.keys.create('admin', ['admin']).secret;
