@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, openDaemon, type Daemon, type Engine, type PingRequest, type PingTestResult } from '../../engine/index.js';
 import { PingBatcher } from '../../engine/tasks/ping-batcher.js';
 import { localResolver } from '../setup/local-resolver.js';
+import { waitFor } from '../wait-for.js';
 
 const canRaw = process.getuid?.() === 0;
 
@@ -66,8 +67,10 @@ describe.skipIf(!canRaw)('diagnostic tasks (engine/tasks)', () => {
     await expect(kept.done).resolves.toMatchObject({ received: 1 });
 
     const slow = { ...ping('127.0.0.1'), count: 20 };
-    const alone = batcher.run(slow, { onProbe: () => {} });
-    await new Promise((r) => setTimeout(r, 50));
+    let replies = 0;
+    const alone = batcher.run(slow, { onProbe: () => replies++ });
+    // the engine job behind it is running: a first reply came back
+    await waitFor(() => replies > 0, { message: 'a first reply of the batch' });
     const t0 = performance.now();
     alone.cancel(new Error('stop'));
     await expect(alone.done).rejects.toThrow('stop');
@@ -96,9 +99,8 @@ describe.skipIf(!canRaw)('diagnostic tasks (engine/tasks)', () => {
         expect(row, task.id).not.toBeNull();
         expect(row!.operation).toBe('test.ping');
       }
-      const deadline = Date.now() + 10_000;
-      while (created.some((t) => tasks.get(t.id)!.status !== 'completed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      await new Promise((r) => setTimeout(r, 50)); // the finishing commit
+      // completed in the task service, and the finishing commit visible to the daemon core
+      await waitFor(() => created.every((t) => tasks.get(t.id)!.status === 'completed' && sonde.jobs.get(t.id)?.status === 'completed'), { intervalMs: 10, message: 'the 20 tasks completed and committed' });
       for (const task of created) {
         const view = tasks.get(task.id)!;
         expect(view).toMatchObject({ status: 'completed', progress: 100, error: null, context: { n: 1 }, agentHostname: 'localhost' });
@@ -112,8 +114,7 @@ describe.skipIf(!canRaw)('diagnostic tasks (engine/tasks)', () => {
     it('a name that does not resolve is an nslookup result, not a failure; bad input is refused before anything runs', async () => {
       const tasks = sonde.tasks;
       const task = await tasks.create({ operation: 'test.dns', agent: sonde.agents.local, test: { kind: 'dns', host: 'nothing.invalid', timeoutMs: 1000 } });
-      const deadline = Date.now() + 5000;
-      while (tasks.get(task.id)!.status === 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await waitFor(() => tasks.get(task.id)!.status !== 'running', { timeoutMs: 5000, intervalMs: 10, message: 'the dns task finished' });
       // A name that does not resolve is a result of an nslookup, not a failure.
       expect(tasks.get(task.id)).toMatchObject({ status: 'completed', result: { ok: false, answers: [] } });
       await expect(tasks.create({ operation: 'x', agent: sonde.agents.local, test: { ...ping('127.0.0.1'), count: 0 } })).rejects.toThrow(/count must be an integer from 1 to 1000/);

@@ -2,6 +2,7 @@
 // ICMP sockets, real replies from the kernel.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine, type EngineStats, type ProbeResult, type TargetSummary } from '../../engine/index.js';
+import { waitFor } from '../wait-for.js';
 import { builtWorker, canRaw4, canRaw6, loopbackTargets, NO_RAW, NOT_BUILT } from './helpers.js';
 
 interface Copied {
@@ -127,8 +128,10 @@ describe.skipIf(!canRaw4 || !builtWorker)(`ping on loopback (${!builtWorker ? NO
     const controller = new AbortController();
     const { probes, onProbe } = collector();
     // 3 targets × 200 probes every 25 ms would take 5 s.
-    const job = engine.ping({ targets: ['127.0.0.1', '127.0.0.2', '::1'].slice(0, canRaw6 ? 3 : 2), count: 200, intervalMs: 25, signal: controller.signal }, onProbe);
-    await new Promise((r) => setTimeout(r, 300));
+    const targets = ['127.0.0.1', '127.0.0.2', '::1'].slice(0, canRaw6 ? 3 : 2);
+    const job = engine.ping({ targets, count: 200, intervalMs: 25, signal: controller.signal }, onProbe);
+    // mid-job: every target has answered a few probes
+    await waitFor(() => targets.every((_, i) => probes.filter((p) => p.targetIndex === i).length >= 3), { message: 'three replies from every target' });
     const abortedAt = performance.now();
     controller.abort();
     const summary = await job;

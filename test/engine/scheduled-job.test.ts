@@ -3,9 +3,8 @@
 // planned; the kernel's send time is at or after that; the job runs until its signal aborts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, EngineInputError, type Engine } from '../../engine/index.js';
+import { waitFor } from '../wait-for.js';
 import { builtWorker, canRaw4, loopbackTargets, NO_RAW, NOT_BUILT } from './helpers.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(!canRaw4 || !builtWorker)(`scheduled (continuous) jobs (${!canRaw4 ? NO_RAW : NOT_BUILT})`, () => {
   let engine: Engine;
@@ -26,7 +25,13 @@ describe.skipIf(!canRaw4 || !builtWorker)(`scheduled (continuous) jobs (${!canRa
     const job = engine.ping({ targets, count: 1, intervalMs: period, timeoutMs: 100, signal: controller.signal, schedule: { originMs, offsetsMs } }, (p) => {
       seen.push({ t: p.targetIndex, seq: p.seq, plannedMs: originMs + p.seq * period + offsetsMs[p.targetIndex], sentMs: Number(p.sentAtNs) / 1e6, status: p.status });
     });
-    await sleep(1500);
+    // until every target has been through four rounds
+    const rounds = new Array<number>(targets.length).fill(0);
+    let counted = 0;
+    await waitFor(() => {
+      for (; counted < seen.length; counted++) rounds[seen[counted].t]++;
+      return rounds.every((n) => n >= 4);
+    }, { timeoutMs: 15_000, message: 'four rounds of every target' });
     controller.abort();
     const summary = await job;
     expect(summary.cancelled).toBe(true);
@@ -34,7 +39,7 @@ describe.skipIf(!canRaw4 || !builtWorker)(`scheduled (continuous) jobs (${!canRa
     // every target, and no (target, seq) twice
     expect(new Set(seen.map((s) => s.t)).size).toBe(targets.length);
     expect(new Set(seen.map((s) => `${s.t}:${s.seq}`)).size).toBe(seen.length);
-    // ~7 rounds of 300 in 1.5 s (less the workers starting); each target's seqs consecutive
+    // four rounds or more of 300; each target's seqs consecutive
     expect(seen.length).toBeGreaterThanOrEqual(4 * targets.length);
     const byTarget = new Map<number, number[]>();
     for (const s of seen) byTarget.set(s.t, [...(byTarget.get(s.t) ?? []), s.seq]);

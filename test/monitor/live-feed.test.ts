@@ -13,6 +13,7 @@ import { WebSocket } from 'ws';
 import { createEngine, openDaemon, type Engine, type Sonde } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { builtWorker, canRaw4, loopbackTargets } from '../engine/helpers.js';
+import { waitFor } from '../wait-for.js';
 import { sleep } from './helpers.js';
 import { localResolver } from '../setup/local-resolver.js';
 
@@ -143,11 +144,14 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/live', () => {
     const both = await c.next(isSubscribed);
     expect(both.topics.map((t) => [t.kind, t.targets])).toEqual([['monitor', N], ['labels', N / 2], ['targets', 2]]);
     const since = c.messages.length;
-    await sleep(4500);
-    const frames = (c.messages.slice(since).filter((m) => m.type === 'frame')) as Frame[];
+    const topics = [`labels:half=second`, `monitor:${monitorId}`, both.topics[2].topic];
+    const frames = await waitFor(() => {
+      const seen = (c.messages.slice(since).filter((m) => m.type === 'frame')) as Frame[];
+      return topics.every((topic) => seen.filter((f) => f.topic === topic).length >= 4) && seen;
+    }, { timeoutMs: 10_000, intervalMs: 20, message: 'four frames on each topic' });
     const byTopic = new Map<string, Frame[]>();
     for (const f of frames) byTopic.set(f.topic, [...(byTopic.get(f.topic) ?? []), f]);
-    expect([...byTopic.keys()].sort()).toEqual([`labels:half=second`, `monitor:${monitorId}`, both.topics[2].topic].sort());
+    expect([...byTopic.keys()].sort()).toEqual(topics.sort());
     for (const [topic, list] of byTopic) {
       // one frame per second, consecutive seconds
       expect(list.length, topic).toBeGreaterThanOrEqual(4);
@@ -238,7 +242,7 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/live', () => {
     expect(closed.reason).toMatch(/slow client/);
     // the other client goes on receiving a frame a second
     const t0 = fast.frames().at(-1)!.t;
-    await sleep(2300);
+    await waitFor(() => fast.frames().filter((f) => f.t > t0).length >= 2, { timeoutMs: 10_000, message: 'two more frames to the fast client' });
     expect(fast.frames().filter((f) => f.t > t0).length).toBeGreaterThanOrEqual(2);
     expect(fast.ws.readyState).toBe(WebSocket.OPEN);
     fast.ws.close();

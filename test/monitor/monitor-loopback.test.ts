@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, openMonitors, type Engine, type LatencyWindow, type MonitorHandle, type ProbeResult } from '../../engine/index.js';
 import { BucketAccumulator, decodeBuckets } from '../../engine/monitor/hdr-codec.js';
 import { builtWorker, canNetns, canRaw4, createTestNetns, NO_RAW, NOT_BUILT } from '../engine/helpers.js';
-import { createLoopbackTargets, monitorFixture, sleep, type MonitorFixture } from './helpers.js';
+import { waitFor } from '../wait-for.js';
+import { createLoopbackTargets, monitorFixture, type MonitorFixture } from './helpers.js';
 
 const PCTS = [0, 10, 50, 90, 99, 100];
 const skip = !canRaw4 || !builtWorker;
@@ -62,7 +63,10 @@ describe.skipIf(skip)('a monitor over 1,000 loopback targets, 1 s interval, 2 s 
     firstFull = Math.ceil((started + 500) / 2000) * 2000;
     lastFullEnd = firstFull + 3 * 2000;
     // run through three whole windows, their settling (timeout 500 ms) and a rollup step
-    await sleep(lastFullEnd + 1600 - Date.now());
+    await waitFor(
+      () => targets.every((t) => handle.service.windows(t.id, firstFull, lastFullEnd).length >= 3 && handle.service.windows(t.id, 0, Date.now(), 4000).length > 0),
+      { timeoutMs: 25_000, intervalMs: 100, message: 'three whole windows and a rollup stored for each of the 1,000 targets' },
+    );
     const stats = handle.service.stats();
     expect(stats).toHaveLength(1);
     expect(stats[0]).toMatchObject({ monitorId, targets: 1000 });
@@ -166,19 +170,21 @@ describe.skipIf(skip)('a label change on a running monitor', () => {
     try {
       const targets = createLoopbackTargets(fx.sonde, 20, (i) => ({ grp: i < 10 ? 'a' : 'b' }));
       const m = handle.service.create({ name: 'grp-a', selection: { labels: { grp: 'a' } }, intervalMs: 200, timeoutMs: 150 });
-      await sleep(1500);
+      // a window of the target that will leave is stored before the change
+      await waitFor(() => handle.service.windows(targets[0].id, 0, Date.now() + 1000).length > 0, { message: 'a stored window of a member' });
       const changedAt = Date.now();
       // through the Sonde's own connection, as PATCH /v1/targets/{id} does
       fx.sonde.targets.update(targets[0].id, { labels: { grp: 'b' } });
       fx.sonde.targets.update(targets[15].id, { labels: { grp: 'a' } });
-      await sleep(3500);
+      const changeWindow = Math.floor(changedAt / 1000) * 1000;
+      // the joined target's first window that starts wholly after the change is stored
+      await waitFor(() => handle.service.windows(targets[15].id, changeWindow + 2000, changeWindow + 3000).length > 0, { message: 'the joined target\'s whole window' });
       const stoppedAt = Date.now();
       expect(handle.service.members(m.id)).toEqual([...targets.slice(1, 10), targets[15]].map((t) => t.id));
       await handle.close();
       const reader = openMonitors({ dataDir: fx.dir, windowMs: 1000, rollupMs: 10_000 });
       try {
         const starts = (id: string) => reader.service.windows(id, 0, stoppedAt + 1000).map((w) => w.startMs);
-        const changeWindow = Math.floor(changedAt / 1000) * 1000;
         // (the change is picked up within reconcileMs + a tick, which may cross into the next window)
         // the target that left: windows before the change, none from the second window after it
         const left = starts(targets[0].id);
@@ -208,13 +214,14 @@ describe.skipIf(skip)('a HOST target whose name does not resolve', () => {
   it('counts each round as a failed probe (error other) and goes down', async () => {
     const fx = await monitorFixture();
     const engine = createEngine({ threads: 1 });
-    const handle = openMonitors({ dataDir: fx.dir, engine, windowMs: 1000, rollupMs: 10_000, tickMs: 20, reconcileMs: 100 });
+    const handle = openMonitors({ dataDir: fx.dir, engine, windowMs: 1000, rollupMs: 10_000, tickMs: 20, reconcileMs: 100});
     try {
       // .invalid never resolves (RFC 6761); no real name is looked up
       const bad = fx.sonde.targets.create({ kind: 'HOST', address: 'no-such-host.invalid', labels: { dns: 'x' } });
       const good = fx.sonde.targets.create({ kind: 'HOST', address: '127.0.0.1', labels: { dns: 'x' } });
       const m = handle.service.create({ name: 'dns', selection: { labels: { dns: 'x' } }, intervalMs: 200, timeoutMs: 150 });
-      await sleep(1500);
+      const evaluated = (): boolean => handle.service.summary(m.id).targets.every((t) => t.status !== 'unknown');
+      await waitFor(evaluated, { message: 'both targets evaluated (up or down)' });
       const s = handle.service.summary(m.id);
       expect(s.targets.find((t) => t.targetId === bad.id)).toMatchObject({ status: 'down', received: 0, lossPercent: 100 });
       expect(s.targets.find((t) => t.targetId === good.id)).toMatchObject({ status: 'up' });
@@ -243,7 +250,7 @@ describe.skipIf(skip || !canNetns)('targets that never answer', () => {
       const targets = createLoopbackTargets(fx.sonde, 3, () => ({ dark: 'yes' }));
       const m = handle.service.create({ name: 'dark', selection: { labels: { dark: 'yes' } }, intervalMs: 200, timeoutMs: 100 });
       // 3 failures (the default monitoring.downAfter) by ~0.8 s, evaluated at the next whole second
-      await sleep(2500);
+      await waitFor(() => handle.service.summary(m.id).counts.unknown === 0, { message: 'the three targets evaluated' });
       const s = handle.service.summary(m.id);
       expect(s.counts).toEqual({ up: 0, degraded: 0, down: 3, unknown: 0 });
       expect(handle.service.summary(m.id, { status: ['up', 'degraded'] })).toMatchObject({ counts: { down: 3 }, targets: [] });
@@ -276,10 +283,14 @@ describe.skipIf(skip)('retention on a running monitor', () => {
       const [t] = createLoopbackTargets(fx.sonde, 1, () => ({ keep: 'short' }));
       handle.service.create({ name: 'short', selection: { labels: { keep: 'short' } }, intervalMs: 200, timeoutMs: 150 });
       const started = Date.now();
-      await sleep(6500);
-      const now = Date.now();
-      const raw = handle.service.windows(t.id, 0, now + 1000, 1000);
-      const rolled = handle.service.windows(t.id, 0, now + 1000, 2000);
+      // until housekeeping has purged the first raw windows
+      const firstWindow = Math.floor(started / 1000) * 1000;
+      const { now, raw, rolled } = await waitFor(() => {
+        const at = Date.now();
+        const r = handle.service.windows(t.id, 0, at + 1000, 1000);
+        const purged = r.length > 0 && Math.min(...r.map((w) => w.startMs)) > firstWindow + 1000;
+        return purged && { now: at, raw: r, rolled: handle.service.windows(t.id, 0, at + 1000, 2000) };
+      }, { timeoutMs: 15_000, intervalMs: 100, message: 'raw windows past their retention purged' });
       // housekeeping runs once a second: nothing older than retention + 1 s is left
       expect(raw.length).toBeGreaterThan(0);
       expect(Math.min(...raw.map((w) => w.startMs))).toBeGreaterThanOrEqual(now - 3000 - 2000);

@@ -10,7 +10,7 @@ import { createEngine, openDaemon, type Engine, type Sonde } from '../../engine/
 import { startServer, type SondeServer } from '../../server/index.js';
 import { builtWorker, canRaw4, loopbackTargets } from '../engine/helpers.js';
 import { call, errorOf } from '../server/helpers.js';
-import { sleep } from './helpers.js';
+import { waitFor } from '../wait-for.js';
 import { localResolver } from '../setup/local-resolver.js';
 
 describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () => {
@@ -51,10 +51,14 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () 
     expect(m).toMatchObject({ intervalMs: 200, probe: 'icmp' });
     expect((await call(`${server.url}/v1/monitors`, { key: reader })).body).toEqual({ items: [created.body] });
     const start = Date.now();
-    await sleep(Math.ceil((start + 500) / 1000) * 1000 + 2000 + 700 - Date.now());
-
     const firstFull = Math.ceil((start + 500) / 1000) * 1000;
-    const h = await call(`${server.url}/v1/targets/${targetIds[2]}/history?from=${firstFull}&to=${firstFull + 2000}&step=1000&percentiles=50,99.9`, { key: reader });
+    const historyUrl = `${server.url}/v1/targets/${targetIds[2]}/history?from=${firstFull}&to=${firstFull + 2000}&step=1000&percentiles=50,99.9`;
+    // until the two whole windows are stored (a window is written once, when it is sealed)
+    const h = await waitFor(async () => {
+      const answer = await call(historyUrl, { key: reader });
+      const points = (answer.body as { points?: Array<{ sent?: number | null }> }).points ?? [];
+      return answer.status !== 200 || points.filter((p) => (p.sent ?? 0) > 0).length >= 2 ? answer : null;
+    }, { timeoutMs: 10_000, intervalMs: 100, message: 'two stored windows in the history' });
     expect(h.status).toBe(200);
     const body = h.body as { step: number; points: Array<Record<string, number | null>> };
     expect(body.step).toBe(1000);
@@ -94,8 +98,11 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () 
     const patched = await call(`${server.url}/v1/monitors/${m.id}`, { method: 'PATCH', key: admin, body: { enabled: false } });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ enabled: false });
-    await sleep(300);
-    expect((await call(`${server.url}/v1/monitors/${m.id}/stats`, { key: reader })).body).toMatchObject({ running: false, targets: 5 });
+    const stopped = await waitFor(async () => {
+      const answer = await call(`${server.url}/v1/monitors/${m.id}/stats`, { key: reader });
+      return (answer.body as { running?: boolean }).running === false ? answer : null;
+    }, { message: 'the disabled monitor stopped' });
+    expect(stopped.body).toMatchObject({ running: false, targets: 5 });
     expect((await call(`${server.url}/v1/monitors/${m.id}`, { method: 'DELETE', key: admin })).status).toBe(204);
     expect((await call(`${server.url}/v1/monitors/${m.id}`, { key: reader })).status).toBe(404);
   }, 20_000);

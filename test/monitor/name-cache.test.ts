@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { createEngine, openMonitors, type Engine } from '../../engine/index.js';
 import { NameCache } from '../../engine/monitor/name-cache.js';
 import { builtWorker, canRaw4 } from '../engine/helpers.js';
-import { monitorFixture, sleep } from './helpers.js';
+import { waitFor } from '../wait-for.js';
+import { monitorFixture } from './helpers.js';
 
 function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -67,7 +68,7 @@ describe.skipIf(!canRaw4 || !builtWorker)('a monitored target named localhost', 
     try {
       const t = fx.sonde.targets.create({ kind: 'HOST', address: 'localhost', labels: { n: 'l' } });
       const m = handle.service.create({ name: 'named', selection: { labels: { n: 'l' } }, intervalMs: 200, timeoutMs: 150 });
-      await sleep(1500);
+      await waitFor(() => handle.service.summary(m.id).targets[0]?.status === 'up', { message: 'the named target up' });
       // not probed until its lookup answered, then one job on the resolved address
       expect(jobs).toEqual([['127.0.0.1']]);
       const s = handle.service.summary(m.id);

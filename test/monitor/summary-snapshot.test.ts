@@ -15,7 +15,8 @@ import { startServer } from '../../server/index.js';
 import { SNAPSHOT_MIN_TARGETS } from '../../engine/monitor/summary-snapshot.js';
 import { loopbackTargets } from '../engine/helpers.js';
 import { builtWorker, canRaw4 } from '../engine/helpers.js';
-import { monitorFixture, sleep } from './helpers.js';
+import { waitFor } from '../wait-for.js';
+import { monitorFixture } from './helpers.js';
 import { localResolver } from '../setup/local-resolver.js';
 
 /** A GET with node:http, which leaves the body as sent (fetch would inflate it). */
@@ -39,12 +40,16 @@ describe.skipIf(!canRaw4 || !builtWorker)('summary snapshots of large monitors',
       const n = SNAPSHOT_MIN_TARGETS;
       fx.sonde.targets.bulkImport(loopbackTargets(n, 1).map((address) => ({ kind: 'HOST', address, labels: { snap: 'y' } })));
       const m = handle.service.create({ name: 'snap', selection: { labels: { snap: 'y' } }, intervalMs: 1000, timeoutMs: 500 });
-      await sleep(2500);
+      await waitFor(() => handle.service.summary(m.id).counts.up > n * 0.9, { timeoutMs: 15_000, intervalMs: 250, message: 'nine in ten targets up' });
       const first = JSON.parse(handle.service.summaryJson(m.id).bytes.toString()) as MonitorSummary;
       expect(first.targets).toHaveLength(n);
-      await sleep(2200); // two refreshes
-      const t0 = Date.now();
-      const snap = JSON.parse(handle.service.summaryJson(m.id).bytes.toString()) as MonitorSummary;
+      // polled until a rebuild replaced the first snapshot
+      let t0 = 0;
+      const snap = await waitFor(() => {
+        t0 = Date.now();
+        const next = JSON.parse(handle.service.summaryJson(m.id).bytes.toString()) as MonitorSummary;
+        return next.atMs > first.atMs && next;
+      }, { timeoutMs: 10_000, intervalMs: 250, message: 'a newer snapshot' });
       expect(snap.atMs).toBeGreaterThan(first.atMs);
       expect(t0 - snap.atMs).toBeLessThanOrEqual(3000);
       expect(snap.targets).toHaveLength(n);
@@ -78,7 +83,7 @@ describe.skipIf(!canRaw4 || !builtWorker)('summary snapshots of large monitors',
       const n = SNAPSHOT_MIN_TARGETS;
       sonde.targets.bulkImport(loopbackTargets(n, 1).map((address) => ({ kind: 'HOST', address, labels: { gz: 'y' } })));
       const m = sonde.monitors.create({ name: 'gz', selection: { labels: { gz: 'y' } }, intervalMs: 1000, timeoutMs: 500 });
-      await sleep(2500);
+      await waitFor(() => sonde.monitors.summary(m.id).targets.length === n, { timeoutMs: 15_000, intervalMs: 250, message: 'every target in the monitor' });
       const url = `${server.url}/v1/monitors/${m.id}/summary`;
       const plain = await rawGet(url, { authorization: `Bearer ${key}` });
       expect(plain.status).toBe(200);
@@ -89,8 +94,10 @@ describe.skipIf(!canRaw4 || !builtWorker)('summary snapshots of large monitors',
       // the first request that asks for gzip has the next rebuild compressed
       const gzipHeaders = { authorization: `Bearer ${key}`, 'accept-encoding': 'br;q=1, gzip;q=0.8' };
       await rawGet(url, gzipHeaders);
-      await sleep(2200);
-      const gz = await rawGet(url, gzipHeaders);
+      const gz = await waitFor(async () => {
+        const r = await rawGet(url, gzipHeaders);
+        return (r.status !== 200 || r.headers['content-encoding'] !== undefined) && r;
+      }, { timeoutMs: 10_000, intervalMs: 250, message: 'a rebuilt, compressed snapshot' });
       expect(gz.status).toBe(200);
       expect(gz.headers['content-encoding']).toBe('gzip');
       expect(gz.headers.vary).toBe('Accept-Encoding');

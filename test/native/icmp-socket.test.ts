@@ -14,6 +14,7 @@ import {
   type Probe,
   type Reply,
 } from './helpers.js';
+import { waitFor } from '../wait-for.js';
 
 const open: IcmpSocket[] = [];
 function openSocket(...args: Parameters<typeof native.openIcmpSocket>): IcmpSocket {
@@ -138,7 +139,9 @@ describe.skipIf(!canRaw4)(`raw IPv4 socket on loopback (${NO_RAW})`, () => {
     const s = openSocket({ family: 4, mode: 'raw', idBase, recvBufferBytes: 1 });
     const sent = probes(['127.0.0.1'], idBase, 256).map((p) => ({ ...p, id: idBase }));
     expect(s.send(requestBuffer(sent), sent.length)).toBe(sent.length);
-    await new Promise((r) => setTimeout(r, 100)); // replies arrive while nobody reads
+    // replies arrive while nobody reads, until the kernel drops for the full buffer (the
+    // count may keep growing with other ICMP traffic on the host: the raw socket sees it all)
+    await waitFor(() => s.stats().kernelDrops > 0, { intervalMs: 5, message: 'the kernel dropping packets for the full buffer' });
     const replies = await collectReplies(s, () => false, 200);
     const { received, kernelDrops } = s.stats();
     expect(received).toBe(replies.length);

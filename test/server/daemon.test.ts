@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../wait-for.js';
 
 const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'index.js');
 
@@ -109,7 +110,7 @@ describe('sonde serve (child process)', () => {
     expect(await stop(daemon)).toBe(0);
   });
 
-  it('SIGTERM while a job runs: exit 0, job persisted (interrupted), DB closed cleanly; restart keeps jobs', async (ctx) => {
+  it('SIGTERM while a job runs: exit 0, job persisted (interrupted), DB closed cleanly; restart keeps jobs', async () => {
     const key = readFileSync(join(dataDir, 'admin.key'), 'utf8').trim();
     const daemon = await startDaemon(dataDir, { SONDE_SHUTDOWN_GRACE_MS: '300' });
     running.push(daemon);
@@ -121,17 +122,16 @@ describe('sonde serve (child process)', () => {
     const long = await api(`${daemon.url}/v1/jobs`, key, { operation: 'ping', targets: ['127.0.0.1'], count: 100, intervalMs: 100, timeoutMs: 500 });
     expect(long.status).toBe(202);
     const longId = String(long.body.id);
-    await new Promise((r) => setTimeout(r, 300));
-    const during = await api(`${daemon.url}/v1/jobs/${longId}`, key);
-    if (during.body.status !== 'processing') {
-      await stop(daemon);
-      ctx.skip(`the ping job could not run here (probe engine unavailable: ${String(during.body.status)} ${JSON.stringify(during.body.results)}); shutdown with a running job is not exercised`);
-    }
-    let shortFinal = await api(`${daemon.url}/v1/jobs/${String(short.body.id)}`, key);
-    for (let i = 0; i < 100 && shortFinal.body.status === 'processing'; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      shortFinal = await api(`${daemon.url}/v1/jobs/${String(short.body.id)}`, key);
-    }
+    // A ping path that fails at once (no probe engine, no raw sockets) is a failure here, not a skip.
+    const during = await waitFor(async () => {
+      const job = await api(`${daemon.url}/v1/jobs/${longId}`, key);
+      return job.body.status !== 'submitted' && job;
+    }, { timeoutMs: 5000, message: 'the long ping job started' });
+    expect(during.body.status, `the long ping job (results: ${JSON.stringify(during.body.results)})`).toBe('processing');
+    const shortFinal = await waitFor(async () => {
+      const job = await api(`${daemon.url}/v1/jobs/${String(short.body.id)}`, key);
+      return job.body.status !== 'submitted' && job.body.status !== 'processing' && job;
+    }, { timeoutMs: 5000, message: 'the short ping job finished' });
     expect(shortFinal.body.status).toBe('completed');
 
     expect(await stop(daemon)).toBe(0);
