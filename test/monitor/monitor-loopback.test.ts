@@ -220,8 +220,9 @@ describe.skipIf(skip)('a HOST target whose name does not resolve', () => {
       const bad = fx.sonde.targets.create({ kind: 'HOST', address: 'no-such-host.invalid', labels: { dns: 'x' } });
       const good = fx.sonde.targets.create({ kind: 'HOST', address: '127.0.0.1', labels: { dns: 'x' } });
       const m = handle.service.create({ name: 'dns', selection: { labels: { dns: 'x' } }, intervalMs: 200, timeoutMs: 150 });
-      const evaluated = (): boolean => handle.service.summary(m.id).targets.every((t) => t.status !== 'unknown');
-      await waitFor(evaluated, { message: 'both targets evaluated (up or down)' });
+      // settled: a failing target is degraded until its third failure, then down
+      const settled = (): boolean => handle.service.summary(m.id).targets.every((t) => t.status === 'up' || t.status === 'down');
+      await waitFor(settled, { message: 'both targets settled (up or down)' });
       const s = handle.service.summary(m.id);
       expect(s.targets.find((t) => t.targetId === bad.id)).toMatchObject({ status: 'down', received: 0, lossPercent: 100 });
       expect(s.targets.find((t) => t.targetId === good.id)).toMatchObject({ status: 'up' });
@@ -250,7 +251,11 @@ describe.skipIf(skip || !canNetns)('targets that never answer', () => {
       const targets = createLoopbackTargets(fx.sonde, 3, () => ({ dark: 'yes' }));
       const m = handle.service.create({ name: 'dark', selection: { labels: { dark: 'yes' } }, intervalMs: 200, timeoutMs: 100 });
       // 3 failures (the default monitoring.downAfter) by ~0.8 s, evaluated at the next whole second
-      await waitFor(() => handle.service.summary(m.id).counts.unknown === 0, { message: 'the three targets evaluated' });
+      // settled: a failing target is degraded until its third failure, then down
+      await waitFor(() => {
+        const { counts } = handle.service.summary(m.id);
+        return counts.unknown === 0 && counts.degraded === 0;
+      }, { message: 'the three targets settled (up or down)' });
       const s = handle.service.summary(m.id);
       expect(s.counts).toEqual({ up: 0, degraded: 0, down: 3, unknown: 0 });
       expect(handle.service.summary(m.id, { status: ['up', 'degraded'] })).toMatchObject({ counts: { down: 3 }, targets: [] });
@@ -283,14 +288,15 @@ describe.skipIf(skip)('retention on a running monitor', () => {
       const [t] = createLoopbackTargets(fx.sonde, 1, () => ({ keep: 'short' }));
       handle.service.create({ name: 'short', selection: { labels: { keep: 'short' } }, intervalMs: 200, timeoutMs: 150 });
       const started = Date.now();
-      // until housekeeping has purged the first raw windows
+      // until housekeeping has purged the first raw windows and two rollups are written
       const firstWindow = Math.floor(started / 1000) * 1000;
       const { now, raw, rolled } = await waitFor(() => {
         const at = Date.now();
         const r = handle.service.windows(t.id, 0, at + 1000, 1000);
+        const rolledUp = handle.service.windows(t.id, 0, at + 1000, 2000);
         const purged = r.length > 0 && Math.min(...r.map((w) => w.startMs)) > firstWindow + 1000;
-        return purged && { now: at, raw: r, rolled: handle.service.windows(t.id, 0, at + 1000, 2000) };
-      }, { timeoutMs: 15_000, intervalMs: 100, message: 'raw windows past their retention purged' });
+        return purged && rolledUp.length >= 2 && { now: at, raw: r, rolled: rolledUp };
+      }, { timeoutMs: 15_000, intervalMs: 100, message: 'raw windows past their retention purged, two rollups written' });
       // housekeeping runs once a second: nothing older than retention + 1 s is left
       expect(raw.length).toBeGreaterThan(0);
       expect(Math.min(...raw.map((w) => w.startMs))).toBeGreaterThanOrEqual(now - 3000 - 2000);
