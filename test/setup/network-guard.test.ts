@@ -1,7 +1,8 @@
 // The test network guard fires: names other than localhost and addresses outside loopback and
 // the simulator's ranges throw before anything is sent, here, in worker threads and in
-// spawned node processes; names under .invalid get ENOTFOUND without a query. 192.0.2.1 (TEST-NET-1) appears only in this file, and nothing is
-// ever sent to it: each call below is stopped by the guard first.
+// spawned node processes; names under .invalid get ENOTFOUND without a query. The forbidden
+// destination is the limited broadcast address: should the guard ever fail, the kernel itself
+// refuses a TCP connect or an unflagged UDP send to it locally, so nothing leaves the host.
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { lookup as importedLookup } from 'node:dns/promises';
@@ -16,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GUARD_LOG_ENV, isAllowedAddress, isNetworkRuleError, withdrawBreach, type Breach, type NetworkRuleError } from './network-guard.js';
 
-const FORBIDDEN = '192.0.2.1';
+const FORBIDDEN = '255.255.255.255';
 /** A made-up name (the .example TLD of RFC 2606), as agents' hostnames in tests are. */
 const NAME = 'sonde-guard.example';
 
@@ -130,7 +131,7 @@ describe('network guard: connections and datagrams', () => {
     for (const a of ['127.0.0.1', '127.255.0.9', '::1', '::ffff:127.0.0.1', '198.18.0.1', '198.19.255.254', '2001:db8::1']) {
       expect(isAllowedAddress(a), a).toBe(true);
     }
-    for (const a of [FORBIDDEN, '10.0.0.1', '198.20.0.1', '2001:db9::1', 'fe80::1', '::ffff:192.0.2.1']) {
+    for (const a of [FORBIDDEN, '10.0.0.1', '198.20.0.1', '2001:db9::1', 'fe80::1', '::ffff:10.0.0.1']) {
       expect(isAllowedAddress(a), a).toBe(false);
     }
   });
