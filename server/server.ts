@@ -110,6 +110,10 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
   });
 
   const listening: Listening = await listen(app, options.host, options.port);
+  // the pool heals by itself; the log says that it had to, and why
+  const unwatch = daemon.engine?.onWorkerFault((fault) => {
+    logger.error({ worker: fault }, `probe worker thread ${fault.threadId} ended (${fault.cause}: ${fault.message}); the pool replaces it; any job it was running failed`);
+  });
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
   serverUrl = `http://${hostForUrl}:${listening.port}`;
   let closed = false;
@@ -122,6 +126,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     async close(drainMs = 2000) {
       if (closed) return;
       closed = true;
+      unwatch?.();
       listening.stopAccepting();
       live.close();
       const deadline = Date.now() + drainMs;
