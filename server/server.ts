@@ -87,8 +87,11 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
   for (const route of routes) {
     const { uwsPath } = toUwsPath(route.path);
     app[UWS_METHOD[route.method]](uwsPath, compileRoute(route, deps));
+    // HEAD is allowed wherever GET is (RFC 9110 §9.3.2): same status and headers, no body
+    if (route.method === 'get') app.head(uwsPath, compileRoute(route, deps, true));
     const re = new RegExp('^' + route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[A-Za-z0-9_]+\\?\}/g, '[^/]+') + '$');
     patterns.push({ re, method: route.method.toUpperCase() });
+    if (route.method === 'get') patterns.push({ re, method: 'HEAD' });
   }
   const live = new LiveFeed(daemon, daemon.monitors, logger, options.live);
   live.register(app);
@@ -105,7 +108,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
       body: nativeEnvelope.render({ status, kind: status === 404 ? 'not_found' : 'bad_request', message }),
       headers: status === 405 ? { Allow: [...new Set(allowed)].join(', ') } : undefined,
       close: method !== 'GET' && method !== 'HEAD',
-    });
+    }, undefined, method === 'HEAD');
     if (logRequests) logger.info({ method, path, status }, 'request');
   });
 
