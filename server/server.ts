@@ -6,6 +6,7 @@ import type { DaemonServices } from '../engine/index.js';
 import { nativeEnvelope } from './http/envelopes.js';
 import { compileRoute, toUwsPath, type PipelineDeps } from './http/pipeline.js';
 import { writeResponse } from './http/respond.js';
+import { startHealthListener, type HealthListener } from './health-listener.js';
 import type { AnyRoute, HttpMethod } from './http/route.js';
 import { buildOpenApi } from './openapi.js';
 import { agentRoutes } from './routes/v1/agents.js';
@@ -43,10 +44,15 @@ export interface ServerOptions {
   live?: LiveOptions;
   /** GET /metrics: per-target series, their cap, and whether it needs an API key (config `metrics`). */
   metrics?: Partial<MetricsRouteOptions>;
+  /** A second port on `host` for GET/HEAD /healthz only, over node:http, for HTTP/1.0 health
+   *  checkers (health-listener.ts); 0 picks a free one; absent: none. */
+  healthPort?: number;
 }
 
 export interface SondeServer {
   readonly port: number;
+  /** The health-check port (ServerOptions.healthPort), or null. */
+  readonly healthPort: number | null;
   readonly url: string;
   readonly routes: readonly AnyRoute[];
   /** Stops accepting connections; requests in progress and keep-alive connections continue. */
@@ -113,6 +119,15 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
   });
 
   const listening: Listening = await listen(app, options.host, options.port);
+  let health: HealthListener | null = null;
+  if (options.healthPort !== undefined) {
+    try {
+      health = await startHealthListener(routes.find((r) => r.operationId === 'healthz')!, options.host, options.healthPort);
+    } catch (error) {
+      closeAll(app);
+      throw error;
+    }
+  }
   // the pool heals by itself; the log says that it had to, and why
   const unwatch = daemon.engine?.onWorkerFault((fault) => {
     logger.error({ worker: fault }, `probe worker thread ${fault.threadId} ended (${fault.cause}: ${fault.message}); the pool replaces it; any job it was running failed`);
@@ -123,6 +138,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
 
   return {
     port: listening.port,
+    healthPort: health?.port ?? null,
     url: serverUrl,
     routes,
     stopAccepting: () => listening.stopAccepting(),
@@ -135,6 +151,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
       const deadline = Date.now() + drainMs;
       while (inflight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       closeAll(app);
+      await health?.close();
     },
   };
 }

@@ -13,7 +13,7 @@ let t: TestServer;
 let port: number;
 
 beforeAll(async () => {
-  t = await startTestServer({ bodyLimit: 64 * 1024 });
+  t = await startTestServer({ bodyLimit: 64 * 1024, healthPort: 0 });
   port = t.server.port;
 });
 
@@ -132,6 +132,28 @@ describe('HTTP/1.0 (uWS v20 parses only "HTTP/1.1" request lines)', () => {
     const noHost = await rawExchange(port, 'GET /healthz HTTP/1.1\r\nUser-Agent: check\r\n\r\n', [false]);
     expect(noHost.responses[0].status).toBe(400);
     expect(noHost.closed).toBe(true);
+  });
+});
+
+describe('the health-check port (listen.healthPort, node:http)', () => {
+  it('answers HTTP/1.0 checks as keepalived\'s HTTP_GET and HAProxy\'s httpchk send them, with /healthz\'s own body, and closes', async () => {
+    const health = t.server.healthPort!;
+    expect(health).toBeGreaterThan(0);
+    const keepalived = await rawExchange(health, `GET /healthz HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: 127.0.0.1:${health}\r\n\r\n`, [false]);
+    expect(keepalived.responses[0].statusLine).toMatch(/^HTTP\/1\.[01] 200 OK$/);
+    expect(JSON.parse(keepalived.responses[0].body)).toMatchObject({ status: 'ok', runningJobs: 0 });
+    expect(keepalived.closed).toBe(true);
+    const bare = await rawExchange(health, 'GET /healthz HTTP/1.0\r\n\r\n', [false]);
+    expect(bare.responses[0].status).toBe(200);
+    const head = await rawExchange(health, 'HEAD /healthz HTTP/1.0\r\n\r\n', [true]);
+    expect(head.responses[0].status).toBe(200);
+    expect(Number(head.responses[0].headers['content-length'])).toBe(Buffer.byteLength(bare.responses[0].body));
+    expect(head.rest).toBe('');
+    // HAProxy's `option httpchk` with no arguments sends OPTIONS /: not this port's route
+    const options = await rawExchange(health, 'OPTIONS / HTTP/1.0\r\n\r\n', [false]);
+    expect(options.responses[0].status).toBe(404);
+    const post = await rawExchange(health, 'POST /healthz HTTP/1.0\r\nContent-Length: 0\r\n\r\n', [false]);
+    expect([post.responses[0].status, post.responses[0].headers.allow]).toEqual([405, 'GET, HEAD']);
   });
 });
 
