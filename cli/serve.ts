@@ -50,7 +50,7 @@ async function serve(flags: ServeFlags): Promise<void> {
         return startServer({
           daemon: services, logger, host: config.listen.host, port: config.listen.port,
           bodyLimit: config.http.bodyLimit, importBodyLimit: config.http.importBodyLimit, metrics: config.metrics,
-          ...(config.listen.healthPort !== undefined ? { healthPort: config.listen.healthPort } : {}),
+          ...(config.listen.healthPort !== undefined ? { healthPort: config.listen.healthPort } : {}), requireEngine: true,
         });
       },
     });

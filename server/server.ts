@@ -47,6 +47,8 @@ export interface ServerOptions {
   /** A second port on `host` for GET/HEAD /healthz only, over node:http, for HTTP/1.0 health
    *  checkers (health-listener.ts); 0 picks a free one; absent: none. */
   healthPort?: number;
+  /** The daemon is meant to probe: without an engine /healthz answers 503 "down". */
+  requireEngine?: boolean;
 }
 
 export interface SondeServer {
@@ -83,7 +85,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
   ];
   // Assigned once listening; the OpenAPI closure below reads it from then on.
   let serverUrl: string | undefined = undefined;
-  routes.push(...systemRoutes(daemon, version, () => buildOpenApi(routes, { version, serverUrl }, LIVE_OPENAPI_PATHS)));
+  routes.push(...systemRoutes(daemon, version, () => buildOpenApi(routes, { version, serverUrl }, LIVE_OPENAPI_PATHS), options.requireEngine));
   routes.push(...metricsRoutes(daemon.engine, daemon.monitors, { ...DEFAULT_METRICS_ROUTE_OPTIONS, ...options.metrics }));
 
   const app = createApp();

@@ -4,7 +4,8 @@ import { Type } from '@sinclair/typebox';
 import type { Sonde } from '../../engine/index.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 
-export function systemRoutes(sonde: Sonde, version: string, openApi: () => unknown): AnyRoute[] {
+/** `requireEngine`: a daemon meant to probe — without an engine /healthz says "down" (503). */
+export function systemRoutes(sonde: Sonde, version: string, openApi: () => unknown, requireEngine = false): AnyRoute[] {
   const startedAt = Date.now();
   const Workers = Type.Object({
     threads: Type.Integer(), running: Type.Integer(),
@@ -24,13 +25,14 @@ export function systemRoutes(sonde: Sonde, version: string, openApi: () => unkno
       503: { description: 'No probe worker thread is left: the daemon cannot probe until it restarts', schema: Health('down') },
     },
     handler: () => {
-      const health = sonde.engine?.health() ?? null;
+      const health = sonde.engine?.health()
+        ?? (requireEngine ? { state: 'down' as const, reason: 'the probe engine did not start (the start-up log says why): nothing can probe; restart the daemon once it is fixed' } : null);
       const body: Record<string, unknown> = {
         status: health?.state ?? 'ok', version, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), runningJobs: sonde.jobs.running(),
       };
       if (health !== null) {
         if (health.reason !== null) body.reason = health.reason;
-        body.workers = { threads: health.threads, running: health.running, restarts: health.restarts };
+        if ('threads' in health) body.workers = { threads: health.threads, running: health.running, restarts: health.restarts };
       }
       return { status: health?.state === 'down' ? 503 : 200, body };
     },

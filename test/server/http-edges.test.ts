@@ -3,8 +3,14 @@
 // desynchronizes a keep-alive client), HTTP/1.0 (what uWS v20 refuses, and the ways a health
 // checker gets through), and an oversized body answered 413 where a client still writing
 // reads it (it used to meet EPIPE first).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request, type IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDaemon } from '../../engine/index.js';
+import { startServer } from '../../server/index.js';
 import { DISCARD_BYTES } from '../../server/http/body.js';
 import { startTestServer, type TestServer } from './helpers.js';
 import { rawExchange } from './raw-http.js';
@@ -154,6 +160,25 @@ describe('the health-check port (listen.healthPort, node:http)', () => {
     expect(options.responses[0].status).toBe(404);
     const post = await rawExchange(health, 'POST /healthz HTTP/1.0\r\nContent-Length: 0\r\n\r\n', [false]);
     expect([post.responses[0].status, post.responses[0].headers.allow]).toEqual([405, 'GET, HEAD']);
+  });
+});
+
+describe('/healthz without a probe engine', () => {
+  it('says "ok" where none is expected (tool mode, this suite), "down" with 503 in a daemon meant to probe', async () => {
+    expect(await (await fetch(`${t.url}/healthz`)).json()).toMatchObject({ status: 'ok' });
+    const dataDir = mkdtempSync(join(tmpdir(), 'sonde-no-engine-'));
+    const daemon = await openDaemon({
+      dataDir, engine: null,
+      front: (services) => startServer({ daemon: services, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, requireEngine: true }),
+    });
+    try {
+      const res = await fetch(`${daemon.front.url}/healthz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ status: 'down', reason: expect.stringMatching(/^the probe engine did not start/) });
+    } finally {
+      await daemon.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
