@@ -91,6 +91,18 @@ describe('HEAD', () => {
     expect(x.rest).toBe('');
   });
 
+  it('HEAD on a streamed GET (/metrics): its status and headers, no Content-Length (not known up front), no body', async () => {
+    // one request: the answer is asynchronous, and uWS v20 closes a connection on which a
+    // request arrives while an earlier one is still being answered asynchronously
+    const x = await rawExchange(port, 'HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n', [true]);
+    expect(x.responses[0].status).toBe(200);
+    expect(x.responses[0].headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(x.responses[0].headers['transfer-encoding']).toBeUndefined();
+    // nothing followed the headers, and the connection stays open for the next request
+    expect(x.rest).toBe('');
+    expect(x.closed).toBe(false);
+  });
+
   it('405 lists HEAD next to GET, and HEAD on a POST-only route is a 405 without a body', async () => {
     const x = await rawExchange(port, 'DELETE /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n', [false]);
     expect(x.responses[0].status).toBe(405);
