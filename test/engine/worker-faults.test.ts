@@ -31,9 +31,15 @@ async function until<T>(what: string, check: () => T | undefined | false | Promi
   }
 }
 
-function nextFault(engine: Engine): Promise<WorkerFault> {
-  return new Promise((resolve) => {
+/** The engine's next worker fault; rejects if none comes within `ms`. */
+function nextFault(engine: Engine, ms = 10_000): Promise<WorkerFault> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no worker fault within ${ms} ms`));
+    }, ms);
     const off = engine.onWorkerFault((fault) => {
+      clearTimeout(timer);
       off();
       resolve(fault);
     });
@@ -54,7 +60,8 @@ describe.skipIf(skip)(`a probe worker that throws (${skip ? why : 'real pool'})`
     const engine = createEngine({ threads: 2, faultReportMs: 60_000 });
     try {
       expect(await pingOk(engine, ['127.0.0.1', '127.0.0.2'])).toBe(4);
-      await until('both workers ready', () => engine.health().running === 2);
+      // both workers have loaded worker.js (each claims its row, then listens for the hook)
+      await until('both workers loaded', async () => engine.health().running === 2 && (await engine.stats()).idBlocks?.length === 2);
       expect(engine.health()).toMatchObject({ state: 'ok', reason: null, threads: 2, running: 2 });
 
       const fault = nextFault(engine);
