@@ -50,6 +50,7 @@ async function serve(flags: ServeFlags): Promise<void> {
         return startServer({
           daemon: services, logger, host: config.listen.host, port: config.listen.port,
           bodyLimit: config.http.bodyLimit, importBodyLimit: config.http.importBodyLimit, metrics: config.metrics,
+          ...(config.listen.healthPort !== undefined ? { healthPort: config.listen.healthPort } : {}), requireEngine: true,
         });
       },
     });
@@ -63,6 +64,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     say(`first start: an admin API key was written to ${adminKeyPath} (mode 0600); it is shown nowhere else`);
   }
   say(`sonde listening on ${server.url}  (API description: ${server.url}/openapi.json, health: ${server.url}/healthz)`);
+  if (server.healthPort !== null) say(`health checks (HTTP/1.0 and 1.1, GET/HEAD /healthz only) on port ${server.healthPort}`);
   say(`try: curl -H "Authorization: Bearer $(cat ${adminKeyPath ?? `${config.data}/admin.key`})" ${server.url}/v1/agents`);
   logger.info({ url: server.url, data: config.data, startup: phases }, 'ready');
 

@@ -5,20 +5,24 @@ import { availableParallelism } from 'node:os';
 import { builtEngineFile } from './built-file.js';
 import { Piscina } from 'piscina';
 import type { Transferable } from 'node:worker_threads';
-import { createSharedState, readEngineStats, type IdBlock, type SharedStateInit } from './icmp/shared-state.js';
+import { createSharedState, readEngineStats, releaseRowOfThread, type IdBlock, type SharedStateInit } from './icmp/shared-state.js';
 import type { PingTask, PingTaskResult } from './icmp/task.js';
-import type { EngineStats } from './types.js';
+import { DEFAULT_FAULT_REPORT_MS, WorkerWatch } from './icmp/worker-watch.js';
+import type { EngineHealth, EngineStats, WorkerFault } from './types.js';
 import type { WorkerInit } from './worker.js';
 
 export interface WorkerPoolOptions {
   threads?: number;
   netns?: string;
+  faultReportMs?: number;
 }
 
 export interface WorkerPool {
   readonly threads: number;
   run(task: PingTask, transferList: Transferable[]): Promise<PingTaskResult>;
   stats(): EngineStats & { kernelDrops: number; idBlocks: IdBlock[] };
+  health(): EngineHealth;
+  onWorkerFault(listener: (fault: WorkerFault) => void): () => void;
   destroy(): Promise<void>;
 }
 
@@ -43,21 +47,21 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     recordTiming: false,
     workerData,
   });
-  // A worker that fails outside a task (e.g. the addon does not load) must not crash the
-  // process through an unhandled 'error' event; later jobs are refused with its error.
-  let workerError: Error | null = null;
-  piscina.on('error', (error: unknown) => {
-    workerError = error instanceof Error ? error : new Error(String(error));
-  });
+  // A worker fault costs only the tasks that worker held (Piscina fails them and starts a
+  // replacement); the watch counts it, frees the worker's row and reports the pool's state.
+  const watch = new WorkerWatch(piscina, threads, options.faultReportMs ?? DEFAULT_FAULT_REPORT_MS, (id) => releaseRowOfThread(shared, id));
   return {
     threads,
     run: (task, transferList) => {
-      if (workerError !== null) {
-        return Promise.reject(new Error(`sonde engine: a worker thread failed: ${workerError.message}`, { cause: workerError }));
-      }
-      return piscina.run(task, { transferList });
+      if (watch.empty) return Promise.reject(new Error(`sonde engine: cannot run the job: ${watch.health().reason ?? 'no worker thread'}`));
+      return piscina.run(task, { transferList }).catch((error: unknown) => Promise.reject(watch.explain(error)));
     },
     stats: () => ({ ...readEngineStats(shared), queueSize: piscina.queueSize }),
-    destroy: () => piscina.destroy(),
+    health: () => watch.health(),
+    onWorkerFault: (listener) => watch.onFault(listener),
+    destroy: () => {
+      watch.stop();
+      return piscina.destroy();
+    },
   };
 }

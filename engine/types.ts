@@ -115,6 +115,37 @@ export interface EngineOptions {
   threads?: number;
   /** Open every socket inside this network namespace (path, e.g. /run/netns/NAME). */
   netns?: string;
+  /** How long health() stays 'degraded' after a worker fault the pool healed (default 60 s),
+   *  so that a check polling every few seconds still sees it. */
+  faultReportMs?: number;
+}
+
+/** Why a probe worker thread was replaced: an uncaught error in it, an exit without one
+ *  (process.exit, terminate, a resource limit), or a failure before it was ready. */
+export type WorkerFaultCause = 'uncaught_error' | 'exited' | 'start_failed';
+
+export interface WorkerFault {
+  cause: WorkerFaultCause;
+  threadId: number;
+  /** The error's message, or the exit code. */
+  message: string;
+  atMs: number;
+}
+
+/**
+ * The pool's real state: 'ok' at full strength; 'degraded' below strength or within
+ * faultReportMs of a worker fault (probing goes on); 'down' with no worker thread left
+ * (nothing can probe until the daemon restarts).
+ */
+export interface EngineHealth {
+  state: 'ok' | 'degraded' | 'down';
+  /** What is wrong and what to do; null when ok. */
+  reason: string | null;
+  threads: number;
+  /** Worker threads started and ready. */
+  running: number;
+  restarts: Record<WorkerFaultCause, number>;
+  lastFault: WorkerFault | null;
 }
 
 export interface EngineStats {
@@ -140,6 +171,9 @@ export interface EngineStats {
 export interface Engine {
   ping(request: PingRequest, onProbe?: (probe: ProbeResult) => void): Promise<PingSummary>;
   stats(): Promise<EngineStats>;
+  health(): EngineHealth;
+  /** Calls `listener` for every worker fault (e.g. to log it); returns the unsubscribe. */
+  onWorkerFault(listener: (fault: WorkerFault) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -5,7 +5,8 @@
 // The native addon is imported on the first task, not at module load: a load failure then
 // rejects the task with the loader's message (how to build the addon) instead of failing
 // the worker's bootstrap, which Piscina reports far less clearly.
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
+import { failStartIfAsked, listenForInjectedFaults } from './fault-injection.js';
 import { Prober } from './icmp/prober.js';
 import { claimWorkerRow, idBlockOf, releaseWorkerRow, workerCounters, type SharedStateInit } from './icmp/shared-state.js';
 import type { PingTask, PingTaskResult } from './icmp/task.js';
@@ -16,10 +17,12 @@ export interface WorkerInit {
   netns?: string;
 }
 
+failStartIfAsked();
 const init = workerData as WorkerInit;
-const row = claimWorkerRow(init.shared);
+const row = claimWorkerRow(init.shared, threadId);
 process.on('exit', () => releaseWorkerRow(init.shared, row));
 const block = idBlockOf(init.shared, row);
+listenForInjectedFaults('probe-worker', row);
 
 let prober: Promise<Prober> | null = null;
 

@@ -6,6 +6,7 @@ import type { DaemonServices } from '../engine/index.js';
 import { nativeEnvelope } from './http/envelopes.js';
 import { compileRoute, toUwsPath, type PipelineDeps } from './http/pipeline.js';
 import { writeResponse } from './http/respond.js';
+import { startHealthListener, type HealthListener } from './health-listener.js';
 import type { AnyRoute, HttpMethod } from './http/route.js';
 import { buildOpenApi } from './openapi.js';
 import { agentRoutes } from './routes/v1/agents.js';
@@ -43,10 +44,17 @@ export interface ServerOptions {
   live?: LiveOptions;
   /** GET /metrics: per-target series, their cap, and whether it needs an API key (config `metrics`). */
   metrics?: Partial<MetricsRouteOptions>;
+  /** A second port on `host` for GET/HEAD /healthz only, over node:http, for HTTP/1.0 health
+   *  checkers (health-listener.ts); 0 picks a free one; absent: none. */
+  healthPort?: number;
+  /** The daemon is meant to probe: without an engine /healthz answers 503 "down". */
+  requireEngine?: boolean;
 }
 
 export interface SondeServer {
   readonly port: number;
+  /** The health-check port (ServerOptions.healthPort), or null. */
+  readonly healthPort: number | null;
   readonly url: string;
   readonly routes: readonly AnyRoute[];
   /** Stops accepting connections; requests in progress and keep-alive connections continue. */
@@ -77,7 +85,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
   ];
   // Assigned once listening; the OpenAPI closure below reads it from then on.
   let serverUrl: string | undefined = undefined;
-  routes.push(...systemRoutes(daemon, version, () => buildOpenApi(routes, { version, serverUrl }, LIVE_OPENAPI_PATHS)));
+  routes.push(...systemRoutes(daemon, version, () => buildOpenApi(routes, { version, serverUrl }, LIVE_OPENAPI_PATHS), options.requireEngine));
   routes.push(...metricsRoutes(daemon.engine, daemon.monitors, { ...DEFAULT_METRICS_ROUTE_OPTIONS, ...options.metrics }));
 
   const app = createApp();
@@ -87,8 +95,11 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
   for (const route of routes) {
     const { uwsPath } = toUwsPath(route.path);
     app[UWS_METHOD[route.method]](uwsPath, compileRoute(route, deps));
+    // HEAD is allowed wherever GET is (RFC 9110 §9.3.2): same status and headers, no body
+    if (route.method === 'get') app.head(uwsPath, compileRoute(route, deps, true));
     const re = new RegExp('^' + route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[A-Za-z0-9_]+\\?\}/g, '[^/]+') + '$');
     patterns.push({ re, method: route.method.toUpperCase() });
+    if (route.method === 'get') patterns.push({ re, method: 'HEAD' });
   }
   const live = new LiveFeed(daemon, daemon.monitors, logger, options.live);
   live.register(app);
@@ -105,28 +116,44 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
       body: nativeEnvelope.render({ status, kind: status === 404 ? 'not_found' : 'bad_request', message }),
       headers: status === 405 ? { Allow: [...new Set(allowed)].join(', ') } : undefined,
       close: method !== 'GET' && method !== 'HEAD',
-    });
+    }, undefined, method === 'HEAD');
     if (logRequests) logger.info({ method, path, status }, 'request');
   });
 
   const listening: Listening = await listen(app, options.host, options.port);
+  let health: HealthListener | null = null;
+  if (options.healthPort !== undefined) {
+    try {
+      health = await startHealthListener(routes.find((r) => r.operationId === 'healthz')!, options.host, options.healthPort);
+    } catch (error) {
+      closeAll(app);
+      throw error;
+    }
+  }
+  // the pool heals by itself; the log says that it had to, and why
+  const unwatch = daemon.engine?.onWorkerFault((fault) => {
+    logger.error({ worker: fault }, `probe worker thread ${fault.threadId} ended (${fault.cause}: ${fault.message}); the pool replaces it; any job it was running failed`);
+  });
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
   serverUrl = `http://${hostForUrl}:${listening.port}`;
   let closed = false;
 
   return {
     port: listening.port,
+    healthPort: health?.port ?? null,
     url: serverUrl,
     routes,
     stopAccepting: () => listening.stopAccepting(),
     async close(drainMs = 2000) {
       if (closed) return;
       closed = true;
+      unwatch?.();
       listening.stopAccepting();
       live.close();
       const deadline = Date.now() + drainMs;
       while (inflight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       closeAll(app);
+      await health?.close();
     },
   };
 }

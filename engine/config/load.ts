@@ -26,6 +26,7 @@ export const ENV_VARS: readonly { name: string; key: string; kind: Kind }[] = [
   { name: 'SONDE_DATA', key: 'data', kind: 'string' },
   { name: 'SONDE_HOST', key: 'listen.host', kind: 'string' },
   { name: 'SONDE_PORT', key: 'listen.port', kind: 'integer' },
+  { name: 'SONDE_HEALTH_PORT', key: 'listen.healthPort', kind: 'integer' },
   { name: 'SONDE_LOG_LEVEL', key: 'logLevel', kind: 'string' },
   { name: 'SONDE_THREADS', key: 'threads', kind: 'integer' },
   { name: 'SONDE_BODY_LIMIT', key: 'http.bodyLimit', kind: 'integer' },

@@ -11,6 +11,7 @@ export const DaemonConfigSchema = Type.Object({
   listen: Type.Object({
     host: Type.String({ minLength: 1, description: 'address to bind' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP port; 0 picks a free one' }),
+    healthPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'a second port serving only GET/HEAD /healthz, over HTTP/1.0 or 1.1 (uWS answers HTTP/1.0 with 505); absent: none' })),
   }, { additionalProperties: false }),
   logLevel: Type.Unsafe<(typeof LOG_LEVELS)[number]>({ type: 'string', enum: [...LOG_LEVELS], description: 'pino log level; request lines are info' }),
   threads: Type.Integer({ minimum: 0, maximum: 256, description: 'probe worker threads; 0 = one per core' }),

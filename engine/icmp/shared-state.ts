@@ -40,11 +40,12 @@ export function createSharedState(): SharedStateInit {
   return { buffer, idBase: randomInt(1, 65536 - span), idsPerWorker: IDS_PER_WORKER };
 }
 
-/** Claims the lowest free worker row; throws when all MAX_WORKERS rows are taken. */
-export function claimWorkerRow(init: SharedStateInit): number {
+/** Claims the lowest free worker row for a thread (its threadId, > 0, marks the claim);
+ *  throws when all MAX_WORKERS rows are taken. */
+export function claimWorkerRow(init: SharedStateInit, threadId: number): number {
   const claims = new Int32Array(init.buffer, 0, MAX_WORKERS);
   for (let row = 0; row < MAX_WORKERS; row++) {
-    if (Atomics.compareExchange(claims, row, 0, 1) === 0) return row;
+    if (Atomics.compareExchange(claims, row, 0, threadId) === 0) return row;
   }
   throw new Error(`sonde engine: all ${MAX_WORKERS} worker rows are taken; no echo identifiers left for a new worker`);
 }
@@ -53,6 +54,15 @@ export function releaseWorkerRow(init: SharedStateInit, row: number): void {
   const counters = workerCounters(init, row);
   counters[Counter.IN_FLIGHT] = 0;
   Atomics.store(new Int32Array(init.buffer, 0, MAX_WORKERS), row, 0);
+}
+
+/** Releases the row a thread that ended held, from the main thread: a terminated worker
+ *  runs no exit hook of its own, and its row would otherwise stay taken for good. */
+export function releaseRowOfThread(init: SharedStateInit, threadId: number): void {
+  const claims = new Int32Array(init.buffer, 0, MAX_WORKERS);
+  for (let row = 0; row < MAX_WORKERS; row++) {
+    if (Atomics.load(claims, row) === threadId) releaseWorkerRow(init, row);
+  }
 }
 
 /** The counters row of one worker (written only by that worker). */

@@ -29,8 +29,11 @@ const ERROR_INDEX: Record<ProbeErrorKind, number> = {
 /** Sequence numbers travel as u32: a job is restarted on a new grid origin before its
  *  seq (round·count + k) gets near 2^32 (after ~25 days at 100 probes per 100 ms). */
 const MAX_SEQ = 2 ** 31;
-/** A failed job (e.g. no permission for raw sockets) is started again after this long. */
+/** A failed job that never probed (e.g. no permission for raw sockets) is started again
+ *  after this long; */
 const RETRY_MS = 5000;
+/** one that had been probing (e.g. its worker thread died and was replaced) after this. */
+const RESUME_MS = 500;
 /** Drift is read from every DRIFT_SAMPLE-th target's probes (reading a send time costs a bigint). */
 const DRIFT_SAMPLE = 8;
 /** A window is sealed this long after its last probe's timeout (the workers' 2 ms grace period
@@ -213,7 +216,7 @@ export class MonitorRunner {
           this.lastError = error instanceof Error ? error.message : String(error);
           if (this.grid === grid) {
             this.grid = null;
-            this.restartAtMs = wallNowMs() + RETRY_MS;
+            this.restartAtMs = wallNowMs() + (grid.lastSeq.some((seq) => seq >= 0) ? RESUME_MS : RETRY_MS);
           }
         },
       );

@@ -4,6 +4,7 @@
 // serves the API. Transactions stay short (ROWS_PER_TRANSACTION rows, encoded before the
 // transaction begins), because a write on the main thread's connections waits for them.
 import { parentPort, workerData } from 'node:worker_threads';
+import { listenForInjectedFaults } from '../fault-injection.js';
 import { openConnection, type Db } from '../store/database.js';
 import { setThreadNice, WRITER_THREAD_NICE } from '../thread-priority.js';
 import { WindowStore, type WindowRow } from './window-store.js';
@@ -51,6 +52,7 @@ try {
   throw error;
 }
 const { db, store } = opened;
+listenForInjectedFaults('window-writer');
 const queue: Queued[] = [];
 const batch: WindowRow[] = [];
 let readyUntil = -Infinity;

@@ -24,7 +24,8 @@ export class WindowWriter {
   /** The writer's last failure (it retries), or a restart after it died. */
   lastError: string | null = null;
 
-  constructor(private readonly init: WriterInit) {}
+  /** `minLifetimeMs`: see MIN_LIFETIME_MS (tests restart a thread they just started). */
+  constructor(private readonly init: WriterInit, private readonly minLifetimeMs = MIN_LIFETIME_MS) {}
 
   /** Starts the thread unless it runs (or failed): for rollups and purges of stored windows. */
   start(): void {
@@ -91,7 +92,7 @@ export class WindowWriter {
       this.pending.clear();
       for (const resolve of this.flushes.values()) resolve();
       this.flushes.clear();
-      const again = performance.now() - this.startedAt >= MIN_LIFETIME_MS;
+      const again = performance.now() - this.startedAt >= this.minLifetimeMs;
       this.lastError = `window writer ended unexpectedly (${this.lastError ?? 'no error given'}); ${lost} window(s) not written; `
         + (again ? 'started again' : 'not started again: it failed right after starting; restart the daemon once the cause is fixed');
       this.failed = !again;

@@ -12,6 +12,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
   if (options.netns !== undefined && (typeof options.netns !== 'string' || options.netns.length === 0)) {
     throw new EngineInputError('netns', 'netns must be the path of a network namespace, e.g. /run/netns/NAME');
   }
+  if (options.faultReportMs !== undefined && !(Number.isFinite(options.faultReportMs) && options.faultReportMs >= 0)) {
+    throw new EngineInputError('faultReportMs', 'faultReportMs must be a number of milliseconds >= 0');
+  }
   const pool = createWorkerPool(options);
   let closing: Promise<void> | null = null;
   return {
@@ -25,6 +28,8 @@ export function createEngine(options: EngineOptions = {}): Engine {
     async stats(): Promise<EngineStats> {
       return pool.stats();
     },
+    health: () => pool.health(),
+    onWorkerFault: (listener) => pool.onWorkerFault(listener),
     close() {
       closing ??= pool.destroy();
       return closing;

@@ -3,35 +3,53 @@
 import type { HttpResponse } from '../uws.js';
 import { HttpError } from './errors.js';
 
-export function tooLarge(limit: number, got?: number): HttpError {
-  const seen = got === undefined ? 'more than that' : `${got} bytes`;
-  return new HttpError(413, `request body too large: the limit is ${limit} bytes, got ${seen}`,
-    'send a smaller body or raise http.bodyLimit in the config');
+/** Bytes of an oversized body that are read and dropped before the 413 goes out: a client
+ *  still writing its body reads the answer (and may keep the connection) instead of meeting
+ *  a connection closed under it (EPIPE, or a reset that loses the answer). A body longer
+ *  than the limit plus this is answered at once and the connection closed. */
+export const DISCARD_BYTES = 16 * 1024 * 1024;
+
+/** A 413; `closeConnection` when the rest of the body was not read. */
+export class BodyTooLarge extends HttpError {
+  constructor(limit: number, got: number | undefined, readonly closeConnection: boolean) {
+    super(413, `request body too large: the limit is ${limit} bytes, got ${got === undefined ? 'more than that' : `${got} bytes`}`,
+      'send a smaller body or raise http.bodyLimit in the config');
+  }
 }
 
 /**
- * Resolves with the whole body, or rejects with a 413 HttpError as soon as it exceeds
- * `limit` (the rest of the upload is not buffered). Never settles if the client aborts;
- * the pipeline's onAborted handler covers that case.
+ * Resolves with the whole body, or rejects with a BodyTooLarge once it exceeds `limit`: after
+ * reading (and dropping, never buffering) the rest of it up to DISCARD_BYTES, so that the
+ * answer arrives where the client reads it. Never settles if the client aborts; the
+ * pipeline's onAborted handler covers that case.
  */
 export function readBody(res: HttpResponse, limit: number, declaredLength: number): Promise<Buffer> {
-  if (declaredLength > limit) return Promise.reject(tooLarge(limit, declaredLength));
+  if (declaredLength > limit + DISCARD_BYTES) return Promise.reject(new BodyTooLarge(limit, declaredLength, true));
   return new Promise((resolve, reject) => {
     let chunks: Buffer[] = [];
     let size = 0;
-    let failed = false;
+    let discarding = false;
+    let settled = false;
     res.onData((chunk, isLast) => {
-      if (failed) return;
+      if (settled) return;
       size += chunk.byteLength;
-      if (size > limit) {
-        failed = true;
+      if (size > limit && !discarding) {
+        discarding = true;
         chunks = [];
-        reject(tooLarge(limit));
+      }
+      if (discarding) {
+        if (isLast) reject(new BodyTooLarge(limit, size, false));
+        else if (size > limit + DISCARD_BYTES) reject(new BodyTooLarge(limit, undefined, true));
+        else return;
+        settled = true;
         return;
       }
       // uWS neuters the ArrayBuffer after the callback returns: copy it.
       chunks.push(Buffer.from(new Uint8Array(chunk).slice()));
-      if (isLast) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      if (isLast) {
+        settled = true;
+        resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      }
     });
   });
 }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { SondeError, type ApiKeyRecord, type RateLimitDecision, type Sonde } from '../../engine/index.js';
 import type { HttpRequest, HttpResponse } from '../uws.js';
 import { admit, auditAnswer } from './access.js';
-import { parseJsonBody, readBody } from './body.js';
+import { BodyTooLarge, parseJsonBody, readBody } from './body.js';
 import { envelopeNamed, type ErrorEnvelope } from './envelopes.js';
 import { HttpError } from './errors.js';
 import { parseQuery } from './query.js';
@@ -80,7 +80,8 @@ function renderInternal(envelope: ErrorEnvelope): unknown {
   return body;
 }
 
-export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
+/** `head`: the handler for HEAD on a GET route: GET's answer without its body (RFC 9110 §9.3.2). */
+export function compileRoute(route: AnyRoute, deps: PipelineDeps, head = false): UwsHandler {
   const { names } = toUwsPath(route.path);
   const envelope: ErrorEnvelope = envelopeNamed(route.envelope ?? 'native');
   const validateParams: Validator | null = route.params ? compileValidator(route.params, 'path') : null;
@@ -89,7 +90,7 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
   const rawTypes = new Set((route.rawBodyTypes ?? []).map((t) => t.toLowerCase()));
   const wantsBody = route.body !== undefined || rawTypes.size > 0;
   const bodyLimit = route.bodyLimit ?? deps.bodyLimit;
-  const method = route.method.toUpperCase();
+  const method = head ? 'HEAD' : route.method.toUpperCase();
   const { sonde, logger, inflight } = deps;
   // The level is fixed for the process: skip building the log object when info is off.
   const logRequests = logger.isLevelEnabled('info');
@@ -102,12 +103,12 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
     inflight.count--;
     let status = out.status;
     try {
-      sendResponse(res, out, corked, state.rate);
+      sendResponse(res, out, corked, state.rate, undefined, head);
     } catch (error) {
       // Serialization failed (nothing was written yet: the body is serialized first).
       status = 500;
       logger.error({ method: state.method, path: state.path, err: error }, `response for ${state.method} ${state.path} could not be serialized`);
-      sendResponse(res, { status, body: INTERNAL_BODY.get(envelope) ?? renderInternal(envelope) }, corked, state.rate);
+      sendResponse(res, { status, body: INTERNAL_BODY.get(envelope) ?? renderInternal(envelope) }, corked, state.rate, undefined, head);
     }
     const ms = performance.now() - state.start;
     auditAnswer(sonde, logger, state.key, state.method, state.path, status, ms);
@@ -126,7 +127,9 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps): UwsHandler {
       logger.error({ err: renderError }, `error envelope "${envelope.name}" failed to render`);
       body = { error: http.message, code: http.status };
     }
-    finish(res, state, { status: http.status, body, headers: http.headers, close: http.status === 413 }, corked);
+    // a 413 whose body was read to its end keeps the connection (body.ts)
+    const close = http.status === 413 && !(http instanceof BodyTooLarge && !http.closeConnection);
+    finish(res, state, { status: http.status, body, headers: http.headers, close }, corked);
   };
 
   // uWS needs an abort handler before we return without having answered (an await, a body

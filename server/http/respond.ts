@@ -45,16 +45,17 @@ function bytes(text: string): Uint8Array | string {
 
 const STATUS_BYTES = new Map<number, Uint8Array>(Object.entries(STATUS_LINE).map(([k, v]) => [Number(k), Buffer.from(v, 'latin1')]));
 const CONTENT_TYPE = Buffer.from('Content-Type', 'latin1');
+const CONTENT_LENGTH = Buffer.from('Content-Length', 'latin1');
 const RATE_LIMIT = Buffer.from('X-RateLimit-Limit-second', 'latin1');
 const RATE_REMAINING = Buffer.from('X-RateLimit-Remaining-second', 'latin1');
 const JSON_TYPE = Buffer.from('application/json', 'latin1');
 const TEXT_TYPE = Buffer.from('text/plain; charset=utf-8', 'latin1');
 
 function write(res: HttpResponse, status: number, contentType: Uint8Array | string | undefined, payload: string | Buffer | undefined,
-  out: OutgoingResponse, rate: RateLimitDecision | null, extraHeaders: Readonly<Record<string, string>> | undefined): void {
+  out: OutgoingResponse, rate: RateLimitDecision | null, extraHeaders: Readonly<Record<string, string>> | undefined, head: boolean): void {
   // 200 is what uWS sends when no status is written.
   if (status !== 200) res.writeStatus(STATUS_BYTES.get(status) ?? String(status));
-  if (contentType !== undefined && payload !== undefined) res.writeHeader(CONTENT_TYPE, contentType);
+  if (contentType !== undefined && (payload !== undefined || head)) res.writeHeader(CONTENT_TYPE, contentType);
   if (rate !== null) {
     res.writeHeader(RATE_LIMIT, String(rate.limit));
     res.writeHeader(RATE_REMAINING, String(rate.remaining));
@@ -62,8 +63,13 @@ function write(res: HttpResponse, status: number, contentType: Uint8Array | stri
   if (extraHeaders !== undefined) for (const k in extraHeaders) res.writeHeader(bytes(k), extraHeaders[k]);
   const headers = out.headers;
   if (headers !== undefined) for (const k in headers) res.writeHeader(bytes(k), headers[k]);
-  // endWithoutBody(undefined, …) does not count as an answer in this uWS build: no args.
-  if (status === 204) {
+  // endWithoutBody(undefined, …) does not count as an answer in this uWS build: no args;
+  // nor does endWithoutBody(length), so a HEAD answer writes its Content-Length itself (the
+  // length GET would send, RFC 9110 §9.3.2) and ends with no args, keeping the connection.
+  if (head) {
+    if (payload !== undefined && status !== 204) res.writeHeader(CONTENT_LENGTH, String(Buffer.byteLength(payload)));
+    res.endWithoutBody();
+  } else if (status === 204) {
     if (out.close === true) res.endWithoutBody(0, true);
     else res.endWithoutBody();
   } else res.end(payload ?? '', out.close === true);
@@ -72,12 +78,14 @@ function write(res: HttpResponse, status: number, contentType: Uint8Array | stri
 /**
  * Writes the whole response. `corked`: the caller is inside the uWS request handler (uWS has
  * corked the socket already); false after an await. `rate`: the key's rate-limit decision,
- * written as the X-RateLimit-* headers. Serialization happens before anything is written, so
- * a body that cannot be serialized throws with the response still untouched.
+ * written as the X-RateLimit-* headers. `head`: the answer to a HEAD request, GET's status and
+ * headers without the body (a streamed body is not started: its onAbort is called). Serialization
+ * happens before anything is written, so a body that cannot be serialized throws with the
+ * response still untouched.
  */
 export function sendResponse(res: HttpResponse, out: OutgoingResponse, corked: boolean, rate: RateLimitDecision | null = null,
-  extraHeaders?: Readonly<Record<string, string>>): void {
-  if (out.stream !== undefined) {
+  extraHeaders?: Readonly<Record<string, string>>, head = false): void {
+  if (out.stream !== undefined && !head) {
     const rateHeaders = rate === null ? undefined : {
       'X-RateLimit-Limit-second': String(rate.limit), 'X-RateLimit-Remaining-second': String(rate.remaining),
     };
@@ -87,7 +95,12 @@ export function sendResponse(res: HttpResponse, out: OutgoingResponse, corked: b
   let payload: string | Buffer | undefined;
   let contentType: Uint8Array | string | undefined;
   const status = out.status;
-  if (out.body === undefined || status === 204) {
+  if (out.stream !== undefined) {
+    // HEAD of a streamed GET: its length is not known up front, so no Content-Length
+    out.stream.onAbort?.();
+    payload = undefined;
+    contentType = bytes(out.contentType ?? 'application/octet-stream');
+  } else if (out.body === undefined || status === 204) {
     payload = undefined;
   } else if (typeof out.body === 'string' || Buffer.isBuffer(out.body)) {
     payload = out.body;
@@ -96,11 +109,11 @@ export function sendResponse(res: HttpResponse, out: OutgoingResponse, corked: b
     payload = JSON.stringify(out.body);
     contentType = out.contentType !== undefined ? bytes(out.contentType) : JSON_TYPE;
   }
-  if (corked) write(res, status, contentType, payload, out, rate, extraHeaders);
-  else res.cork(() => write(res, status, contentType, payload, out, rate, extraHeaders));
+  if (corked) write(res, status, contentType, payload, out, rate, extraHeaders, head);
+  else res.cork(() => write(res, status, contentType, payload, out, rate, extraHeaders, head));
 }
 
-/** Writes the whole response (status, headers and body in one corked write). */
-export function writeResponse(res: HttpResponse, out: OutgoingResponse, extraHeaders?: Readonly<Record<string, string>>): void {
-  sendResponse(res, out, false, null, extraHeaders);
+/** Writes the whole response (status, headers and body in one corked write; no body for HEAD). */
+export function writeResponse(res: HttpResponse, out: OutgoingResponse, extraHeaders?: Readonly<Record<string, string>>, head = false): void {
+  sendResponse(res, out, false, null, extraHeaders, head);
 }

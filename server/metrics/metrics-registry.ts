@@ -5,7 +5,7 @@
 // scrape (a start-up cost the daemon need not pay: bench/README.md#design-metrics-text), so the
 // default metrics — and the event-loop delay histogram — run from the first scrape on.
 import type { Counter as CounterT, Gauge as GaugeT, Registry as RegistryT } from 'prom-client';
-import type { Engine, EngineStats, MonitorRuntimeStats, MonitorService } from '../../engine/index.js';
+import type { Engine, EngineHealth, EngineStats, MonitorRuntimeStats, MonitorService } from '../../engine/index.js';
 import { streamWithRtt, type TextSink } from './rtt-text.js';
 
 export interface MetricsOptions {
@@ -30,6 +30,7 @@ export interface MetricsEndpoint {
 /** What one scrape reads once and every collect() uses. */
 interface Snapshot {
   engine: EngineStats | null;
+  health: EngineHealth | null;
   threads: number | null;
   monitors: MonitorRuntimeStats[];
   names: Map<string, string>;
@@ -76,7 +77,8 @@ export function createMetrics(engine: Engine | null, monitors: MonitorService, o
 
 async function refresh(s: Snapshot, engine: Engine | null, service: MonitorService, options: MetricsOptions): Promise<void> {
   s.engine = engine === null ? null : await engine.stats();
-  s.threads = s.engine?.idBlocks?.length ?? null;
+  s.health = engine?.health() ?? null;
+  s.threads = s.health?.running ?? s.engine?.idBlocks?.length ?? null;
   s.monitors = service.stats();
   s.names = new Map(service.list().map((m) => [m.id, m.name]));
   s.states.clear();
@@ -97,7 +99,7 @@ function build(prom: Prom): { registry: RegistryT; snapshot: Snapshot } {
   const registry = new prom.Registry();
   prom.collectDefaultMetrics({ register: registry });
   const s: Snapshot = {
-    engine: null, threads: null, monitors: [], names: new Map(), states: new Map(), perTargetEnabled: false, lastScrapeSeconds: 0,
+    engine: null, health: null, threads: null, monitors: [], names: new Map(), states: new Map(), perTargetEnabled: false, lastScrapeSeconds: 0,
   };
   const registers = [registry];
 
@@ -152,6 +154,16 @@ function build(prom: Prom): { registry: RegistryT; snapshot: Snapshot } {
   gauge('sonde_engine_probes_in_flight', 'Probes sent and still waiting for a reply or their timeout.', () => s.engine?.inFlight);
   gauge('sonde_engine_queue_depth', 'Jobs waiting in the worker pool queue for a free slot (Piscina queueSize).', () => s.engine?.queueSize);
   gauge('sonde_engine_worker_threads', 'Probe worker threads running (0 without an engine).', () => s.threads ?? 0);
+  new prom.Counter({
+    name: 'sonde_worker_restarts_total', help: 'Probe worker threads that ended while the pool ran, by cause (uncaught_error, exited, start_failed); the pool starts a replacement and /healthz says "degraded" for a while.',
+    labelNames: ['cause'] as const, registers,
+    collect(this: CounterT<'cause'>) {
+      this.reset();
+      const restarts = s.health?.restarts;
+      if (restarts === undefined) return;
+      for (const cause of Object.keys(restarts) as (keyof typeof restarts)[]) this.inc({ cause }, restarts[cause]);
+    },
+  });
 
   new prom.Gauge({
     name: 'sonde_monitor_info', help: 'One series per defined monitor: its name, and whether it probes in this process.',

@@ -24,6 +24,8 @@ function recording(engine: Engine): { engine: Engine; requests: PingRequest[] } 
         return engine.ping(request, onProbe);
       },
       stats: () => engine.stats(),
+      health: () => engine.health(),
+      onWorkerFault: (listener) => engine.onWorkerFault(listener),
       close: () => engine.close(),
     },
   };

@@ -32,6 +32,8 @@ function teeEngine(engine: Engine, raw: Map<string, Raw>): Engine {
       });
     },
     stats: () => engine.stats(),
+    health: () => engine.health(),
+    onWorkerFault: (listener) => engine.onWorkerFault(listener),
     close: () => engine.close(),
   };
 }

@@ -62,6 +62,8 @@ describe.skipIf(!canRaw4 || !builtWorker)('a monitored target named localhost', 
         return real.ping(request, onProbe);
       },
       stats: () => real.stats(),
+      health: () => real.health(),
+      onWorkerFault: (listener) => real.onWorkerFault(listener),
       close: () => real.close(),
     };
     const handle = openMonitors({ dataDir: fx.dir, engine, windowMs: 1000, rollupMs: 10_000, tickMs: 20, reconcileMs: 100 });

@@ -66,6 +66,8 @@ function recorder(): { engine: Engine; jobs: PingRequest[] } {
       return new Promise((resolve) => request.signal?.addEventListener('abort', () => resolve({ targets: [], cancelled: true, startedAtMs: 0, finishedAtMs: 0 })));
     },
     stats: () => Promise.reject(new Error('not used')),
+    health: () => { throw new Error('not used'); },
+    onWorkerFault: () => () => undefined,
     close: () => Promise.resolve(),
   };
   return { engine, jobs };

@@ -1,11 +1,14 @@
 // The window writer's thread on a real SQLite file: a handed-over window (its arrays
 // transferred, not copied) is written row for row, rollups follow once the main side says the
-// period is complete, and a writer that cannot start reports why instead of failing the caller.
+// period is complete, a writer that cannot start reports why instead of failing the caller,
+// and one that dies is started again and reports the windows it lost.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FAULT_CHANNEL, type FaultOrder } from '../../engine/fault-injection.js';
 import { BucketAccumulator, decodeBuckets } from '../../engine/monitor/hdr-codec.js';
 import { WindowStore } from '../../engine/monitor/window-store.js';
 import { WindowTable } from '../../engine/monitor/window-table.js';
@@ -124,6 +127,39 @@ describe('window writer', () => {
       expect(written).toBe(0);
     } finally {
       rmSync(old, { recursive: true, force: true });
+    }
+  });
+
+  it('a writer thread that dies is started again; the windows it lost are reported, the next ones written', async () => {
+    const writer = new WindowWriter({ dbPath: db.name, settings: SETTINGS }, 0);
+    try {
+      const released = new Set<number>();
+      const hand = (start: number): void => writer.write({ monitorSeq: 1, spanMs: 1000, table: window(start), rowSeq: seqs, release: () => released.add(start) });
+      hand(BASE);
+      await writer.flush();
+      expect(released).toEqual(new Set([BASE]));
+      // the thread throws from a timer (the test hook, engine/fault-injection.ts) while more
+      // windows are on their way: those it had not written when it died are lost
+      const channel = new BroadcastChannel(FAULT_CHANNEL);
+      channel.postMessage({ thread: 'window-writer' } satisfies FaultOrder);
+      channel.close();
+      const inFlight = [BASE + 1000, BASE + 2000, BASE + 3000, BASE + 4000];
+      for (const start of inFlight) hand(start);
+      const deadline = Date.now() + 10_000;
+      while (!/started again/.test(writer.lastError ?? '') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(writer.lastError).toMatch(/^window writer ended unexpectedly \(window writer failed: injected fault: the window-writer thread threw \(test hook\)\); \d+ window\(s\) not written; started again$/);
+      // the count it reports is exactly the windows never acknowledged
+      const lost = Number(/(\d+) window\(s\) not written/.exec(writer.lastError!)![1]);
+      expect(lost).toBe(inFlight.filter((start) => !released.has(start)).length);
+      // the restarted thread writes what comes next, every row of it
+      hand(BASE + 6000);
+      await writer.flush();
+      expect(released.has(BASE + 6000)).toBe(true);
+      expect(writer.queued).toBe(0);
+      for (const start of released) expect(store.range(1, 1000, start, start + 1000).map((w) => w.startMs)).toEqual([start]);
+      expect(store.range(ROWS - 1, 1000, BASE + 6000, BASE + 7000)).toHaveLength(1);
+    } finally {
+      await writer.close();
     }
   });
 });

@@ -18,11 +18,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(options: { rateLimit?: SondeConfig['rateLimit']; bodyLimit?: number } = {}): Promise<TestServer> {
+export async function startTestServer(options: { rateLimit?: SondeConfig['rateLimit']; bodyLimit?: number; healthPort?: number } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sonde-server-test-'));
   const sonde = await openDaemon({
     dataDir, engine: null, rateLimit: options.rateLimit ?? { perSecond: 10_000, burst: 10_000 },
-    front: (daemon) => startServer({ daemon, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit }),
+    front: (daemon) => startServer({
+      daemon, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit,
+      ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
+    }),
     agent: { resolver: localResolver },
   });
   const server = sonde.front;

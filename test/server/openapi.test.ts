@@ -66,6 +66,6 @@ describe('/openapi.json', () => {
     expect(errorOf(missing)).toMatch(/no route for GET \/v2\/nothing/);
     const wrong = await call(`${t.url}/v1/agents`, { method: 'PUT', key: t.adminKey });
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')).toBe('GET');
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD'); // HEAD is allowed wherever GET is (RFC 9110)
   });
 });
