@@ -38,10 +38,13 @@ async function serve(flags: ServeFlags): Promise<void> {
   const engine = startEngine(config.threads, (m) => logger.warn(m));
   phases.engineMs = lap();
   let adminKeyPath: string | null = null;
+  const options = toDaemonOptions(config);
   let daemon: Daemon<SondeServer>;
   try {
     daemon = await openDaemon({
-      ...toDaemonOptions(config),
+      ...options,
+      // the window writer's failures (e.g. the disk full) and its recovery go to the log
+      monitoring: { ...options.monitoring, log: { error: (m) => logger.error(m), info: (m) => logger.info(m) } },
       engine,
       onShutdownStep: (step) => logger.debug({ step }, 'shutdown step done'),
       front: (services) => {

@@ -63,6 +63,14 @@ export interface MonitoringOptions {
   degradedLossPercent?: number;
   /** URLs every state change is POSTed to (JSON, batched once a second). */
   webhooks?: WebhookConfig[];
+  /** Where the window writer's failures (each retried, e.g. the disk full) and its recovery
+   *  are reported; the daemon passes its logger. */
+  log?: MonitoringLog;
+}
+
+export interface MonitoringLog {
+  error(message: string): void;
+  info(message: string): void;
 }
 
 export interface WebhookConfig {

@@ -8,9 +8,12 @@ import { Worker } from 'node:worker_threads';
 import { builtEngineFile } from '../built-file.js';
 import type { FromWriter, ToWriter, WriterInit, WriterSettings } from './window-writer-protocol.js';
 import type { SealedWindow } from './monitor-runner.js';
+import type { MonitoringLog } from './types.js';
 
 /** A writer thread that ends sooner than this after it started is not started again. */
 const MIN_LIFETIME_MS = 5000;
+/** While the writer keeps failing with the same error, it is logged again this often. */
+const RELOG_MS = 60_000;
 
 export class WindowWriter {
   private worker: Worker | null = null;
@@ -21,10 +24,16 @@ export class WindowWriter {
   private readonly pending = new Map<number, () => void>();
   private readonly flushes = new Map<number, () => void>();
   private closed: Promise<void> | null = null;
-  /** The writer's last failure (it retries), or a restart after it died. */
+  /** The writer's current failure (it retries; null again once it writes), or a restart after it died. */
   lastError: string | null = null;
+  /** Failed write attempts since start (each retried). */
+  failures = 0;
+  /** Failures since the last window written, and when the last log line about them went out. */
+  private failingSince = 0;
+  private failing = 0;
+  private loggedAt = 0;
 
-  constructor(private readonly init: WriterInit) {}
+  constructor(private readonly init: WriterInit, private readonly log: MonitoringLog | null = null) {}
 
   /** Starts the thread unless it runs (or failed): for rollups and purges of stored windows. */
   start(): void {
@@ -94,6 +103,7 @@ export class WindowWriter {
       const again = performance.now() - this.startedAt >= MIN_LIFETIME_MS;
       this.lastError = `window writer ended unexpectedly (${this.lastError ?? 'no error given'}); ${lost} window(s) not written; `
         + (again ? 'started again' : 'not started again: it failed right after starting; restart the daemon once the cause is fixed');
+      this.log?.error(this.lastError);
       this.failed = !again;
       this.worker = again ? this.spawn() : null;
     });
@@ -104,12 +114,33 @@ export class WindowWriter {
     if (m.type === 'written') {
       this.pending.get(m.id)?.();
       this.pending.delete(m.id);
+      if (this.failing > 0) this.recovered();
     } else if (m.type === 'flushed') {
       this.flushes.get(m.id)?.();
       this.flushes.delete(m.id);
     } else {
-      this.lastError = m.message;
+      this.attemptFailed(m.message);
     }
+  }
+
+  /** A failed attempt (the thread retries): counted, logged at the first one, when the
+   *  reason changes, and every RELOG_MS while it lasts. */
+  private attemptFailed(message: string): void {
+    this.failures++;
+    const now = performance.now();
+    if (this.failing++ === 0) this.failingSince = now;
+    if (this.failing === 1 || message !== this.lastError || now - this.loggedAt >= RELOG_MS) {
+      this.loggedAt = now;
+      this.log?.error(`window writer: ${message} (${this.failing} failed attempt(s) so far)`);
+    }
+    this.lastError = message;
+  }
+
+  private recovered(): void {
+    const seconds = Math.round((performance.now() - this.failingSince) / 1000);
+    this.log?.info(`window writer: windows are written again, after ${this.failing} failed attempt(s) over ${seconds} s`);
+    this.failing = 0;
+    this.lastError = null;
   }
 }
 

@@ -1,0 +1,112 @@
+// The data directory's file system full: the daemon's data directory is a 2 MiB tmpfs in a
+// mount namespace of the test's own (the host's mounts are untouched); the test fills it and
+// the daemon must say so clearly, keep serving, keep what it stored, go on writing once space
+// returns, and still shut down (and start again) cleanly.
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { canRaw4 } from '../engine/helpers.js';
+import { call } from '../server/helpers.js';
+import {
+  adminKeyOf, built, canMountTmpfs, createLoopbackMonitor, privateTmpfs, readStored, startDaemonChild, waitFor, writeConfig,
+  type DaemonChild, type PrivateTmpfs,
+} from './daemon-child.js';
+
+/** Writes zeros to `path` until the file system says ENOSPC; returns the bytes written. */
+function fill(path: string): number {
+  const fd = openSync(path, 'w');
+  const chunk = Buffer.alloc(16 * 1024);
+  let total = 0;
+  try {
+    for (;;) {
+      try {
+        total += writeSync(fd, chunk);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOSPC') return total;
+        throw error;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe.skipIf(!canRaw4 || !built || !canMountTmpfs)('the data directory full', () => {
+  const base = mkdtempSync(join(tmpdir(), 'sonde-fault-disk-'));
+  const mountPoint = join(base, 'data');
+  mkdirSync(mountPoint);
+  let tmpfs: PrivateTmpfs | undefined;
+  let daemon: DaemonChild | undefined;
+  afterAll(async () => {
+    daemon?.child.kill('SIGKILL');
+    await tmpfs?.close();
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it('a clear error, no crash, nothing lost or corrupted, and recovery when space returns', async () => {
+    const config = writeConfig(join(base, 'sonde.yaml'));
+    tmpfs = await privateTmpfs(mountPoint, '2m');
+    const ns = tmpfs;
+    const data = ns.view;
+    const filler = join(data, 'filler');
+    const dbPath = join(mountPoint, 'sonde.db');
+    const stored = () => readStored(dbPath, { mountNsOf: ns.pid });
+    daemon = await startDaemonChild(mountPoint, config, ns.enter);
+    const { url } = daemon;
+    const key = adminKeyOf(data);
+    const { monitorId } = await createLoopbackMonitor(url, key, 5);
+    await waitFor('windows written', () => (stored().windows.size >= 10 ? true : undefined));
+
+    expect(fill(filler)).toBeGreaterThan(0);
+    expect(statfsSync(data).bavail).toBe(0);
+    const before = stored().windows;
+
+    // the window writer's failure is logged, naming the cause, the directory and the remedy
+    const line = await waitFor('a disk-full log line', () => daemon!.output().split('\n').find((l) => /window writer.*SQLITE_FULL/.test(l)));
+    expect(line).toContain(`data directory ${mountPoint} is full`);
+    expect(line).toMatch(/free space there/);
+    // and the monitor's stats say the same
+    const stats = await call(`${url}/v1/monitors/${monitorId}/stats`, { key });
+    expect(stats.status).toBe(200);
+    expect((stats.body as { lastError: string | null }).lastError).toMatch(/SQLITE_FULL/);
+    // an API write answers 503 with the reason (logged too), and the daemon keeps serving
+    const refused = await call(`${url}/v1/targets`, { key, body: { kind: 'HOST', address: '127.2.0.1' } });
+    expect(refused.status).toBe(503);
+    expect(refused.text).toMatch(/POST \/v1\/targets not carried out.*SQLITE_FULL/);
+    expect(refused.text).toContain(mountPoint);
+    expect((await call(`${url}/healthz`)).status).toBe(200);
+    expect(daemon.child.exitCode).toBeNull();
+
+    // space returns: windows are written again, API writes work, nothing stored was lost
+    unlinkSync(filler);
+    const after = await waitFor('windows written after space returned', () => {
+      const now = stored().windows;
+      return now.size >= before.size + 10 ? now : undefined;
+    });
+    for (const [k, row] of before) expect(after.get(k), k).toBe(row);
+    await waitFor('the recovery logged', () => (/windows are written again/.test(daemon!.output()) ? true : undefined));
+    expect((await call(`${url}/v1/targets`, { key, body: { kind: 'HOST', address: '127.2.0.1' } })).status).toBe(201);
+    expect(((await call(`${url}/v1/monitors/${monitorId}/stats`, { key })).body as { lastError: string | null }).lastError).toBeNull();
+    expect(stored().integrity).toBe('ok');
+
+    // full again, then SIGTERM: the shutdown ends (it gives the unwritable windows up and
+    // says so), the file is sound, and a daemon started once space returns goes on
+    fill(filler);
+    const full = stored().windows;
+    await waitFor('the writer failing again', () => (daemon!.output().split('\n').filter((l) => /window writer.*SQLITE_FULL/.test(l)).length >= 2 ? true : undefined));
+    const code = await daemon.stop();
+    expect(daemon.output()).toMatch(/window\(s\) given up at shutdown after 5 failed attempts.*SQLITE_FULL/);
+    // exit 1: what could not be written is said, the database is closed
+    expect(code).toBe(1);
+    expect(daemon.output()).toMatch(/sonde: closed, but the last .* were not written: .*SQLITE_FULL/);
+    const afterStop = stored();
+    expect(afterStop.integrity).toBe('ok');
+    for (const [k, row] of full) expect(afterStop.windows.get(k), k).toBe(row);
+    unlinkSync(filler);
+    daemon = await startDaemonChild(mountPoint, config, ns.enter);
+    await waitFor('windows written by the restarted daemon', () => (stored().windows.size >= afterStop.windows.size + 10 ? true : undefined));
+    expect(await daemon.stop()).toBe(0);
+    expect(stored().integrity).toBe('ok');
+  }, 120_000);
+});
