@@ -40,16 +40,12 @@ export function writeConfig(path: string): string {
  * exits first or does not listen within 20 s.
  */
 export async function startDaemonChild(dataDir: string, config: string, prefix: string[] = []): Promise<DaemonChild> {
-  const argv = [process.execPath, cliEntry, 'serve', '--config', config, '--data', dataDir, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info', '--threads', '1'];
-  const [cmd, ...args] = prefix.length > 0 ? [...prefix, ...argv] : argv;
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SONDE_CONFIG: '' } });
+  const { child, output, exited } = spawnServe(dataDir, config, prefix);
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
   const deadline = Date.now() + 20_000;
   let url: string | undefined;
   while (url === undefined) {
+    out = output();
     url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
     if (url !== undefined) break;
     if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
@@ -59,13 +55,34 @@ export async function startDaemonChild(dataDir: string, config: string, prefix: 
     await new Promise((r) => setTimeout(r, 20));
   }
   return {
-    child, url, exited,
-    output: () => out,
+    child, url, exited, output,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
     },
   };
+}
+
+function spawnServe(dataDir: string, config: string, prefix: string[]): { child: ChildProcess; output(): string; exited: Promise<number | null> } {
+  const argv = [process.execPath, cliEntry, 'serve', '--config', config, '--data', dataDir, '--port', '0', '--host', '127.0.0.1', '--log-level', 'info', '--threads', '1'];
+  const [cmd, ...args] = prefix.length > 0 ? [...prefix, ...argv] : argv;
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SONDE_CONFIG: '' } });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, output: () => out, exited };
+}
+
+/** Runs `sonde serve` expecting it to refuse to start: its exit code and output, or a throw
+ *  (after killing it) if it is still running after `ms`. */
+export async function serveUntilExit(dataDir: string, config: string, ms = 20_000): Promise<{ code: number | null; output: string }> {
+  const { child, output, exited } = spawnServe(dataDir, config, []);
+  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  const code = await exited;
+  clearTimeout(timer);
+  if (child.signalCode === 'SIGKILL') throw new Error(`sonde serve still ran after ${ms} ms: ${output()}`);
+  return { code, output: output() };
 }
 
 /** Polls `check` every 50 ms until it returns a value other than undefined, for at most `ms`. */
