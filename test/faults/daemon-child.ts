@@ -124,20 +124,23 @@ db.pragma('busy_timeout = 5000');
 const hex = (_k, v) => (Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'bigint' ? v.toString() : v);
 const windows = db.prepare('SELECT * FROM latency_windows WHERE span_ms = ?').all(Number(spanMs))
   .map((r) => [JSON.stringify([r.target_seq, r.span_ms, r.start_at, r.monitor_seq]), JSON.stringify(r, hex)]);
+const jobs = db.prepare('SELECT id, status FROM jobs').all().map((r) => [r.id, r.status]);
 const integrity = db.pragma('integrity_check').map((r) => r.integrity_check).join('; ');
 db.close();
-process.stdout.write(JSON.stringify({ windows, integrity }));
+process.stdout.write(JSON.stringify({ windows, jobs, integrity }));
 `;
 
 export interface StoredState {
   /** Every raw window row as JSON (the counts blob as hex), keyed by its primary key. */
   windows: Map<string, string>;
+  /** Job id → its stored status. */
+  jobs: Map<string, string>;
   /** PRAGMA integrity_check's answer ("ok" when the file is sound). */
   integrity: string;
 }
 
 /**
- * The stored windows of span `spanMs` and the integrity check of the database at dbPath;
+ * The stored windows of span `spanMs`, the jobs' statuses and the integrity check of the database at dbPath;
  * with `mountNsOf`, dbPath is a path in that process's mount namespace.
  */
 export function readStored(dbPath: string, options: { spanMs?: number; mountNsOf?: number } = {}): StoredState {
@@ -145,8 +148,8 @@ export function readStored(dbPath: string, options: { spanMs?: number; mountNsOf
   const [cmd, ...args] = options.mountNsOf !== undefined ? ['nsenter', `--mount=/proc/${options.mountNsOf}/ns/mnt`, ...node] : node;
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`reading ${dbPath} failed (${r.status}): ${r.stderr}`);
-  const parsed = JSON.parse(r.stdout) as { windows: [string, string][]; integrity: string };
-  return { windows: new Map(parsed.windows), integrity: parsed.integrity };
+  const parsed = JSON.parse(r.stdout) as { windows: [string, string][]; jobs: [string, string][]; integrity: string };
+  return { windows: new Map(parsed.windows), jobs: new Map(parsed.jobs), integrity: parsed.integrity };
 }
 
 /** unshare(1) and tmpfs mounts: root on Linux with util-linux. */
