@@ -55,7 +55,7 @@ export class MonitorRuntime {
     log: MonitoringLog | null = null,
   ) {
     const { windowMs, rollupMs, rawRetentionMs, rollupRetentionMs } = settings;
-    this.writer = new WindowWriter({ dbPath: db.name, settings: { windowMs, rollupMs, rawRetentionMs, rollupRetentionMs } }, log);
+    this.writer = new WindowWriter({ dbPath: db.name, settings: { windowMs, rollupMs, rawRetentionMs, rollupRetentionMs } }, { log });
   }
 
   start(): void {
