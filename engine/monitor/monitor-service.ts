@@ -12,7 +12,7 @@ import { MonitorRuntime, type RuntimeSettings } from './monitor-runtime.js';
 import { SelectionEvaluator } from './selection.js';
 import { WindowStore } from './window-store.js';
 import type { HistoryPoint, HistoryQuery, LatencyWindow, Monitor, MonitorInput, MonitorRttView, MonitorRuntimeStats, MonitorService, MonitorSummary, MonitoringOptions, SummaryBytes, SummaryQuery, TargetStatus } from './types.js';
-import type { LiveSecond, MonitoringLog, StateChange, StateChangeQuery, WebhookConfig } from './types.js';
+import type { LiveSecond, MonitoringLog, StateChange, StateChangeQuery, WebhookConfig, WindowWriterStats } from './types.js';
 import { LivePublisher, statusSettingsFrom } from './live-publisher.js';
 import { StateChangeStore } from './state-change-store.js';
 import type { StatusSettings } from './status-tracker.js';
@@ -248,6 +248,10 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
 
   rttViews(): MonitorRttView[] {
     return this.runtime?.rttViews() ?? [];
+  }
+
+  writerStats(): WindowWriterStats | null {
+    return this.runtime?.writerStats() ?? null;
   }
 
   close(): Promise<void> {

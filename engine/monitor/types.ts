@@ -68,6 +68,15 @@ export interface MonitoringOptions {
   log?: MonitoringLog;
 }
 
+export interface WindowWriterStats {
+  /** Failed write attempts since start (each retried: the disk full, the database locked). */
+  failures: number;
+  /** Windows dropped because too many bytes waited to be written. */
+  dropped: number;
+  /** Windows handed over and not written yet. */
+  queued: number;
+}
+
 export interface MonitoringLog {
   error(message: string): void;
   info(message: string): void;
@@ -284,6 +293,8 @@ export interface MonitorService {
   targetsMatching(labels: Record<string, string>): string[];
   /** Per-target RTT buckets of every running monitor (empty when not probing). */
   rttViews(): MonitorRttView[];
+  /** The window writer's failed attempts and dropped windows (null when not probing). */
+  writerStats(): WindowWriterStats | null;
   readonly windowMs: number;
   readonly rollupMs: number;
 }

@@ -74,6 +74,9 @@ describe.skipIf(!canRaw4 || !built || !canMountTmpfs)('the data directory full',
     const stats = await call(`${url}/v1/monitors/${monitorId}/stats`, { key });
     expect(stats.status).toBe(200);
     expect((stats.body as { lastError: string | null }).lastError).toMatch(/SQLITE_FULL/);
+    // and /metrics counts the failed attempts
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(Number(/^sonde_window_writer_failures_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
     // an API write answers 503 with the reason (logged too), and the daemon keeps serving
     const refused = await call(`${url}/v1/targets`, { key, body: { kind: 'HOST', address: '127.2.0.1' } });
     expect(refused.status).toBe(503);
