@@ -115,7 +115,7 @@ describe.skipIf(!canRaw4 || !built || !canMountTmpfs)('the data directory full',
     // exit 0, or 1 when its last job/audit/key writes had something to write (the database
     // is closed either way) and it says so
     expect([0, 1]).toContain(code);
-    if (code === 1) expect(daemon.output()).toMatch(/sonde: closed, but the last .* were not written: .*SQLITE_FULL/);
+    if (code === 1) expect(daemon.output()).toMatch(/sonde: .*closed, but the last .* were not written: .*SQLITE_FULL/);
     const afterStop = stored();
     expect(afterStop.integrity).toBe('ok');
     for (const [k, row] of full) expect(afterStop.windows.get(k), k).toBe(row);
