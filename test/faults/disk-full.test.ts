@@ -83,6 +83,9 @@ describe.skipIf(!canRaw4 || !built || !canMountTmpfs)('the data directory full',
     expect(refused.text).toMatch(/POST \/v1\/targets not carried out.*SQLITE_FULL/);
     expect(refused.text).toContain(mountPoint);
     expect((await call(`${url}/healthz`)).status).toBe(200);
+    // reads are served (the key's last-used time waits to be written)
+    expect((await call(`${url}/v1/keys`, { key })).status).toBe(200);
+    expect((await call(`${url}/v1/targets`, { key })).status).toBe(200);
     expect(daemon.child.exitCode).toBeNull();
     // the job's outcome is served though its final row could not be written yet
     const job = await waitFor('the job finished', async () => {
