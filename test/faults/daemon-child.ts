@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { cliEntry } from '../../bench/lib/daemon-process.js';
 import { call } from '../server/helpers.js';
+import { waitFor } from '../wait-for.js';
 
 export { cliEntry };
 export const built = existsSync(cliEntry);
@@ -85,16 +86,8 @@ export async function serveUntilExit(dataDir: string, config: string, ms = 20_00
   return { code, output: output() };
 }
 
-/** Polls `check` every 50 ms until it returns a value other than undefined, for at most `ms`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The bound of the fault suites' waits (a reader is a node process: not every 20 ms). */
+export const BOUND = { timeoutMs: 20_000, intervalMs: 100 } as const;
 
 /** The admin key the daemon wrote at first start. */
 export function adminKeyOf(dataDir: string): string {
@@ -175,7 +168,10 @@ export async function privateTmpfs(path: string, size: string): Promise<PrivateT
   holder.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   holder.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
   const gone = once(holder, 'exit');
-  await waitFor('the tmpfs mounted', () => (out.includes('mounted') ? true : holder.exitCode !== null ? Promise.reject(new Error(`mounting a tmpfs failed: ${out}`)) : undefined), 10_000);
+  await waitFor(() => {
+    if (holder.exitCode !== null) throw new Error(`mounting a tmpfs failed: ${out}`);
+    return out.includes('mounted');
+  }, { message: 'the tmpfs mounted', ...BOUND });
   const pid = holder.pid!;
   return {
     pid,

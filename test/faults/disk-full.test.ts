@@ -9,9 +9,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { canRaw4 } from '../engine/helpers.js';
 import { call } from '../server/helpers.js';
 import {
-  adminKeyOf, built, canMountTmpfs, createLoopbackMonitor, privateTmpfs, readStored, startDaemonChild, waitFor, writeConfig,
+  adminKeyOf, BOUND, built, canMountTmpfs, createLoopbackMonitor, privateTmpfs, readStored, startDaemonChild, writeConfig,
   type DaemonChild, type PrivateTmpfs,
 } from './daemon-child.js';
+import { waitFor } from '../wait-for.js';
 
 /** Writes zeros to `path` until the file system says ENOSPC; returns the bytes written. */
 function fill(path: string): number {
@@ -56,7 +57,7 @@ describe.skipIf(!canRaw4 || !built || !canMountTmpfs)('the data directory full',
     const { url } = daemon;
     const key = adminKeyOf(data);
     const { monitorId } = await createLoopbackMonitor(url, key, 5);
-    await waitFor('windows written', () => (stored().windows.size >= 10 ? true : undefined));
+    await waitFor(() => stored().windows.size >= 10, { message: 'windows written', ...BOUND });
     // a ping job (about 3 s) that ends while the disk is full
     const submitted = await call(`${url}/v1/jobs`, { key, body: { operation: 'ping', agent: 'localhost', targets: ['127.0.0.1'], count: 15, intervalMs: 200 } });
     expect(submitted.status).toBe(202);
@@ -67,7 +68,7 @@ describe.skipIf(!canRaw4 || !built || !canMountTmpfs)('the data directory full',
     const before = stored().windows;
 
     // the window writer's failure is logged, naming the cause, the directory and the remedy
-    const line = await waitFor('a disk-full log line', () => daemon!.output().split('\n').find((l) => /window writer.*SQLITE_FULL/.test(l)));
+    const line = await waitFor(() => daemon!.output().split('\n').find((l) => /window writer.*SQLITE_FULL/.test(l)), { message: 'a disk-full log line', ...BOUND });
     expect(line).toContain(`data directory ${mountPoint} is full`);
     expect(line).toMatch(/free space there/);
     // and the monitor's stats say the same
@@ -88,22 +89,22 @@ describe.skipIf(!canRaw4 || !built || !canMountTmpfs)('the data directory full',
     expect((await call(`${url}/v1/targets`, { key })).status).toBe(200);
     expect(daemon.child.exitCode).toBeNull();
     // the job's outcome is served though its final row could not be written yet
-    const job = await waitFor('the job finished', async () => {
+    const job = await waitFor(async () => {
       const b = (await call(`${url}/v1/jobs/${jobId}`, { key })).body as { status: string; progress: number };
-      return b.status === 'completed' ? b : undefined;
-    });
+      return b.status === 'completed' && b;
+    }, { message: 'the job finished', ...BOUND });
     expect(job.progress).toBe(100);
     expect(stored().jobs.get(jobId)).toBe('processing');
 
     // space returns: windows are written again, API writes work, nothing stored was lost
     unlinkSync(filler);
-    const after = await waitFor('windows written after space returned', () => {
+    const after = await waitFor(() => {
       const now = stored().windows;
-      return now.size >= before.size + 10 ? now : undefined;
-    });
+      return now.size >= before.size + 10 && now;
+    }, { message: 'windows written after space returned', ...BOUND });
     for (const [k, row] of before) expect(after.get(k), k).toBe(row);
-    await waitFor('the job\'s final row written', () => (stored().jobs.get(jobId) === 'completed' ? true : undefined));
-    await waitFor('the recovery logged', () => (/windows are written again/.test(daemon!.output()) ? true : undefined));
+    await waitFor(() => stored().jobs.get(jobId) === 'completed', { message: 'the job\'s final row written', ...BOUND });
+    await waitFor(() => /windows are written again/.test(daemon!.output()), { message: 'the recovery logged', ...BOUND });
     expect((await call(`${url}/v1/targets`, { key, body: { kind: 'HOST', address: '127.2.0.1' } })).status).toBe(201);
     expect(((await call(`${url}/v1/monitors/${monitorId}/stats`, { key })).body as { lastError: string | null }).lastError).toBeNull();
     expect(stored().integrity).toBe('ok');
@@ -112,7 +113,7 @@ describe.skipIf(!canRaw4 || !built || !canMountTmpfs)('the data directory full',
     // says so), the file is sound, and a daemon started once space returns goes on
     fill(filler);
     const full = stored().windows;
-    await waitFor('the writer failing again', () => (daemon!.output().split('\n').filter((l) => /window writer.*SQLITE_FULL/.test(l)).length >= 2 ? true : undefined));
+    await waitFor(() => daemon!.output().split('\n').filter((l) => /window writer.*SQLITE_FULL/.test(l)).length >= 2, { message: 'the writer failing again', ...BOUND });
     const code = await daemon.stop();
     expect(daemon.output()).toMatch(/window\(s\) given up at shutdown after 5 failed attempts.*SQLITE_FULL/);
     // exit 0, or 1 when its last job/audit/key writes had something to write (the database
@@ -125,7 +126,7 @@ describe.skipIf(!canRaw4 || !built || !canMountTmpfs)('the data directory full',
     unlinkSync(filler);
     daemon = await startDaemonChild(mountPoint, config, ns.enter);
     expect(((await call(`${daemon.url}/v1/jobs/${jobId}`, { key })).body as { status: string }).status).toBe('completed');
-    await waitFor('windows written by the restarted daemon', () => (stored().windows.size >= afterStop.windows.size + 10 ? true : undefined));
+    await waitFor(() => stored().windows.size >= afterStop.windows.size + 10, { message: 'windows written by the restarted daemon', ...BOUND });
     expect(await daemon.stop()).toBe(0);
     expect(stored().integrity).toBe('ok');
   }, 120_000);

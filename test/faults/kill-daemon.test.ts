@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canRaw4 } from '../engine/helpers.js';
-import { adminKeyOf, built, createLoopbackMonitor, readStored, startDaemonChild, waitFor, writeConfig, type DaemonChild } from './daemon-child.js';
+import { waitFor } from '../wait-for.js';
+import { adminKeyOf, BOUND, built, createLoopbackMonitor, readStored, startDaemonChild, writeConfig, type DaemonChild } from './daemon-child.js';
 
 describe.skipIf(!canRaw4 || !built)('kill -9 of the daemon mid-monitor', () => {
   const base = mkdtempSync(join(tmpdir(), 'sonde-fault-kill-'));
@@ -23,14 +24,14 @@ describe.skipIf(!canRaw4 || !built)('kill -9 of the daemon mid-monitor', () => {
     const config = writeConfig(join(base, 'sonde.yaml'));
     daemon = await startDaemonChild(dataDir, config);
     await createLoopbackMonitor(daemon.url, adminKeyOf(dataDir), 20);
-    await waitFor('windows written', () => (readStored(dbPath).windows.size >= 40 ? true : undefined));
+    await waitFor(() => readStored(dbPath).windows.size >= 40, { message: 'windows written', ...BOUND });
 
     // three kills while the monitor runs, each right after a second's windows (20 rows)
     // landed; the rows read right before a kill are the ones that must survive it
     let before = new Map<string, string>();
     for (let round = 0; round < 3; round++) {
       before = readStored(dbPath).windows;
-      await waitFor('the next windows', () => (readStored(dbPath).windows.size > before.size ? true : undefined));
+      await waitFor(() => readStored(dbPath).windows.size > before.size, { message: 'the next windows', ...BOUND });
       before = readStored(dbPath).windows;
       daemon.child.kill('SIGKILL');
       expect(await daemon.exited).toBeNull();
@@ -45,7 +46,7 @@ describe.skipIf(!canRaw4 || !built)('kill -9 of the daemon mid-monitor', () => {
       expect(restarted.integrity).toBe('ok');
       for (const [k, row] of before) expect(restarted.windows.get(k), k).toBe(row);
       // the restarted daemon probes and writes again (20 targets: a second's windows)
-      await waitFor('windows written by the restarted daemon', () => (readStored(dbPath).windows.size >= restarted.windows.size + 20 ? true : undefined));
+      await waitFor(() => readStored(dbPath).windows.size >= restarted.windows.size + 20, { message: 'windows written by the restarted daemon', ...BOUND });
     }
     expect(await daemon.stop()).toBe(0);
     const end = readStored(dbPath);

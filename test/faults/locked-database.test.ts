@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { call } from '../server/helpers.js';
-import { adminKeyOf, built, cliEntry, readStored, serveUntilExit, startDaemonChild, waitFor, writeConfig, type DaemonChild } from './daemon-child.js';
+import { waitFor } from '../wait-for.js';
+import { adminKeyOf, BOUND, built, cliEntry, readStored, serveUntilExit, startDaemonChild, writeConfig, type DaemonChild } from './daemon-child.js';
 
 function cli(dataDir: string, ...args: string[]): string {
   const r = spawnSync(process.execPath, [cliEntry, ...args, '--data', dataDir], { encoding: 'utf8', env: { ...process.env, SONDE_CONFIG: '' } });
@@ -72,7 +73,7 @@ describe.skipIf(!built)('the data directory in use by another process at start',
     let said = '';
     holder.stdout!.on('data', (d: Buffer) => { said += d.toString(); });
     try {
-      await waitFor('the lock held', () => (said.includes('locked') ? true : undefined));
+      await waitFor(() => said.includes('locked'), { message: 'the lock held', ...BOUND });
       const refused = await serveUntilExit(dataDir, config);
       expect(refused.code).toBe(1);
       expect(refused.output).toContain(`cannot prepare database ${dbPath}: it stayed locked by another process for 5 s (held by pid ${holder.pid}: `);
