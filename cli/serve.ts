@@ -2,7 +2,7 @@
 // composes it and owns its shutdown order) with the HTTP server as its front, and closes it
 // on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
-import { createEngine, EngineInputError, openDaemon, toDaemonOptions, type Daemon, type Engine } from '../engine/index.js';
+import { createEngine, EngineInputError, lockDaemon, openDaemon, toDaemonOptions, type Daemon, type DaemonLock, type Engine } from '../engine/index.js';
 import { createLogger, startServer, type SondeServer } from '../server/index.js';
 import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
 
@@ -35,13 +35,23 @@ async function serve(flags: ServeFlags): Promise<void> {
   const say = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
+  // a second daemon on this data directory stops here, naming the first
+  let daemonLock: DaemonLock;
+  try {
+    daemonLock = lockDaemon(config.data);
+  } catch (error) {
+    failAndExit(error);
+  }
   const engine = startEngine(config.threads, (m) => logger.warn(m));
   phases.engineMs = lap();
   let adminKeyPath: string | null = null;
+  const options = toDaemonOptions(config);
   let daemon: Daemon<SondeServer>;
   try {
     daemon = await openDaemon({
-      ...toDaemonOptions(config),
+      ...options,
+      // the window writer's failures (e.g. the disk full) and its recovery go to the log
+      monitoring: { ...options.monitoring, log: { error: (m) => logger.error(m), info: (m) => logger.info(m) } },
       engine,
       onShutdownStep: (step) => logger.debug({ step }, 'shutdown step done'),
       front: (services) => {
@@ -77,6 +87,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     stopping = true;
     logger.info({ signal, runningJobs: daemon.jobs.running(), graceMs: config.jobs.shutdownGraceMs }, 'shutting down: no new connections, running jobs get the grace period');
     await daemon.close();
+    daemonLock.release();
     logger.info('stopped');
     logger.flush();
     process.exit(0);

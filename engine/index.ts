@@ -13,6 +13,7 @@ export { INTERRUPTED } from './jobs/job-store.js';
 export { CANCELLED } from './jobs/job-service.js';
 export { ADMIN_KEY_FILE, KEY_PREFIX } from './auth/key-service.js';
 export { targetsFromJson } from './store/target-file.js';
+export { isStorageFull, storageFullError } from './store/storage-full.js';
 export * from './config/index.js';
 export * from './probes/index.js';
 export { createEngine } from './ping/create-engine.js';

@@ -127,13 +127,13 @@ export class SqliteKeyService implements KeyService {
   }
 
   list(): ApiKeyRecord[] {
-    this.flushLastUsed();
+    this.flushBeforeRead();
     return this.selectAll.all().map(toRecord);
   }
 
   get(id: string): ApiKeyRecord | null {
     if (typeof id !== 'string') return null;
-    this.flushLastUsed();
+    this.flushBeforeRead();
     const r = this.selectById.get(id);
     return r ? toRecord(r) : null;
   }
@@ -216,9 +216,24 @@ export class SqliteKeyService implements KeyService {
     if (this.dirtyLastUsed.size === 0) return;
     const keys = [...this.dirtyLastUsed];
     this.dirtyLastUsed.clear();
-    this.db.transaction(() => {
-      for (const k of keys) this.touchKey.run(k.lastUsedAtMs, k.id);
-    })();
+    try {
+      this.db.transaction(() => {
+        for (const k of keys) this.touchKey.run(k.lastUsedAtMs, k.id);
+      })();
+    } catch (error) {
+      // rolled back (e.g. the disk full): the next flush writes them
+      for (const k of keys) this.dirtyLastUsed.add(k);
+      throw error;
+    }
+  }
+
+  /** Before a read: fresh last-used times if they can be written, the stored ones if not. */
+  private flushBeforeRead(): void {
+    try {
+      this.flushLastUsed();
+    } catch {
+      // kept for the next flush; the read goes on
+    }
   }
 
   private reload(): void {

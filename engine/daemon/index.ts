@@ -3,3 +3,4 @@
 export type { Sonde } from './sonde.js';
 export { openSonde } from './open-sonde.js';
 export { openDaemon, SHUTDOWN_STEPS, type Daemon, type DaemonFront, type DaemonOptions, type DaemonServices, type FrontFactory, type ShutdownStep } from './open-daemon.js';
+export { lockDaemon, DAEMON_LOCK_FILE, type DaemonLock } from './daemon-lock.js';

@@ -15,6 +15,7 @@ import { JobStore } from '../jobs/job-store.js';
 import { SqliteJobService } from '../jobs/job-service.js';
 import { openDatabase } from '../store/database.js';
 import { validateLabels } from '../store/labels.js';
+import { storageFullError } from '../store/storage-full.js';
 import { SqliteTargetRepo } from '../store/target-repo.js';
 import { hostname as osHostname } from 'node:os';
 import type { SondeConfig } from '../config/sonde-config.js';
@@ -91,14 +92,17 @@ export async function openCore(config: SondeConfig): Promise<OpenedCore> {
           tick++;
           try {
             audit.flush();
-            if (tick % KEYS_EVERY_TICKS === 0) keys.maintain();
+            if (tick % KEYS_EVERY_TICKS === 0) {
+              keys.maintain();
+              jobs.saveUnsaved();
+            }
             if (purgeBacklog || tick % PURGE_EVERY_TICKS === 50) {
               const now = Date.now();
               const n = jobs.purgeExpired(now, PURGE_STEP_ROWS) + audit.purgeOlderThan(now - auditRetentionMs, PURGE_STEP_ROWS);
               purgeBacklog = n > 0; // keep going in small steps until nothing is left
             }
           } catch {
-            // SQLITE_BUSY from another process: the next tick retries
+            // SQLITE_BUSY from another process, the disk full: the next tick retries
           }
         }, TICK_MS)
       : null;
@@ -110,14 +114,26 @@ export async function openCore(config: SondeConfig): Promise<OpenedCore> {
       local.close();
     };
     const closeStore = (): void => {
-      audit.flush();
-      keys.flushLastUsed();
+      // the database is closed even when these last writes fail (e.g. the disk full); the
+      // failure is reported after
+      let unwritten: unknown = null;
+      try {
+        jobs.saveUnsaved();
+        audit.flush();
+        keys.flushLastUsed();
+      } catch (error) {
+        unwritten = error;
+      }
       try {
         db.pragma('optimize');
       } catch {
         // only statistics: never a reason to fail a shutdown
       }
       db.close();
+      if (unwritten !== null) {
+        throw storageFullError(unwritten, path, 'closed, but the last job results, audit rows or key use times were not written')
+          ?? new SondeError('internal', `closed ${path}, but its last writes failed: ${(unwritten as Error).message}`);
+      }
     };
     let closing: Promise<void> | null = null;
     const sonde: Sonde = {

@@ -52,6 +52,9 @@ export class SqliteJobService implements JobService {
   private readonly live = new Map<string, RunningJob>();
   private readonly listeners = new Set<JobListener>();
   private readonly finishedJson = new FinishedJobCache();
+  /** Finished jobs whose final row could not be written yet (e.g. the disk full): served
+   *  from here and written by saveUnsaved(), so a job's outcome is never lost to a write error. */
+  private readonly unsaved = new Map<string, JobRecord>();
   private shuttingDown = false;
 
   constructor(
@@ -104,14 +107,14 @@ export class SqliteJobService implements JobService {
 
   get(id: string): JobRecord | null {
     if (typeof id !== 'string' || id.length > MAX_ID_LENGTH) return null;
-    const running = this.live.get(id);
+    const running = this.live.get(id) ?? this.unsavedJob(id);
     if (running) return snapshot(running.record);
     return this.store.get(id);
   }
 
   getJson(id: string): string | null {
     if (typeof id !== 'string' || id.length > MAX_ID_LENGTH) return null;
-    const running = this.live.get(id);
+    const running = this.live.get(id) ?? this.unsavedJob(id);
     if (running) return JSON.stringify(running.record);
     const cached = this.finishedJson.get(id);
     if (cached !== undefined) return cached;
@@ -231,9 +234,35 @@ export class SqliteJobService implements JobService {
     r.finishedAtMs = Date.now();
     try {
       this.store.finish(r.id, status, r.progress, JSON.stringify(r.results), error, r.finishedAtMs);
+    } catch {
+      this.unsaved.set(r.id, r);
     } finally {
       this.live.delete(r.id);
       this.emit(r);
+    }
+  }
+
+  private unsavedJob(id: string): { record: JobRecord } | undefined {
+    const record = this.unsaved.get(id);
+    return record === undefined ? undefined : { record };
+  }
+
+  /** Writes the final rows that failed before; returns how many are still unwritten. */
+  saveUnsaved(): number {
+    for (const [id, r] of this.unsaved) {
+      this.store.finish(id, r.status, r.progress, JSON.stringify(r.results), r.error, r.finishedAtMs ?? Date.now());
+      this.unsaved.delete(id);
+    }
+    return this.unsaved.size;
+  }
+
+  /** Progress rows are a convenience for other processes (the final row has it all): a
+   *  failed write (e.g. the disk full) waits for the next one. */
+  private saveProgress(job: RunningJob): void {
+    try {
+      this.store.saveProgress(job.record.id, job.record.progress, JSON.stringify(job.record.results));
+    } catch {
+      // written again with the next progress or at finish
     }
   }
 
@@ -258,7 +287,7 @@ export class SqliteJobService implements JobService {
     job.record.results.push(result);
     job.fractions.set(item.agent, 1);
     job.record.progress = this.progressOf(job);
-    if (!job.record.finishedAtMs) this.store.saveProgress(job.record.id, job.record.progress, JSON.stringify(job.record.results));
+    if (!job.record.finishedAtMs) this.saveProgress(job);
     this.emit(job.record);
   }
 
@@ -269,7 +298,7 @@ export class SqliteJobService implements JobService {
     const now = Date.now();
     if (now - job.lastProgressMs < PROGRESS_EVERY_MS || job.record.finishedAtMs) return;
     job.lastProgressMs = now;
-    this.store.saveProgress(job.record.id, job.record.progress, JSON.stringify(job.record.results));
+    this.saveProgress(job);
     this.emit(job.record);
   }
 

@@ -10,7 +10,7 @@ import { MonitorRunner, wallNowMs, type SealedWindow } from './monitor-runner.js
 import { isIP } from 'node:net';
 import { NameCache } from './name-cache.js';
 import type { Member, SelectionEvaluator } from './selection.js';
-import type { MonitorRttView, MonitorRuntimeStats } from './types.js';
+import type { MonitoringLog, MonitorRttView, MonitorRuntimeStats, WindowWriterStats } from './types.js';
 import { WindowWriter } from './window-writer.js';
 
 export interface RuntimeSettings {
@@ -52,9 +52,10 @@ export class MonitorRuntime {
     private readonly selector: SelectionEvaluator,
     private readonly engine: Engine,
     private readonly settings: RuntimeSettings,
+    log: MonitoringLog | null = null,
   ) {
     const { windowMs, rollupMs, rawRetentionMs, rollupRetentionMs } = settings;
-    this.writer = new WindowWriter({ dbPath: db.name, settings: { windowMs, rollupMs, rawRetentionMs, rollupRetentionMs } });
+    this.writer = new WindowWriter({ dbPath: db.name, settings: { windowMs, rollupMs, rawRetentionMs, rollupRetentionMs } }, { log });
   }
 
   start(): void {
@@ -88,6 +89,10 @@ export class MonitorRuntime {
   /** Per-target RTT buckets of every running monitor (read by /metrics). */
   rttViews(): MonitorRttView[] {
     return [...this.runners.values()].map((r) => ({ monitorId: r.def.id, ...r.members, buckets: r.live.rtt }));
+  }
+
+  writerStats(): WindowWriterStats {
+    return { failures: this.writer.failures, dropped: this.writer.dropped, queued: this.writer.queued };
   }
 
   /** The runner of a monitor probing in this process, if any. */

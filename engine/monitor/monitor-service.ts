@@ -12,7 +12,7 @@ import { MonitorRuntime, type RuntimeSettings } from './monitor-runtime.js';
 import { SelectionEvaluator } from './selection.js';
 import { WindowStore } from './window-store.js';
 import type { HistoryPoint, HistoryQuery, LatencyWindow, Monitor, MonitorInput, MonitorRttView, MonitorRuntimeStats, MonitorService, MonitorSummary, MonitoringOptions, SummaryBytes, SummaryQuery, TargetStatus } from './types.js';
-import type { LiveSecond, StateChange, StateChangeQuery, WebhookConfig } from './types.js';
+import type { LiveSecond, MonitoringLog, StateChange, StateChangeQuery, WebhookConfig, WindowWriterStats } from './types.js';
 import { LivePublisher, statusSettingsFrom } from './live-publisher.js';
 import { StateChangeStore } from './state-change-store.js';
 import type { StatusSettings } from './status-tracker.js';
@@ -65,7 +65,7 @@ export function openMonitors(options: OpenMonitorsOptions): MonitorHandle {
   checkWebhooks(webhooks);
   const { db } = openDatabase(options.dataDir);
   try {
-    return new SqliteMonitorService(db, settings, options.engine ?? null, status, webhooks);
+    return new SqliteMonitorService(db, settings, options.engine ?? null, status, webhooks, options.log ?? null);
   } catch (error) {
     db.close();
     throw error;
@@ -88,7 +88,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
   private readonly monitorIds: Statement<[], { seq: number; id: string }>;
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly db: Db, settings: RuntimeSettings, engine: Engine | null, status: StatusSettings, webhooks: readonly WebhookConfig[]) {
+  constructor(private readonly db: Db, settings: RuntimeSettings, engine: Engine | null, status: StatusSettings, webhooks: readonly WebhookConfig[], log: MonitoringLog | null) {
     this.windowMs = settings.windowMs;
     this.rollupMs = settings.rollupMs;
     this.repo = new MonitorRepo(db);
@@ -97,7 +97,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     this.targetSeq = db.prepare<[string], number>('SELECT seq FROM targets WHERE id = ?').pluck();
     this.targetIdBySeq = db.prepare<[number], string>('SELECT id FROM targets WHERE seq = ?').pluck();
     this.monitorIds = db.prepare<[], { seq: number; id: string }>('SELECT seq, id FROM monitors');
-    this.runtime = engine === null ? null : new MonitorRuntime(db, this.repo, this.selector, engine, settings);
+    this.runtime = engine === null ? null : new MonitorRuntime(db, this.repo, this.selector, engine, settings, log);
     this.changes = new StateChangeStore(db);
     // state changes are kept as long as the rollups
     this.publisher = this.runtime === null ? null : new LivePublisher(this.changes, new WebhookSender(webhooks), status, settings.rollupRetentionMs);
@@ -248,6 +248,10 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
 
   rttViews(): MonitorRttView[] {
     return this.runtime?.rttViews() ?? [];
+  }
+
+  writerStats(): WindowWriterStats | null {
+    return this.runtime?.writerStats() ?? null;
   }
 
   close(): Promise<void> {

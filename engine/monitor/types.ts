@@ -63,6 +63,23 @@ export interface MonitoringOptions {
   degradedLossPercent?: number;
   /** URLs every state change is POSTed to (JSON, batched once a second). */
   webhooks?: WebhookConfig[];
+  /** Where the window writer's failures (each retried, e.g. the disk full) and its recovery
+   *  are reported; the daemon passes its logger. */
+  log?: MonitoringLog;
+}
+
+export interface WindowWriterStats {
+  /** Failed write attempts since start (each retried: the disk full, the database locked). */
+  failures: number;
+  /** Windows dropped because too many bytes waited to be written. */
+  dropped: number;
+  /** Windows handed over and not written yet. */
+  queued: number;
+}
+
+export interface MonitoringLog {
+  error(message: string): void;
+  info(message: string): void;
 }
 
 export interface WebhookConfig {
@@ -276,6 +293,8 @@ export interface MonitorService {
   targetsMatching(labels: Record<string, string>): string[];
   /** Per-target RTT buckets of every running monitor (empty when not probing). */
   rttViews(): MonitorRttView[];
+  /** The window writer's failed attempts and dropped windows (null when not probing). */
+  writerStats(): WindowWriterStats | null;
   readonly windowMs: number;
   readonly rollupMs: number;
 }

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { listenForInjectedFaults } from '../fault-injection.js';
 import { openConnection, type Db } from '../store/database.js';
+import { isStorageFull, storageFullMessage } from '../store/storage-full.js';
 import { setThreadNice, WRITER_THREAD_NICE } from '../thread-priority.js';
 import { WindowStore, type WindowRow } from './window-store.js';
 import { WindowTable } from './window-table.js';
@@ -20,8 +21,10 @@ const PURGE_TARGETS_PER_STEP = 200;
 /** A purge pass walks every target; one starts this long after the last one ended (or a
  *  tenth of the raw retention if that is shorter). */
 const PURGE_PASS_EVERY_MS = 600_000;
-/** After a failed write (e.g. the database locked by another process for > 5 s). */
+/** After a failed write (e.g. the database locked by another process for > 5 s, the disk full). */
 const RETRY_MS = 1000;
+/** Failed attempts after close() before the queued windows are given up (shutdown must end). */
+const CLOSE_ATTEMPTS = 5;
 
 interface Queued {
   id: number;
@@ -64,6 +67,7 @@ let nextHousekeeping = 0;
 let backlog = false;
 let nextPurgePass = 0;
 let purging = false;
+let closeFailures = 0;
 
 port.on('message', (m: ToWriter) => {
   switch (m.type) {
@@ -124,12 +128,31 @@ function turn(): void {
       backlog = housekeeping(now);
     }
   } catch (error) {
-    post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    const message = error instanceof Error ? error.message : String(error);
+    if (closing && ++closeFailures >= CLOSE_ATTEMPTS) {
+      post({ type: 'error', message: `${giveUp()} window(s) given up at shutdown after ${CLOSE_ATTEMPTS} failed attempts: ${describe(error, message)}` });
+      soon();
+      return;
+    }
+    post({ type: 'error', message: describe(error, message) });
     later(RETRY_MS);
     return;
   }
   if (backlog) soon();
   else later(Math.max(1, nextHousekeeping - Date.now()));
+}
+
+/** The failure in words, retried in RETRY_MS (a disk-full one says where and what to do). */
+function describe(error: unknown, message: string): string {
+  const retry = `windows not written yet, retrying every ${RETRY_MS / 1000} s`;
+  return isStorageFull(error) ? storageFullMessage(dbPath, retry) : `${retry}: ${message}`;
+}
+
+/** Drops the queued windows (their flushes answered), returns how many there were. */
+function giveUp(): number {
+  const n = queue.length;
+  for (const w of queue.splice(0)) for (const id of w.flushes) post({ type: 'flushed', id });
+  return n;
 }
 
 /** Encodes the next rows of w, then writes them in one transaction. */

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { SondeError } from '../errors.js';
+import { describeHolders } from './lock-holders.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
@@ -39,6 +40,10 @@ export function openDatabase(dataDir: string): OpenedDatabase {
   } catch (err) {
     db.close();
     if (err instanceof SondeError) throw err;
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new SondeError('unavailable', `cannot prepare database ${path}: it stayed locked by another process for 5 s${describeHolders([path, `${path}-wal`, `${path}-shm`])}; `
+        + 'end that process (or its transaction) and start again');
+    }
     throw new SondeError('internal', `cannot prepare database ${path}: ${(err as Error).message}`);
   }
 }

@@ -2,7 +2,7 @@
 // frees the request object at the first await), then auth → rate limit → scope → body →
 // validation → handler → response in the route's envelope → audit row → one log line.
 import type { Logger } from 'pino';
-import { SondeError, type ApiKeyRecord, type RateLimitDecision, type Sonde } from '../../engine/index.js';
+import { SondeError, storageFullError, type ApiKeyRecord, type RateLimitDecision, type Sonde } from '../../engine/index.js';
 import type { HttpRequest, HttpResponse } from '../uws.js';
 import { admit, auditAnswer } from './access.js';
 import { BodyTooLarge, parseJsonBody, readBody } from './body.js';
@@ -116,7 +116,8 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps, head = false):
   };
 
   const fail = (res: HttpResponse, state: RequestState, error: unknown, corked: boolean): void => {
-    const http = toHttpError(error);
+    // the data directory full: a 503 that says so (and is logged), not an opaque 500
+    const http = toHttpError(storageFullError(error, sonde.dbPath, `${state.method} ${state.path} not carried out`) ?? error);
     if (http.status >= 500) {
       logger.error({ method: state.method, path: state.path, err: error }, `handler failed on ${state.method} ${state.path}`);
     }

@@ -5,7 +5,7 @@
 // scrape (a start-up cost the daemon need not pay: bench/README.md#design-metrics-text), so the
 // default metrics — and the event-loop delay histogram — run from the first scrape on.
 import type { Counter as CounterT, Gauge as GaugeT, Registry as RegistryT } from 'prom-client';
-import type { Engine, EngineHealth, EngineStats, MonitorRuntimeStats, MonitorService } from '../../engine/index.js';
+import type { Engine, EngineHealth, EngineStats, MonitorRuntimeStats, MonitorService, WindowWriterStats } from '../../engine/index.js';
 import { streamWithRtt, type TextSink } from './rtt-text.js';
 
 export interface MetricsOptions {
@@ -33,6 +33,7 @@ interface Snapshot {
   health: EngineHealth | null;
   threads: number | null;
   monitors: MonitorRuntimeStats[];
+  writer: WindowWriterStats | null;
   names: Map<string, string>;
   states: Map<string, Record<'up' | 'degraded' | 'down' | 'unknown', number>>;
   perTargetEnabled: boolean;
@@ -80,6 +81,7 @@ async function refresh(s: Snapshot, engine: Engine | null, service: MonitorServi
   s.health = engine?.health() ?? null;
   s.threads = s.health?.running ?? s.engine?.idBlocks?.length ?? null;
   s.monitors = service.stats();
+  s.writer = service.writerStats();
   s.names = new Map(service.list().map((m) => [m.id, m.name]));
   s.states.clear();
   let targets = 0;
@@ -99,7 +101,7 @@ function build(prom: Prom): { registry: RegistryT; snapshot: Snapshot } {
   const registry = new prom.Registry();
   prom.collectDefaultMetrics({ register: registry });
   const s: Snapshot = {
-    engine: null, health: null, threads: null, monitors: [], names: new Map(), states: new Map(), perTargetEnabled: false, lastScrapeSeconds: 0,
+    engine: null, health: null, threads: null, monitors: [], writer: null, names: new Map(), states: new Map(), perTargetEnabled: false, lastScrapeSeconds: 0,
   };
   const registers = [registry];
 
@@ -187,6 +189,9 @@ function build(prom: Prom): { registry: RegistryT; snapshot: Snapshot } {
   perMonitor('counter', 'sonde_monitor_skipped_slots_total', 'Probes skipped because they were more than an interval late (never sent in a catch-up burst).', (m) => m.skippedSlots);
   perMonitor('counter', 'sonde_monitor_failed_batches_total', 'Engine jobs of a monitor that failed (the last reason is in /v1/monitors/{id}/stats).', (m) => m.failedBatches);
   perMonitor('counter', 'sonde_monitor_windows_written_total', 'Histogram windows (per target per window) written to SQLite.', (m) => m.windowsWritten);
+  counter('sonde_window_writer_failures_total', 'Failed write attempts of the window writer, each retried (e.g. the data directory\'s disk full; the reason is in the log and /v1/monitors/{id}/stats).', () => s.writer?.failures);
+  counter('sonde_window_writer_dropped_windows_total', 'Monitor windows dropped, not written, because too many waited for a writer that could not write.', () => s.writer?.dropped);
+  gauge('sonde_window_writer_queued_windows', 'Monitor windows (one per monitor per window) handed to the writer and not written yet.', () => s.writer?.queued);
   new prom.Gauge({
     name: 'sonde_monitor_schedule_drift_seconds', help: 'Schedule drift (send time - planned time) of a sample of a monitor\'s probes since it started: quantile 0.5, 0.99 and 1 (the maximum).',
     labelNames: ['monitor', 'quantile'] as const, registers,

@@ -108,6 +108,29 @@ describe('window writer', () => {
     }
   });
 
+  it('drops windows beyond its queue limit while it cannot write, logs it, and writes what it kept', async () => {
+    const errors: string[] = [];
+    const writer = new WindowWriter({ dbPath: db.name, settings: SETTINGS }, { log: { error: (m) => errors.push(m), info: () => {} }, maxQueuedBytes: 1 });
+    try {
+      let written = 0;
+      // another connection's write transaction: the writer's first window waits for it
+      db.exec('BEGIN EXCLUSIVE');
+      try {
+        for (const start of [BASE, BASE + 1000, BASE + 2000]) writer.write({ monitorSeq: 1, spanMs: 1000, table: window(start), rowSeq: seqs, release: () => written++ });
+        expect([writer.queued, writer.dropped]).toEqual([1, 2]);
+        expect(writer.lastError).toMatch(/windows dropped \(1 so far\): 0 MiB of windows wait to be written, more than the 0 MiB kept/);
+        expect(errors).toHaveLength(1); // the second drop within a minute is counted, not logged
+      } finally {
+        db.exec('COMMIT');
+      }
+      await writer.flush();
+      expect(written).toBe(1);
+      expect(store.range(1, 1000, BASE, BASE + 10_000).map((w) => w.startMs)).toEqual([BASE]);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('reports a writer that cannot start, and the caller carries on', async () => {
     const old = mkdtempSync(join(tmpdir(), 'sonde-writer-old-'));
     try {
@@ -131,7 +154,7 @@ describe('window writer', () => {
   });
 
   it('a writer thread that dies is started again; the windows it lost are reported, the next ones written', async () => {
-    const writer = new WindowWriter({ dbPath: db.name, settings: SETTINGS }, 0);
+    const writer = new WindowWriter({ dbPath: db.name, settings: SETTINGS }, { minLifetimeMs: 0 });
     try {
       const released = new Set<number>();
       const hand = (start: number): void => writer.write({ monitorSeq: 1, spanMs: 1000, table: window(start), rowSeq: seqs, release: () => released.add(start) });
