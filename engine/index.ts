@@ -15,7 +15,7 @@ export { ADMIN_KEY_FILE, KEY_PREFIX } from './auth/key-service.js';
 export { targetsFromJson } from './store/target-file.js';
 export * from './config/index.js';
 export * from './probes/index.js';
-export { createEngine } from './ping/create-engine.js';
+export { createEngine } from './icmp/main-thread/create-engine.js';
 export * from './exec/index.js';
 export { submitNodePing, isPingAddress, NODE_PING_OPERATION, type NodePingRequest, type NodePingData } from './agents/node-ping.js';
 export * from './stream/index.js';

@@ -2,13 +2,13 @@
 // timeout), each running many job shards at once. (The one other thread, the monitors'
 // window writer, is started by engine/monitor/window-writer.ts.)
 import { availableParallelism } from 'node:os';
-import { builtEngineFile } from './built-file.js';
+import { builtEngineFile } from '../../built-file.js';
 import { Piscina } from 'piscina';
 import type { Transferable } from 'node:worker_threads';
-import { createSharedState, readEngineStats, type IdBlock, type SharedStateInit } from './icmp/shared-state.js';
-import type { PingTask, PingTaskResult } from './icmp/task.js';
-import type { EngineStats } from './types.js';
-import type { WorkerInit } from './worker.js';
+import { createSharedState, readEngineStats, type IdBlock, type SharedStateInit } from '../shared/shared-state.js';
+import type { PingTask, PingTaskResult } from '../shared/task.js';
+import type { EngineStats } from '../../types.js';
+import type { WorkerInit } from '../worker/entry.js';
 
 export interface WorkerPoolOptions {
   threads?: number;
@@ -22,9 +22,9 @@ export interface WorkerPool {
   destroy(): Promise<void>;
 }
 
-/** dist/engine/worker.js (see built-file.ts). */
+/** dist/engine/icmp/worker/entry.js (see built-file.ts). */
 export function workerFilename(): string {
-  return builtEngineFile('worker.js');
+  return builtEngineFile('icmp/worker/entry.js');
 }
 
 export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {

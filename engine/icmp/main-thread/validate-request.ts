@@ -1,8 +1,8 @@
 // Checks a PingRequest before anything is resolved or sent. Every problem throws an
 // EngineInputError naming the request field; defaults are filled in here, once.
-import { EngineInputError, type PingRequest, type ProbeSchedule } from '../types.js';
-import { MAX_PAYLOAD } from '../../native-bindings/layout.js';
-import { parseIpLiteral, type ParsedAddress } from '../icmp/address.js';
+import { EngineInputError, type PingRequest, type ProbeSchedule } from '../../types.js';
+import { MAX_PAYLOAD } from '../../../native-bindings/layout.js';
+import { parseIpLiteral, type ParsedAddress } from '../shared/address.js';
 
 export const PING_LIMITS = {
   MAX_TARGETS: 1_000_000,
