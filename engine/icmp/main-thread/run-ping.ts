@@ -8,6 +8,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ADDR_BYTES } from '../../../native-bindings/layout.js';
 import { ProbeEventReader, type ProbeEventsMessage, type RecycleMessage } from '../shared/probe-events.js';
+import { probeParametersOf } from '../shared/probe-parameters.js';
 import type { FromWorkerMessage, PingTask, PingTaskResult } from '../shared/task.js';
 import type { WorkerPool } from './pool.js';
 import { decodeTargetSummary, unprobedTargetSummary } from '../../stats/summary-codec.js';
@@ -111,13 +112,7 @@ function startShard(
     addresses: addressSlots,
     families,
     targetIndices,
-    count: req.count,
-    intervalMs: req.intervalMs,
-    sendIntervalMs: req.sendIntervalMs,
-    timeoutMs: req.timeoutMs,
-    size: req.size,
-    ttl: req.ttl,
-    tos: req.tos,
+    ...probeParametersOf(req),
     port: port2,
     streamProbes: relay !== null,
     schedule: offsetsMs === null ? null : { originMs: req.schedule!.originMs, offsetsMs, spacingMs: req.schedule!.spacingMs },
