@@ -16,7 +16,7 @@ export { targetsFromJson } from './store/target-file.js';
 export { isStorageFull, storageFullError } from './store/storage-full.js';
 export * from './config/index.js';
 export * from './probes/index.js';
-export { createEngine } from './ping/create-engine.js';
+export { createEngine } from './icmp/main-thread/create-engine.js';
 export * from './exec/index.js';
 export { submitNodePing, isPingAddress, NODE_PING_OPERATION, type NodePingRequest, type NodePingData } from './agents/node-ping.js';
 export * from './stream/index.js';

@@ -4,8 +4,8 @@
 // engine is the engine's own overhead (workers, scheduling, stats, result transfer).
 import { native } from '../../native-bindings/index.js';
 import { REPLY_FLAG } from '../../native-bindings/layout.js';
-import { ReplyBatch } from '../../engine/icmp/reply-batch.js';
-import { RequestBatch } from '../../engine/icmp/request-batch.js';
+import { ReplyBatch } from '../../engine/icmp/worker/reply-batch.js';
+import { RequestBatch } from '../../engine/icmp/worker/request-batch.js';
 import type { ToolRun } from './tool-run.js';
 
 const BATCH = 64;

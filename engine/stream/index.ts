@@ -1,6 +1,6 @@
 // Probe sessions over registry targets (see types.ts); re-exported by engine/index.ts.
 import type { Engine } from '../types.js';
-import { IcmpBatcher } from './icmp-batcher.js';
+import { PingCoalescer } from '../icmp/main-thread/ping-coalescer.js';
 import { runSession } from './run-session.js';
 import { proberFor } from './target-prober.js';
 import type { ProbeSession, ProbeSessionRequest, ProbeStreams } from './types.js';
@@ -9,7 +9,7 @@ export * from './types.js';
 
 /** `engine` null: HOST targets are refused ('unavailable'); TCP and HTTP kinds still work. */
 export function createProbeStreams(engine: Engine | null): ProbeStreams {
-  const icmp = engine !== null ? new IcmpBatcher(engine) : null;
+  const icmp = engine !== null ? new PingCoalescer(engine) : null;
   let active = 0;
   return {
     async open(request: ProbeSessionRequest): Promise<ProbeSession> {

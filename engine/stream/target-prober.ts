@@ -1,5 +1,5 @@
 // One probe function per target kind: seq → SessionProbe. HOST goes through the shared ICMP
-// batcher (kernel timestamps), TCP through probeTcp, HTTP/EMBEDDER/RERANKER/LLM through
+// ping coalescer (kernel timestamps), TCP through probeTcp, HTTP/EMBEDDER/RERANKER/LLM through
 // probeHttp as a POST of the payload with the target's provider/model as headers.
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
@@ -9,7 +9,8 @@ import { buildProbePayload, modelHeaders, type ProbePayload, type ProbePayloadSp
 import { probeHttp } from '../probes/http.js';
 import { probeTcp } from '../probes/tcp.js';
 import { EngineInputError } from '../types.js';
-import { failedRecord, type IcmpBatcher } from './icmp-batcher.js';
+import type { PingCoalescer } from '../icmp/main-thread/ping-coalescer.js';
+import { failedRecord, IcmpProbes } from './icmp-probe.js';
 import type { SessionProbe } from './types.js';
 
 export type ProbeFn = (seq: number, signal: AbortSignal | undefined) => Promise<SessionProbe>;
@@ -24,7 +25,7 @@ const DEFAULT_ICMP_PAYLOAD_BYTES = 56;
 const MAX_ICMP_PAYLOAD_BYTES = 65_500;
 
 export async function proberFor(
-  target: Target, timeoutMs: number, payload: ProbePayloadSpec, icmp: IcmpBatcher | null,
+  target: Target, timeoutMs: number, payload: ProbePayloadSpec, icmp: PingCoalescer | null,
 ): Promise<TargetProber> {
   switch (target.kind) {
     case 'HOST':
@@ -36,7 +37,7 @@ export async function proberFor(
   }
 }
 
-async function hostProber(target: Target, timeoutMs: number, payload: ProbePayloadSpec, icmp: IcmpBatcher | null): Promise<TargetProber> {
+async function hostProber(target: Target, timeoutMs: number, payload: ProbePayloadSpec, icmp: PingCoalescer | null): Promise<TargetProber> {
   if (icmp === null) {
     throw new SondeError('unavailable', `HOST target ${target.id} needs the ICMP probe engine, and this daemon runs without one`);
   }
@@ -54,10 +55,11 @@ async function hostProber(target: Target, timeoutMs: number, payload: ProbePaylo
       failure = `name ${target.address} did not resolve: ${(error as Error).message}`;
     }
   }
+  const probes = new IcmpProbes(icmp, address, timeoutMs, size);
   return {
     resolvedEndpoint: address,
     probe: async (seq, signal) => {
-      const record = failure !== undefined ? failedRecord(address, failure) : await icmp.probe(address, timeoutMs, size, signal);
+      const record = failure !== undefined ? failedRecord(address, failure) : await probes.probe(signal);
       const ok = record.status === 'ok';
       return {
         kind: 'icmp', seq, ok, timedOut: record.status === 'timeout', answered: ok,

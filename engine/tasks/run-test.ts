@@ -7,7 +7,7 @@ import { probeHttp } from '../probes/http.js';
 import { probeTcp } from '../probes/tcp.js';
 import { traceroute } from '../traceroute/traceroute.js';
 import type { Engine, ProbeResult } from '../types.js';
-import type { PingBatcher } from './ping-batcher.js';
+import type { PingCoalescer } from '../icmp/main-thread/ping-coalescer.js';
 import type { DiagnosticTest, PingTest, PingTestResult } from './types.js';
 
 export interface TestRun {
@@ -23,7 +23,7 @@ export interface TestRun {
 
 export interface TestRunDeps {
   engine: Engine | null;
-  batcher: PingBatcher | null;
+  coalescer: PingCoalescer | null;
   /** Name of the agent (for "no probe engine" messages). */
   agentName: string;
 }
@@ -39,7 +39,7 @@ export function toJsonValue(value: unknown): JsonValue {
 
 export function runTest(test: DiagnosticTest, deps: TestRunDeps): TestRun {
   if (test.kind === 'ping') return runPing(test, deps);
-  // The other tests take an AbortSignal (pings are cancelled through the batcher: no controller per ping).
+  // The other tests take an AbortSignal (pings are cancelled through the coalescer: no controller per ping).
   const controller = new AbortController();
   const signal = controller.signal;
   const cancel = (reason: Error): void => controller.abort(reason);
@@ -84,7 +84,7 @@ function timed(timeoutMs: number, outcome: Promise<unknown>, cancel: (reason: Er
 const nullIfNaN = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 function runPing(test: PingTest, deps: TestRunDeps): TestRun {
-  if (deps.batcher === null) requireEngine(deps);
+  if (deps.coalescer === null) requireEngine(deps);
   const live: PingTestResult = {
     destination: test.destination, address: null, dataBytes: test.size, sent: 0, received: 0, duplicates: 0,
     lossPercent: 0, minMs: null, avgMs: null, maxMs: null, replies: [],
@@ -121,7 +121,7 @@ function runPing(test: PingTest, deps: TestRunDeps): TestRun {
       live.sent = concluded;
     },
   };
-  const run = deps.batcher!.run(test, sink);
+  const run = deps.coalescer!.run(test, sink);
   const done = run.done.then((summary): JsonValue => {
     if (summary.error !== undefined) throw new Error(summary.error);
     const result: PingTestResult = {

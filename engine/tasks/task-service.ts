@@ -13,7 +13,7 @@ import type { Sonde } from '../daemon/sonde.js';
 import { SondeError } from '../errors.js';
 import type { JobRecord, JsonValue } from '../jobs/types.js';
 import type { Target } from '../store/types.js';
-import { PingBatcher } from './ping-batcher.js';
+import { PingCoalescer } from '../icmp/main-thread/ping-coalescer.js';
 import { runTest, type TestRun } from './run-test.js';
 import { TaskWriter, type TaskRow } from './task-writer.js';
 import { validateTest } from './validate-test.js';
@@ -69,7 +69,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
   private readonly recent = new Map<string, LiveTask>();
   private readonly writer: TaskWriter;
   private readonly store: JobStore;
-  private readonly batcher: PingBatcher | null;
+  private readonly coalescer: PingCoalescer | null;
   private readonly targets: SqliteTargetRepo;
   /** Targets by service id, valid while no other connection has committed (PRAGMA data_version). */
   private readonly serviceTargets = new Map<number, Target | null>();
@@ -84,7 +84,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
   private constructor(private readonly sonde: Sonde, private readonly db: Db) {
     this.store = new JobStore(db);
     this.writer = new TaskWriter(db, this.store, (row) => this.onCommitted(row as LiveTask));
-    this.batcher = sonde.engine !== null ? new PingBatcher(sonde.engine) : null;
+    this.coalescer = sonde.engine !== null ? new PingCoalescer(sonde.engine) : null;
     this.targets = new SqliteTargetRepo(db);
     const version = db.prepare('PRAGMA data_version').pluck();
     this.dataVersion = () => version.get() as number;
@@ -265,7 +265,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
     if (task.agent !== this.sonde.agents.local) {
       throw new Error(`agent ${task.agent.hostname} cannot run diagnostic tests from this process: only the local agent (${this.sonde.agents.local.hostname}) runs them`);
     }
-    return runTest(task.test, { engine: this.sonde.engine, batcher: this.batcher, agentName: task.agent.hostname });
+    return runTest(task.test, { engine: this.sonde.engine, coalescer: this.coalescer, agentName: task.agent.hostname });
   }
 
   private finish(task: LiveTask, status: 'completed' | 'failed', outcome: JsonValue | null, error: string | null): void {

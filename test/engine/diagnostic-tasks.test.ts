@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, openDaemon, type Daemon, type Engine, type PingRequest, type PingTestResult } from '../../engine/index.js';
-import { PingBatcher } from '../../engine/tasks/ping-batcher.js';
+import { PingCoalescer } from '../../engine/icmp/main-thread/ping-coalescer.js';
 import { localResolver } from '../setup/local-resolver.js';
 import { waitFor } from '../wait-for.js';
 
@@ -44,7 +44,7 @@ describe.skipIf(!canRaw)('diagnostic tasks (engine/tasks)', () => {
 
   it('ping tests arriving together share one engine job, each with its own replies and summary', async () => {
     const { engine, requests } = recording(real);
-    const batcher = new PingBatcher(engine);
+    const batcher = new PingCoalescer(engine);
     const seqs: number[][] = [];
     const runs = Array.from({ length: 50 }, (_, i) => {
       seqs.push([]);
@@ -61,7 +61,7 @@ describe.skipIf(!canRaw)('diagnostic tasks (engine/tasks)', () => {
 
   it('a cancelled test rejects with its reason; the others in its batch complete; a batch nobody waits for is stopped', async () => {
     const { engine, requests } = recording(real);
-    const batcher = new PingBatcher(engine);
+    const batcher = new PingCoalescer(engine);
     const kept = batcher.run(ping('127.0.0.1'), { onProbe: () => {} });
     const dropped = batcher.run(ping('127.0.0.1'), { onProbe: () => {} });
     dropped.cancel(new Error('not wanted'));
@@ -79,6 +79,21 @@ describe.skipIf(!canRaw)('diagnostic tasks (engine/tasks)', () => {
     // The engine job behind it was aborted too: its signal fired.
     expect(requests.at(-1)!.signal!.aborted).toBe(true);
     expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
+  it('a ping cancelled before its job starts is not sent; a batch that fills up (2,048 pings) starts at once', async () => {
+    const { engine, requests } = recording(real);
+    const coalescer = new PingCoalescer(engine);
+    const dropped = coalescer.run(ping('127.0.0.1'), { onProbe: () => {} });
+    dropped.cancel(new Error('not wanted'));
+    const runs = Array.from({ length: 2049 }, () => coalescer.run(ping('127.0.0.1'), { onProbe: () => {} }));
+    expect(requests).toHaveLength(1);
+    expect(requests[0].targets).toHaveLength(2047);
+    await expect(dropped.done).rejects.toThrow('not wanted');
+    const summaries = await Promise.all(runs.map((r) => r.done));
+    expect(requests).toHaveLength(2);
+    expect(requests[1].targets).toHaveLength(2);
+    for (const s of summaries) expect(s).toMatchObject({ target: '127.0.0.1', sent: 1, received: 1 });
   });
 
   describe('task rows', () => {

@@ -4,7 +4,7 @@
 // corrupted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { native, type IcmpSocket } from '../../native-bindings/index.js';
-import { buildEchoMessage } from '../../engine/icmp/echo-packet.js';
+import { buildEchoMessage } from '../../engine/icmp/worker/echo-packet.js';
 import { createEngine, type Engine } from '../../engine/index.js';
 import { builtWorker, canRaw4, NO_RAW, NOT_BUILT } from './helpers.js';
 

@@ -19,9 +19,9 @@ export const canRaw4 = canOpenRaw(4);
 export const canRaw6 = canOpenRaw(6);
 export const NO_RAW = 'needs CAP_NET_RAW (run as root) to open raw ICMP sockets';
 
-/** The engine's workers load dist/engine/worker.js: the suites need `npm run build` first. */
-export const builtWorker = existsSync(new URL('../../dist/engine/worker.js', import.meta.url));
-export const NOT_BUILT = 'needs the build (npm run build): workers load dist/engine/worker.js';
+/** The engine's workers load dist/engine/icmp/worker/entry.js: the suites need `npm run build` first. */
+export const builtWorker = existsSync(new URL('../../dist/engine/icmp/worker/entry.js', import.meta.url));
+export const NOT_BUILT = 'needs the build (npm run build): workers load dist/engine/icmp/worker/entry.js';
 
 function hasIp(): boolean {
   try {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { REPLY, REPLY_FLAG, REQ } from '../../native-bindings/layout.js';
-import { addressSlotsEqual, formatAddressSlot, parseIpLiteral, writeAddressSlot } from '../../engine/icmp/address.js';
-import { RequestBatch } from '../../engine/icmp/request-batch.js';
-import { ReplyBatch, writeReplyRecord } from '../../engine/icmp/reply-batch.js';
-import { buildEchoMessage, internetChecksum } from '../../engine/icmp/echo-packet.js';
+import { addressSlotsEqual, formatAddressSlot, parseIpLiteral, writeAddressSlot } from '../../engine/icmp/shared/address.js';
+import { RequestBatch } from '../../engine/icmp/worker/request-batch.js';
+import { ReplyBatch, writeReplyRecord } from '../../engine/icmp/worker/reply-batch.js';
+import { buildEchoMessage, internetChecksum } from '../../engine/icmp/worker/echo-packet.js';
 
 describe('address slots', () => {
   it('parses strict IPv4 and IPv6 literals and rejects everything else', () => {

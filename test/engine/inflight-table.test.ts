@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InFlightTable, SLOTS_PER_ID, SlotState } from '../../engine/icmp/inflight-table.js';
+import { InFlightTable, SLOTS_PER_ID, SlotState } from '../../engine/icmp/worker/inflight-table.js';
 
 describe('InFlightTable', () => {
   it('has idCount × 65,536 slots: no 16-bit ceiling', () => {

@@ -1,4 +1,4 @@
-// The engine end to end on loopback: real worker threads (dist/engine/worker.js), real raw
+// The engine end to end on loopback: real worker threads (dist/engine/icmp/worker/entry.js), real raw
 // ICMP sockets, real replies from the kernel.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine, type EngineStats, type ProbeResult, type TargetSummary } from '../../engine/index.js';

@@ -5,14 +5,14 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ICMP4, ICMP6, REPLY_FLAG } from '../../native-bindings/layout.js';
-import { parseIpLiteral } from '../../engine/icmp/address.js';
-import { SlotState } from '../../engine/icmp/inflight-table.js';
-import { ProbeEventReader, type ProbeEventsMessage } from '../../engine/icmp/probe-events.js';
-import { ProbeLedger } from '../../engine/icmp/probe-ledger.js';
-import { ReplyBatch, writeReplyRecord, type ReplyRecordFields } from '../../engine/icmp/reply-batch.js';
-import { Counter } from '../../engine/icmp/shared-state.js';
-import type { PingTask } from '../../engine/icmp/task.js';
-import { WorkerJob } from '../../engine/icmp/worker-job.js';
+import { parseIpLiteral } from '../../engine/icmp/shared/address.js';
+import { SlotState } from '../../engine/icmp/worker/inflight-table.js';
+import { ProbeEventReader, type ProbeEventsMessage } from '../../engine/icmp/shared/probe-events.js';
+import { ProbeLedger } from '../../engine/icmp/worker/probe-ledger.js';
+import { ReplyBatch, writeReplyRecord, type ReplyRecordFields } from '../../engine/icmp/worker/reply-batch.js';
+import { Counter } from '../../engine/icmp/shared/shared-state.js';
+import type { PingTask } from '../../engine/icmp/shared/task.js';
+import { WorkerJob } from '../../engine/icmp/worker/worker-job.js';
 import { decodeTargetSummary } from '../../engine/stats/summary-codec.js';
 import type { ProbeResult } from '../../engine/types.js';
 

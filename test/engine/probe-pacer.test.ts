@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProbePacer } from '../../engine/icmp/probe-pacer.js';
+import { ProbePacer } from '../../engine/icmp/worker/probe-pacer.js';
 
 /** Drives a pacer on a 1 ms tick; returns [timeMs, target, round] of every send. */
 function drive(pacer: ProbePacer, untilMs: number, tickMs = 1): Array<[number, number, number]> {

@@ -7,12 +7,12 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IcmpSocket, IcmpSocketStats } from '../../native-bindings/types.js';
 import { ICMP4, REPLY, REPLY_FLAG, REQ } from '../../native-bindings/layout.js';
-import { parseIpLiteral } from '../../engine/icmp/address.js';
-import { Prober } from '../../engine/icmp/prober.js';
-import { ProbeEventReader, type ProbeEventsMessage } from '../../engine/icmp/probe-events.js';
-import { ReplyBatch, writeReplyRecord } from '../../engine/icmp/reply-batch.js';
-import type { PingTask } from '../../engine/icmp/task.js';
-import { JOB_GRACE_MS } from '../../engine/icmp/worker-job.js';
+import { parseIpLiteral } from '../../engine/icmp/shared/address.js';
+import { Prober } from '../../engine/icmp/worker/prober.js';
+import { ProbeEventReader, type ProbeEventsMessage } from '../../engine/icmp/shared/probe-events.js';
+import { ReplyBatch, writeReplyRecord } from '../../engine/icmp/worker/reply-batch.js';
+import type { PingTask } from '../../engine/icmp/shared/task.js';
+import { JOB_GRACE_MS } from '../../engine/icmp/worker/worker-job.js';
 import { decodeTargetSummary } from '../../engine/stats/summary-codec.js';
 
 const ID_BASE = 5000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TimingWheel } from '../../engine/icmp/timing-wheel.js';
+import { TimingWheel } from '../../engine/icmp/worker/timing-wheel.js';
 
 function expireAt(wheel: TimingWheel, now: number): number[] {
   const out: number[] = [];

@@ -4,7 +4,7 @@
 // a recorder of the jobs it is handed).
 import { describe, expect, it } from 'vitest';
 import type { Engine, PingRequest, PingSummary } from '../../engine/index.js';
-import { SchedulePacer } from '../../engine/icmp/schedule-pacer.js';
+import { SchedulePacer } from '../../engine/icmp/worker/schedule-pacer.js';
 import type { StoredMonitor } from '../../engine/monitor/monitor-repo.js';
 import { MonitorRunner } from '../../engine/monitor/monitor-runner.js';
 import type { Member } from '../../engine/monitor/selection.js';

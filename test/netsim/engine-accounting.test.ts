@@ -139,7 +139,7 @@ describe.skipIf(!availability.ok)(title('engine accounting under the network sim
     const toSeq = ordinalToSeq(probes, count);
     expect(host.duplicated.count).toBe(count / 10);
     // The job's last probe is among them: its copy comes after the probe concluded, within
-    // the job's grace period (engine/icmp/worker-job.ts), and is counted in the job too.
+    // the job's grace period (engine/icmp/worker/worker-job.ts), and is counted in the job too.
     const simDups = seqsOf(host.duplicated, toSeq);
     expect(simDups).toContain(toSeq(count));
     const engineDups = probes.seqsWith('duplicate');

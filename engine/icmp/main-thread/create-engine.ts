@@ -1,7 +1,7 @@
 // createEngine(): the probe engine behind engine/index.ts — one worker pool, ping jobs on it.
-import { createWorkerPool } from '../pool.js';
-import { MAX_WORKERS } from '../icmp/shared-state.js';
-import { EngineInputError, type Engine, type EngineOptions, type EngineStats } from '../types.js';
+import { createWorkerPool } from './pool.js';
+import { MAX_WORKERS } from '../shared/shared-state.js';
+import { EngineInputError, type Engine, type EngineOptions, type EngineStats } from '../../types.js';
 import { runPing } from './run-ping.js';
 
 export function createEngine(options: EngineOptions = {}): Engine {

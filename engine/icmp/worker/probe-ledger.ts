@@ -19,16 +19,16 @@
 //
 // Concluded slots keep their identity until reused (see InFlightTable), which is what makes
 // duplicates and late replies recognisable. Nothing here allocates per probe.
-import { REPLY_FLAG } from '../../native-bindings/layout.js';
-import { addressSlotsEqual } from './address.js';
+import { REPLY_FLAG } from '../../../native-bindings/layout.js';
+import { addressSlotsEqual } from '../shared/address.js';
 import { errorKindIndex, isEchoReply } from './icmp-errors.js';
 import { InFlightTable, SLOTS_PER_ID_SHIFT, SlotState, type SlotStateValue } from './inflight-table.js';
-import { EventStatus, NO_KIND } from './probe-events.js';
+import { EventStatus, NO_KIND } from '../shared/probe-events.js';
 import type { ReplyBatch } from './reply-batch.js';
-import { Counter } from './shared-state.js';
+import { Counter } from '../shared/shared-state.js';
 import { TimingWheel } from './timing-wheel.js';
 import type { WorkerJob } from './worker-job.js';
-import { ErrorKindIndex } from '../stats/error-kinds.js';
+import { ErrorKindIndex } from '../../stats/error-kinds.js';
 
 const TWO_32 = 4294967296;
 

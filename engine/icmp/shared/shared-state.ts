@@ -3,7 +3,7 @@
 // taken, and each worker's counters. The main thread sums the counters for Engine.stats()
 // without sending a task to any worker.
 import { randomInt } from 'node:crypto';
-import type { EngineStats } from '../types.js';
+import type { EngineStats } from '../../types.js';
 
 /** Workers one pool may ever start (rows of the claim table). */
 export const MAX_WORKERS = 256;

@@ -2,14 +2,14 @@
 // timeout), each running many job shards at once. (The one other thread, the monitors'
 // window writer, is started by engine/monitor/window-writer.ts.)
 import { availableParallelism } from 'node:os';
-import { builtEngineFile } from './built-file.js';
+import { builtEngineFile } from '../../built-file.js';
 import { Piscina } from 'piscina';
 import type { Transferable } from 'node:worker_threads';
-import { createSharedState, readEngineStats, releaseRowOfThread, type IdBlock, type SharedStateInit } from './icmp/shared-state.js';
-import type { PingTask, PingTaskResult } from './icmp/task.js';
-import { DEFAULT_FAULT_REPORT_MS, WorkerWatch } from './icmp/worker-watch.js';
-import type { EngineHealth, EngineStats, WorkerFault } from './types.js';
-import type { WorkerInit } from './worker.js';
+import { createSharedState, readEngineStats, releaseRowOfThread, type IdBlock, type SharedStateInit } from '../shared/shared-state.js';
+import type { PingTask, PingTaskResult } from '../shared/task.js';
+import { DEFAULT_FAULT_REPORT_MS, WorkerWatch } from './worker-watch.js';
+import type { EngineHealth, EngineStats, WorkerFault } from '../../types.js';
+import type { WorkerInit } from '../worker/entry.js';
 
 export interface WorkerPoolOptions {
   threads?: number;
@@ -26,9 +26,9 @@ export interface WorkerPool {
   destroy(): Promise<void>;
 }
 
-/** dist/engine/worker.js (see built-file.ts). */
+/** dist/engine/icmp/worker/entry.js (see built-file.ts). */
 export function workerFilename(): string {
-  return builtEngineFile('worker.js');
+  return builtEngineFile('icmp/worker/entry.js');
 }
 
 export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {

@@ -17,13 +17,13 @@
 // after its last timeouts are counted in it; a timed turn at its end drains the sockets
 // before the job finishes. A cancelled job finishes at once.
 import { performance } from 'node:perf_hooks';
-import type { IcmpSocket, IcmpSocketOptions } from '../../native-bindings/types.js';
-import { REPLY } from '../../native-bindings/layout.js';
+import type { IcmpSocket, IcmpSocketOptions } from '../../../native-bindings/types.js';
+import { REPLY } from '../../../native-bindings/layout.js';
 import { ProbeLedger } from './probe-ledger.js';
 import { ReplyBatch } from './reply-batch.js';
 import { RequestBatch } from './request-batch.js';
-import { Counter } from './shared-state.js';
-import type { PingTask, PingTaskResult, ToWorkerMessage } from './task.js';
+import { Counter } from '../shared/shared-state.js';
+import type { PingTask, PingTaskResult, ToWorkerMessage } from '../shared/task.js';
 import { WorkerJob } from './worker-job.js';
 
 export interface ProberOptions {

@@ -1,8 +1,9 @@
 // Checks a PingRequest before anything is resolved or sent. Every problem throws an
 // EngineInputError naming the request field; defaults are filled in here, once.
-import { EngineInputError, type PingRequest, type ProbeSchedule } from '../types.js';
-import { MAX_PAYLOAD } from '../../native-bindings/layout.js';
-import { parseIpLiteral, type ParsedAddress } from '../icmp/address.js';
+import { EngineInputError, type PingRequest, type ProbeSchedule } from '../../types.js';
+import { MAX_PAYLOAD } from '../../../native-bindings/layout.js';
+import { parseIpLiteral, type ParsedAddress } from '../shared/address.js';
+import type { ProbeParameters } from '../shared/probe-parameters.js';
 
 export const PING_LIMITS = {
   MAX_TARGETS: 1_000_000,
@@ -19,21 +20,12 @@ export const PING_DEFAULTS = {
   timeoutMs: 1000,
   size: 56,
   family: 4,
-} as const;
+} as const satisfies Partial<ProbeParameters> & { family: 4 | 6 };
 
-export interface ValidPingRequest {
+export interface ValidPingRequest extends ProbeParameters {
   targets: string[];
   /** Per target: its address when it is an IP literal, null for a host name. */
   literals: Array<ParsedAddress | null>;
-  count: number;
-  intervalMs: number;
-  sendIntervalMs: number;
-  timeoutMs: number;
-  size: number;
-  /** 0: the system's default. */
-  ttl: number;
-  /** -1: leave the socket's TOS alone. */
-  tos: number;
   family: 4 | 6;
   signal?: AbortSignal;
   schedule: ValidSchedule | null;

@@ -2,7 +2,7 @@
 // (dns.promises.lookup; each distinct name is looked up once). A name that does not
 // resolve becomes that target's error; the other targets are probed regardless.
 import { lookup } from 'node:dns/promises';
-import { parseIpLiteral, type ParsedAddress } from '../icmp/address.js';
+import { parseIpLiteral, type ParsedAddress } from '../shared/address.js';
 
 export type ResolvedTarget = { ok: true; address: ParsedAddress } | { ok: false; error: string };
 

@@ -3,7 +3,7 @@
 // ICMP error's sender is shown, never per probe on the hot path.
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { ADDR_BYTES } from '../../native-bindings/layout.js';
+import { ADDR_BYTES } from '../../../native-bindings/layout.js';
 
 export type AddressFamily = 4 | 6;
 

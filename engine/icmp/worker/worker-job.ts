@@ -1,11 +1,11 @@
 // One job shard as a worker runs it: the targets, pacing, statistics and probe stream.
 import type { MessagePort } from 'node:worker_threads';
-import { ADDR_BYTES, PAYLOAD_HEADER } from '../../native-bindings/layout.js';
-import { TargetStatsTable } from '../stats/target-stats.js';
-import { ProbeEventWriter } from './probe-events.js';
+import { ADDR_BYTES, PAYLOAD_HEADER } from '../../../native-bindings/layout.js';
+import { TargetStatsTable } from '../../stats/target-stats.js';
+import { ProbeEventWriter } from '../shared/probe-events.js';
 import { ProbePacer, type Pacer } from './probe-pacer.js';
 import { SchedulePacer } from './schedule-pacer.js';
-import type { PingTask } from './task.js';
+import type { PingTask } from '../shared/task.js';
 
 /**
  * How long a job stays open after its last probe concluded, at most (never longer than its

@@ -1,17 +1,18 @@
-// A Piscina worker: loaded by engine/pool.ts from dist/engine/worker.js. It owns its ICMP
-// sockets and its block of echo identifiers (claimed from the pool's shared state) and runs
-// any number of job shards at once through one Prober.
+// A Piscina worker: loaded by engine/icmp/main-thread/pool.ts from
+// dist/engine/icmp/worker/entry.js. It owns its ICMP sockets and its block of echo identifiers
+// (claimed from the pool's shared state) and runs any number of job shards at once through
+// one Prober.
 //
 // The native addon is imported on the first task, not at module load: a load failure then
 // rejects the task with the loader's message (how to build the addon) instead of failing
 // the worker's bootstrap, which Piscina reports far less clearly.
 import { threadId, workerData } from 'node:worker_threads';
-import { failStartIfAsked, listenForInjectedFaults } from './fault-injection.js';
-import { Prober } from './icmp/prober.js';
-import { claimWorkerRow, idBlockOf, releaseWorkerRow, workerCounters, type SharedStateInit } from './icmp/shared-state.js';
-import type { PingTask, PingTaskResult } from './icmp/task.js';
+import { failStartIfAsked, listenForInjectedFaults } from '../../fault-injection.js';
+import { Prober } from './prober.js';
+import { claimWorkerRow, idBlockOf, releaseWorkerRow, workerCounters, type SharedStateInit } from '../shared/shared-state.js';
+import type { PingTask, PingTaskResult } from '../shared/task.js';
 
-/** workerData of every pool worker (see pool.ts). */
+/** workerData of every pool worker (see ../main-thread/pool.ts). */
 export interface WorkerInit {
   shared: SharedStateInit;
   netns?: string;
@@ -30,9 +31,9 @@ function getProber(): Promise<Prober> {
   // The priority is raised with the first task, like the addon's import: the less a worker
   // does while loading, the smaller Node 20's window for a fatal error when it is terminated
   // mid-load (test/engine/close-loop.test.ts).
-  prober ??= import('./thread-priority.js').then(({ setThreadNice, PROBE_THREAD_NICE }) => {
+  prober ??= import('../../thread-priority.js').then(({ setThreadNice, PROBE_THREAD_NICE }) => {
     setThreadNice(PROBE_THREAD_NICE);
-    return import('../native-bindings/index.js');
+    return import('../../../native-bindings/index.js');
   }).then(({ native }) => new Prober({
     idBase: block.base,
     idCount: block.count,

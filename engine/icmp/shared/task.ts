@@ -1,23 +1,15 @@
 // What the main thread sends a worker for one job shard, and what comes back.
 import type { MessagePort } from 'node:worker_threads';
 import type { ProbeEventsMessage, RecycleMessage } from './probe-events.js';
+import type { ProbeParameters } from './probe-parameters.js';
 
-export interface PingTask {
+export interface PingTask extends ProbeParameters {
   /** 16-byte address slot per target of this shard (layout ADDR_BYTES). */
   addresses: Uint8Array;
   /** 4 or 6 per target. */
   families: Uint8Array;
   /** Index of each shard target in PingRequest.targets (probe events carry it). */
   targetIndices: Uint32Array;
-  count: number;
-  intervalMs: number;
-  sendIntervalMs: number;
-  timeoutMs: number;
-  size: number;
-  /** 0 = the socket's default. */
-  ttl: number;
-  /** -1 = leave the socket's TOS / traffic class alone. */
-  tos: number;
   /** Main ↔ worker channel: 'cancel' and recycled buffers in, probe batches and 'done' out. */
   port: MessagePort;
   /** Stream per-probe events (only when the caller gave an onProbe). */

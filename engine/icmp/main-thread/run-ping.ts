@@ -6,12 +6,13 @@
 // probes still in flight at that moment are withdrawn — not counted as sent, so they do not
 // show up as loss — and a reply that arrives for one later is ignored (worker counter `late`).
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { ADDR_BYTES } from '../../native-bindings/layout.js';
-import { ProbeEventReader, type ProbeEventsMessage, type RecycleMessage } from '../icmp/probe-events.js';
-import type { FromWorkerMessage, PingTask, PingTaskResult } from '../icmp/task.js';
-import type { WorkerPool } from '../pool.js';
-import { decodeTargetSummary, unprobedTargetSummary } from '../stats/summary-codec.js';
-import type { PingRequest, PingSummary, ProbeResult, TargetSummary } from '../types.js';
+import { ADDR_BYTES } from '../../../native-bindings/layout.js';
+import { ProbeEventReader, type ProbeEventsMessage, type RecycleMessage } from '../shared/probe-events.js';
+import { probeParametersOf } from '../shared/probe-parameters.js';
+import type { FromWorkerMessage, PingTask, PingTaskResult } from '../shared/task.js';
+import type { WorkerPool } from './pool.js';
+import { decodeTargetSummary, unprobedTargetSummary } from '../../stats/summary-codec.js';
+import type { PingRequest, PingSummary, ProbeResult, TargetSummary } from '../../types.js';
 import { resolveTargets, type ResolvedTarget } from './resolve-targets.js';
 import { planShards } from './shard-plan.js';
 import { validatePingRequest, type ValidPingRequest } from './validate-request.js';
@@ -111,13 +112,7 @@ function startShard(
     addresses: addressSlots,
     families,
     targetIndices,
-    count: req.count,
-    intervalMs: req.intervalMs,
-    sendIntervalMs: req.sendIntervalMs,
-    timeoutMs: req.timeoutMs,
-    size: req.size,
-    ttl: req.ttl,
-    tos: req.tos,
+    ...probeParametersOf(req),
     port: port2,
     streamProbes: relay !== null,
     schedule: offsetsMs === null ? null : { originMs: req.schedule!.originMs, offsetsMs, spacingMs: req.schedule!.spacingMs },

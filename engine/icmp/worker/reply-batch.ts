@@ -1,6 +1,6 @@
 // Typed views over a Buffer of packed reply records (layout REPLY) filled by
 // IcmpSocket.receive. Reading a field is an indexed load; nothing is allocated per record.
-import { REPLY } from '../../native-bindings/layout.js';
+import { REPLY } from '../../../native-bindings/layout.js';
 
 const W = REPLY.SIZE / 4;
 const H = REPLY.SIZE / 2;

@@ -1,6 +1,6 @@
 // Classifies ICMP / ICMPv6 error messages (by type and code) into ProbeErrorKind indices.
-import { ICMP4, ICMP6 } from '../../native-bindings/layout.js';
-import { ErrorKindIndex } from '../stats/error-kinds.js';
+import { ICMP4, ICMP6 } from '../../../native-bindings/layout.js';
+import { ErrorKindIndex } from '../../stats/error-kinds.js';
 
 /** IPv4 destination unreachable code 4: fragmentation needed and DF set (the PMTU signal). */
 const ICMP4_FRAG_NEEDED = 4;

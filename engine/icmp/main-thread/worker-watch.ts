@@ -5,7 +5,7 @@
 // fails before it was ready (a failure at start-up would only repeat).
 import type { Worker } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
-import type { EngineHealth, WorkerFault, WorkerFaultCause } from '../types.js';
+import type { EngineHealth, WorkerFault, WorkerFaultCause } from '../../types.js';
 
 export const DEFAULT_FAULT_REPORT_MS = 60_000;
 

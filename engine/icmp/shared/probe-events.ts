@@ -4,8 +4,8 @@
 // reused ProbeResult object per record, then transfers the buffer back for reuse, so a
 // long stream allocates a handful of buffers, not one per batch.
 import type { MessagePort } from 'node:worker_threads';
-import type { ProbeErrorKind, ProbeResult, ProbeStatus } from '../types.js';
-import { ERROR_KINDS } from '../stats/error-kinds.js';
+import type { ProbeErrorKind, ProbeResult, ProbeStatus } from '../../types.js';
+import { ERROR_KINDS } from '../../stats/error-kinds.js';
 import { formatAddressSlot } from './address.js';
 
 /**

@@ -1,7 +1,7 @@
 // A batch of packed echo-request records (layout REQ) plus, per record, the in-flight slot
 // it belongs to. One batch per socket; it is filled, handed to IcmpSocket.send in one call,
 // and whatever the kernel did not accept (EAGAIN) stays at the front for the next attempt.
-import { REQ } from '../../native-bindings/layout.js';
+import { REQ } from '../../../native-bindings/layout.js';
 
 const W = REQ.SIZE / 4; // 32-bit words per record
 

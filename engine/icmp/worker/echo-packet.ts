@@ -2,7 +2,7 @@
 // payload[0..8) = 64-bit token (LE), [8..16) = send time ns (LE), the rest a fixed pattern.
 // Used by tests and the network simulator to forge or answer probes; not on the engine's
 // hot path (the addon builds the real requests in C).
-import { ICMP4, ICMP6, PAYLOAD_HEADER } from '../../native-bindings/layout.js';
+import { ICMP4, ICMP6, PAYLOAD_HEADER } from '../../../native-bindings/layout.js';
 
 export interface EchoMessageFields {
   family: 4 | 6;
