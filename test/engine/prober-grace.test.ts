@@ -96,11 +96,11 @@ async function runScripted(script: Script, job: { count: number; intervalMs: num
   const prober = new Prober({
     idBase: ID_BASE, idCount: 1, counters: new Float64Array(16), openSocket: () => scriptedSocket(script),
   });
-  const target = parseIpLiteral('192.0.2.1')!;
+  const target = parseIpLiteral('127.0.0.2')!;
   const { port1, port2 } = new MessageChannel();
   ports.push(port1, port2);
   const statuses: string[] = [];
-  const reader = new ProbeEventReader(['192.0.2.1'], ['192.0.2.1']);
+  const reader = new ProbeEventReader(['127.0.0.2'], ['127.0.0.2']);
   port1.on('message', (m: ProbeEventsMessage | { type: 'done' }) => {
     if (m.type === 'probes') reader.forEach(m, (p) => statuses.push(`${p.seq}:${p.status}`));
   });
@@ -111,7 +111,7 @@ async function runScripted(script: Script, job: { count: number; intervalMs: num
   };
   const result = await prober.run(task);
   await new Promise((r) => setTimeout(r, 20)); // the port's last batch
-  return { summary: decodeTargetSummary(result.summaries, 0, '192.0.2.1', '192.0.2.1'), statuses };
+  return { summary: decodeTargetSummary(result.summaries, 0, '127.0.0.2', '127.0.0.2'), statuses };
 }
 
 describe(`Prober grace period (JOB_GRACE_MS = ${JOB_GRACE_MS} ms)`, () => {
