@@ -12,6 +12,7 @@ export { AGENT_TIMEOUT_ERROR } from './agents/registry.js';
 export { INTERRUPTED } from './jobs/job-store.js';
 export { CANCELLED } from './jobs/job-service.js';
 export { ADMIN_KEY_FILE, KEY_PREFIX } from './auth/key-service.js';
+export { DEFAULT_SESSION_IDLE_MS, DEFAULT_SESSION_MAX_AGE_MS, type ActiveSession, type SessionOptions, type SessionRecord, type SessionService } from './auth/session-service.js';
 export { targetsFromJson } from './store/target-file.js';
 export { isStorageFull, storageFullError } from './store/storage-full.js';
 export * from './config/index.js';

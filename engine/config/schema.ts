@@ -12,6 +12,15 @@ export const DaemonConfigSchema = Type.Object({
     host: Type.String({ minLength: 1, description: 'address to bind' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP port; 0 picks a free one' }),
     healthPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: 'a second port serving only GET/HEAD /healthz, over HTTP/1.0 or 1.1 (uWS answers HTTP/1.0 with 505); absent: none' })),
+    tls: Type.Optional(Type.Object({
+      cert: Type.String({ minLength: 1, description: 'PEM certificate (chain) file; with key, the daemon serves HTTPS/WSS only; both re-read on SIGHUP' }),
+      key: Type.String({ minLength: 1, description: 'PEM private key file of cert' }),
+    }, { additionalProperties: false })),
+  }, { additionalProperties: false }),
+  dashboard: Type.Object({
+    sessionHours: Type.Number({ exclusiveMinimum: 0, maximum: 720, description: 'a browser session ends this long after sign-in' }),
+    idleMinutes: Type.Number({ exclusiveMinimum: 0, maximum: 1440, description: 'a browser session ends after this long without a request' }),
+    allowInsecureSignIn: Type.Boolean({ description: 'allow a dashboard sign-in over plain HTTP from a non-loopback client (the key and the cookie then cross the network unencrypted)' }),
   }, { additionalProperties: false }),
   logLevel: Type.Unsafe<(typeof LOG_LEVELS)[number]>({ type: 'string', enum: [...LOG_LEVELS], description: 'pino log level; request lines are info' }),
   threads: Type.Integer({ minimum: 0, maximum: 256, description: 'probe worker threads; 0 = one per core' }),
@@ -76,6 +85,7 @@ export function defaultConfig(): DaemonConfig {
     audit: { retentionDays: 30 },
     monitoring: { windowSeconds: 60, rollupMinutes: 60, rawRetentionDays: 14, rollupRetentionDays: 365, tickMs: 100, downAfter: 3, upAfter: 3, degradedLossPercent: 5, webhooks: [] },
     metrics: { perTarget: true, perTargetMaxTargets: 10_000, auth: false },
+    dashboard: { sessionHours: 12, idleMinutes: 30, allowInsecureSignIn: false },
     agent: { labels: {}, facts: {}, exec: { allow: [], maxOutputBytes: 1024 * 1024 } },
   };
 }

@@ -1,6 +1,7 @@
 // What openSonde() takes (engine/config/to-sonde-config.ts builds it from the daemon config).
 
 import type { HostResolver } from '../agents/types.js';
+import type { SessionOptions } from '../auth/session-service.js';
 import type { Engine } from '../types.js';
 
 export interface SondeConfig {
@@ -34,6 +35,8 @@ export interface SondeConfig {
     /** Audit rows older than this are purged (default 30). */
     retentionDays?: number;
   };
+  /** Browser sessions of the dashboard: lifetime and idle timeout (config dashboard.*). */
+  sessions?: SessionOptions;
   rateLimit?: {
     /** Tokens added per second per key (default 100). */
     perSecond?: number;

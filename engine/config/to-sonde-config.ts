@@ -13,6 +13,7 @@ export function coreSettings(config: DaemonConfig): Omit<SondeConfig, 'mode' | '
     },
     jobs: { retentionDays: config.jobs.retentionDays },
     audit: { retentionDays: config.audit.retentionDays },
+    sessions: { maxAgeMs: config.dashboard.sessionHours * 3_600_000, idleMs: config.dashboard.idleMinutes * 60_000 },
     rateLimit: { perSecond: config.rateLimit.perSecond, burst: config.rateLimit.burst },
   };
 }

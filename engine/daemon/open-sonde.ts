@@ -10,6 +10,7 @@ import { localAgentSerial } from '../agents/local-serial.js';
 import { validateAgentHostname } from '../agents/selector.js';
 import { SqliteAuditLog } from '../auth/audit-log.js';
 import { SqliteKeyService } from '../auth/key-service.js';
+import { SqliteSessionService } from '../auth/session-service.js';
 import { TokenBucketLimiter } from '../auth/token-bucket.js';
 import { JobStore } from '../jobs/job-store.js';
 import { SqliteJobService } from '../jobs/job-service.js';
@@ -84,6 +85,7 @@ export async function openCore(config: SondeConfig): Promise<OpenedCore> {
     const targets = new SqliteTargetRepo(db);
     const keys = new SqliteKeyService(db, dataDir);
     const audit = new SqliteAuditLog(db);
+    const sessions = new SqliteSessionService(db, keys, config.sessions);
 
     let tick = 0;
     let purgeBacklog = false;
@@ -98,6 +100,7 @@ export async function openCore(config: SondeConfig): Promise<OpenedCore> {
             }
             if (purgeBacklog || tick % PURGE_EVERY_TICKS === 50) {
               const now = Date.now();
+              sessions.maintain(now);
               const n = jobs.purgeExpired(now, PURGE_STEP_ROWS) + audit.purgeOlderThan(now - auditRetentionMs, PURGE_STEP_ROWS);
               purgeBacklog = n > 0; // keep going in small steps until nothing is left
             }
@@ -121,6 +124,7 @@ export async function openCore(config: SondeConfig): Promise<OpenedCore> {
         jobs.saveUnsaved();
         audit.flush();
         keys.flushLastUsed();
+        sessions.maintain();
       } catch (error) {
         unwritten = error;
       }
@@ -144,6 +148,7 @@ export async function openCore(config: SondeConfig): Promise<OpenedCore> {
       jobs,
       agents,
       keys,
+      sessions,
       rateLimiter,
       audit,
       engine: config.engine ?? null,

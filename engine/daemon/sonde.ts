@@ -1,6 +1,7 @@
 // The daemon core behind one facade: what openSonde() returns.
 
 import type { AgentRegistry } from '../agents/types.js';
+import type { SessionService } from '../auth/session-service.js';
 import type { AuditLog, KeyService, RateLimiter } from '../auth/types.js';
 import type { JobService } from '../jobs/types.js';
 import type { TargetRepo } from '../store/types.js';
@@ -14,6 +15,8 @@ export interface Sonde {
   readonly jobs: JobService;
   readonly agents: AgentRegistry;
   readonly keys: KeyService;
+  /** Browser sessions of the dashboard (a signed-in key behind a cookie). */
+  readonly sessions: SessionService;
   readonly rateLimiter: RateLimiter;
   readonly audit: AuditLog;
   /** The probe engine given in config, or null. */

@@ -172,6 +172,23 @@ export const MIGRATIONS: readonly string[] = [
     started_at        INTEGER NOT NULL
   );
   `,
+  // 7: browser sessions of the dashboard (engine/auth/session-service.ts): a signed-in API
+  // key's cookie. Only the token's SHA-256 is stored (the cookie value is never on disk);
+  // the CSRF token is not a credential without the cookie, so it is kept to be read back.
+  `
+  CREATE TABLE browser_sessions (
+    id            TEXT PRIMARY KEY,
+    key_id        TEXT NOT NULL,
+    token_hash    TEXT NOT NULL UNIQUE,
+    csrf_token    TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    idle_ms       INTEGER NOT NULL,
+    last_seen_at  INTEGER NOT NULL,
+    revoked_at    INTEGER
+  );
+  CREATE INDEX browser_sessions_by_key ON browser_sessions(key_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

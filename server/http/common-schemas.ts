@@ -5,6 +5,7 @@ export const NativeError = Type.Object({
   error: Type.String({ description: 'What went wrong, naming the field or resource at fault.' }),
   details: Type.Optional(Type.String({ description: 'How to fix it, or more context.' })),
   code: Type.Integer({ description: 'The HTTP status code.' }),
+  reason: Type.Optional(Type.String({ description: 'A machine-readable cause where a client acts on it: "csrf" (send X-CSRF-Token).' })),
 }, { $id: 'NativeError' });
 
 export const Uuid = Type.String({ format: 'uuid' });

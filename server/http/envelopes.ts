@@ -10,6 +10,8 @@ export interface ErrorInfo {
   kind: HttpErrorKind;
   message: string;
   details?: string;
+  /** HttpError.reason, when there is one. */
+  reason?: string;
 }
 
 export interface ErrorEnvelope {
@@ -23,8 +25,13 @@ export interface ErrorEnvelope {
 export const nativeEnvelope: ErrorEnvelope = {
   name: 'native',
   schema: NativeError,
-  render: ({ status, message, details }) =>
-    details === undefined ? { error: message, code: status } : { error: message, details, code: status },
+  render: ({ status, message, details, reason }) => {
+    const body: Record<string, string | number> = { error: message };
+    if (details !== undefined) body.details = details;
+    body.code = status;
+    if (reason !== undefined) body.reason = reason;
+    return body;
+  },
 };
 
 const registry = new Map<string, ErrorEnvelope>([[nativeEnvelope.name, nativeEnvelope]]);

@@ -33,6 +33,8 @@ export class HttpError extends Error {
     message: string,
     readonly details?: string,
     readonly headers?: Readonly<Record<string, string>>,
+    /** A machine-readable cause a client acts on (e.g. "csrf": fetch the token again). */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'HttpError';

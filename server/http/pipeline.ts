@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { SondeError, storageFullError, type ApiKeyRecord, type RateLimitDecision, type Sonde } from '../../engine/index.js';
 import type { HttpRequest, HttpResponse } from '../uws.js';
-import { admit, auditAnswer } from './access.js';
+import { admit, auditAnswer, type Credentials } from './access.js';
 import { BodyTooLarge, parseJsonBody, readBody } from './body.js';
 import { envelopeNamed, type ErrorEnvelope } from './envelopes.js';
 import { HttpError } from './errors.js';
@@ -91,6 +91,7 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps, head = false):
   const wantsBody = route.body !== undefined || rawTypes.size > 0;
   const bodyLimit = route.bodyLimit ?? deps.bodyLimit;
   const method = head ? 'HEAD' : route.method.toUpperCase();
+  const write = method !== 'GET' && method !== 'HEAD';
   const { sonde, logger, inflight } = deps;
   // The level is fixed for the process: skip building the log object when info is off.
   const logRequests = logger.isLevelEnabled('info');
@@ -123,7 +124,7 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps, head = false):
     }
     let body: unknown;
     try {
-      body = envelope.render({ status: http.status, kind: http.kind, message: http.message, details: http.details });
+      body = envelope.render({ status: http.status, kind: http.kind, message: http.message, details: http.details, reason: http.reason });
     } catch (renderError) {
       logger.error({ err: renderError }, `error envelope "${envelope.name}" failed to render`);
       body = { error: http.message, code: http.status };
@@ -151,6 +152,10 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps, head = false):
     // Everything from `req` must be read now: it is invalid after this function returns.
     const xApiKey = route.scope !== null ? req.getHeader('x-api-key') : '';
     const authorization = route.scope !== null && xApiKey === '' ? req.getHeader('authorization') : '';
+    // The session cookie counts only without a key header; its CSRF token only on a write.
+    const cookie = (route.scope !== null && xApiKey === '' && authorization === '') || route.client === true ? req.getHeader('cookie') : '';
+    const csrfToken = cookie !== '' && write ? req.getHeader('x-csrf-token') : '';
+    const remoteAddress = route.client === true ? Buffer.from(res.getRemoteAddressAsText()).toString('latin1') : '';
     const contentType = wantsBody ? mediaType(req.getHeader('content-type')) : '';
     const contentLength = wantsBody ? Number(req.getHeader('content-length') || '0') : 0;
     const accept = req.getHeader('accept');
@@ -163,11 +168,15 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps, head = false):
     try {
       for (let i = 0; i < names.length; i++) params[names[i]] = decodePathSegment(names[i], params[names[i]]);
       const query = validateQuery !== null ? parseQuery(rawQuery) : {};
-      if (route.scope !== null) admit(sonde, authorization, xApiKey, route.scope, state);
+      if (route.scope !== null) {
+        const credentials: Credentials = { authorization, xApiKey, cookie, csrfToken, write };
+        admit(sonde, credentials, route.scope, state);
+      }
       if (validateParams !== null) validateParams(params);
       if (validateQuery !== null) validateQuery(query);
       const ctx: RequestContext<unknown, unknown, unknown> = {
         params, query, body: undefined, rawBody: null, contentType, accept, acceptEncoding, key: state.key, method, path: state.path,
+        cookie, csrfToken, remoteAddress,
       };
       if (!wantsBody) {
         const result = route.handler(ctx as never);

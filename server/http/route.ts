@@ -21,6 +21,12 @@ export interface RequestContext<P, Q, B> {
   key: ApiKeyRecord | null;
   method: string;
   path: string;
+  /** The Cookie header: on routes with `client` always, else only when no key header was sent. */
+  cookie: string;
+  /** X-CSRF-Token, read with a cookie on a write ('' otherwise). */
+  csrfToken: string;
+  /** The client's IP address as text, on routes with `client` only ('' otherwise). */
+  remoteAddress: string;
 }
 
 export interface ResponseDoc {
@@ -53,6 +59,8 @@ export interface RouteSpec<P extends TSchema = TSchema, Q extends TSchema = TSch
   /** Overrides the server's body limit for this route (bytes). */
   bodyLimit?: number;
   responses: Record<number, ResponseDoc>;
+  /** The handler reads the client itself (cookie, CSRF token, address): the session routes. */
+  client?: boolean;
   /** Left out of /openapi.json (aliases). */
   hidden?: boolean;
   handler: (ctx: RequestContext<Static<P>, Static<Q>, Static<B>>) => OutgoingResponse | Promise<OutgoingResponse>;

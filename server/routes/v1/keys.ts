@@ -23,6 +23,17 @@ const KeyCreate = Type.Object({
 }, { additionalProperties: false });
 
 const KeyParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+const KeySessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }), sessionId: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false });
+
+export const KeySessionSchema = Type.Object({
+  id: Type.String(),
+  keyId: Type.String(),
+  createdAtMs: Type.Integer(),
+  expiresAtMs: Type.Integer(),
+  lastSeenAtMs: Type.Integer(),
+  idleTimeoutMs: Type.Integer(),
+  revokedAtMs: Type.Union([Type.Integer(), Type.Null()]),
+});
 
 export function keyRoutes(sonde: Sonde): AnyRoute[] {
   const tags = ['keys'];
@@ -44,9 +55,29 @@ export function keyRoutes(sonde: Sonde): AnyRoute[] {
     responses: { 200: { description: 'The revoked key', schema: KeySchema }, 404: { description: 'No such key' } },
     handler: ({ params }) => {
       if (sonde.keys.get(params.id) === null) throw notFound(`API key ${params.id} not found`);
-      return { status: 200, body: sonde.keys.revoke(params.id) };
+      const revoked = sonde.keys.revoke(params.id);
+      sonde.sessions.revokeForKey(params.id); // its browser sessions end with it
+      return { status: 200, body: revoked };
     },
   });
   const revokeByPost = { ...revoke, method: 'post' as const, path: '/v1/keys/{id}/revoke', operationId: 'revokeKeyByPost', summary: 'Revoke an API key (same as DELETE /v1/keys/{id})' };
-  return [create, list, revoke, revokeByPost];
+  const sessions = defineRoute({
+    method: 'get', path: '/v1/keys/{id}/sessions', operationId: 'listKeySessions', summary: 'The live dashboard sessions signed in with a key', tags,
+    scope: 'admin', params: KeyParams,
+    responses: { 200: { description: 'Its live sessions, newest first', schema: Type.Object({ items: Type.Array(KeySessionSchema) }) }, 404: { description: 'No such key' } },
+    handler: ({ params }) => {
+      if (sonde.keys.get(params.id) === null) throw notFound(`API key ${params.id} not found`);
+      return { status: 200, body: { items: sonde.sessions.listForKey(params.id) } };
+    },
+  });
+  const endSession = defineRoute({
+    method: 'delete', path: '/v1/keys/{id}/sessions/{sessionId}', operationId: 'endKeySession', summary: 'End one dashboard session of a key', tags,
+    scope: 'admin', params: KeySessionParams,
+    responses: { 204: { description: 'Ended' }, 404: { description: 'No such live session of this key' } },
+    handler: ({ params }) => {
+      if (!sonde.sessions.revoke(params.sessionId, params.id)) throw notFound(`no live session ${params.sessionId} of API key ${params.id}`);
+      return { status: 204 };
+    },
+  });
+  return [create, list, revoke, revokeByPost, sessions, endSession];
 }
