@@ -64,7 +64,8 @@ for (let run = 0; run < RUNS; run++) {
   evaluateStatus(live, rows, DEFAULT_STATUS_SETTINGS, () => { changes++; });
   pass.push(performance.now() - t0);
   const s = live.second;
-  const m: LiveMonitorSecond = { monitorId, rows, ids, addresses, sent: s.lastSent, received: s.lastReceived, p50Ns: s.lastP50Ns, maxNs: s.lastMaxNs, status: live.status };
+  const m: LiveMonitorSecond = { monitorId, rows, ids, addresses, sent: s.lastSent, received: s.lastReceived, p50Ns: s.lastP50Ns, maxNs: s.lastMaxNs, status: live.status,
+    lastRttNs: live.lastRttNs, lossSent: s.lossSent, lossReceived: s.lossReceived };
   t0 = performance.now();
   writer.start(`monitor:${monitorId}`, start + run * 1000);
   for (let k = 0; k < ROWS; k++) writer.entry(m, k);

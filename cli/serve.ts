@@ -61,6 +61,7 @@ async function serve(flags: ServeFlags): Promise<void> {
           daemon: services, logger, host: config.listen.host, port: config.listen.port,
           bodyLimit: config.http.bodyLimit, importBodyLimit: config.http.importBodyLimit, metrics: config.metrics,
           ...(config.listen.healthPort !== undefined ? { healthPort: config.listen.healthPort } : {}), requireEngine: true,
+          tls: config.listen.tls, allowInsecureSignIn: config.dashboard.allowInsecureSignIn,
         });
       },
     });
@@ -92,6 +93,15 @@ async function serve(flags: ServeFlags): Promise<void> {
     logger.flush();
     process.exit(0);
   };
+  // SIGHUP: re-read listen.tls's certificate and key (e.g. after a renewal); a bad pair is
+  // logged and the running certificate stays.
+  process.on('SIGHUP', () => {
+    if (config.listen.tls === undefined) {
+      logger.info('SIGHUP: no listen.tls configured, nothing to reload');
+      return;
+    }
+    server.reloadTls().catch((error: unknown) => logger.error({ err: error }, `SIGHUP: TLS not reloaded, the previous certificate stays: ${(error as Error).message}`));
+  });
   process.on('SIGTERM', () => void shutdown('SIGTERM').catch((e: unknown) => failAndExit(e)));
   process.on('SIGINT', () => void shutdown('SIGINT').catch((e: unknown) => failAndExit(e)));
 }
@@ -103,6 +113,6 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--port <port>', 'TCP port, 0 = any free one (default: $SONDE_PORT / SONDE_LISTEN, else 8080)'))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: $SONDE_LOG_LEVEL, else info)'))
     .addOption(new Option('--threads <n>', 'probe worker threads, 0 = one per core (default: $SONDE_THREADS, else 0)'))
-    .addHelpText('after', '\nPrecedence: built-in defaults < config file < SONDE_* environment variables < flags.\nSIGTERM/SIGINT: stop accepting, let running jobs finish within jobs.shutdownGraceMs, fail the rest, close the database, exit 0.\n')
+    .addHelpText('after', '\nPrecedence: built-in defaults < config file < SONDE_* environment variables < flags.\nSIGTERM/SIGINT: stop accepting, let running jobs finish within jobs.shutdownGraceMs, fail the rest, close the database, exit 0.\nSIGHUP: re-read the listen.tls certificate and key.\n')
     .action((flags: ServeFlags) => serve(flags));
 }

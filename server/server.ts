@@ -1,6 +1,12 @@
 // The HTTP front end: builds the uWS app from route specs, listens, and shuts down in order.
 // It is the daemon's front (DaemonFront, engine/daemon/open-daemon.ts): the daemon stops it
 // accepting first and closes it once running jobs had their grace period.
+//
+// TLS (listen.tls): uWS cannot swap the certificate of a running SSL app (and its SNI entries
+// do not cover clients that connect by IP address, which send no server name), so
+// reloadTls() builds a second app over the re-read files, listens on the same port (uWS
+// listens with SO_REUSEPORT) and then closes the first app's listen socket: new connections
+// get the new certificate, open ones (live feeds too) go on over the old app until they end.
 import type { Logger } from 'pino';
 import type { DaemonServices } from '../engine/index.js';
 import { nativeEnvelope } from './http/envelopes.js';
@@ -24,7 +30,13 @@ import { monitorEventRoutes } from './routes/v1/monitor-events.js';
 import { LiveFeed, type LiveOptions } from './live/live-feed.js';
 import { LIVE_OPENAPI_PATHS } from './live/live-openapi.js';
 import { DEFAULT_METRICS_ROUTE_OPTIONS, metricsRoutes, type MetricsRouteOptions } from './routes/metrics.js';
-import { closeAll, createApp, listen, type Listening, type UwsMethod } from './uws.js';
+import { closeAll, createApp, listen, type Listening, type TemplatedApp, type TlsFiles, type UwsMethod } from './uws.js';
+import { sessionRoutes } from './routes/v1/session.js';
+import { StaticUi } from './dashboard/static-ui.js';
+import { mountUi } from './dashboard/ui-routes.js';
+import { checkTlsFiles } from './tls-files.js';
+import { freePort } from './free-port.js';
+import { fileURLToPath } from 'node:url';
 import { sondeVersion } from './version.js';
 
 export interface ServerOptions {
@@ -49,7 +61,16 @@ export interface ServerOptions {
   healthPort?: number;
   /** The daemon is meant to probe: without an engine /healthz answers 503 "down". */
   requireEngine?: boolean;
+  /** listen.tls: serve HTTPS/WSS from these PEM files (reloadTls() re-reads them). */
+  tls?: TlsFiles;
+  /** dashboard.allowInsecureSignIn: allow a sign-in over plain HTTP from another machine. */
+  allowInsecureSignIn?: boolean;
+  /** The built dashboard (default: dist/ui of this installation). */
+  uiDir?: string;
 }
+
+/** dist/ui next to this file's dist/server (the build writes both). */
+export const DEFAULT_UI_DIR = fileURLToPath(new URL('../ui', import.meta.url));
 
 export interface SondeServer {
   readonly port: number;
@@ -61,6 +82,9 @@ export interface SondeServer {
   stopAccepting(): void;
   /** Stops accepting, waits up to drainMs for requests in progress, closes every connection. */
   close(drainMs?: number): Promise<void>;
+  /** Re-reads listen.tls's files and serves new connections with them (SIGHUP); throws, and
+   *  keeps serving the old certificate, when the new files cannot serve. No-op without TLS. */
+  reloadTls(): Promise<void>;
 }
 
 const UWS_METHOD: Record<HttpMethod, UwsMethod> = { get: 'get', post: 'post', patch: 'patch', put: 'put', delete: 'del' };
@@ -81,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     ...serviceApiRoutes(daemon.agents, daemon.tasks),
     ...troubleshootingApiRoutes(daemon.agents, daemon.tasks),
     ...pingStreamRoutes(daemon),
+    ...sessionRoutes(daemon, { tls: options.tls !== undefined, allowInsecureSignIn: options.allowInsecureSignIn ?? false }),
     ...(options.extraRoutes?.(daemon) ?? []),
   ];
   // Assigned once listening; the OpenAPI closure below reads it from then on.
@@ -88,45 +113,61 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
   routes.push(...systemRoutes(daemon, version, () => buildOpenApi(routes, { version, serverUrl }, LIVE_OPENAPI_PATHS), options.requireEngine));
   routes.push(...metricsRoutes(daemon.engine, daemon.monitors, { ...DEFAULT_METRICS_ROUTE_OPTIONS, ...options.metrics }));
 
-  const app = createApp();
   // The level is fixed for the process: no log object is built when info is off.
   const logRequests = logger.isLevelEnabled('info');
   const patterns: { re: RegExp; method: string }[] = [];
+  const handlers: { method: UwsMethod; path: string; handler: ReturnType<typeof compileRoute> }[] = [];
   for (const route of routes) {
-    const { uwsPath } = toUwsPath(route.path);
-    app[UWS_METHOD[route.method]](uwsPath, compileRoute(route, deps));
+    const path = toUwsPath(route.path).uwsPath;
+    handlers.push({ method: UWS_METHOD[route.method], path, handler: compileRoute(route, deps) });
     // HEAD is allowed wherever GET is (RFC 9110 §9.3.2): same status and headers, no body
-    if (route.method === 'get') app.head(uwsPath, compileRoute(route, deps, true));
+    if (route.method === 'get') handlers.push({ method: 'head', path, handler: compileRoute(route, deps, true) });
     const re = new RegExp('^' + route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[A-Za-z0-9_]+\\?\}/g, '[^/]+') + '$');
     patterns.push({ re, method: route.method.toUpperCase() });
     if (route.method === 'get') patterns.push({ re, method: 'HEAD' });
   }
-  const live = new LiveFeed(daemon, daemon.monitors, logger, options.live);
-  live.register(app);
-  app.any('/*', (res, req) => {
-    const method = req.getCaseSensitiveMethod().toUpperCase();
-    const path = req.getUrl();
-    const allowed = patterns.filter((p) => p.re.test(path)).map((p) => p.method);
-    const status = allowed.length > 0 ? 405 : 404;
-    const message = status === 405
-      ? `method ${method} is not allowed on ${path}; allowed: ${[...new Set(allowed)].join(', ')}`
-      : `no route for ${method} ${path}; GET /openapi.json lists every route`;
-    writeResponse(res, {
-      status,
-      body: nativeEnvelope.render({ status, kind: status === 404 ? 'not_found' : 'bad_request', message }),
-      headers: status === 405 ? { Allow: [...new Set(allowed)].join(', ') } : undefined,
-      close: method !== 'GET' && method !== 'HEAD',
-    }, undefined, method === 'HEAD');
-    if (logRequests) logger.info({ method, path, status }, 'request');
-  });
+  const tls = options.tls;
+  const live = new LiveFeed(daemon, daemon.monitors, logger, { ...options.live, tls: tls !== undefined });
+  const ui = new StaticUi(options.uiDir ?? DEFAULT_UI_DIR);
+  if (!ui.loaded) logger.warn({ dir: ui.dir }, 'the dashboard is not built (run `npm run build`): /ui/ answers 503');
 
-  const listening: Listening = await listen(app, options.host, options.port);
+  /** One app with every route; a TLS reload builds another over the same handlers. */
+  const buildApp = (): TemplatedApp => {
+    if (tls !== undefined) checkTlsFiles(tls);
+    const app = createApp(tls);
+    for (const h of handlers) app[h.method](h.path, h.handler);
+    live.register(app);
+    mountUi(app, ui);
+    app.any('/*', (res, req) => {
+      const method = req.getCaseSensitiveMethod().toUpperCase();
+      const path = req.getUrl();
+      const allowed = patterns.filter((p) => p.re.test(path)).map((p) => p.method);
+      const status = allowed.length > 0 ? 405 : 404;
+      const message = status === 405
+        ? `method ${method} is not allowed on ${path}; allowed: ${[...new Set(allowed)].join(', ')}`
+        : `no route for ${method} ${path}; GET /openapi.json lists every route`;
+      writeResponse(res, {
+        status,
+        body: nativeEnvelope.render({ status, kind: status === 404 ? 'not_found' : 'bad_request', message }),
+        headers: status === 405 ? { Allow: [...new Set(allowed)].join(', ') } : undefined,
+        close: method !== 'GET' && method !== 'HEAD',
+      }, undefined, method === 'HEAD');
+      if (logRequests) logger.info({ method, path, status }, 'request');
+    });
+    return app;
+  };
+
+  const apps: TemplatedApp[] = [buildApp()];
+  // With TLS, a reload's second listen socket must share the port: uWS binds an explicit port
+  // with SO_REUSEPORT but not port 0, so port 0 is resolved to a free port first.
+  const port = tls !== undefined && options.port === 0 ? await freePort(options.host) : options.port;
+  let listening: Listening = await listen(apps[0], options.host, port);
   let health: HealthListener | null = null;
   if (options.healthPort !== undefined) {
     try {
       health = await startHealthListener(routes.find((r) => r.operationId === 'healthz')!, options.host, options.healthPort);
     } catch (error) {
-      closeAll(app);
+      closeAll(apps[0]);
       throw error;
     }
   }
@@ -135,7 +176,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     logger.error({ worker: fault }, `probe worker thread ${fault.threadId} ended (${fault.cause}: ${fault.message}); the pool replaces it; any job it was running failed`);
   });
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
-  serverUrl = `http://${hostForUrl}:${listening.port}`;
+  serverUrl = `${tls !== undefined ? 'https' : 'http'}://${hostForUrl}:${listening.port}`;
   let closed = false;
 
   return {
@@ -144,6 +185,15 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     url: serverUrl,
     routes,
     stopAccepting: () => listening.stopAccepting(),
+    async reloadTls() {
+      if (tls === undefined || closed) return;
+      const next = buildApp(); // throws on bad files: the running app keeps serving
+      const nextListening = await listen(next, options.host, listening.port);
+      apps.push(next);
+      listening.stopAccepting();
+      listening = nextListening;
+      logger.info({ cert: tls.cert, validTo: checkTlsFiles(tls).validTo }, 'TLS certificate reloaded: new connections use it');
+    },
     async close(drainMs = 2000) {
       if (closed) return;
       closed = true;
@@ -152,7 +202,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
       live.close();
       const deadline = Date.now() + drainMs;
       while (inflight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      closeAll(app);
+      for (const app of apps) closeAll(app);
       await health?.close();
     },
   };

@@ -8,8 +8,20 @@ export type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebS
 
 export type UwsMethod = 'get' | 'post' | 'patch' | 'put' | 'del' | 'head' | 'options' | 'any';
 
-export function createApp(): TemplatedApp {
-  return uws.App();
+/** PEM files of the TLS certificate (chain) and its private key: with them, an SSLApp. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+/** A plain app, or an SSL app over the given files (read now; uWS keeps them for the app's life). */
+export function createApp(tls?: TlsFiles): TemplatedApp {
+  if (tls === undefined) return uws.App();
+  try {
+    return uws.SSLApp({ cert_file_name: tls.cert, key_file_name: tls.key });
+  } catch (error) {
+    throw new Error(`cannot serve TLS with listen.tls cert ${tls.cert} and key ${tls.key}: uWS refused them (${(error as Error).message}); check both are PEM files and the key is the certificate's`);
+  }
 }
 
 export interface Listening {

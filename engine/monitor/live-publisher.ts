@@ -109,7 +109,10 @@ export class LivePublisher {
         changes.push({ id: this.nextId++, monitorId, targetId: ids[k], address: addresses[k], from, to, atMs: Math.round(nowMs), reason });
       });
       const s = live.second;
-      monitors.push({ monitorId, rows, ids, addresses, sent: s.lastSent, received: s.lastReceived, p50Ns: s.lastP50Ns, maxNs: s.lastMaxNs, status: live.status });
+      monitors.push({
+        monitorId, rows, ids, addresses, sent: s.lastSent, received: s.lastReceived, p50Ns: s.lastP50Ns, maxNs: s.lastMaxNs, status: live.status,
+        lastRttNs: live.lastRttNs, lossSent: s.lossSent, lossReceived: s.lossReceived,
+      });
     }
     const second: LiveSecond = { startMs, monitors };
     for (const listener of this.secondListeners) call(listener, second);

@@ -130,6 +130,12 @@ export interface LiveMonitorSecond {
   maxNs: Float64Array;
   /** Index into TARGET_STATUSES. */
   status: Uint8Array;
+  /** The last answered probe's RTT, ns; NaN before the first answer. */
+  lastRttNs: Float64Array;
+  /** Probes concluded and answered over the last 5 minutes and the current one: the loss the
+   *  status looks at (monitoring.degradedLossPercent), cleared when a target comes back up. */
+  lossSent: Uint32Array;
+  lossReceived: Uint32Array;
 }
 
 export interface LiveSecond {

@@ -9,3 +9,10 @@ export function acceptsGzip(acceptEncoding: string): boolean {
   if (acceptEncoding === '') return false;
   return new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }).encoding(OFFERED) === 'gzip';
 }
+
+/** The Content-Encoding to answer with among `offered` (in the server's order of preference,
+ *  'identity' last), as the request's Accept-Encoding allows; 'identity' when it names none. */
+export function negotiateEncoding(acceptEncoding: string, offered: readonly string[]): string {
+  if (acceptEncoding === '') return 'identity';
+  return new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }).encoding([...offered]) ?? 'identity';
+}

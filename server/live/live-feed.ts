@@ -6,8 +6,12 @@
 //   monitor:<id>      every member of the monitor
 //   labels:<k=v,…>    HOST targets whose labels all match (re-resolved every 5 s)
 //   targets:<hash>    exactly these target ids
+//   fleet:<id>        the dashboard's fleet view of a monitor (fleet-topic.ts): a fleet-index
+//                     message, then binary frames of what changed
 // Once a second, for each topic that has subscribers, ONE frame with every target of the
-// topic (frames.ts), then state changes as {"type":"state"} messages.
+// topic (frames.ts; binary for fleet topics), then state changes as {"type":"state"} messages.
+// A browser authenticates with its session cookie instead of a key header (the same access
+// step); an upgrade whose Origin is another site's is refused.
 //
 // Slow clients: before each second's frames, a client still holding more than
 // maxBufferedBytes unsent (it did not take the last second's data within a second) is
@@ -17,17 +21,21 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LiveMonitorSecond, LiveSecond, MonitorService, Sonde, StateChange } from '../../engine/index.js';
-import { admit, auditAnswer, type Admission } from '../http/access.js';
+import { admit, auditAnswer, type Admission, type Credentials } from '../http/access.js';
 import { nativeEnvelope } from '../http/envelopes.js';
 import { HttpError } from '../http/errors.js';
+import { isForeignOrigin } from '../http/origin.js';
 import { toHttpError } from '../http/pipeline.js';
 import { writeResponse } from '../http/respond.js';
 import type { TemplatedApp, WebSocket } from '../uws.js';
+import { FleetTopic } from './fleet-topic.js';
 import { FrameWriter } from './frame-writer.js';
 import { errorMessage, stateMessage } from './frames.js';
 import { LiveInputError, parseMessage, subscriptionFromQuery, type Subscription } from './subscription.js';
 
 export interface LiveOptions {
+  /** The daemon serves TLS: its own origin is https://<Host> (else http://<Host>). */
+  tls?: boolean;
   /** A client holding more than this unsent when the next frames are due is dropped (default 8 MiB). */
   maxBufferedBytes?: number;
   /** uWS's hard cap of queued bytes per socket (default 64 MiB). */
@@ -40,12 +48,14 @@ const MAX_TOPICS_PER_CLIENT = 200;
 
 interface Topic {
   name: string;
-  kind: 'monitor' | 'labels' | 'targets';
+  kind: 'monitor' | 'labels' | 'targets' | 'fleet';
   monitorId?: string;
   labels?: Record<string, string>;
   ids: Set<string>;
   clients: number;
   resolvedAt: number;
+  /** The fleet state of a fleet topic. */
+  fleet?: FleetTopic<Client>;
 }
 
 interface ClientData {
@@ -61,7 +71,9 @@ export class LiveFeed {
   private readonly clients = new Set<Client>();
   private readonly maxBufferedBytes: number;
   private readonly maxBackpressure: number;
-  private app: TemplatedApp | null = null;
+  private readonly tls: boolean;
+  /** Every app serving /v1/live: one, or more after TLS reloads (old connections stay on theirs). */
+  private readonly apps: TemplatedApp[] = [];
   private detach: (() => void)[] = [];
   private closed = false;
   private readonly writer = new FrameWriter();
@@ -75,10 +87,11 @@ export class LiveFeed {
   constructor(private readonly sonde: Sonde, private readonly monitors: MonitorService, private readonly logger: Logger, options: LiveOptions = {}) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
     this.maxBackpressure = options.maxBackpressure ?? 64 * 1024 * 1024;
+    this.tls = options.tls ?? false;
   }
 
   register(app: TemplatedApp): void {
-    this.app = app;
+    this.apps.push(app);
     app.ws<ClientData>('/v1/live', {
       maxPayloadLength: 1024 * 1024,
       maxBackpressure: this.maxBackpressure,
@@ -92,11 +105,21 @@ export class LiveFeed {
         const extensions = req.getHeader('sec-websocket-extensions');
         const xApiKey = req.getHeader('x-api-key');
         const authorization = xApiKey === '' ? req.getHeader('authorization') : '';
+        const cookie = xApiKey === '' && authorization === '' ? req.getHeader('cookie') : '';
+        const origin = req.getHeader('origin');
+        const host = req.getHeader('host');
         const query = req.getQuery() ?? '';
         const admission: Admission = { key: null, rate: null };
         try {
           if (secWebSocketKey === '') throw new HttpError(400, 'GET /v1/live is a WebSocket: send an Upgrade: websocket request', 'see the README, "Live feed"');
-          const key = admit(this.sonde, authorization, xApiKey, 'network:read', admission);
+          // A page of another site may open a WebSocket here with this browser's cookie
+          // (cross-site WebSocket hijacking): only the daemon's own pages may.
+          if (isForeignOrigin(origin, host, this.tls)) {
+            throw new HttpError(403, `WebSocket upgrade refused: Origin ${origin} is not this daemon's origin (${this.tls ? 'https' : 'http'}://${host})`,
+              'open the dashboard from the daemon itself; API clients send no Origin header');
+          }
+          const credentials: Credentials = { authorization, xApiKey, cookie, csrfToken: '', write: false };
+          const key = admit(this.sonde, credentials, 'network:read', admission);
           const initial = query === '' ? null : this.validated(subscriptionFromQuery(new URLSearchParams(query)));
           res.upgrade<ClientData>({ keyName: key.name, initial, topics: new Set() }, secWebSocketKey, protocol, extensions, context);
           this.audit(admission, 101, start);
@@ -104,7 +127,7 @@ export class LiveFeed {
           const http = error instanceof LiveInputError ? new HttpError(400, error.message, `field: ${error.field}`) : toHttpError(error);
           writeResponse(res, {
             status: http.status, headers: http.headers,
-            body: nativeEnvelope.render({ status: http.status, kind: http.kind, message: http.message, details: http.details }),
+            body: nativeEnvelope.render({ status: http.status, kind: http.kind, message: http.message, details: http.details, reason: http.reason }),
           });
           this.audit(admission, http.status, start);
         }
@@ -128,7 +151,10 @@ export class LiveFeed {
       },
       close: (ws) => {
         this.clients.delete(ws);
-        for (const name of ws.getUserData().topics) this.release(name);
+        for (const name of ws.getUserData().topics) {
+          this.topics.get(name)?.fleet?.forget(ws);
+          this.release(name);
+        }
       },
     });
   }
@@ -160,6 +186,9 @@ export class LiveFeed {
     s.monitors.forEach((id, i) => {
       if (service.get(id) === null) throw new LiveInputError(`${field}.monitors[${i}]`, `monitor ${id} not found`);
     });
+    s.fleet.forEach((id, i) => {
+      if (service.get(id) === null) throw new LiveInputError(`${field}.fleet[${i}]`, `monitor ${id} not found`);
+    });
     s.targets.forEach((id, i) => {
       if (this.sonde.targets.get(id) === null) throw new LiveInputError(`${field}.targets[${i}]`, `target ${id} not found`);
     });
@@ -174,21 +203,33 @@ export class LiveFeed {
       if (data.topics.size + added.length > MAX_TOPICS_PER_CLIENT) {
         throw new LiveInputError('subscribe', `at most ${MAX_TOPICS_PER_CLIENT} subscriptions per connection (this one has ${data.topics.size})`);
       }
+      const joined: Topic[] = [];
       for (const t of added) {
         const topic = this.acquire(t);
         data.topics.add(topic.name);
-        ws.subscribe(topic.name);
+        // a fleet subscriber joins the topic at the next second, after its full frame
+        if (topic.fleet !== undefined) joined.push(topic);
+        else ws.subscribe(topic.name);
       }
-    } else {
-      for (const t of wanted) {
-        if (!data.topics.delete(t.name)) continue;
-        ws.unsubscribe(t.name);
-        this.release(t.name);
-      }
+      this.reply(ws, op);
+      for (const topic of joined) topic.fleet!.join(ws);
+      return;
     }
-    const topics = [...data.topics].map((name) => {
+    for (const t of wanted) {
+      if (!data.topics.delete(t.name)) continue;
+      const topic = this.topics.get(t.name);
+      topic?.fleet?.forget(ws);
+      ws.unsubscribe(t.name);
+      this.release(t.name);
+    }
+    this.reply(ws, op);
+  }
+
+  private reply(ws: Client, op: 'subscribe' | 'unsubscribe'): void {
+    const topics = [...ws.getUserData().topics].map((name) => {
       const t = this.topics.get(name)!;
-      return { topic: name, kind: t.kind, targets: t.kind === 'monitor' ? this.monitors.members(t.monitorId!).length : t.ids.size };
+      const targets = t.kind === 'monitor' ? this.monitors.members(t.monitorId!).length : t.fleet !== undefined ? t.fleet.size : t.ids.size;
+      return { topic: name, kind: t.kind, targets };
     });
     ws.send(JSON.stringify({ type: op === 'subscribe' ? 'subscribed' : 'unsubscribed', topics }));
   }
@@ -196,6 +237,7 @@ export class LiveFeed {
   private topicsOf(s: Subscription): Omit<Topic, 'clients' | 'resolvedAt'>[] {
     const out: Omit<Topic, 'clients' | 'resolvedAt'>[] = [];
     for (const id of s.monitors) out.push({ name: `monitor:${id.toLowerCase()}`, kind: 'monitor', monitorId: id.toLowerCase(), ids: new Set() });
+    for (const id of s.fleet) out.push({ name: `fleet:${id.toLowerCase()}`, kind: 'fleet', monitorId: id.toLowerCase(), ids: new Set() });
     for (const labels of s.labels) {
       const canonical = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
       out.push({ name: `labels:${canonical}`, kind: 'labels', labels, ids: new Set() });
@@ -213,6 +255,7 @@ export class LiveFeed {
     if (topic === undefined) {
       topic = { ...t, clients: 0, resolvedAt: 0 };
       if (topic.kind === 'labels') this.resolve(topic, performance.now());
+      if (topic.kind === 'fleet') topic.fleet = new FleetTopic(topic.name, topic.monitorId!, this.sonde.targets, this.monitors.members(topic.monitorId!));
       this.topics.set(t.name, topic);
     }
     topic.clients++;
@@ -229,9 +272,19 @@ export class LiveFeed {
     topic.resolvedAt = now;
   }
 
+  /** Subscribers of a topic over every app. */
+  private subscribers(name: string): number {
+    let n = 0;
+    for (const app of this.apps) n += app.numSubscribers(name);
+    return n;
+  }
+
+  private publish(name: string, message: string | Uint8Array, binary: boolean): void {
+    for (const app of this.apps) app.publish(name, message, binary, false);
+  }
+
   private publishSecond(second: LiveSecond): void {
-    const app = this.app;
-    if (app === null) return;
+    if (this.apps.length === 0) return;
     const t0 = performance.now();
     for (const ws of this.clients) {
       const buffered = ws.getBufferedAmount();
@@ -245,7 +298,12 @@ export class LiveFeed {
     for (const m of second.monitors) byMonitor.set(m.monitorId, m);
     const w = this.writer;
     for (const topic of this.topics.values()) {
-      if (app.numSubscribers(topic.name) === 0) continue;
+      if (topic.fleet !== undefined) {
+        const m = byMonitor.get(topic.monitorId!);
+        if (m !== undefined) topic.fleet.second(m, second.startMs, this.subscribers(topic.name) > 0, (name, message, binary) => this.publish(name, message, binary));
+        continue;
+      }
+      if (this.subscribers(topic.name) === 0) continue;
       w.start(topic.name, second.startMs);
       if (topic.kind === 'monitor') {
         const m = byMonitor.get(topic.monitorId!);
@@ -260,7 +318,7 @@ export class LiveFeed {
           }
         }
       }
-      app.publish(topic.name, w.end(), false, false);
+      this.publish(topic.name, w.end(), false);
     }
     this.lastPublishMs = performance.now() - t0;
   }
@@ -276,8 +334,7 @@ export class LiveFeed {
   }
 
   private publishChanges(changes: readonly StateChange[]): void {
-    const app = this.app;
-    if (app === null || this.topics.size === 0) return;
+    if (this.apps.length === 0 || this.topics.size === 0) return;
     const out = new Map<string, StateChange[]>();
     const add = (name: string, c: StateChange): void => {
       let list = out.get(name);
@@ -290,9 +347,13 @@ export class LiveFeed {
     }
     for (const topic of this.topics.values()) {
       if (topic.kind === 'monitor') continue;
+      if (topic.kind === 'fleet') {
+        for (const c of changes) if (c.monitorId === topic.monitorId) add(topic.name, c);
+        continue;
+      }
       for (const c of changes) if (topic.ids.has(c.targetId)) add(topic.name, c);
     }
-    for (const [name, list] of out) app.publish(name, stateMessage(name, list), false, false);
+    for (const [name, list] of out) this.publish(name, stateMessage(name, list), false);
   }
 
   private audit(admission: Admission, status: number, start: number): void {

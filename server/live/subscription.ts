@@ -13,6 +13,8 @@ export interface Subscription {
   monitors: string[];
   labels: Record<string, string>[];
   targets: string[];
+  /** Monitors whose fleet frames (binary, fleet-frame.ts) are wanted. */
+  fleet: string[];
 }
 
 export class LiveInputError extends Error {
@@ -22,14 +24,16 @@ export class LiveInputError extends Error {
 }
 
 export function emptySubscription(): Subscription {
-  return { monitors: [], labels: [], targets: [] };
+  return { monitors: [], labels: [], targets: [], fleet: [] };
 }
 
-/** ?monitors=id,id&targets=id,id&labels=site:eu,tier:1 (one selector per `labels`). */
+const FIELDS = ['monitors', 'targets', 'labels', 'fleet'];
+
+/** ?monitors=id,id&targets=id,id&labels=site:eu,tier:1&fleet=id (one selector per `labels`). */
 export function subscriptionFromQuery(params: URLSearchParams): Subscription {
   for (const k of params.keys()) {
-    if (k !== 'monitors' && k !== 'targets' && k !== 'labels') {
-      throw new LiveInputError(`query.${k}`, `unknown query parameter "${k}": use monitors, labels or targets`);
+    if (!FIELDS.includes(k)) {
+      throw new LiveInputError(`query.${k}`, `unknown query parameter "${k}": use monitors, labels, targets or fleet`);
     }
   }
   const list = (name: string): string[] => params.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
@@ -42,7 +46,7 @@ export function subscriptionFromQuery(params: URLSearchParams): Subscription {
     }
     return out;
   });
-  return checkSubscription({ monitors: list('monitors'), targets: list('targets'), labels }, 'query');
+  return checkSubscription({ monitors: list('monitors'), targets: list('targets'), labels, fleet: list('fleet') }, 'query');
 }
 
 /** A parsed client message: {"subscribe": {...}} or {"unsubscribe": {...}}. */
@@ -63,12 +67,14 @@ export function parseMessage(text: string): { op: 'subscribe' | 'unsubscribe'; s
 }
 
 function subscriptionFrom(value: unknown, field: string): Subscription {
-  if (!isObject(value)) throw new LiveInputError(field, `${field} must be an object with monitors, labels and/or targets`);
+  if (!isObject(value)) throw new LiveInputError(field, `${field} must be an object with monitors, labels, targets and/or fleet`);
   for (const k of Object.keys(value)) {
-    if (k !== 'monitors' && k !== 'targets' && k !== 'labels') throw new LiveInputError(`${field}.${k}`, `unknown field ${field}.${k}: use monitors, labels or targets`);
+    if (!FIELDS.includes(k)) throw new LiveInputError(`${field}.${k}`, `unknown field ${field}.${k}: use monitors, labels, targets or fleet`);
   }
+  // {"fleet": "<monitorId>"} as the dashboard sends it, or a list of them
+  const fleet = typeof value.fleet === 'string' ? [value.fleet] : value.fleet;
   const strings = (name: string): string[] => {
-    const v = value[name];
+    const v = name === 'fleet' ? fleet : value[name];
     if (v === undefined) return [];
     if (!Array.isArray(v)) throw new LiveInputError(`${field}.${name}`, `${field}.${name} must be an array of ids`);
     return v.map((x, i) => {
@@ -85,17 +91,18 @@ function subscriptionFrom(value: unknown, field: string): Subscription {
     }
     return sel as Record<string, string>;
   });
-  return checkSubscription({ monitors: strings('monitors'), targets: strings('targets'), labels }, field);
+  return checkSubscription({ monitors: strings('monitors'), targets: strings('targets'), labels, fleet: strings('fleet') }, field);
 }
 
 function checkSubscription(s: Subscription, field: string): Subscription {
-  const ids = (name: 'monitors' | 'targets', max: number): void => {
+  const ids = (name: 'monitors' | 'targets' | 'fleet', max: number): void => {
     if (s[name].length > max) throw new LiveInputError(`${field}.${name}`, `${field}.${name} has ${s[name].length} ids; at most ${max}`);
     s[name].forEach((id, i) => {
       if (!UUID.test(id)) throw new LiveInputError(`${field}.${name}[${i}]`, `${field}.${name}[${i}] "${id}" is not a UUID`);
     });
   };
   ids('monitors', MAX_MONITORS);
+  ids('fleet', MAX_MONITORS);
   ids('targets', MAX_TARGETS);
   if (s.labels.length > MAX_LABEL_SELECTORS) throw new LiveInputError(`${field}.labels`, `${field}.labels has ${s.labels.length} selectors; at most ${MAX_LABEL_SELECTORS}`);
   s.labels.forEach((sel, i) => {
@@ -106,8 +113,8 @@ function checkSubscription(s: Subscription, field: string): Subscription {
       if (v.length === 0 || v.length > 253) throw new LiveInputError(`${field}.labels[${i}].${k}`, `label value of "${k}" must be 1–253 characters`);
     }
   });
-  if (s.monitors.length + s.labels.length + s.targets.length === 0) {
-    throw new LiveInputError(field, `${field} names nothing: give monitors, labels or targets`);
+  if (s.monitors.length + s.labels.length + s.targets.length + s.fleet.length === 0) {
+    throw new LiveInputError(field, `${field} names nothing: give monitors, labels, targets or fleet`);
   }
   return s;
 }

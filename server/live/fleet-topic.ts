@@ -1,0 +1,102 @@
+// One fleet:<monitorId> topic of /v1/live: the monitor's targets in index order (the
+// fleet-index message), what its subscribers hold (FleetState), and the clients that joined
+// since the last second. Once a second the topic builds ONE frame and publishes it to all
+// subscribers; a joining client first gets the index at once, then at the next second a full
+// frame of its own before it is subscribed, so every client's first frame after an index is
+// full while the others keep getting only what changed.
+import type { LiveMonitorSecond, Target, TargetRepo } from '../../engine/index.js';
+import { FleetState } from './fleet-frame.js';
+
+/** What the topic needs of a client socket (a uWS WebSocket). */
+export interface FleetClient {
+  send(message: string | Uint8Array, isBinary?: boolean): number;
+  subscribe(topic: string): boolean;
+}
+
+export type Publish = (topic: string, message: string | Uint8Array, binary: boolean) => void;
+
+const PAGE = 1000;
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** HOST targets by id, read a page at a time (members are HOST targets). */
+function hostTargets(repo: TargetRepo): Map<string, Target> {
+  const out = new Map<string, Target>();
+  for (let offset = 0; ; offset += PAGE) {
+    const page = repo.list({ kind: 'HOST', limit: PAGE, offset });
+    for (const t of page.items) out.set(t.id, t);
+    if (page.items.length < PAGE) return out;
+  }
+}
+
+export class FleetTopic<C extends FleetClient> {
+  version = 0;
+  private ids: readonly string[] = [];
+  private indexMessage = '';
+  private readonly state = new FleetState();
+  private readonly joining = new Set<C>();
+  /** Nobody holds the current state (a new index, or a second without anyone): next frame full. */
+  private full = true;
+
+  constructor(readonly name: string, readonly monitorId: string, private readonly targets: TargetRepo, ids: readonly string[]) {
+    this.setIndex(ids);
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** A client subscribed: it gets the index now and a full frame at the next second. */
+  join(ws: C): void {
+    ws.send(this.indexMessage, false);
+    this.joining.add(ws);
+  }
+
+  forget(ws: C): void {
+    this.joining.delete(ws);
+  }
+
+  /** The monitor's second: a new index when its members changed, then this second's frame. */
+  second(m: LiveMonitorSecond, t: number, subscribed: boolean, publish: Publish): void {
+    if (m.ids !== this.ids) {
+      if (!sameIds(m.ids, this.ids)) {
+        this.setIndex(m.ids);
+        if (subscribed) publish(this.name, this.indexMessage, false);
+        for (const ws of this.joining) ws.send(this.indexMessage, false);
+      }
+      this.ids = m.ids; // the runner's array: compared by identity from now on
+    }
+    if (!subscribed && this.joining.size === 0) {
+      this.full = true;
+      return;
+    }
+    const full = this.full;
+    this.full = false;
+    const frame = this.state.update(m, this.version, t, full);
+    if (subscribed) publish(this.name, frame, true);
+    if (this.joining.size === 0) return;
+    const first = full ? frame : this.state.fullFrame(this.version, t);
+    for (const ws of this.joining) {
+      ws.send(first, true);
+      ws.subscribe(this.name);
+    }
+    this.joining.clear();
+  }
+
+  private setIndex(ids: readonly string[]): void {
+    this.version++;
+    this.ids = ids;
+    this.full = true;
+    this.state.reset(ids.length);
+    const byId = hostTargets(this.targets);
+    const entries = ids.map((id) => {
+      const t = byId.get(id);
+      return { id, name: t?.name ?? null, address: t?.address ?? '', kind: t?.kind ?? 'HOST', labels: t?.labels ?? {} };
+    });
+    this.indexMessage = JSON.stringify({ type: 'fleet-index', topic: this.name, monitorId: this.monitorId, version: this.version, targets: entries });
+  }
+}
