@@ -8,8 +8,11 @@ function send(res: HttpResponse, answer: UiAnswer, head: boolean): void {
   res.cork(() => {
     res.writeStatus(answer.status === 200 ? '200 OK' : answer.status === 302 ? '302 Found' : answer.status === 404 ? '404 Not Found' : '503 Service Unavailable');
     for (const k in answer.headers) res.writeHeader(k, answer.headers[k]);
-    if (head) res.endWithoutBody(Buffer.byteLength(answer.body));
-    else res.end(answer.body);
+    // endWithoutBody(length) does not count as an answer in this uWS build: the length is a header
+    if (head) {
+      res.writeHeader('Content-Length', String(Buffer.byteLength(answer.body)));
+      res.endWithoutBody();
+    } else res.end(answer.body);
   });
 }
 

@@ -10,9 +10,15 @@ export function acceptsGzip(acceptEncoding: string): boolean {
   return new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }).encoding(OFFERED) === 'gzip';
 }
 
+/** negotiator 1.x takes the server's preference for ties of q; its types do not say so yet. */
+interface PreferringNegotiator {
+  encoding(available: readonly string[], options: { preferred: readonly string[] }): string | undefined;
+}
+
 /** The Content-Encoding to answer with among `offered` (in the server's order of preference,
- *  'identity' last), as the request's Accept-Encoding allows; 'identity' when it names none. */
+ *  'identity' last; it breaks ties of q), as the request's Accept-Encoding allows. */
 export function negotiateEncoding(acceptEncoding: string, offered: readonly string[]): string {
   if (acceptEncoding === '') return 'identity';
-  return new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }).encoding([...offered]) ?? 'identity';
+  const negotiator = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }) as unknown as PreferringNegotiator;
+  return negotiator.encoding(offered, { preferred: offered }) ?? 'identity';
 }
