@@ -2,10 +2,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { openDaemon, type Scope, type Sonde, type SondeConfig } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { localResolver } from '../setup/local-resolver.js';
+
+/** A one-page dashboard build, so that / and /ui/ answer as with `npm run build` done. */
+export const FIXTURE_UI = fileURLToPath(new URL('./fixtures/ui', import.meta.url));
 
 export interface TestServer {
   sonde: Sonde;
@@ -23,7 +27,7 @@ export async function startTestServer(options: { rateLimit?: SondeConfig['rateLi
   const sonde = await openDaemon({
     dataDir, engine: null, rateLimit: options.rateLimit ?? { perSecond: 10_000, burst: 10_000 },
     front: (daemon) => startServer({
-      daemon, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit,
+      daemon, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, bodyLimit: options.bodyLimit, uiDir: FIXTURE_UI,
       ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
     }),
     agent: { resolver: localResolver },
