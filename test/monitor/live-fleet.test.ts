@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createEngine, openDaemon, type Daemon, type Engine } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
+import { localResolver } from '../setup/local-resolver.js';
 import { decodeFleetFrame, type DecodedFleetFrame } from '../../server/live/fleet-frame.js';
 import { builtWorker, canRaw4, loopbackTargets } from '../engine/helpers.js';
 import { sleep } from './helpers.js';
@@ -70,7 +71,7 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/live fleet frames', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sonde-fleet-'));
     engine = createEngine({ threads: 1 });
     daemon = await openDaemon({
-      dataDir, engine, closeEngine: false, rateLimit: { perSecond: 10_000, burst: 10_000 },
+      dataDir, engine, closeEngine: false, rateLimit: { perSecond: 10_000, burst: 10_000 }, agent: { resolver: localResolver },
       monitoring: { windowMs: 1000, rollupMs: 10_000, reconcileMs: 100 },
       front: (services) => startServer({ daemon: services, logger: pino({ level: 'warn' }), host: '127.0.0.1', port: 0 }),
     });
@@ -131,7 +132,9 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/live fleet frames', () => {
     const bFirst = b.binary()[0];
     expect(bFirst.full).toBe(true);
     expect(bFirst.records).toHaveLength(N);
-    await sleep(3500);
+    // a few more seconds of frames to A after B joined
+    const framesBefore = a.binary().length;
+    await a.waitFor(() => a.binary().length >= framesBefore + 3);
 
     // a client applying A's frames: no record repeats what it holds; it ends at the monitor's state
     const held = new Map<number, { status: number; loss: number; rtt: number }>();

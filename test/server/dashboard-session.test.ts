@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { openDaemon, type Daemon, type SessionOptions } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
+import { localResolver } from '../setup/local-resolver.js';
 import { call, errorOf, type Call } from './helpers.js';
+import { waitFor } from '../wait-for.js';
 
 interface Session {
   sessionId: string;
@@ -35,7 +37,7 @@ interface Harness {
 async function harness(sessions?: SessionOptions): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sonde-session-'));
   const daemon = await openDaemon({
-    dataDir, engine: null, rateLimit: { perSecond: 10_000, burst: 10_000 }, sessions,
+    dataDir, engine: null, rateLimit: { perSecond: 10_000, burst: 10_000 }, sessions, agent: { resolver: localResolver },
     front: (services) => startServer({ daemon: services, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 }),
   });
   const admin = daemon.keys.create('admin', ['admin']).secret;
@@ -52,15 +54,6 @@ async function signIn(url: string, key: string): Promise<{ res: Call; cookie: st
   const res = await call(`${url}/v1/session`, { body: { key } });
   const setCookie = res.headers.get('set-cookie') ?? '';
   return { res, cookie: setCookie.split(';')[0], session: res.body as Session };
-}
-
-/** Waits for a condition with a bound (no fixed sleeps). */
-async function until(test: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await test())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 function upgrade(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -214,10 +207,10 @@ describe('dashboard session lifetime', () => {
       // any request with the idle cookie would count as use: only the other one is used
       // until the idle timeout has passed since sign-in
       const signedIn = Date.now();
-      await until(async () => {
+      await waitFor(async () => {
         expect((await call(`${h.url}/v1/targets`, { headers: { cookie: used.cookie } })).status).toBe(200);
         return Date.now() - signedIn > 2000;
-      }, 10_000);
+      }, { message: 'the idle timeout passed while the other session was used' });
       expect((await call(`${h.url}/v1/session`, { headers: { cookie: idle.cookie } })).status).toBe(401);
       expect((await call(`${h.url}/v1/targets`, { headers: { cookie: used.cookie } })).status).toBe(200);
     } finally {
@@ -230,7 +223,7 @@ describe('dashboard session lifetime', () => {
     try {
       const s = await signIn(h.url, h.admin);
       expect(Date.parse(s.session.expiresAt) - Date.now()).toBeLessThanOrEqual(1000);
-      await until(async () => (await call(`${h.url}/v1/targets`, { headers: { cookie: s.cookie } })).status === 401, 10_000);
+      await waitFor(async () => (await call(`${h.url}/v1/targets`, { headers: { cookie: s.cookie } })).status === 401, { message: 'the session expired' });
       expect(errorOf(await call(`${h.url}/v1/targets`, { headers: { cookie: s.cookie } }))).toMatch(/session has ended/);
     } finally {
       await h.close();

@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDaemon, type Daemon } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
+import { localResolver } from '../setup/local-resolver.js';
 
 interface Answer {
   status: number;
@@ -35,7 +36,7 @@ const APP = `console.log(${JSON.stringify('x'.repeat(2000))});`;
 async function serve(uiDir: string): Promise<{ daemon: Daemon<SondeServer>; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sonde-ui-data-'));
   const daemon = await openDaemon({
-    dataDir, engine: null,
+    dataDir, engine: null, agent: { resolver: localResolver },
     front: (services) => startServer({ daemon: services, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, uiDir }),
   });
   return { daemon, dataDir };

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { openDaemon, type Daemon } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
+import { localResolver } from '../setup/local-resolver.js';
 import { INSECURE_SIGN_IN_FIX, insecureSignInRefusal, isLoopback } from '../../server/dashboard/sign-in-policy.js';
 
 function makeCert(dir: string, name: string): { cert: string; key: string } {
@@ -72,7 +73,7 @@ describe('listen.tls', () => {
     files = makeCert(dir, 'first');
     firstCa = readFileSync(files.cert);
     daemon = await openDaemon({
-      dataDir: join(dir, 'data'), engine: null, rateLimit: { perSecond: 10_000, burst: 10_000 },
+      dataDir: join(dir, 'data'), engine: null, rateLimit: { perSecond: 10_000, burst: 10_000 }, agent: { resolver: localResolver },
       front: (services) => startServer({ daemon: services, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, tls: files }),
     });
     admin = daemon.keys.create('admin', ['admin']).secret;
