@@ -6,6 +6,7 @@
 //   - records per frame (targets that changed that second);
 //   - build time of a second's frame: FleetState.update() over the monitor's real second,
 //     timed on a second FleetState fed by the same onSecond as the feed's, and fullFrame();
+//   - connect → fleet-index and → first frame (the monitor has just been created);
 // medians (and p90/max), for each N. The JSON monitor frame of the same second
 // (frame-writer.ts) is sized alongside for comparison.
 //
@@ -51,6 +52,23 @@ const localResolver: HostResolver = {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const summary = (xs: number[], digits = 2): string =>
   xs.length === 0 ? 'n/a' : `median ${quantile(xs, 0.5).toFixed(digits)}, p90 ${quantile(xs, 0.9).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)}`;
+
+/** Opens a fleet client, times its index and first frame, closes it. */
+function lateTab(base: string, key: string, monitorId: string): Promise<{ indexMs: number; frameMs: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let indexMs = 0;
+    const ws = new WebSocket(`${base.replace('http://', 'ws://')}/v1/live?fleet=${monitorId}`, { headers: { authorization: `Bearer ${key}` } });
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary && indexMs === 0 && (data as Buffer).includes('"fleet-index"')) indexMs = performance.now() - t0;
+      if (isBinary) {
+        ws.close();
+        resolve({ indexMs, frameMs: performance.now() - t0 });
+      }
+    });
+    ws.once('error', reject);
+  });
+}
 
 async function runSize(n: number): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sonde-bench-fleet-'));
@@ -100,13 +118,20 @@ async function runSize(n: number): Promise<void> {
     const ws = new WebSocket(`${daemon.front.url.replace('http://', 'ws://')}/v1/live?fleet=${monitor.id}`, { headers: { authorization: `Bearer ${key}` } });
     const perSecond = new Map<number, { bytes: number; records: number; full: boolean }>();
     let indexBytes = 0;
+    const connectAt = performance.now();
+    let indexAt = 0;
+    let firstFrameAt = 0;
     let statuses = new Uint8Array(n);
     ws.on('message', (data, isBinary) => {
       const buf = data as Buffer;
       if (!isBinary) {
-        if (buf.includes('"fleet-index"')) indexBytes = buf.byteLength;
+        if (buf.includes('"fleet-index"')) {
+          indexBytes = buf.byteLength;
+          if (indexAt === 0) indexAt = performance.now();
+        }
         return;
       }
+      if (firstFrameAt === 0) firstFrameAt = performance.now();
       const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       const t = view.getFloat64(8, true);
       const count = view.getUint32(16, true);
@@ -119,16 +144,23 @@ async function runSize(n: number): Promise<void> {
     const warmEnd = Date.now() + opts.warmupSeconds * 1000;
     while (Date.now() < warmEnd) await sleep(250);
     const up = statuses.reduce((k, s) => k + (s === 1 ? 1 : 0), 0);
+    // a second tab opened on the running daemon: the topic exists, its index is built
+    const late = await lateTab(daemon.front.url, key, monitor.id);
     measuring = true;
     await sleep(opts.seconds * 1000);
     measuring = false;
     detach();
-    ws.close();
+    await new Promise((resolve) => { ws.once('close', resolve); ws.close(); });
+    // the only tab closed: the next one builds the topic (members and index) afresh
+    const fresh = await lateTab(daemon.front.url, key, monitor.id);
 
     const seconds = [...perSecond.values()];
     const bytes = seconds.map((s) => s.bytes);
     const records = seconds.map((s) => s.records);
     console.log(`N=${n}: ${seconds.length} frames measured (${seconds.filter((s) => s.full).length} full); ${up} of ${n} up after the warm-up; fleet-index ${(indexBytes / 1e6).toFixed(2)} MB once`);
+    console.log(`  connect → fleet-index ${(indexAt - connectAt).toFixed(0)} ms, → first (full) frame ${(firstFrameAt - connectAt).toFixed(0)} ms (the monitor had just started)`);
+    console.log(`  a tab opened on the running monitor: connect → fleet-index ${late.indexMs.toFixed(0)} ms, → its full frame ${late.frameMs.toFixed(0)} ms`);
+    console.log(`  the first tab on the running monitor (topic built afresh): connect → fleet-index ${fresh.indexMs.toFixed(0)} ms, → its full frame ${fresh.frameMs.toFixed(0)} ms`);
     console.log(`  bytes/s to the tab: ${summary(bytes.map((b) => b / 1e3), 1)} kB   (full frame ${((24 + 12 * n) / 1e3).toFixed(0)} kB; JSON monitor frame ${summary(jsonBytes.map((b) => b / 1e6), 2)} MB)`);
     console.log(`  records per frame: ${summary(records, 0)}`);
     console.log(`  build per second (update, deltas): ${summary(buildMs, 3)} ms; full frame: ${summary(fullMs, 3)} ms`);

@@ -27,6 +27,8 @@ export const ENV_VARS: readonly { name: string; key: string; kind: Kind }[] = [
   { name: 'SONDE_HOST', key: 'listen.host', kind: 'string' },
   { name: 'SONDE_PORT', key: 'listen.port', kind: 'integer' },
   { name: 'SONDE_HEALTH_PORT', key: 'listen.healthPort', kind: 'integer' },
+  { name: 'SONDE_TLS_CERT', key: 'listen.tls.cert', kind: 'string' },
+  { name: 'SONDE_TLS_KEY', key: 'listen.tls.key', kind: 'string' },
   { name: 'SONDE_LOG_LEVEL', key: 'logLevel', kind: 'string' },
   { name: 'SONDE_THREADS', key: 'threads', kind: 'integer' },
   { name: 'SONDE_BODY_LIMIT', key: 'http.bodyLimit', kind: 'integer' },
@@ -37,7 +39,7 @@ export const ENV_VARS: readonly { name: string; key: string; kind: Kind }[] = [
   { name: 'SONDE_SHUTDOWN_GRACE_MS', key: 'jobs.shutdownGraceMs', kind: 'integer' },
   { name: 'SONDE_AGENT_HOSTNAME', key: 'agent.hostname', kind: 'string' },
   { name: 'SONDE_AGENT_SERIAL', key: 'agent.serial', kind: 'string' },
-  ...sectionEnvVars(['monitoring', 'metrics']),
+  ...sectionEnvVars(['monitoring', 'metrics', 'dashboard']),
 ];
 
 /**

@@ -15,6 +15,7 @@ import type { Engine, ProbeErrorKind, ProbeResult } from '../types.js';
 import type { StoredMonitor } from './monitor-repo.js';
 import type { Member } from './selection.js';
 import { LiveState, type LossSums, type TargetState } from './live-state.js';
+import { TARGET_STATUSES } from './types.js';
 import { WindowTable, type OpenWindow } from './window-table.js';
 
 const ERROR_INDEX: Record<ProbeErrorKind, number> = {
@@ -363,6 +364,17 @@ export class MonitorRunner {
   ): { counts: Record<TargetState['status'], number>; targets: TargetState[] } {
     const current = Math.floor(nowMs / this.windowMs);
     return this.live.summarize(this.memberRows, this.memberIds, this.memberAddresses, current, lossWindows, this.windows.values(), only);
+  }
+
+  /** The current state of one member (null when it is not one): what summarize() says of it,
+   *  without building the others'. */
+  summarizeOne(nowMs: number, lossWindows: number, targetId: string): TargetState | null {
+    const k = this.memberIds.indexOf(targetId);
+    if (k < 0) return null;
+    const out: TargetState[] = [];
+    const counts = new Float64Array(TARGET_STATUSES.length);
+    this.live.states(this.memberRows, this.memberIds, this.memberAddresses, this.lossSums(nowMs, lossWindows), k, k + 1, counts, TARGET_STATUSES.map(() => true), out);
+    return out[0];
   }
 
   /** sent / received per row over the last lossWindows windows and the open ones. */

@@ -175,7 +175,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
 
   summaryJson(id: string, query: SummaryQuery = {}, options: { gzip?: boolean } = {}): SummaryBytes {
     const runner = this.runtime?.runner(id);
-    if (query.status !== undefined || runner === undefined || runner.targets < SNAPSHOT_MIN_TARGETS) {
+    if (query.status !== undefined || query.targetId !== undefined || runner === undefined || runner.targets < SNAPSHOT_MIN_TARGETS) {
       return { bytes: Buffer.from(JSON.stringify(this.summary(id, query))), gzip: false };
     }
     const lossWindows = this.lossWindowsOf(query);
@@ -207,12 +207,18 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     }
     let counts = { up: 0, degraded: 0, down: 0, unknown: 0 };
     let targets: TargetStatus[];
-    if (runner !== undefined) {
+    if (runner !== undefined && query.targetId !== undefined) {
+      // one target (the dashboard's hover): counts of all, no object for the others
+      counts = runner.summarize(now, lossWindows, new Set()).counts;
+      const one = runner.summarizeOne(now, lossWindows, query.targetId);
+      targets = one !== null && (only === undefined || only.has(one.status)) ? [one] : [];
+    } else if (runner !== undefined) {
       ({ counts, targets } = runner.summarize(now, lossWindows, only));
     } else {
       const members = this.selector.evaluate(m.selection);
       counts.unknown = members.length;
-      targets = only !== undefined && !only.has('unknown') ? [] : members.map((t) => ({
+      const listed = query.targetId === undefined ? members : members.filter((t) => t.id === query.targetId);
+      targets = only !== undefined && !only.has('unknown') ? [] : listed.map((t) => ({
         targetId: t.id, address: t.address, status: 'unknown', lastRttMs: null, lastProbeAtMs: null, failStreak: 0, sent: 0, received: 0, lossPercent: null,
       }));
     }

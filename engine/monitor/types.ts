@@ -231,6 +231,8 @@ export interface SummaryQuery {
   status?: TargetStatus['status'][];
   /** Loss over this many minutes (default 5; at most what the last 60 windows cover). */
   minutes?: number;
+  /** Only this target (one entry, or none when it is not a member; counts cover every target). */
+  targetId?: string;
 }
 
 export interface TargetStatus {

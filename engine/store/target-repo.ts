@@ -70,6 +70,7 @@ export class SqliteTargetRepo implements TargetRepo {
   private readonly updateRow: Statement;
   private readonly deleteRow: Statement;
   private readonly countAll: Statement<[], { n: number }>;
+  private readonly selectHostJson: Statement<[], { id: string; json: string }>;
   private readonly listStatements = new Map<string, { items: Statement<unknown[], TargetRow>; total: Statement<unknown[], { n: number }> }>();
 
   constructor(private readonly db: Db) {
@@ -87,6 +88,13 @@ export class SqliteTargetRepo implements TargetRepo {
     );
     this.deleteRow = db.prepare('DELETE FROM targets WHERE id = ?');
     this.countAll = db.prepare('SELECT count(*) AS n FROM targets');
+    this.selectHostJson = db.prepare(
+      "SELECT id, json_object('id', id, 'name', name, 'address', address, 'kind', kind, 'labels', json(labels)) AS json FROM targets WHERE kind = 'HOST'",
+    );
+  }
+
+  forEachHostJson(visit: (id: string, json: string) => void): void {
+    for (const r of this.selectHostJson.iterate()) visit(r.id, r.json);
   }
 
   create(input: TargetInput): Target {

@@ -4,7 +4,7 @@
 // subscribers; a joining client first gets the index at once, then at the next second a full
 // frame of its own before it is subscribed, so every client's first frame after an index is
 // full while the others keep getting only what changed.
-import type { LiveMonitorSecond, Target, TargetRepo } from '../../engine/index.js';
+import type { LiveMonitorSecond, TargetRepo } from '../../engine/index.js';
 import { FleetState } from './fleet-frame.js';
 
 /** What the topic needs of a client socket (a uWS WebSocket). */
@@ -15,22 +15,25 @@ export interface FleetClient {
 
 export type Publish = (topic: string, message: string | Uint8Array, binary: boolean) => void;
 
-const PAGE = 1000;
-
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-/** HOST targets by id, read a page at a time (members are HOST targets). */
-function hostTargets(repo: TargetRepo): Map<string, Target> {
-  const out = new Map<string, Target>();
-  for (let offset = 0; ; offset += PAGE) {
-    const page = repo.list({ kind: 'HOST', limit: PAGE, offset });
-    for (const t of page.items) out.set(t.id, t);
-    if (page.items.length < PAGE) return out;
-  }
+/** Each member's index entry as JSON text, from one pass over the HOST targets (members are
+ *  HOST targets), written by SQLite. */
+function indexEntries(repo: TargetRepo, ids: readonly string[]): string[] {
+  const position = new Map<string, number>();
+  for (let k = 0; k < ids.length; k++) position.set(ids[k], k);
+  const entries = new Array<string>(ids.length);
+  repo.forEachHostJson((id, json) => {
+    const k = position.get(id);
+    if (k !== undefined) entries[k] = json;
+  });
+  // a member deleted since its monitor's last reconcile: listed with what is known
+  for (let k = 0; k < ids.length; k++) entries[k] ??= `{"id":${JSON.stringify(ids[k])},"name":null,"address":"","kind":"HOST","labels":{}}`;
+  return entries;
 }
 
 export class FleetTopic<C extends FleetClient> {
@@ -92,11 +95,7 @@ export class FleetTopic<C extends FleetClient> {
     this.ids = ids;
     this.full = true;
     this.state.reset(ids.length);
-    const byId = hostTargets(this.targets);
-    const entries = ids.map((id) => {
-      const t = byId.get(id);
-      return { id, name: t?.name ?? null, address: t?.address ?? '', kind: t?.kind ?? 'HOST', labels: t?.labels ?? {} };
-    });
-    this.indexMessage = JSON.stringify({ type: 'fleet-index', topic: this.name, monitorId: this.monitorId, version: this.version, targets: entries });
+    const head = JSON.stringify({ type: 'fleet-index', topic: this.name, monitorId: this.monitorId, version: this.version });
+    this.indexMessage = `${head.slice(0, -1)},"targets":[${indexEntries(this.targets, ids).join(',')}]}`;
   }
 }

@@ -77,6 +77,9 @@ export class LiveFeed {
   private detach: (() => void)[] = [];
   private closed = false;
   private readonly writer = new FrameWriter();
+  /** Each running monitor's member ids as of its last second (a new fleet topic takes them
+   *  instead of evaluating the selection again). */
+  private readonly lastIds = new Map<string, readonly string[]>();
   /** targetId → member position, per membership (a runner's ids array changes only with it). */
   private readonly positions = new WeakMap<readonly string[], Map<string, number>>();
   /** Clients closed by the slow-client policy. */
@@ -255,7 +258,10 @@ export class LiveFeed {
     if (topic === undefined) {
       topic = { ...t, clients: 0, resolvedAt: 0 };
       if (topic.kind === 'labels') this.resolve(topic, performance.now());
-      if (topic.kind === 'fleet') topic.fleet = new FleetTopic(topic.name, topic.monitorId!, this.sonde.targets, this.monitors.members(topic.monitorId!));
+      if (topic.kind === 'fleet') {
+        const ids = this.lastIds.get(topic.monitorId!) ?? this.monitors.members(topic.monitorId!);
+        topic.fleet = new FleetTopic(topic.name, topic.monitorId!, this.sonde.targets, ids);
+      }
       this.topics.set(t.name, topic);
     }
     topic.clients++;
@@ -295,7 +301,11 @@ export class LiveFeed {
       }
     }
     const byMonitor = new Map<string, LiveMonitorSecond>();
-    for (const m of second.monitors) byMonitor.set(m.monitorId, m);
+    this.lastIds.clear();
+    for (const m of second.monitors) {
+      byMonitor.set(m.monitorId, m);
+      this.lastIds.set(m.monitorId, m.ids);
+    }
     const w = this.writer;
     for (const topic of this.topics.values()) {
       if (topic.fleet !== undefined) {

@@ -178,6 +178,20 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/live fleet frames', () => {
     b.ws.close();
   }, 30_000);
 
+  it('GET summary?targetId= answers one target (the fleet hover) with counts of all', async () => {
+    const all = await (await fetch(`${origin}/v1/monitors/${monitorId}/summary`, { headers: { cookie } })).json() as { counts: Record<string, number>; targets: { targetId: string; address: string }[] };
+    const pick = all.targets[17];
+    const one = await fetch(`${origin}/v1/monitors/${monitorId}/summary?targetId=${pick.targetId}`, { headers: { cookie } });
+    expect(one.status).toBe(200);
+    const body = await one.json() as { counts: Record<string, number>; targets: { targetId: string; address: string; status: string; lossPercent: number | null }[] };
+    expect(body.targets).toHaveLength(1);
+    expect(body.targets[0]).toMatchObject({ targetId: pick.targetId, address: pick.address, status: 'up' });
+    expect(Object.values(body.counts).reduce((a, b) => a + b, 0)).toBe(N);
+    const stranger = await fetch(`${origin}/v1/monitors/${monitorId}/summary?targetId=01a22fa4-0000-7000-8000-000000000000`, { headers: { cookie } });
+    expect(((await stranger.json()) as { targets: unknown[] }).targets).toEqual([]);
+    expect((await fetch(`${origin}/v1/monitors/${monitorId}/summary?targetId=nope`, { headers: { cookie } })).status).toBe(400);
+  });
+
   it('refuses a fleet subscription of an unknown monitor, naming the field', async () => {
     const c = new FleetClient(url, { cookie, origin });
     await c.opened;

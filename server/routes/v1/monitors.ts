@@ -64,6 +64,7 @@ const GZIP_HEADERS = { Vary: 'Accept-Encoding', 'Content-Encoding': 'gzip' };
 const SummaryQuery = Type.Object({
   status: Type.Optional(Type.Array(StringEnum(TARGET_STATUSES), { description: 'only targets in these states, repeatable (counts cover every target)' })),
   minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1440, default: 5, description: 'loss over this many minutes (at most the last 60 windows)' })),
+  targetId: Type.Optional(Type.String({ format: 'uuid', description: 'only this target: one entry in targets (none when it is not a member); counts still cover every target' })),
 }, { additionalProperties: false });
 
 const Status = StringEnum(TARGET_STATUSES);
