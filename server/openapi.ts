@@ -63,7 +63,7 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: { version: strin
       responses,
     };
     if (route.scope !== null) {
-      operation.security = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+      operation.security = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { sessionCookie: [] }];
       operation['x-required-scope'] = route.scope;
     }
     if (route.body !== undefined || (route.rawBodyTypes?.length ?? 0) > 0) {
@@ -89,6 +89,8 @@ export function buildOpenApi(routes: readonly AnyRoute[], info: { version: strin
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer' },
         apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        // the dashboard's browser session (POST /v1/session); writes also need X-CSRF-Token
+        sessionCookie: { type: 'apiKey', in: 'cookie', name: 'sonde_session' },
       },
     },
   };
