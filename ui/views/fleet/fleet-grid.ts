@@ -1,0 +1,120 @@
+// Paints the fleet grid on a canvas through one ImageData: a cell is a few Uint32Array.fill
+// calls, a frame repaints only the cells it changed and uploads only the rows they span.
+import { BACKGROUND } from './palette.js';
+import type { FleetOrder } from './fleet-order.js';
+import type { FleetState } from './fleet-state.js';
+
+const MIN_PITCH = 4;
+const MAX_PITCH = 28;
+
+export class FleetGridPainter {
+  private readonly ctx: CanvasRenderingContext2D;
+  private img: ImageData | null = null;
+  private px = new Uint32Array(0);
+  /** CSS px per cell (cell + gap) and columns; device px per cell, cell size and gap. */
+  pitch = MAX_PITCH;
+  cols = 1;
+  rows = 0;
+  private dpr = 1;
+  private devPitch = MAX_PITCH;
+  private devCell = MAX_PITCH - 1;
+  private width = 0;
+  private height = 0;
+
+  constructor(private readonly canvas: HTMLCanvasElement) {
+    const ctx = canvas.getContext('2d', { alpha: false });
+    if (ctx === null) throw new Error('this browser gives no 2D canvas: the fleet grid cannot be drawn');
+    this.ctx = ctx;
+  }
+
+  /** Sizes the grid for `count` cells in widthCss × availableHeightCss; true when it changed. */
+  layout(count: number, widthCss: number, availableHeightCss: number): boolean {
+    const dpr = Math.max(1, Math.round((window.devicePixelRatio || 1) * 4) / 4);
+    const w = Math.max(40, Math.floor(widthCss));
+    const h = Math.max(120, Math.floor(availableHeightCss));
+    let pitch = count === 0 ? MAX_PITCH : Math.floor(Math.sqrt((w * h) / count));
+    pitch = Math.max(MIN_PITCH, Math.min(MAX_PITCH, pitch));
+    while (pitch > MIN_PITCH && Math.ceil(count / Math.floor(w / pitch)) * pitch > h) pitch--;
+    const cols = Math.max(1, Math.floor(w / pitch));
+    const rows = Math.ceil(count / cols);
+    const devPitch = Math.max(2, Math.round(pitch * dpr));
+    const devGap = devPitch >= 4 ? Math.max(1, Math.floor(devPitch / 8)) : 0;
+    const width = cols * devPitch;
+    const height = Math.max(1, rows * devPitch);
+    const same = this.img !== null && width === this.width && height === this.height && devPitch === this.devPitch && dpr === this.dpr;
+    this.pitch = pitch;
+    this.cols = cols;
+    this.rows = rows;
+    this.dpr = dpr;
+    this.devPitch = devPitch;
+    this.devCell = devPitch - devGap;
+    if (same) return false;
+    this.width = width;
+    this.height = height;
+    this.canvas.width = width;
+    this.canvas.height = height;
+    // CSSOM writes are allowed by the CSP (style-src 'self' blocks only inline style markup).
+    this.canvas.style.width = `${width / dpr}px`;
+    this.canvas.style.height = `${height / dpr}px`;
+    this.img = this.ctx.createImageData(width, height);
+    this.px = new Uint32Array(this.img.data.buffer);
+    return true;
+  }
+
+  drawAll(state: FleetState, order: FleetOrder, colours: Uint32Array): void {
+    if (this.img === null) return;
+    this.px.fill(BACKGROUND);
+    const { status, loss } = state;
+    for (let c = 0; c < order.length; c++) {
+      const i = order.order[c]!;
+      this.fillCell(c, colours[status[i]! * 8 + loss[i]!]!);
+    }
+    this.ctx.putImageData(this.img, 0, 0);
+  }
+
+  /** Repaints the cells of the last frame's changed targets. */
+  drawChanged(state: FleetState, order: FleetOrder, colours: Uint32Array): void {
+    if (this.img === null || state.changedCount === 0) return;
+    const { status, loss, changed } = state;
+    const cellOf = order.cellOf;
+    let minRow = Number.MAX_SAFE_INTEGER;
+    let maxRow = -1;
+    for (let k = 0; k < state.changedCount; k++) {
+      const i = changed[k]!;
+      const c = cellOf[i]!;
+      if (c < 0) continue;
+      this.fillCell(c, colours[status[i]! * 8 + loss[i]!]!);
+      const row = (c / this.cols) | 0;
+      if (row < minRow) minRow = row;
+      if (row > maxRow) maxRow = row;
+    }
+    if (maxRow < 0) return;
+    const y = minRow * this.devPitch;
+    this.ctx.putImageData(this.img, 0, 0, 0, y, this.width, (maxRow - minRow + 1) * this.devPitch);
+  }
+
+  private fillCell(c: number, colour: number): void {
+    const x = (c % this.cols) * this.devPitch;
+    const y = ((c / this.cols) | 0) * this.devPitch;
+    const w = this.width;
+    const px = this.px;
+    for (let r = 0, off = y * w + x; r < this.devCell; r++, off += w) px.fill(colour, off, off + this.devCell);
+  }
+
+  /** The cell under a point in CSS px relative to the canvas, or -1. */
+  cellAt(xCss: number, yCss: number, count: number): number {
+    if (xCss < 0 || yCss < 0) return -1;
+    const p = this.devPitch / this.dpr;
+    const col = Math.floor(xCss / p);
+    const row = Math.floor(yCss / p);
+    if (col >= this.cols) return -1;
+    const c = row * this.cols + col;
+    return c < count ? c : -1;
+  }
+
+  /** A cell's box in CSS px relative to the canvas. */
+  cellBox(c: number): { x: number; y: number; size: number } {
+    const p = this.devPitch / this.dpr;
+    return { x: (c % this.cols) * p, y: Math.floor(c / this.cols) * p, size: this.devCell / this.dpr };
+  }
+}
