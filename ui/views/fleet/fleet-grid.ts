@@ -49,6 +49,9 @@ export class FleetGridPainter {
     this.devPitch = devPitch;
     this.devCell = devPitch - devGap;
     if (same) return false;
+    // For tests and tools reading the pixels: where the cells are, in device px.
+    this.canvas.dataset.pitch = String(devPitch);
+    this.canvas.dataset.cols = String(cols);
     this.width = width;
     this.height = height;
     this.canvas.width = width;
