@@ -40,6 +40,8 @@ export interface WatchedPage {
   page: Page;
   /** CSP violations and uncaught page errors seen so far. */
   problems(): string[];
+  /** Forgets them (after a test provoked one on purpose). */
+  clearProblems(): void;
 }
 
 /** A page of a fresh context (own cookies) that records CSP violations and page errors. */
@@ -56,7 +58,7 @@ export async function openPage(browser: Browser, viewport = { width: 1440, heigh
       console.error(`Refused by CSP: ${e.violatedDirective} ${e.blockedURI}`);
     });
   });
-  return { page, problems: () => [...problems] };
+  return { page, problems: () => [...problems], clearProblems: () => { problems.length = 0; } };
 }
 
 export async function signIn(page: Page, url: string, key: string): Promise<void> {

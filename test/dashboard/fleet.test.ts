@@ -12,7 +12,20 @@ const TARGETS = 1000;
 
 // Runs in the page (the test program has no DOM lib, hence the local declarations).
 interface CanvasLike { width: number; height: number; dataset: Record<string, string | undefined>; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
-declare const document: { querySelector(selector: string): CanvasLike | null };
+declare const document: {
+  querySelector(selector: string): CanvasLike | null;
+  createElement(tag: 'script'): { textContent: string };
+  head: { appendChild(node: unknown): void };
+};
+declare const window: { __sondeInline?: boolean };
+
+/** Adds an inline script to the page; true when it ran (the CSP should refuse it). */
+function injectInlineScript(): boolean {
+  const s = document.createElement('script');
+  s.textContent = 'window.__sondeInline = true';
+  document.head.appendChild(s);
+  return window.__sondeInline === true;
+}
 
 /** The colour of every cell's top-left pixel, counted; `up`: cells in the SmokePing 'up' colour #26ff00. */
 function sampleCells(n: number): { up: number; pitch: number; colours: [string, number][] } {
@@ -55,6 +68,20 @@ browserSuite('dashboard: sign-in and the fleet view', () => {
     pages.push(p);
     return p.page;
   };
+
+  it('the page runs under the CSP without inline script, and a violation would be seen', async () => {
+    const watched = await openPage(browser);
+    const p = watched.page;
+    const res = await p.goto(`${daemon.url}/ui/`);
+    expect(res?.headers()['content-security-policy']).toContain("default-src 'self'");
+    await p.getByRole('heading', { name: 'Sign in to sonde' }).waitFor();
+    expect(watched.problems()).toEqual([]);
+    const ran = await p.evaluate(injectInlineScript);
+    expect(ran).toBe(false);
+    await expect.poll(() => watched.problems().join('\n')).toMatch(/Content Security Policy|Refused/);
+    watched.clearProblems();
+    await p.context().close();
+  });
 
   it('a bad key is refused with a message and no session; a good key opens the fleet view', async () => {
     const p = await page();
@@ -108,6 +135,7 @@ browserSuite('dashboard: sign-in and the fleet view', () => {
     // the filtered URL is shareable: a fresh load shows the same selection
     await p.goto(p.url());
     await expect.poll(shown, { timeout: 15_000 }).toBe(String(TARGETS / 10));
+    await expect.poll(() => p.locator('[data-status-count="up"]').getAttribute('data-count'), { timeout: 15_000 }).toBe(String(TARGETS));
     await p.locator('[data-status-count="down"]').click();
     expect(new URL(p.url()).searchParams.get('status')).toBe('down');
     await expect.poll(shown).toBe('0');
@@ -120,8 +148,10 @@ browserSuite('dashboard: sign-in and the fleet view', () => {
     const tip = p.getByRole('tooltip');
     await expect.poll(() => tip.textContent(), { timeout: 5000 }).toContain('lo-dash-00003');
     expect(await tip.textContent()).toContain('127.1.0.3');
-    expect(await tip.textContent()).toMatch(/status\s*up/);
+    await expect.poll(() => tip.textContent()).toMatch(/status\s*up/);
+    expect(await tip.textContent()).toMatch(/last RTT\s*[\d.]+ ms/);
     await expect.poll(() => tip.locator('dd').last().textContent(), { timeout: 5000 }).not.toBe('…');
+    await screenshot(p, 'fleet-filtered-tooltip');
     // keyboard: focus the grid, move right, Enter opens the target's page
     await p.mouse.move(0, 0);
     await expect.poll(() => tip.count()).toBe(0);
