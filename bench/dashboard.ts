@@ -24,6 +24,7 @@ interface PageFigures {
   longTasks: number[];
   heapBytes: number | null;
   firstRenderEpochMs: number | null;
+  indexEpochMs: number | null;
   up: number;
 }
 
@@ -32,6 +33,10 @@ interface RunResult {
   tabs: number;
   seconds: number;
   firstRenderMs: number | null;
+  /** Sign-in click → the fleet-index message arrived. */
+  indexMs: number | null;
+  /** Long tasks from the sign-in to the first render. */
+  startupLongTasks: number[];
   frameP50Ms: number;
   frameP99Ms: number;
   frameMaxMs: number;
@@ -56,12 +61,14 @@ declare const document: { querySelector(s: string): { getAttribute(n: string): s
 
 function readPage(): PageFigures {
   const mark = performance.getEntriesByName('sonde:fleet-first-render')[0];
+  const index = performance.getEntriesByName('sonde:fleet-index')[0];
   const up = document.querySelector('[data-status-count="up"]')?.getAttribute('data-count');
   return {
     frames: performance.getEntriesByName('sonde:fleet-frame').map((e) => e.duration),
     longTasks: window.__sondeLongTasks ?? [],
     heapBytes: performance.memory?.usedJSHeapSize ?? null,
     firstRenderEpochMs: mark === undefined ? null : performance.timeOrigin + mark.startTime,
+    indexEpochMs: index === undefined ? null : performance.timeOrigin + index.startTime,
     up: Number(up ?? -1),
   };
 }
@@ -113,10 +120,14 @@ async function run(n: number, seconds: number, tabs: number, browser: Browser): 
     // first render: the first full frame drawn after the sign-in click
     const deadline = Date.now() + 60_000;
     let firstRender: number | null = null;
+    let indexMs: number | null = null;
+    let startupLongTasks: number[] = [];
     while (Date.now() < deadline) {
       const f = await first.page.evaluate(readPage);
       if (f.firstRenderEpochMs !== null) {
         firstRender = f.firstRenderEpochMs - first.signInAt;
+        indexMs = f.indexEpochMs === null ? null : f.indexEpochMs - first.signInAt;
+        startupLongTasks = f.longTasks.map(Math.round);
         break;
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -137,7 +148,7 @@ async function run(n: number, seconds: number, tabs: number, browser: Browser): 
     for (const o of opened) await o.page.context().close();
     return {
       targets: n, tabs, seconds: elapsed,
-      firstRenderMs: firstRender,
+      firstRenderMs: firstRender, indexMs, startupLongTasks,
       frameP50Ms: median(f.frames), frameP99Ms: quantile(f.frames, 0.99), frameMaxMs: Math.max(...f.frames),
       frames: f.frames.length,
       longTasks: f.longTasks.length, longTaskMaxMs: f.longTasks.length === 0 ? 0 : Math.max(...f.longTasks),
@@ -172,7 +183,7 @@ try {
     console.log(`\n${n.toLocaleString('en')} targets, ${opts.tabs} tab(s), ${opts.seconds} s …`);
     const r = await run(n, Number(opts.seconds), Number(opts.tabs), browser);
     results.push(r);
-    console.log(`  first render after sign-in: ${r.firstRenderMs === null ? 'none' : `${Math.round(r.firstRenderMs)} ms`} (goal ≤ 2000 ms at 50,000)`);
+    console.log(`  first render after sign-in: ${r.firstRenderMs === null ? 'none' : `${Math.round(r.firstRenderMs)} ms`} (goal ≤ 2000 ms at 50,000); fleet-index arrived at ${r.indexMs === null ? '?' : `${Math.round(r.indexMs)} ms`}; long tasks until then: ${r.startupLongTasks.join(', ') || 'none'} ms`);
     console.log(`  frame handling (decode + draw), ${r.frames} frames: p50 ${r.frameP50Ms.toFixed(2)} ms, p99 ${r.frameP99Ms.toFixed(2)} ms, max ${r.frameMaxMs.toFixed(2)} ms (goal p99 ≤ 50 ms)`);
     console.log(`  long tasks: ${r.longTasks} (longest ${r.longTaskMaxMs.toFixed(0)} ms); JS heap ${r.heapMB === null ? 'n/a' : `${r.heapMB.toFixed(1)} MB`}`);
     console.log(`  socket: ${(r.socketBytesPerSec / 1000).toFixed(1)} kB/s (goal ≤ 1000 kB/s); daemon CPU ${r.daemonCores.toFixed(2)} cores; up at the end ${r.upAtEnd}`);

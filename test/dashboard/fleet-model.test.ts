@@ -117,6 +117,20 @@ describe('fleet order', () => {
     expect(rtts).toEqual([...rtts].sort((a, b) => b - a));
   });
 
+  it('orders names naturally and case-insensitively; a target without a name goes by its address', () => {
+    const s = new FleetState();
+    s.setIndex(1, [
+      { id: 'a', name: 'Host-10', address: '127.0.0.10', kind: 'HOST', labels: {} },
+      { id: 'b', name: 'host-9', address: '127.0.0.9', kind: 'HOST', labels: {} },
+      { id: 'c', name: null as unknown as string, address: '127.0.0.2', kind: 'HOST', labels: {} },
+      { id: 'd', name: 'host-9', address: '127.0.0.1', kind: 'HOST', labels: {} },
+    ]);
+    expect(s.targets[2]!.name).toBe('127.0.0.2');
+    const o = new FleetOrder();
+    o.rebuild(s, all);
+    expect(Array.from(o.order.subarray(0, o.length))).toEqual([2, 3, 1, 0]);
+  });
+
   it('filters by text (name or address), label selector with dotted prefixes, kind and status', () => {
     const s = state();
     expect(shown(s, { text: 'host-1' })).toEqual([1, 10, 11]);

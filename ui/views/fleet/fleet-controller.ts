@@ -15,6 +15,7 @@ const MAX_MEASURES = 600;
 
 export const FRAME_MEASURE = 'sonde:fleet-frame';
 export const FIRST_RENDER_MARK = 'sonde:fleet-first-render';
+export const INDEX_MARK = 'sonde:fleet-index';
 
 export interface FleetCallbacks {
   /** A new fleet-index arrived (kinds for the filter, total). */
@@ -95,7 +96,8 @@ export class FleetController {
 
   private onJson(msg: Record<string, unknown>): void {
     if (msg.type === 'fleet-index' && Array.isArray(msg.targets) && typeof msg.version === 'number') {
-      this.state.setIndex(msg.version, msg.targets as FleetTarget[]);
+      performance.mark(INDEX_MARK, { detail: { targets: msg.targets.length } });
+      this.state.setIndex(msg.version, msg.targets as Partial<FleetTarget>[]);
       this.callbacks.onIndex(this.state);
       this.reorder();
     } else if (msg.type === 'error' || typeof msg.error === 'string') {

@@ -32,7 +32,15 @@ export class FleetState {
   lastT = 0;
   framed = false;
 
-  setIndex(version: number, targets: FleetTarget[]): void {
+  /** `raw`: the fleet-index's targets as sent (a target without a name is shown by its address). */
+  setIndex(version: number, raw: readonly Partial<FleetTarget>[]): void {
+    const targets = raw.map((t): FleetTarget => ({
+      id: String(t.id ?? ''),
+      address: String(t.address ?? ''),
+      name: typeof t.name === 'string' && t.name !== '' ? t.name : String(t.address ?? t.id ?? ''),
+      kind: String(t.kind ?? 'HOST'),
+      labels: t.labels !== null && typeof t.labels === 'object' ? t.labels : {},
+    }));
     this.version = version;
     this.n = targets.length;
     this.targets = targets;
