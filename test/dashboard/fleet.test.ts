@@ -19,6 +19,13 @@ declare const document: {
 };
 declare const window: { __sondeInline?: boolean };
 
+declare function fetch(url: string, init: { credentials: string }): Promise<{ status: number; json(): Promise<{ keyId: string }> }>;
+
+/** The key id of the page's session (GET /v1/session). */
+async function sessionKeyId(): Promise<string> {
+  return (await (await fetch('/v1/session', { credentials: 'same-origin' })).json()).keyId;
+}
+
 /** Adds an inline script to the page; true when it ran (the CSP should refuse it). */
 function injectInlineScript(): boolean {
   const s = document.createElement('script');
@@ -181,5 +188,26 @@ browserSuite('dashboard: sign-in and the fleet view', () => {
     // the session is gone on the server too: the API answers 401 to the old cookie
     const status = await p.evaluate(async () => (await fetch('/v1/session', { credentials: 'same-origin' })).status);
     expect(status).toBe(401);
+  });
+
+  it('a session ended on the server (its key revoked) shows the sign-in page at the next API call, on the same URL', async () => {
+    const secret = await daemon.key('dash-revoked', ['targets:read', 'network:read']);
+    const p = await page();
+    await signIn(p, daemon.url, secret);
+    await expect.poll(() => p.locator('[data-status-count="up"]').getAttribute('data-count'), { timeout: 30_000 }).toBe(String(TARGETS));
+    await p.getByLabel('Labels').fill('rack:r1');
+    await expect.poll(() => p.locator('[data-fleet-shown]').getAttribute('data-fleet-shown')).toBe(String(TARGETS / 10));
+    const before = p.url();
+    const keyId = await p.evaluate(sessionKeyId);
+    await daemon.api('DELETE', `/v1/keys/${keyId}`);
+    // hovering a cell asks the API for the target's detail: the 401 ends the UI's session
+    const box = (await p.locator('canvas.fleet-canvas').boundingBox())!;
+    await p.mouse.move(box.x + 2, box.y + 2);
+    await p.getByRole('heading', { name: 'Sign in to sonde' }).waitFor({ timeout: 10_000 });
+    expect(p.url()).toBe(before);
+    // signing in again (another key) lands on the same filtered view
+    await p.getByLabel('API key').fill(daemon.adminKey);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => p.locator('[data-fleet-shown]').getAttribute('data-fleet-shown'), { timeout: 15_000 }).toBe(String(TARGETS / 10));
   });
 });
