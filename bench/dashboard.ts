@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { openSonde } from '../engine/index.js';
 import { freePort, startDaemon, type DaemonProcess } from './lib/daemon-process.js';
 import { describeMachine, printMachine } from './lib/machine.js';
+import { repoRoot } from './lib/paths.js';
 import { cpuSeconds } from './lib/proc-stat.js';
 import { saveResult } from './lib/results.js';
 import { median, quantile } from './lib/stats.js';
@@ -19,8 +20,11 @@ import { loopbackTargets } from './lib/targets.js';
 
 const CHROMIUM = process.env.SONDE_BENCH_CHROMIUM ?? '/usr/bin/chromium';
 
+interface FrameDetail { ms: number; records: number; full: boolean; redrawn: boolean; atMs: number }
+
 interface PageFigures {
   frames: number[];
+  worst: FrameDetail[];
   longTasks: number[];
   heapBytes: number | null;
   firstRenderEpochMs: number | null;
@@ -41,6 +45,8 @@ interface RunResult {
   frameP99Ms: number;
   frameMaxMs: number;
   frames: number;
+  /** The three slowest frames: duration, records, whether full / fully repainted, page time. */
+  worstFrames: FrameDetail[];
   longTasks: number;
   longTaskMaxMs: number;
   heapMB: number | null;
@@ -51,7 +57,7 @@ interface RunResult {
 
 // Runs in the page (this program has no DOM lib, hence the local declarations).
 interface PerfLike {
-  getEntriesByName(name: string): { duration: number; startTime: number }[];
+  getEntriesByName(name: string): { duration: number; startTime: number; detail?: { records: number; full: boolean; redrawn: boolean } }[];
   timeOrigin: number;
   memory?: { usedJSHeapSize: number };
 }
@@ -65,6 +71,9 @@ function readPage(): PageFigures {
   const up = document.querySelector('[data-status-count="up"]')?.getAttribute('data-count');
   return {
     frames: performance.getEntriesByName('sonde:fleet-frame').map((e) => e.duration),
+    worst: performance.getEntriesByName('sonde:fleet-frame')
+      .map((e) => ({ ms: e.duration, records: e.detail?.records ?? -1, full: e.detail?.full ?? false, redrawn: e.detail?.redrawn ?? false, atMs: Math.round(e.startTime) }))
+      .sort((a, b) => b.ms - a.ms).slice(0, 3),
     longTasks: window.__sondeLongTasks ?? [],
     heapBytes: performance.memory?.usedJSHeapSize ?? null,
     firstRenderEpochMs: mark === undefined ? null : performance.timeOrigin + mark.startTime,
@@ -95,7 +104,7 @@ async function openFleetTab(browser: Browser, url: string, key: string, onBytes:
   return { page, signInAt };
 }
 
-async function run(n: number, seconds: number, tabs: number, browser: Browser): Promise<RunResult> {
+async function run(n: number, seconds: number, tabs: number, browser: Browser, screenshotDir: string | null): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sonde-bench-dashboard-'));
   let daemon: DaemonProcess | undefined;
   try {
@@ -145,12 +154,13 @@ async function run(n: number, seconds: number, tabs: number, browser: Browser): 
     const elapsed = (Date.now() - t0) / 1000;
     const cpu = (cpuSeconds(pid) - cpu0) / elapsed;
     const f = await first.page.evaluate(readPage);
+    if (screenshotDir !== null) await first.page.screenshot({ path: join(screenshotDir, `fleet-${n}.png`) });
     for (const o of opened) await o.page.context().close();
     return {
       targets: n, tabs, seconds: elapsed,
       firstRenderMs: firstRender, indexMs, startupLongTasks,
       frameP50Ms: median(f.frames), frameP99Ms: quantile(f.frames, 0.99), frameMaxMs: Math.max(...f.frames),
-      frames: f.frames.length,
+      frames: f.frames.length, worstFrames: f.worst,
       longTasks: f.longTasks.length, longTaskMaxMs: f.longTasks.length === 0 ? 0 : Math.max(...f.longTasks),
       heapMB: f.heapBytes === null ? null : f.heapBytes / 1e6,
       socketBytesPerSec: (bytes - bytes0) / elapsed,
@@ -167,8 +177,9 @@ const program = new Command('bench:dashboard')
   .option('--targets <list>', 'comma-separated target counts', '10000,50000')
   .option('--seconds <n>', 'seconds the fleet view stays open per run', '60')
   .option('--tabs <n>', 'fleet tabs open at once (figures from the first; daemon CPU from all)', '1')
+  .option('--screenshots', 'save the fleet view at the end of each run as docs/screenshots/fleet-<n>.png')
   .parse();
-const opts = program.opts<{ targets: string; seconds: string; tabs: string }>();
+const opts = program.opts<{ targets: string; seconds: string; tabs: string; screenshots?: boolean }>();
 if (!existsSync(CHROMIUM)) {
   console.error(`bench:dashboard needs chromium at ${CHROMIUM}: run scripts/install-test-deps.sh`);
   process.exit(1);
@@ -181,10 +192,11 @@ const results: RunResult[] = [];
 try {
   for (const n of opts.targets.split(',').map(Number)) {
     console.log(`\n${n.toLocaleString('en')} targets, ${opts.tabs} tab(s), ${opts.seconds} s …`);
-    const r = await run(n, Number(opts.seconds), Number(opts.tabs), browser);
+    const r = await run(n, Number(opts.seconds), Number(opts.tabs), browser, opts.screenshots === true ? join(repoRoot, 'docs', 'screenshots') : null);
     results.push(r);
     console.log(`  first render after sign-in: ${r.firstRenderMs === null ? 'none' : `${Math.round(r.firstRenderMs)} ms`} (goal ≤ 2000 ms at 50,000); fleet-index arrived at ${r.indexMs === null ? '?' : `${Math.round(r.indexMs)} ms`}; long tasks until then: ${r.startupLongTasks.join(', ') || 'none'} ms`);
     console.log(`  frame handling (decode + draw), ${r.frames} frames: p50 ${r.frameP50Ms.toFixed(2)} ms, p99 ${r.frameP99Ms.toFixed(2)} ms, max ${r.frameMaxMs.toFixed(2)} ms (goal p99 ≤ 50 ms)`);
+    console.log(`  slowest frames: ${r.worstFrames.map((w) => `${w.ms.toFixed(1)} ms (${w.records} records${w.full ? ', full' : ''}${w.redrawn ? ', repainted' : ''})`).join('; ')}`);
     console.log(`  long tasks: ${r.longTasks} (longest ${r.longTaskMaxMs.toFixed(0)} ms); JS heap ${r.heapMB === null ? 'n/a' : `${r.heapMB.toFixed(1)} MB`}`);
     console.log(`  socket: ${(r.socketBytesPerSec / 1000).toFixed(1)} kB/s (goal ≤ 1000 kB/s); daemon CPU ${r.daemonCores.toFixed(2)} cores; up at the end ${r.upAtEnd}`);
   }

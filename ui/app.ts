@@ -59,7 +59,7 @@ function NavBar({ session: s, path }: { session: Session | null; path: string })
             })}
           </ul>
         </nav>
-        <span class=${`live live-${live}`} title="live feed">${live === 'open' ? 'live' : live === 'connecting' ? 'connecting…' : 'offline'}</span>
+        <span class=${`live live-${live}`} title="the live feed (/v1/live)" aria-live="polite">${live === 'open' ? 'live' : live === 'connecting' ? 'connecting…' : live === 'closed' ? 'offline, reconnecting…' : ''}</span>
         <span class="who" title=${s.scopes.join(', ')}>${s.keyName}${can('targets:write') || can('network:write') ? '' : ' (read-only)'}</span>
         <button type="button" class="sign-out" onClick=${out}>Sign out</button>`}
     </header>`;

@@ -4,8 +4,9 @@
 import { loadSession } from './api.js';
 import { createStore } from './store.js';
 
-export type LiveState = 'connecting' | 'open' | 'closed';
-export const liveState = createStore<LiveState>('closed');
+/** idle: no view subscribes; closed: a subscription lost its connection (reconnecting). */
+export type LiveState = 'idle' | 'connecting' | 'open' | 'closed';
+export const liveState = createStore<LiveState>('idle');
 
 export interface LiveHandlers {
   onJson(message: Record<string, unknown>): void;
@@ -64,6 +65,6 @@ export function openLive(subscribe: Record<string, string>, handlers: LiveHandle
     closed = true;
     window.clearTimeout(timer);
     ws?.close();
-    liveState.set('closed');
+    liveState.set('idle');
   };
 }

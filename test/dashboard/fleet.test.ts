@@ -16,6 +16,7 @@ declare const document: {
   querySelector(selector: string): CanvasLike | null;
   createElement(tag: 'script'): { textContent: string };
   head: { appendChild(node: unknown): void };
+  documentElement: unknown;
 };
 declare const window: { __sondeInline?: boolean };
 
@@ -24,6 +25,13 @@ declare function fetch(url: string, init: { credentials: string }): Promise<{ st
 /** The key id of the page's session (GET /v1/session). */
 async function sessionKeyId(): Promise<string> {
   return (await (await fetch('/v1/session', { credentials: 'same-origin' })).json()).keyId;
+}
+
+declare function getComputedStyle(e: unknown): { fontSize: string };
+
+/** The root font size in CSS px (it grows with the viewport). */
+function rootFontPx(): number {
+  return Number.parseFloat(getComputedStyle(document.documentElement).fontSize);
 }
 
 /** Adds an inline script to the page; true when it ran (the CSP should refuse it). */
@@ -123,6 +131,14 @@ browserSuite('dashboard: sign-in and the fleet view', () => {
     expect(cells.pitch).toBeGreaterThan(0);
     expect(cells.up).toBe(TARGETS);
     await screenshot(p, 'fleet');
+
+    // a wall screen: the same page, larger type and cells
+    const wall = await page({ width: 2560, height: 1440 });
+    await signIn(wall, daemon.url, daemon.adminKey);
+    await expect.poll(() => wall.locator('[data-status-count="up"]').getAttribute('data-count'), { timeout: 30_000 }).toBe(String(TARGETS));
+    const fontPx = await wall.evaluate(rootFontPx);
+    expect(fontPx).toBeGreaterThan(await p.evaluate(rootFontPx));
+    await screenshot(wall, 'fleet-wall');
   });
 
   it('filters by text, label and status through the URL, and the tooltip names the target under the mouse', async () => {

@@ -35,6 +35,8 @@ export class FleetController {
   private readonly resize: ResizeObserver;
   private measures = 0;
   private firstRender = false;
+  /** Whether the last frame re-filtered and repainted the whole grid (recorded with its measure). */
+  private redrawnAll = false;
 
   constructor(
     canvas: HTMLCanvasElement,
@@ -115,7 +117,8 @@ export class FleetController {
     const s = this.state;
     const needsFilter = this.filter.statusMask !== 0 && s.statusChanges > 0;
     const needsSort = this.filter.sort !== 'name' && s.changedCount > 0 && t0 - this.lastSortAt >= RESORT_MS;
-    if (s.lastFull || needsFilter || needsSort) this.reorder();
+    this.redrawnAll = s.lastFull || needsFilter || needsSort;
+    if (this.redrawnAll) this.reorder();
     else this.painter.drawChanged(s, this.order, this.colours);
     if (!this.firstRender && s.lastFull) {
       this.firstRender = true;
@@ -130,7 +133,7 @@ export class FleetController {
       performance.clearMeasures(FRAME_MEASURE);
       this.measures = 1;
     }
-    performance.measure(FRAME_MEASURE, { start: t0, end: performance.now(), detail: { bytes, records: this.state.changedCount } });
+    performance.measure(FRAME_MEASURE, { start: t0, end: performance.now(), detail: { bytes, records: this.state.changedCount, full: this.state.lastFull, redrawn: this.redrawnAll } });
   }
 
   private reorder(): void {

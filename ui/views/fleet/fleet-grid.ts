@@ -1,5 +1,6 @@
 // Paints the fleet grid on a canvas through one ImageData: a cell is a few Uint32Array.fill
-// calls, a frame repaints only the cells it changed and uploads only the rows they span.
+// calls, a frame repaints only the cells whose colour changed (most changes are RTT only,
+// which no cell shows) and uploads only the rows they span.
 import { BACKGROUND } from './palette.js';
 import type { FleetOrder } from './fleet-order.js';
 import type { FleetState } from './fleet-state.js';
@@ -11,6 +12,8 @@ export class FleetGridPainter {
   private readonly ctx: CanvasRenderingContext2D;
   private img: ImageData | null = null;
   private px = new Uint32Array(0);
+  /** Per cell, the colour code (status * 8 + loss bucket) drawn there by the last drawAll or since. */
+  private painted = new Uint8Array(0);
   /** CSS px per cell (cell + gap) and columns; device px per cell, cell size and gap. */
   pitch = MAX_PITCH;
   cols = 1;
@@ -67,10 +70,14 @@ export class FleetGridPainter {
   drawAll(state: FleetState, order: FleetOrder, colours: Uint32Array): void {
     if (this.img === null) return;
     this.px.fill(BACKGROUND);
+    if (this.painted.length < order.length) this.painted = new Uint8Array(order.order.length);
     const { status, loss } = state;
+    const painted = this.painted;
     for (let c = 0; c < order.length; c++) {
       const i = order.order[c]!;
-      this.fillCell(c, colours[status[i]! * 8 + loss[i]!]!);
+      const code = status[i]! * 8 + loss[i]!;
+      painted[c] = code;
+      this.fillCell(c, colours[code]!);
     }
     this.ctx.putImageData(this.img, 0, 0);
   }
@@ -80,13 +87,17 @@ export class FleetGridPainter {
     if (this.img === null || state.changedCount === 0) return;
     const { status, loss, changed } = state;
     const cellOf = order.cellOf;
+    const painted = this.painted;
     let minRow = Number.MAX_SAFE_INTEGER;
     let maxRow = -1;
     for (let k = 0; k < state.changedCount; k++) {
       const i = changed[k]!;
       const c = cellOf[i]!;
       if (c < 0) continue;
-      this.fillCell(c, colours[status[i]! * 8 + loss[i]!]!);
+      const code = status[i]! * 8 + loss[i]!;
+      if (painted[c] === code) continue;
+      painted[c] = code;
+      this.fillCell(c, colours[code]!);
       const row = (c / this.cols) | 0;
       if (row < minRow) minRow = row;
       if (row > maxRow) maxRow = row;
