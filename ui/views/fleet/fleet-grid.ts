@@ -8,6 +8,12 @@ import type { FleetState } from './fleet-state.js';
 const MIN_PITCH = 4;
 const MAX_PITCH = 28;
 
+/** The largest cell: it grows with the type (the root font size follows the viewport), so a wall screen gets bigger cells. */
+function maxPitch(): number {
+  const rem = Number.parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+  return Math.max(MAX_PITCH, Math.round(rem * 2.5));
+}
+
 export class FleetGridPainter {
   private readonly ctx: CanvasRenderingContext2D;
   private img: ImageData | null = null;
@@ -35,8 +41,9 @@ export class FleetGridPainter {
     const dpr = Math.max(1, Math.round((window.devicePixelRatio || 1) * 4) / 4);
     const w = Math.max(40, Math.floor(widthCss));
     const h = Math.max(120, Math.floor(availableHeightCss));
-    let pitch = count === 0 ? MAX_PITCH : Math.floor(Math.sqrt((w * h) / count));
-    pitch = Math.max(MIN_PITCH, Math.min(MAX_PITCH, pitch));
+    const max = maxPitch();
+    let pitch = count === 0 ? max : Math.floor(Math.sqrt((w * h) / count));
+    pitch = Math.max(MIN_PITCH, Math.min(max, pitch));
     while (pitch > MIN_PITCH && Math.ceil(count / Math.floor(w / pitch)) * pitch > h) pitch--;
     const cols = Math.max(1, Math.floor(w / pitch));
     const rows = Math.ceil(count / cols);
