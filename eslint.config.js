@@ -9,13 +9,14 @@
 //   cli/              the facades only: engine/index.ts, server/index.ts, netsim/index.ts
 //   bench/            any shipped file (a benchmark may measure an internal part directly),
 //                     never cli/ (it runs the CLI as a process) nor test/
+//   ui/               itself only (browser code, bundled by scripts/build-ui.mjs); nothing imports ui/
 //   test/             anything; nothing outside test/ imports test/
 import { defineConfig } from 'eslint/config';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /** Every top-level folder of ours: a zone lists the ones a layer may NOT import. */
-const LAYERS = ['native-bindings', 'engine', 'netsim', 'server', 'cli', 'bench', 'test'];
+const LAYERS = ['native-bindings', 'engine', 'netsim', 'server', 'cli', 'bench', 'ui', 'test'];
 
 /** Forbids `target` to import any layer but `allowed`, and from `facades` only their index.ts. */
 function layer(target, allowed, facades = []) {
@@ -64,6 +65,7 @@ export default defineConfig(
             ...layer('server', [], ['engine']),
             ...layer('cli', [], ['engine', 'server', 'netsim']),
             ...layer('bench', ['native-bindings', 'engine', 'netsim', 'server']),
+            ...layer('ui', []),
           ],
         },
       ],

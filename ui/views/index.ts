@@ -1,0 +1,3 @@
+// Every view registers its routes when imported: add a line here for a new view.
+import './fleet/index.js';
+import './sign-in/index.js';
