@@ -10,6 +10,7 @@
 // object per target: see engine/stats/sparse-hdr.ts. Figures:
 // bench/README.md#design-window-table.
 import { ERROR_KIND_COUNT } from '../stats/error-kinds.js';
+import { pairSlot } from '../stats/pair-slot.js';
 import { bucketOf, encodeBuckets } from './hdr-codec.js';
 import type { WindowRow } from './window-store.js';
 
@@ -283,8 +284,7 @@ export class WindowTable {
   }
 
   private add(row: number, bucket: number): void {
-    let h = (Math.imul(row, 0x9e3779b1) ^ Math.imul(bucket + 1, 0x85ebca77)) >>> 0;
-    h = ((h ^ (h >>> 15)) >>> 0) % this.cap;
+    let h = pairSlot(row, bucket, this.cap);
     const keyRow = this.keyRow;
     for (;;) {
       const k = keyRow[h];
@@ -312,8 +312,7 @@ export class WindowTable {
     this.used = 0;
     for (let i = 0; i < oldRow.length; i++) {
       if (oldRow[i] < 0) continue;
-      let h = (Math.imul(oldRow[i], 0x9e3779b1) ^ Math.imul(oldBucket[i] + 1, 0x85ebca77)) >>> 0;
-      h = ((h ^ (h >>> 15)) >>> 0) % cap;
+      let h = pairSlot(oldRow[i], oldBucket[i], cap);
       while (this.keyRow[h] !== -1) if (++h === cap) h = 0;
       this.keyRow[h] = oldRow[i];
       this.keyBucket[h] = oldBucket[i];

@@ -18,6 +18,7 @@
 // min / avg / max / stddev are exact in any case (TargetStatsTable).
 import { build, type Histogram } from 'hdr-histogram-js';
 import { giveHdrStorage, hdrScratch, takeHdrStorage, type HdrStorage } from './hdr-storage-pool.js';
+import { pairSlot } from './pair-slot.js';
 
 const SUB_BUCKET_HALF_COUNT_MAGNITUDE = 7; // 2 significant digits: 256 sub-buckets
 const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
@@ -173,8 +174,7 @@ export class SparseHdrTable {
   }
 
   private add(t: number, bucket: number, n: number): void {
-    let h = (Math.imul(t, 0x9e3779b1) ^ Math.imul(bucket + 1, 0x85ebca77)) >>> 0;
-    h = ((h ^ (h >>> 15)) >>> 0) % this.cap;
+    let h = pairSlot(t, bucket, this.cap);
     const keyTarget = this.keyTarget;
     for (;;) {
       const kt = keyTarget[h];

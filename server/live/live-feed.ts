@@ -26,6 +26,7 @@ import { nativeEnvelope } from '../http/envelopes.js';
 import { HttpError } from '../http/errors.js';
 import { isForeignOrigin } from '../http/origin.js';
 import { toHttpError } from '../http/pipeline.js';
+import { sessionTokenFrom } from '../http/session-cookie.js';
 import { writeResponse } from '../http/respond.js';
 import type { TemplatedApp, WebSocket } from '../uws.js';
 import { FleetTopic } from './fleet-topic.js';
@@ -40,9 +41,14 @@ export interface LiveOptions {
   maxBufferedBytes?: number;
   /** uWS's hard cap of queued bytes per socket (default 64 MiB). */
   maxBackpressure?: number;
+  /** How often the sessions of cookie-authenticated feeds are checked (default 30 s): an open
+   *  feed keeps its session from idling out, and a feed whose session ended is closed. */
+  sessionCheckMs?: number;
 }
 
 export const SLOW_CLIENT_CODE = 4008;
+/** A browser's feed closed because its session ended (signed out, expired, key revoked). */
+export const SESSION_ENDED_CODE = 4001;
 const LABEL_REFRESH_MS = 5000;
 const MAX_TOPICS_PER_CLIENT = 200;
 
@@ -62,6 +68,8 @@ interface ClientData {
   keyName: string;
   initial: Subscription | null;
   topics: Set<string>;
+  /** The session token of a browser signed in with a cookie (null with a key header). */
+  session: string | null;
 }
 
 type Client = WebSocket<ClientData>;
@@ -72,6 +80,8 @@ export class LiveFeed {
   private readonly maxBufferedBytes: number;
   private readonly maxBackpressure: number;
   private readonly tls: boolean;
+  private readonly sessionCheckMs: number;
+  private sessionTimer: NodeJS.Timeout | null = null;
   /** Every app serving /v1/live: one, or more after TLS reloads (old connections stay on theirs). */
   private readonly apps: TemplatedApp[] = [];
   private detach: (() => void)[] = [];
@@ -91,6 +101,7 @@ export class LiveFeed {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
     this.maxBackpressure = options.maxBackpressure ?? 64 * 1024 * 1024;
     this.tls = options.tls ?? false;
+    this.sessionCheckMs = options.sessionCheckMs ?? 30_000;
   }
 
   register(app: TemplatedApp): void {
@@ -124,7 +135,8 @@ export class LiveFeed {
           const credentials: Credentials = { authorization, xApiKey, cookie, csrfToken: '', write: false };
           const key = admit(this.sonde, credentials, 'network:read', admission);
           const initial = query === '' ? null : this.validated(subscriptionFromQuery(new URLSearchParams(query)));
-          res.upgrade<ClientData>({ keyName: key.name, initial, topics: new Set() }, secWebSocketKey, protocol, extensions, context);
+          const session = xApiKey === '' && authorization === '' ? sessionTokenFrom(cookie) || null : null;
+          res.upgrade<ClientData>({ keyName: key.name, initial, topics: new Set(), session }, secWebSocketKey, protocol, extensions, context);
           this.audit(admission, 101, start);
         } catch (error) {
           const http = error instanceof LiveInputError ? new HttpError(400, error.message, `field: ${error.field}`) : toHttpError(error);
@@ -166,6 +178,8 @@ export class LiveFeed {
    *  neither opens a monitor service nor depends on when the daemon attaches its own). */
   private listen(): void {
     if (this.detach.length > 0 || this.closed) return;
+    this.sessionTimer = setInterval(() => this.checkSessions(), this.sessionCheckMs);
+    this.sessionTimer.unref();
     this.detach = [
       this.monitors.onSecond((second) => this.publishSecond(second)),
       this.monitors.onStateChanges((changes) => this.publishChanges(changes)),
@@ -175,6 +189,7 @@ export class LiveFeed {
   /** Stops publishing (the app's close ends the sockets). */
   close(): void {
     this.closed = true;
+    if (this.sessionTimer !== null) clearInterval(this.sessionTimer);
     for (const d of this.detach) d();
     this.detach = [];
   }
@@ -276,6 +291,16 @@ export class LiveFeed {
   private resolve(topic: Topic, now: number): void {
     topic.ids = new Set(this.monitors.targetsMatching(topic.labels!));
     topic.resolvedAt = now;
+  }
+
+  /** A browser watching the feed is using its session (a wall screen must not idle out), and
+   *  a feed whose session has ended stops. */
+  private checkSessions(): void {
+    for (const ws of this.clients) {
+      const token = ws.getUserData().session;
+      if (token === null || this.sonde.sessions.verify(token) !== null) continue;
+      ws.end(SESSION_ENDED_CODE, 'the dashboard session has ended (signed out, expired or its API key revoked): sign in again');
+    }
   }
 
   /** Subscribers of a topic over every app. */

@@ -6,6 +6,7 @@ import { runSession } from '../../engine/stream/run-session.js';
 import type { SessionProbe } from '../../engine/stream/types.js';
 import { NDJSON, SSE, framingFor } from '../../server/routes/ping-stream/framing.js';
 import { applyLimits, DEFAULT_LIMITS } from '../../server/routes/ping-stream/limits.js';
+import { waitFor } from '../wait-for.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -100,13 +101,14 @@ describe('session scheduler', () => {
       onProbe: () => {},
       backpressure: () => (blocked ? new Promise<void>((resolve) => { release = resolve; }) : null),
     });
-    await sleep(150);
+    // parked on the consumer's promise: nothing can start until it is released
+    await waitFor(() => release !== null, { message: 'the session waiting on backpressure' });
     expect(starts).toEqual([1, 2]);
     blocked = false;
     release!();
     const totals = await run;
     expect(starts).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(totals.pausedMs).toBeGreaterThanOrEqual(100);
+    expect(totals.pausedMs).toBeGreaterThan(0);
   });
 
   it('an abort stops at once: no probe starts afterwards, in-flight probes get the signal', async () => {

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AGENT_TIMEOUT_ERROR, INTERRUPTED, openSonde, SondeError, type JobRecord, type Sonde } from '../../engine/index.js';
 import { sleep, tempDataDir, TestAgent } from './helpers.js';
 import { localResolver } from '../setup/local-resolver.js';
+import { waitFor } from '../wait-for.js';
 
 let sonde: Sonde;
 let dir: string;
@@ -96,8 +97,11 @@ describe('jobs', () => {
         return 'pong';
       },
     });
-    await sleep(100);
-    const mid = rawJob(job.id);
+    // alpha and beta answer at once; silent holds the job open until its 400 ms timeout
+    const mid = await waitFor(() => {
+      const row = rawJob(job.id);
+      return (JSON.parse(row.results) as unknown[]).length === 2 && row;
+    }, { timeoutMs: 300, intervalMs: 5, message: 'the two results stored before the timeout' });
     expect(mid.status).toBe('processing');
     expect(JSON.parse(mid.results).map((r: { hostname: string }) => r.hostname).sort()).toEqual(['alpha', 'beta']);
     expect(mid.progress).toBeCloseTo(66.7, 1);

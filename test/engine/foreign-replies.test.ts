@@ -7,6 +7,7 @@ import { native, type IcmpSocket } from '../../native-bindings/index.js';
 import { buildEchoMessage } from '../../engine/icmp/worker/echo-packet.js';
 import { createEngine, type Engine } from '../../engine/index.js';
 import { builtWorker, canRaw4, NO_RAW, NOT_BUILT } from './helpers.js';
+import { waitFor } from '../wait-for.js';
 
 describe.skipIf(!canRaw4 || !builtWorker)(`forged replies (${!builtWorker ? NOT_BUILT : NO_RAW})`, () => {
   let engine: Engine;
@@ -27,8 +28,9 @@ describe.skipIf(!canRaw4 || !builtWorker)(`forged replies (${!builtWorker ? NOT_
     const block = before.idBlocks?.[0];
     expect(block, 'engine.stats() reports the worker id block').toBeDefined();
     const base = block!.base;
-    const job = engine.ping({ targets: ['127.0.0.1'], count: 20, intervalMs: 20, timeoutMs: 1000 });
-    await new Promise((r) => setTimeout(r, 120)); // some probes answered, one in flight or due
+    let answered = 0;
+    const job = engine.ping({ targets: ['127.0.0.1'], count: 20, intervalMs: 20, timeoutMs: 1000 }, () => { answered++; });
+    await waitFor(() => answered >= 3 && answered < 20, { intervalMs: 2, message: 'some probes answered, the job still running' });
     let forged = 0;
     // Every seq the job can be using (its slots are the first of the block), wrong token.
     for (let seq = 0; seq < 64; seq++) {
@@ -50,8 +52,11 @@ describe.skipIf(!canRaw4 || !builtWorker)(`forged replies (${!builtWorker ? NOT_
     injector.sendPacket('127.0.0.1', corrupted);
 
     const summary = await job;
-    await new Promise((r) => setTimeout(r, 50));
-    const after = await engine.stats();
+    // the worker counts the forged replies as they come; wait for its count, then check it exactly
+    const after = await waitFor(async () => {
+      const s = await engine.stats();
+      return s.foreign - before.foreign >= forged && s.corrupted - before.corrupted >= 1 && s;
+    }, { message: 'every forged reply counted' });
     expect(summary.targets[0]).toMatchObject({ sent: 20, received: 20, duplicates: 0, late: 0, errors: {}, lossPercent: 0 });
     expect(after.foreign - before.foreign).toBe(forged);
     expect(after.corrupted - before.corrupted).toBe(1);

@@ -124,7 +124,7 @@ describe.skipIf(!canRaw4 || !builtWorker)(`ping on loopback (${!builtWorker ? NO
     expect(b.probes.filter((p) => p.targetIndex === 1).map((p) => p.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 45 }, (_, i) => i));
   });
 
-  it('cancels mid-job promptly, reporting what was measured', async () => {
+  it('cancels mid-job: nothing more is sent, what was measured is reported', async () => {
     const controller = new AbortController();
     const { probes, onProbe } = collector();
     // 3 targets × 200 probes every 25 ms would take 5 s.
@@ -132,18 +132,18 @@ describe.skipIf(!canRaw4 || !builtWorker)(`ping on loopback (${!builtWorker ? NO
     const job = engine.ping({ targets, count: 200, intervalMs: 25, signal: controller.signal }, onProbe);
     // mid-job: every target has answered a few probes
     await waitFor(() => targets.every((_, i) => probes.filter((p) => p.targetIndex === i).length >= 3), { message: 'three replies from every target' });
-    const abortedAt = performance.now();
+    const answeredAtAbort = targets.map((_, i) => probes.filter((p) => p.targetIndex === i).length);
     controller.abort();
     const summary = await job;
-    const tookMs = performance.now() - abortedAt;
     expect(summary.cancelled).toBe(true);
-    expect(tookMs).toBeLessThan(1000);
-    for (const s of summary.targets) {
+    summary.targets.forEach((s, i) => {
       expect(s.sent).toBeGreaterThan(0);
-      expect(s.sent).toBeLessThan(200);
+      // The job stopped at the abort (measured by what it sent, not by the test's clock): at
+      // most the probe that was due or in flight at that moment came after the replies seen.
+      expect(s.sent, `target ${i}`).toBeLessThanOrEqual(answeredAtAbort[i] + 1);
       // Probes still in flight at the abort are withdrawn, so nothing shows up as loss.
       expect(s.received).toBe(s.sent);
-    }
+    });
     expect(probes.length).toBe(summary.targets.reduce((n, s) => n + s.received, 0));
     expect((await engine.stats()).inFlight).toBe(0);
   });

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, EngineInputError, type Engine, type PingRequest } from '../../engine/index.js';
 import { builtWorker, canRaw4, NO_RAW, NOT_BUILT } from './helpers.js';
+import { waitFor } from '../wait-for.js';
 
 const ok: PingRequest = { targets: ['127.0.0.1'], count: 1 };
 
@@ -69,8 +70,9 @@ describe.skipIf(!canRaw4 || !builtWorker)(`closing the engine (${!builtWorker ? 
   it('rejects a running job with a clear error and leaves the process healthy', async () => {
     const engine = createEngine({ threads: 2 });
     await engine.ping(ok); // workers up, sockets open
-    const running = engine.ping({ targets: ['127.0.0.1', '127.0.0.2'], count: 1000, intervalMs: 10 }).then(() => null, (e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 100));
+    let replies = 0;
+    const running = engine.ping({ targets: ['127.0.0.1', '127.0.0.2'], count: 1000, intervalMs: 10 }, () => { replies++; }).then(() => null, (e: unknown) => e);
+    await waitFor(() => replies > 0, { message: 'a first reply of the running job' });
     await engine.close();
     expect(String(await running)).toMatch(/closed while this ping job was running/);
     await expect(engine.ping(ok)).rejects.toThrow(/after close/);

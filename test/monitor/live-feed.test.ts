@@ -153,9 +153,9 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/live', () => {
     for (const f of frames) byTopic.set(f.topic, [...(byTopic.get(f.topic) ?? []), f]);
     expect([...byTopic.keys()].sort()).toEqual(topics.sort());
     for (const [topic, list] of byTopic) {
-      // one frame per second, consecutive seconds
+      // one frame per second: consecutive windows by the frames' own timestamps, none repeated
+      // (how many arrived by the time the test looked depends on its clock, so is not counted)
       expect(list.length, topic).toBeGreaterThanOrEqual(4);
-      expect(list.length, topic).toBeLessThanOrEqual(5);
       for (let i = 1; i < list.length; i++) expect(list[i].t - list[i - 1].t, topic).toBe(1000);
       for (const f of list) for (const e of f.targets) expect(e.t).toBe(f.t);
     }

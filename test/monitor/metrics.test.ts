@@ -17,6 +17,7 @@ import { startServer, type SondeServer } from '../../server/index.js';
 import { renderWithRtt } from '../../server/metrics/rtt-text.js';
 import { builtWorker, canRaw4, loopbackTargets } from '../engine/helpers.js';
 import { sleep } from './helpers.js';
+import { waitFor } from '../wait-for.js';
 import { histogramSeries, parseExposition, type Family } from './prom-text.js';
 import { localResolver } from '../setup/local-resolver.js';
 
@@ -89,10 +90,18 @@ describe.skipIf(!canRaw4 || !builtWorker)('GET /metrics', () => {
   });
 
   it('exposes engine counters that grow, monitor figures, process metrics and per-target RTT histograms', async () => {
-    await sleep(1000);
-    const first = await scrape(server.url);
-    await sleep(1500);
-    const second = await scrape(server.url);
+    // scraped once the monitor has written a window, then again once every counter below moved
+    const windows = (s: Scrape) => byLabel(s, 'sonde_monitor_windows_written_total', 'monitor').get(monitorId) ?? 0;
+    const first = await waitFor(async () => {
+      const s = await scrape(server.url);
+      return scalar(s, 'sonde_engine_probes_sent_total') > 0 && windows(s) > 0 && s;
+    }, { timeoutMs: 15_000, intervalMs: 250, message: 'probes sent and a window written' });
+    const second = await waitFor(async () => {
+      const s = await scrape(server.url);
+      return scalar(s, 'sonde_engine_probes_sent_total') > scalar(first, 'sonde_engine_probes_sent_total')
+        && scalar(s, 'sonde_engine_replies_received_total') > scalar(first, 'sonde_engine_replies_received_total')
+        && windows(s) > windows(first) && s;
+    }, { timeoutMs: 15_000, intervalMs: 250, message: 'more probes, replies and windows than the first scrape' });
 
     for (const name of ENGINE_COUNTERS) expect(first.lib.get(name)?.type, name).toBe('COUNTER');
     for (const name of ['sonde_engine_probes_in_flight', 'sonde_engine_queue_depth', 'sonde_engine_worker_threads']) {

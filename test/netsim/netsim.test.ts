@@ -5,6 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { netsimAvailability, startNetsim, type Netsim } from '../../netsim/netsim.js';
 import { SimPinger } from './pinger.js';
+import { waitFor } from '../wait-for.js';
 
 const availability = netsimAvailability();
 const title = (t: string) => (availability.ok ? t : `${t} — SKIPPED: ${availability.reason}`);
@@ -73,7 +74,8 @@ describe.skipIf(!availability.ok)(title('netsim through the kernel'), () => {
     const p = pinger(4);
     p.send('198.18.0.9', Array.from({ length: 9 }, (_, i) => ({ seq: i + 1 })));
     await p.waitFor(6, 2000);
-    await new Promise((r) => setTimeout(r, 50));
+    // every request has reached the simulator (the three dropped are counted): no reply is left to come
+    await waitFor(async () => (await sim.host('198.18.0.9'))?.dropped.seqs.length === 3, { timeoutMs: 2000, message: 'three requests dropped' });
     expect(p.replies.map((r) => r.seq).sort((a, b) => a - b)).toEqual([1, 2, 4, 5, 7, 8]);
     expect((await sim.host('198.18.0.9'))?.dropped.seqs).toEqual([3, 6, 9]);
   });
@@ -110,7 +112,7 @@ describe.skipIf(!availability.ok)(title('netsim through the kernel'), () => {
     const p = pinger(4);
     await sim.setProfile('198.18.2.1', { blackhole: true });
     p.send('198.18.2.1', [{ seq: 1 }]);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(async () => (await sim.host('198.18.2.1'))?.droppedBy.blackhole === 1, { timeoutMs: 2000, message: 'seq 1 dropped by the blackhole' });
     await sim.setProfile('198.18.2.1', null);
     p.send('198.18.2.1', [{ seq: 2 }]);
     const r = await p.waitFor(1, 2000);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { openDaemon, type Daemon, type SessionOptions } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
+import type { LiveOptions } from '../../server/live/live-feed.js';
 import { localResolver } from '../setup/local-resolver.js';
 import { call, errorOf, type Call } from './helpers.js';
 import { waitFor } from '../wait-for.js';
@@ -34,11 +35,11 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function harness(sessions?: SessionOptions): Promise<Harness> {
+async function harness(sessions?: SessionOptions, live?: LiveOptions): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sonde-session-'));
   const daemon = await openDaemon({
     dataDir, engine: null, rateLimit: { perSecond: 10_000, burst: 10_000 }, sessions, agent: { resolver: localResolver },
-    front: (services) => startServer({ daemon: services, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0 }),
+    front: (services) => startServer({ daemon: services, logger: pino({ level: 'silent' }), host: '127.0.0.1', port: 0, live }),
   });
   const admin = daemon.keys.create('admin', ['admin']).secret;
   return {
@@ -225,6 +226,26 @@ describe('dashboard session lifetime', () => {
       expect(Date.parse(s.session.expiresAt) - Date.now()).toBeLessThanOrEqual(1000);
       await waitFor(async () => (await call(`${h.url}/v1/targets`, { headers: { cookie: s.cookie } })).status === 401, { message: 'the session expired' });
       expect(errorOf(await call(`${h.url}/v1/targets`, { headers: { cookie: s.cookie } }))).toMatch(/session has ended/);
+    } finally {
+      await h.close();
+    }
+  }, 20_000);
+
+  it('an open /v1/live feed keeps its session from idling out, and closes (4001) when the session ends', async () => {
+    const h = await harness({ idleMs: 1500 }, { sessionCheckMs: 100 });
+    try {
+      const s = await signIn(h.url, h.admin);
+      const ws = new WebSocket(h.url.replace('http://', 'ws://') + '/v1/live', { headers: { cookie: s.cookie, origin: h.url } });
+      await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); });
+      const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+      // longer than the idle timeout without a REST request: the open feed counts as use
+      const opened = Date.now();
+      await waitFor(() => Date.now() - opened > 2500, { message: 'the idle timeout passed' });
+      expect((await call(`${h.url}/v1/targets`, { headers: { cookie: s.cookie } })).status).toBe(200);
+      expect((await call(`${h.url}/v1/session`, { method: 'DELETE', headers: { cookie: s.cookie, 'x-csrf-token': s.session.csrfToken } })).status).toBe(204);
+      const end = await closed;
+      expect(end.code).toBe(4001);
+      expect(end.reason).toMatch(/session has ended/);
     } finally {
       await h.close();
     }
