@@ -1,7 +1,8 @@
 // Debian's chromium driven by playwright-core (which downloads no browser). Without
 // /usr/bin/chromium the browser suites skip with a message, except in CI (CI=true), where
 // they fail: scripts/install-test-deps.sh, run by .ci/run, installs it.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { describe, it } from 'vitest';
@@ -32,8 +33,15 @@ export function browserSuite(name: string, body: () => void): void {
   }
 }
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+/** `netns`: run chromium inside that network namespace (through a wrapper script), e.g. the simulator's. */
+export async function launchBrowser(options: { netns?: string } = {}): Promise<Browser> {
+  let executablePath = CHROMIUM;
+  if (options.netns !== undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'sonde-chromium-'));
+    executablePath = join(dir, 'chromium-in-netns');
+    writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec '${options.netns}' '${CHROMIUM}' "$@"\n`, { mode: 0o755 });
+  }
+  return chromium.launch({ executablePath, args: ['--no-sandbox'], headless: true });
 }
 
 export interface WatchedPage {

@@ -1,6 +1,8 @@
 // A real `sonde serve` (dist/cli/index.js) as a child process for the browser tests: port 0,
-// a temp data dir, agent.hostname localhost, and loopback targets (127.x) only.
-import { spawn, type ChildProcess } from 'node:child_process';
+// a temp data dir, agent.hostname localhost, and loopback targets (127.x) only — or, with
+// `netns`, inside the network simulator's namespace (its 198.18.0.0/15 hosts), where this
+// process cannot connect: the API calls then run in a node started in that namespace.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,14 +25,25 @@ export interface DashboardDaemon {
   stop(): Promise<void>;
 }
 
-export async function startDashboardDaemon(extraConfig = ''): Promise<DashboardDaemon> {
+/** One HTTP request made by a node process inside network namespace `netns`. */
+function fetchInNamespace(netns: string, url: string, init: { method: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; text: string }> {
+  const script = 'const [u, i] = JSON.parse(process.argv[1]); const r = await fetch(u, i); process.stdout.write(JSON.stringify({ status: r.status, text: await r.text() }));';
+  return new Promise((resolve, reject) => {
+    execFile('ip', ['netns', 'exec', netns, process.execPath, '--input-type=module', '-e', script, JSON.stringify([url, init])], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${init.method} ${url} inside netns ${netns} failed: ${stderr || err.message}`));
+      else resolve(JSON.parse(stdout) as { status: number; text: string });
+    });
+  });
+}
+
+export async function startDashboardDaemon(extraConfig = '', options: { netns?: string } = {}): Promise<DashboardDaemon> {
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
   const dataDir = mkdtempSync(join(tmpdir(), 'sonde-dashboard-test-'));
   const config = join(dataDir, 'sonde.yaml');
   writeFileSync(config, `agent:\n  hostname: localhost\n${extraConfig}`);
-  const child = spawn(process.execPath, [cli, 'serve', '--config', config, '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', '--threads', '1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const serve = [process.execPath, cli, 'serve', '--config', config, '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--log-level', 'warn', '--threads', '1'];
+  const [cmd, ...args] = options.netns === undefined ? serve : ['ip', 'netns', 'exec', options.netns, ...serve];
+  const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -51,13 +64,21 @@ export async function startDashboardDaemon(extraConfig = ''): Promise<DashboardD
   }
   const adminKey = readFileSync(join(dataDir, 'admin.key'), 'utf8').trim();
   const api = async <T>(method: string, path: string, body?: unknown, key = adminKey): Promise<T> => {
-    const res = await fetch(`${url}${path}`, {
+    const init = {
       method,
       headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
+    };
+    let status: number;
+    let text: string;
+    if (options.netns === undefined) {
+      const res = await fetch(`${url}${path}`, init);
+      status = res.status;
+      text = await res.text();
+    } else {
+      ({ status, text } = await fetchInNamespace(options.netns, `${url}${path}`, init));
+    }
+    if (status >= 400) throw new Error(`${method} ${path} → ${status}: ${text}`);
     return (text === '' ? undefined : JSON.parse(text)) as T;
   };
   return {

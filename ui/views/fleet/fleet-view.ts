@@ -226,10 +226,22 @@ function Tooltip({ ctl, index, monitorId }: { ctl: FleetController; index: numbe
       <dl>
         <dt>address</dt><dd>${t.address}</dd>
         <dt>status</dt><dd class=${`status-${status}`}>${status}</dd>
-        <dt>last RTT</dt><dd>${Number.isNaN(rtt) ? 'no answer' : `${rtt < 10 ? rtt.toFixed(2) : rtt.toFixed(1)} ms`}</dd>
+        <dt>last RTT</dt><dd>${Number.isNaN(rtt) ? 'no answer' : status === 'down' ? `no answer now (last ${fmtMs(rtt)})` : fmtMs(rtt)}</dd>
         <dt>loss</dt><dd>${detail?.lossPercent != null ? `${detail.lossPercent.toFixed(1)} % (${Math.round((detail.lossWindowMs ?? 300_000) / 60_000)} min)` : `${LOSS_LABELS[s.loss[index]!]} (5 min)`}</dd>
-        <dt>status since</dt><dd>${detail === null ? '…' : detail.sinceMs === null ? 'no change in 24 h' : new Date(detail.sinceMs).toLocaleString()}</dd>
+        <dt>status since</dt><dd>${detail === null ? '…' : detail.sinceMs === null ? 'no change in 24 h' : `${new Date(detail.sinceMs).toLocaleString()} (${ago(detail.sinceMs)})`}</dd>
       </dl>
     </div>
     <div class="cell-focus" style=${{ left: `${box.x - 2}px`, top: `${box.y - 2}px`, width: `${box.size + 4}px`, height: `${box.size + 4}px` }}></div>`;
+}
+
+function fmtMs(ms: number): string {
+  return `${ms < 10 ? ms.toFixed(2) : ms.toFixed(1)} ms`;
+}
+
+/** '42 s ago', '5 min ago', '3 h ago'. */
+function ago(atMs: number): string {
+  const s = Math.max(0, Math.round((Date.now() - atMs) / 1000));
+  if (s < 120) return `${s} s ago`;
+  if (s < 7200) return `${Math.round(s / 60)} min ago`;
+  return `${Math.round(s / 3600)} h ago`;
 }
