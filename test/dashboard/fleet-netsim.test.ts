@@ -83,6 +83,12 @@ browserSuite('dashboard: a simulated host going dark in the fleet grid', () => {
     expect(await p.getByRole('tooltip').textContent()).toMatch(/last RTT\s*no answer/);
     await screenshot(p, 'fleet-down');
     await p.mouse.move(0, 0);
+    // sorted by loss, worst first: the dark host takes the first cell
+    await p.getByLabel('Sort').selectOption('loss');
+    expect(new URL(p.url()).searchParams.get('sort')).toBe('loss');
+    await p.mouse.move(box.x + 2, box.y + 2);
+    await expect.poll(() => p.getByRole('tooltip').textContent()).toMatch(/^sim-07/);
+    await p.mouse.move(0, 0);
 
     await sim.setProfile(DARK, null);
     await expect.poll(() => count('up'), { timeout: TURN_BOUND_MS + UP_AFTER * INTERVAL_MS, interval: 100 }).toBe(String(HOSTS));
