@@ -4,6 +4,9 @@
 import { loadSession } from './api.js';
 import { createStore } from './store.js';
 
+/** The close code /v1/live sends when the feed's session ends (signed out, expired, key revoked). */
+const SESSION_ENDED = 4001;
+
 /** idle: no view subscribes; closed: a subscription lost its connection (reconnecting). */
 export type LiveState = 'idle' | 'connecting' | 'open' | 'closed';
 export const liveState = createStore<LiveState>('idle');
@@ -50,12 +53,13 @@ export function openLive(subscribe: Record<string, string>, handlers: LiveHandle
         handlers.onBinary(e.data);
       }
     };
-    socket.onclose = () => {
+    socket.onclose = (e: CloseEvent) => {
       ws = null;
       if (closed) return;
       liveState.set('closed');
-      // An upgrade refused before open may be an ended session: re-read it (a 401 shows sign-in).
-      if (!opened) void loadSession().catch(() => undefined);
+      // An upgrade refused before open, or close code 4001 (the session ended), may mean no
+      // session any more: re-read it (a 401 shows the sign-in page).
+      if (!opened || e.code === SESSION_ENDED) void loadSession().catch(() => undefined);
       timer = window.setTimeout(connect, delay);
       delay = Math.min(delay * 2, 10_000);
     };

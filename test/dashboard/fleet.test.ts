@@ -214,8 +214,12 @@ browserSuite('dashboard: sign-in and the fleet view', () => {
     expect(status).toBe(401);
   });
 
-  it('a session ended on the server (its key revoked) shows the sign-in page at the next API call, on the same URL', async () => {
+  it('a session ended on the server (its key revoked) shows the sign-in page on the same URL: at the next API call, and in a tab that only watches the feed', async () => {
     const secret = await daemon.key('dash-revoked', ['targets:read', 'network:read']);
+    // a second tab that only watches (a wall screen): the feed's close code 4001 brings sign-in back
+    const wall = await page();
+    await signIn(wall, daemon.url, secret);
+    await expect.poll(() => wall.locator('[data-status-count="up"]').getAttribute('data-count'), { timeout: 30_000 }).toBe(String(TARGETS));
     const p = await page();
     await signIn(p, daemon.url, secret);
     await expect.poll(() => p.locator('[data-status-count="up"]').getAttribute('data-count'), { timeout: 30_000 }).toBe(String(TARGETS));
@@ -233,5 +237,7 @@ browserSuite('dashboard: sign-in and the fleet view', () => {
     await p.getByLabel('API key').fill(daemon.adminKey);
     await p.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => p.locator('[data-fleet-shown]').getAttribute('data-fleet-shown'), { timeout: 15_000 }).toBe(String(TARGETS / 10));
-  });
+    // the watching tab made no request: the server checks feeds' sessions every 30 s and closes this one
+    await wall.getByRole('heading', { name: 'Sign in to sonde' }).waitFor({ timeout: 45_000 });
+  }, 90_000);
 });
