@@ -69,3 +69,22 @@ export async function fetchChanges(monitorIds: readonly string[], targetId: stri
   })));
   return lists.flatMap((l) => l.items);
 }
+
+/** How far back the status at the start of a span is looked for. */
+const PRIOR_MS = 7 * 86_400_000;
+
+/**
+ * Each monitor's status at `fromMs`: the last change in the week before it. None found
+ * means up — the daemon records a target's first status only when it is not up — unless
+ * the week held more changes than one answer carries (then unknown).
+ */
+export async function statusesAt(monitorIds: readonly string[], targetId: string, fromMs: number, signal?: AbortSignal): Promise<Record<string, StateChange['to']>> {
+  const out: Record<string, StateChange['to']> = {};
+  await Promise.all(monitorIds.map(async (id) => {
+    const r = await api.get<{ items: StateChange[]; truncated: boolean }>(`/v1/monitors/${encodeURIComponent(id)}/events`, {
+      query: { targetId, from: Math.max(0, fromMs - PRIOR_MS), to: fromMs, limit: 10_000 }, signal,
+    });
+    out[id] = r.truncated ? 'unknown' : r.items[r.items.length - 1]?.to ?? 'up';
+  }));
+  return out;
+}

@@ -8,7 +8,7 @@ import { openLive } from '../../live.js';
 import { href, setQuery, type RouteProps } from '../../router.js';
 import { LOSS_LABELS, paletteCss, type PaletteName } from '../fleet/palette.js';
 import type { Monitor } from '../monitors/monitor-form.js';
-import { fetchChanges, fetchHistory, historyRequest, holds, windowLength, type HistoryRequest, type Target } from './history-api.js';
+import { fetchChanges, fetchHistory, historyRequest, holds, statusesAt, windowLength, type HistoryRequest, type Target } from './history-api.js';
 import { formatLoss, formatMs, legendStats } from './legend-stats.js';
 import { LiveTail, type LiveEntry } from './live-tail.js';
 import { parsePalette } from './loss-scale.js';
@@ -56,6 +56,7 @@ export function TargetView({ params, query }: RouteProps) {
   const [tail, setTail] = useState<TailPoint[]>([]);
   const [changes, setChanges] = useState<StateChange[]>([]);
   const [liveStatus, setLiveStatus] = useState<Record<string, Status>>({});
+  const [startStatus, setStartStatus] = useState<Record<string, Status>>({});
   const [refresh, setRefresh] = useState(0);
 
   // the target, the monitors, the window length: once per target
@@ -105,9 +106,14 @@ export function TargetView({ params, query }: RouteProps) {
   useEffect(() => {
     if (loaded === null) return;
     const ctl = new AbortController();
-    fetchChanges(shownMonitors.map((m) => m.id), id, loaded.window.fromMs, loaded.window.toMs + 1, ctl.signal)
-      .then(setChanges)
-      .catch((e: unknown) => { if (!isAbort(e)) setError(describeError(e)); });
+    const ids = shownMonitors.map((m) => m.id);
+    Promise.all([
+      fetchChanges(ids, id, loaded.window.fromMs, loaded.window.toMs + 1, ctl.signal),
+      statusesAt(ids, id, loaded.window.fromMs, ctl.signal),
+    ]).then(([c, s]) => {
+      setChanges(c);
+      setStartStatus(s);
+    }).catch((e: unknown) => { if (!isAbort(e)) setError(describeError(e)); });
     return () => ctl.abort();
   }, [loaded, probing, monitor]);
 
@@ -179,14 +185,12 @@ export function TargetView({ params, query }: RouteProps) {
           </select>
         </label>
       </div>
-      ${loaded !== null && html`<p class="muted span-line">
-        ${fmtTime(loaded.window.fromMs)} – ${live ? 'now' : fmtTime(loaded.window.toMs)}, step ${fmtStep(loaded.window.stepMs)}${live ? ' · live' : ''}${loading ? ' · loading…' : ''}
-        · drag across the graph to zoom</p>`}
+      ${loaded !== null && html`<p class="muted span-line">${spanLine(loaded.window, loading)}</p>`}
       ${shown === null
         ? html`<p class="muted">${error === null ? 'Loading the history…' : 'No graph: the history could not be read.'}</p>`
         : html`<${SmokeGraph} series=${shown} loaded=${loaded!} palette=${palette} />`}
       ${shown !== null && html`<${Legend} series=${shown} palette=${palette} />`}
-      ${loaded !== null && html`<${Timeline} monitors=${shownMonitors} changes=${changes} w=${loaded.window} liveStatus=${liveStatus} />`}
+      ${loaded !== null && html`<${Timeline} monitors=${shownMonitors} changes=${changes} w=${loaded.window} startStatus=${startStatus} liveStatus=${liveStatus} />`}
     </section>`;
 }
 
@@ -194,8 +198,18 @@ function rangeLabel(r: string): string {
   return r === '3h' ? 'Last 3 hours' : r === '30h' ? 'Last 30 hours' : r === '10d' ? 'Last 10 days' : 'Last year';
 }
 
-function fmtTime(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+function fmtTime(ms: number, seconds = false): string {
+  return new Date(ms).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: seconds ? '2-digit' : undefined });
+}
+
+function spanLine(w: HistoryWindow, loading: boolean): string {
+  // seconds matter once a step is shorter than a minute
+  const sec = w.stepMs < 60_000;
+  const parts = [`${fmtTime(w.fromMs, sec)} – ${w.live ? 'now' : fmtTime(w.toMs, sec)}`, `step ${fmtStep(w.stepMs)}`];
+  if (w.live) parts.push('live');
+  if (loading) parts.push('loading…');
+  parts.push('drag across the graph to zoom');
+  return parts.join(' · ');
 }
 
 function fmtStep(ms: number): string {
@@ -264,9 +278,8 @@ function stepLine(s: SmokeSeries, i: number) {
   const t = s.t[i];
   if (t === undefined) return null;
   const outer = s.bands[0];
-  return html`<span>${fmtTime(t)}</span> · median <b>${formatMs(s.median[i] ?? null)}</b>
-    · p${outer?.pair[0]}–p${outer?.pair[1]} ${formatMs(outer?.lo[i] ?? null)} – ${formatMs(outer?.hi[i] ?? null)}
-    · loss <b>${formatLoss(s.loss[i] ?? null)}</b> (${s.received[i]}/${s.sent[i]})`;
+  const smoke = `p${outer?.pair[0]}–p${outer?.pair[1]} ${formatMs(outer?.lo[i] ?? null)} – ${formatMs(outer?.hi[i] ?? null)}`;
+  return html`<span>${fmtTime(t, s.stepMs < 60_000)}</span>${' · median '}<b>${formatMs(s.median[i] ?? null)}</b>${` · ${smoke} · loss `}<b>${formatLoss(s.loss[i] ?? null)}</b>${` (${s.received[i]} of ${s.sent[i]} answered)`}`;
 }
 
 function Legend({ series, palette }: { series: SmokeSeries; palette: PaletteName }) {
@@ -288,7 +301,7 @@ function Legend({ series, palette }: { series: SmokeSeries; palette: PaletteName
     </div>`;
 }
 
-function Timeline({ monitors, changes, w, liveStatus }: { monitors: Monitor[]; changes: StateChange[]; w: HistoryWindow; liveStatus: Record<string, Status> }) {
+function Timeline({ monitors, changes, w, startStatus, liveStatus }: { monitors: Monitor[]; changes: StateChange[]; w: HistoryWindow; startStatus: Record<string, Status>; liveStatus: Record<string, Status> }) {
   const groups = byMonitor(changes);
   const toMs = w.live ? Math.max(w.toMs, Date.now()) : w.toMs;
   const span = toMs - w.fromMs;
@@ -300,7 +313,9 @@ function Timeline({ monitors, changes, w, liveStatus }: { monitors: Monitor[]; c
       <h2>State changes</h2>
       ${monitors.map((m) => {
         const list = groups.get(m.id) ?? [];
-        const spans = statusSpans(list, w.fromMs, toMs, liveStatus[m.id] ?? 'unknown');
+        // nothing to show before the monitor existed
+        const start = Math.min(toMs, Math.max(w.fromMs, m.createdAtMs));
+        const spans = statusSpans(list, start, toMs, startStatus[m.id] ?? liveStatus[m.id] ?? 'unknown');
         return html`
           <div class="timeline-row">
             <span class="timeline-name">${m.name}</span>
@@ -311,7 +326,7 @@ function Timeline({ monitors, changes, w, liveStatus }: { monitors: Monitor[]; c
           </div>`;
       })}
       ${recent.length === 0
-        ? html`<p class="muted">No state change in this span${Object.keys(liveStatus).length > 0 ? '' : ' (the strip shows the status the live feed reports, grey until it does)'}.</p>`
+        ? html`<p class="muted">No state change in this span: the strip shows the status the span began with.</p>`
         : html`<table class="events-table">
             <thead><tr><th scope="col">when</th><th scope="col">monitor</th><th scope="col">change</th><th scope="col">reason</th></tr></thead>
             <tbody>${recent.map((c) => html`<tr key=${c.id}>
