@@ -113,6 +113,8 @@ browserSuite('dashboard: target, monitors, tools and events views', () => {
     const p = await page(daemon.adminKey);
     await p.goto(`${daemon.url}/ui/targets/${targetId}?range=3h`);
     await expect.poll(() => p.evaluate(readSmoke).then((s) => s?.request.step ?? 0), { timeout: 15_000 }).toBe(30_000);
+    // the live tail's subscription is open (the nav shows the feed's state)
+    await expect.poll(() => p.locator('.nav .live').textContent(), { timeout: 10_000 }).toBe('live');
     await p.getByRole('link', { name: 'Last 30 hours' }).click();
     await expect.poll(() => p.evaluate(readSmoke).then((s) => s?.request.step ?? 0), { timeout: 15_000 }).toBe(300_000);
     expect(new URL(p.url()).searchParams.get('range')).toBe('30h');
