@@ -89,7 +89,7 @@ browserSuite('dashboard: target, monitors, tools and events views', () => {
     expect(plotted.request).toMatchObject({ from: from - (from % plotted.request.step), to, monitor: monitorId });
     expect(plotted.request.percentiles).toBe('5,10,20,30,40,50,60,70,80,90,95');
 
-    const q = new URLSearchParams(Object.entries(plotted.request).map(([k, v]) => [k, String(v)]));
+    const q = new URLSearchParams(Object.entries(plotted.request).map(([k, v]): [string, string] => [k, String(v)]));
     const api = await daemon.api<HistoryAnswer>('GET', `/v1/targets/${targetId}/history?${q}`);
     expect(plotted.xs).toEqual(api.points.map((pt) => pt.t / 1000));
     expect(plotted.median).toEqual(api.points.map((pt) => pt.p50));
@@ -169,7 +169,12 @@ browserSuite('dashboard: target, monitors, tools and events views', () => {
     await p.goto(`${daemon.url}/ui/monitors?q=ui-made`);
     await p.locator('tr', { hasText: 'ui-made' }).getByRole('button', { name: 'Disable' }).click();
     await p.locator('tr', { hasText: 'ui-made' }).getByRole('button', { name: 'Enable' }).waitFor();
-    expect((await daemon.api<{ items: { name: string; enabled: boolean }[] }>('GET', '/v1/monitors')).items.find((m) => m.name === 'ui-made')?.enabled).toBe(false);
+    // only `enabled` changed: the rest is as created
+    expect((await daemon.api<{ items: Record<string, unknown>[] }>('GET', '/v1/monitors')).items.find((m) => m.name === 'ui-made'))
+      .toMatchObject({ enabled: false, intervalMs: 500, timeoutMs: 400, probes: 2 });
+    await p.goto(`${daemon.url}/ui/monitors`);
+    await p.locator('tr', { hasText: 'fleet-views' }).waitFor();
+    await screenshot(p, 'monitors');
   });
 
   it('a read-only key sees no edit controls on the monitors list or editor; an admin key does', async () => {
@@ -199,6 +204,7 @@ browserSuite('dashboard: target, monitors, tools and events views', () => {
     await expect.poll(() => out.textContent(), { timeout: 15_000 }).toMatch(/seq=1 from 127\.\d+\.\d+\.\d+: time=[\d.]+ ms/);
     await expect.poll(() => out.textContent(), { timeout: 15_000 }).toMatch(/--- 3 sent, 3 ok, 0 timeouts/);
     expect(new URL(p.url()).searchParams.get('target')).toBe(targetId);
+    await screenshot(p, 'tools-ping');
 
     const port = new URL(daemon.url).port;
     await p.goto(`${daemon.url}/ui/tools?tool=tcp&host=127.0.0.1&port=${port}`);
