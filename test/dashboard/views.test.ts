@@ -22,13 +22,13 @@ interface SmokeRequest {
   monitor?: string;
 }
 // Runs in the page (the test program has no DOM lib).
-declare const window: { __sondeSmoke?: { request: SmokeRequest; answer: HistoryAnswer; plot: { data: (number | null)[][] } } };
+declare const window: { __sondeSmoke?: { request: SmokeRequest; answer: HistoryAnswer; plot: { data: (number | null)[][]; scales: Record<string, { min?: number; max?: number }> } } };
 
 /** What the page plotted: the request it made and the uPlot instance's x and median series. */
-function readSmoke(): { request: SmokeRequest; xs: (number | null)[]; median: (number | null)[] } | null {
+function readSmoke(): { request: SmokeRequest; xs: (number | null)[]; median: (number | null)[]; xMin?: number; xMax?: number } | null {
   const s = window.__sondeSmoke;
   if (s === undefined) return null;
-  return { request: s.request, xs: [...s.plot.data[0]!], median: [...s.plot.data[1]!] };
+  return { request: s.request, xs: [...s.plot.data[0]!], median: [...s.plot.data[1]!], xMin: s.plot.scales.x!.min, xMax: s.plot.scales.x!.max };
 }
 
 const WAIT_POINTS = 25;
@@ -130,6 +130,9 @@ browserSuite('dashboard: target, monitors, tools and events views', () => {
     expect(url.searchParams.get('range')).toBeNull();
     expect(zoomTo).toBeGreaterThan(zoomFrom);
     await expect.poll(() => p.evaluate(readSmoke).then((s) => s?.request.to ?? 0)).toBe(zoomTo);
+    // the same chart now spans the zoomed range
+    const zoomed = (await p.evaluate(readSmoke))!;
+    expect([zoomed.xMin, zoomed.xMax]).toEqual([zoomed.request.from / 1000, zoomTo / 1000]);
   });
 
   it('creates a monitor in the editor, which GET /v1/monitors then lists', async () => {

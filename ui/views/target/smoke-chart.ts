@@ -95,7 +95,11 @@ export class SmokeChart {
     this.palette = palette;
     this.fromMs = span.fromMs;
     this.toMs = span.toMs;
-    this.plot.setData(this.data());
+    this.plot.batch(() => {
+      this.plot.setData(this.data());
+      // the span, not the data, bounds the x axis (steps without answers stay visible as gaps)
+      this.plot.setScale('x', { min: this.fromMs / 1000, max: this.toMs / 1000 });
+    });
   }
 
   destroy(): void {
