@@ -107,6 +107,12 @@ browserSuite('dashboard: target, monitors, tools and events views', () => {
     await p.locator('.smoke-plot .u-over').hover({ position: { x: 300, y: 100 } });
     await expect.poll(() => p.locator('.hover-line').textContent()).toMatch(/median/);
     await screenshot(p, 'target-view');
+    // the colour-blind-safe palette: the same data, the URL says so
+    await p.getByLabel('Palette').selectOption('cb');
+    await expect.poll(() => new URL(p.url()).searchParams.get('palette')).toBe('cb');
+    await p.locator('.smoke-plot .u-over').hover({ position: { x: 300, y: 100 } });
+    expect((await p.evaluate(readSmoke))!.median).toEqual(api.points.map((pt) => pt.p50));
+    await screenshot(p, 'target-view-cb');
   });
 
   it('follows the clock on a range (live tail) and zooms by drag into from/to in the URL', async () => {

@@ -6,7 +6,7 @@ import { api } from '../../api.js';
 import { html } from '../../html.js';
 import { openLive } from '../../live.js';
 import { href, setQuery, type RouteProps } from '../../router.js';
-import { LOSS_LABELS, paletteCss, type PaletteName } from '../fleet/palette.js';
+import { LOSS_LABELS, STATUS_NAMES, paletteCss, type PaletteName } from '../fleet/palette.js';
 import type { Monitor } from '../monitors/monitor-form.js';
 import { fetchChanges, fetchHistory, historyRequest, holds, statusesAt, windowLength, type HistoryRequest, type Target } from './history-api.js';
 import { formatLoss, formatMs, legendStats } from './legend-stats.js';
@@ -190,7 +190,7 @@ export function TargetView({ params, query }: RouteProps) {
         ? html`<p class="muted">${error === null ? 'Loading the history…' : 'No graph: the history could not be read.'}</p>`
         : html`<${SmokeGraph} series=${shown} loaded=${loaded!} palette=${palette} />`}
       ${shown !== null && html`<${Legend} series=${shown} palette=${palette} />`}
-      ${loaded !== null && html`<${Timeline} monitors=${shownMonitors} changes=${changes} w=${loaded.window} startStatus=${startStatus} liveStatus=${liveStatus} />`}
+      ${loaded !== null && html`<${Timeline} monitors=${shownMonitors} changes=${changes} w=${loaded.window} startStatus=${startStatus} liveStatus=${liveStatus} palette=${palette} />`}
     </section>`;
 }
 
@@ -301,12 +301,14 @@ function Legend({ series, palette }: { series: SmokeSeries; palette: PaletteName
     </div>`;
 }
 
-function Timeline({ monitors, changes, w, startStatus, liveStatus }: { monitors: Monitor[]; changes: StateChange[]; w: HistoryWindow; startStatus: Record<string, Status>; liveStatus: Record<string, Status> }) {
+function Timeline({ monitors, changes, w, startStatus, liveStatus, palette }: { monitors: Monitor[]; changes: StateChange[]; w: HistoryWindow; startStatus: Record<string, Status>; liveStatus: Record<string, Status>; palette: PaletteName }) {
   const groups = byMonitor(changes);
   const toMs = w.live ? Math.max(w.toMs, Date.now()) : w.toMs;
   const span = toMs - w.fromMs;
   const recent = [...changes].sort((a, b) => b.atMs - a.atMs).slice(0, 50);
   const names = new Map(monitors.map((m) => [m.id, m.name]));
+  // the fleet view's status colours, so the colour-blind-safe palette covers the strip too
+  const statusColours = paletteCss(palette).status;
   if (monitors.length === 0) return html`<section class="timeline"><h2>State changes</h2><p class="muted">No monitor probes this target.</p></section>`;
   return html`
     <section class="timeline">
@@ -321,7 +323,7 @@ function Timeline({ monitors, changes, w, startStatus, liveStatus }: { monitors:
             <span class="timeline-name">${m.name}</span>
             <div class="timeline-strip" role="img" aria-label=${`${m.name}: ${list.length} state changes in this span`}>
               ${spans.map((s) => html`<span class=${`timeline-span bg-${s.status}`} title=${`${s.status} ${fmtTime(s.fromMs)} – ${fmtTime(s.toMs)}`}
-                style=${{ left: `${(100 * (s.fromMs - w.fromMs)) / span}%`, width: `${(100 * (s.toMs - s.fromMs)) / span}%` }}></span>`)}
+                style=${{ left: `${(100 * (s.fromMs - w.fromMs)) / span}%`, width: `${(100 * (s.toMs - s.fromMs)) / span}%`, background: statusColours[STATUS_NAMES.indexOf(s.status)] }}></span>`)}
             </div>
           </div>`;
       })}
