@@ -18,8 +18,8 @@ export interface LiveHandlers {
   onOpen?(): void;
 }
 
-/** Subscribes with `subscribe` (e.g. {fleet: id}); returns a function that closes it. */
-export function openLive(subscribe: Record<string, string>, handlers: LiveHandlers): () => void {
+/** Subscribes with `subscribe` (e.g. {fleet: id} or {targets: [id]}); returns a function that closes it. */
+export function openLive(subscribe: Record<string, string | readonly string[]>, handlers: LiveHandlers): () => void {
   let ws: WebSocket | null = null;
   let closed = false;
   let delay = 500;

@@ -1,5 +1,6 @@
 // Entry of the browser bundle (scripts/build-ui.mjs): styles, views, then the shell.
 import './styles/app.css';
+import './styles/views.css';
 import 'uplot/dist/uPlot.min.css';
 import './views/index.js';
 import { render } from 'preact';

@@ -97,7 +97,10 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/monitors and target history', () 
 
     const patched = await call(`${server.url}/v1/monitors/${m.id}`, { method: 'PATCH', key: admin, body: { enabled: false } });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ enabled: false });
+    // one field changes; the others keep their values, not the create defaults (1000 ms, 1 probe)
+    expect(patched.body).toMatchObject({ enabled: false, intervalMs: 200, timeoutMs: 150, probes: 1, size: 56 });
+    const probes = await call(`${server.url}/v1/monitors/${m.id}`, { method: 'PATCH', key: admin, body: { probes: 3 } });
+    expect(probes.body).toMatchObject({ enabled: false, intervalMs: 200, timeoutMs: 150, probes: 3 });
     const stopped = await waitFor(async () => {
       const answer = await call(`${server.url}/v1/monitors/${m.id}/stats`, { key: reader });
       return (answer.body as { running?: boolean }).running === false ? answer : null;

@@ -24,7 +24,13 @@ const MonitorFields = {
 };
 
 const MonitorCreate = Type.Object(MonitorFields, { additionalProperties: false });
-const MonitorPatch = Type.Partial(Type.Object(MonitorFields), { additionalProperties: false, minProperties: 1 });
+// Without the defaults: the validator fills defaults in (useDefaults), and a PATCH of one field
+// must not reset the fields it leaves out (intervalMs, probes, size) to them.
+const PatchFields = Object.fromEntries(Object.entries(MonitorFields).map(([k, schema]) => {
+  const { default: _default, ...rest } = schema as typeof schema & { default?: unknown };
+  return [k, rest];
+})) as typeof MonitorFields;
+const MonitorPatch = Type.Partial(Type.Object(PatchFields), { additionalProperties: false, minProperties: 1 });
 
 const MonitorSchema = Type.Object({
   id: Uuid,
