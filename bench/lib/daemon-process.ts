@@ -19,22 +19,36 @@ export interface DaemonProcess {
   stop(): Promise<number | null>;
 }
 
-/** `entry`: another build's dist/cli/index.js, to compare two builds in the same run. */
+/**
+ * `entry`: another build's dist/cli/index.js, to compare two builds in the same run.
+ * Port 0: the daemon picks a free one, read from its "listening on" line.
+ */
 export async function startDaemon(dataDir: string, port: number, env: Record<string, string> = {}, logLevel = 'warn', entry = cliEntry): Promise<DaemonProcess> {
-  const url = `http://127.0.0.1:${port}`;
+  let url = port === 0 ? '' : `http://127.0.0.1:${port}`;
   const t0 = performance.now();
   const nodeArgs = process.env.BENCH_DAEMON_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
-  const stdout = process.env.BENCH_DAEMON_STDOUT ? openSync(process.env.BENCH_DAEMON_STDOUT, 'w') : 'ignore';
+  const stdout = port === 0 ? 'pipe' : process.env.BENCH_DAEMON_STDOUT ? openSync(process.env.BENCH_DAEMON_STDOUT, 'w') : 'ignore';
   const child = spawn(process.execPath, [...nodeArgs, entry, 'serve', '--data', dataDir, '--port', String(port), '--log-level', logLevel], {
     env: { ...process.env, ...env },
     stdio: ['ignore', stdout, 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    if (url !== '') return;
+    out += d.toString();
+    const m = /listening on (http:\/\/\S+)/.exec(out);
+    if (m !== null) url = m[1];
+  });
   let exited = false;
   child.once('exit', () => { exited = true; });
   for (;;) {
     if (exited) throw new Error(`sonde serve exited before it was ready: ${stderr.trim()}`);
+    if (url === '') {
+      await new Promise((r) => setTimeout(r, 2));
+      continue;
+    }
     try {
       const res = await fetch(`${url}/healthz`);
       if (res.status === 200) {
