@@ -12,7 +12,7 @@ import { ConfigError, DaemonConfigSchema, ENV_VARS, loadConfig } from '../../eng
 import { applyMutation, mutationArbitrary } from './mutations.js';
 import { schemaArbitrary, type JsonSchema } from './schema-arbitrary.js';
 
-export interface ConfigStats { cases: number; accepted: number; rejected: number; }
+export interface ConfigStats { cases: number; accepted: number; rejected: number; yamlWarnings: number }
 
 const YAML_ODDITIES = ['a: &a [*a]', 'x: !!binary AAAA', '%YAML 9.9\n---\n{}', '? [a]\n: b', 'listen: {port: 0x1F90}', 'threads: .inf', 'data: ~', '---\n---\n', 'a: b\n\tc: d',
   `lol: &a ["x","x","x","x","x","x","x","x","x"]\nlol2: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nlol3: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nlol4: [*c,*c,*c,*c,*c,*c,*c,*c,*c]`, 'listen:\n  port: 1e3', '\ufeffthreads: 1', 'monitoring: !!js/function "x"', 'agent: {labels: {"a b": c}}'];
@@ -21,7 +21,7 @@ export function runConfigCampaign(opts: { seed: number; cases: number }): Config
   const dir = mkdtempSync(join(tmpdir(), 'sonde-fuzz-config-'));
   const file = join(dir, 'sonde.yaml');
   const validate = new Ajv({ strict: false }).compile(DaemonConfigSchema);
-  const stats: ConfigStats = { cases: 0, accepted: 0, rejected: 0 };
+  const stats: ConfigStats = { cases: 0, accepted: 0, rejected: 0, yamlWarnings: 0 };
   const doc = schemaArbitrary(DaemonConfigSchema as unknown as JsonSchema).map((c) => {
     const partial = c as Record<string, unknown>;
     delete partial.data; // keep the loader's data directory inside the temp dir
@@ -55,9 +55,13 @@ export function runConfigCampaign(opts: { seed: number; cases: number }): Config
       }
     },
   );
+  // the yaml parser reports odd documents with process.emitWarning: counted, not printed
+  const emitWarning = process.emitWarning;
+  process.emitWarning = (() => { stats.yamlWarnings++; }) as typeof process.emitWarning;
   try {
     fc.assert(property, { seed: opts.seed, numRuns: opts.cases });
   } finally {
+    process.emitWarning = emitWarning;
     rmSync(dir, { recursive: true, force: true });
   }
   return stats;

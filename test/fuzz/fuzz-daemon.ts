@@ -20,8 +20,8 @@ export interface FuzzDaemon {
   stop(): Promise<void>;
 }
 
-export async function startFuzzDaemon(env: Record<string, string> = {}): Promise<FuzzDaemon> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sonde-fuzz-'));
+/** `dataDir`: one prepared beforehand (removed by stop() as well). */
+export async function startFuzzDaemon(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'sonde-fuzz-'))): Promise<FuzzDaemon> {
   const daemon = await startDaemon(dataDir, 0, {
     SONDE_AGENT_HOSTNAME: 'localhost', SONDE_RATE_LIMIT: '1000000', SONDE_RATE_BURST: '1000000', SONDE_THREADS: '1', ...env,
   }, 'warn');

@@ -39,6 +39,10 @@ export interface HttpCampaignOptions {
   /** Body limit of the daemon: a connection closed under a body over it is not a failure. */
   bodyLimit?: number;
   onProgress?: (s: HttpCampaignStats) => void;
+  /** Wait this long between requests (a trickle beside other load). */
+  paceMs?: number;
+  /** Checked between requests: true ends the campaign early (its cases so far count). */
+  shouldStop?: () => boolean;
 }
 
 const isUuid = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f-]{36}$/i.test(v);
@@ -89,15 +93,17 @@ export async function seedDaemon(fd: FuzzDaemon): Promise<{ pool: IdPool; keys: 
   return { pool, keys: { admin: fd.adminKey, readOnly: key.secret as string }, seeds };
 }
 
-/** Keeps what fuzzing created small (monitors probe every target they select). */
-async function prune(fd: FuzzDaemon, seeds: Set<string>): Promise<void> {
-  const monitors = (await api(fd, 'GET', '/v1/monitors')).json as { items?: { id: string }[] };
-  for (const m of monitors.items ?? []) if (!seeds.has(m.id)) await api(fd, 'DELETE', `/v1/monitors/${m.id}`);
-  const targets = (await api(fd, 'GET', '/v1/targets?limit=1000')).json as { items?: { id: string }[]; total?: number };
-  if ((targets.total ?? 0) > 200) for (const t of targets.items ?? []) if (!seeds.has(t.id)) await api(fd, 'DELETE', `/v1/targets/${t.id}`);
+/** Keeps what fuzzing created small (monitors probe every target they select); only what it made. */
+async function prune(fd: FuzzDaemon, created: { monitors: Set<string>; targets: Set<string> }): Promise<void> {
+  for (const id of created.monitors) await api(fd, 'DELETE', `/v1/monitors/${id}`);
+  created.monitors.clear();
+  if (created.targets.size > 200) {
+    for (const id of created.targets) await api(fd, 'DELETE', `/v1/targets/${id}`);
+    created.targets.clear();
+  }
 }
 
-function harvest(pool: IdPool, template: string, json: unknown): void {
+function harvest(pool: IdPool, created: { monitors: Set<string>; targets: Set<string> }, template: string, json: unknown): void {
   if (json === null || typeof json !== 'object') return;
   const o = json as Record<string, unknown>;
   const add = (list: string[], v: string): void => {
@@ -107,8 +113,13 @@ function harvest(pool: IdPool, template: string, json: unknown): void {
   };
   const id = isUuid(o.id) ? o.id : isUuid((o.key as Record<string, unknown> | undefined)?.id) ? (o.key as { id: string }).id : undefined;
   if (id !== undefined) {
-    if (template.startsWith('POST /v1/targets')) add(pool.targets, id);
-    else if (template.startsWith('POST /v1/monitors')) add(pool.monitors, id);
+    if (template.startsWith('POST /v1/targets')) {
+      add(pool.targets, id);
+      created.targets.add(id);
+    } else if (template.startsWith('POST /v1/monitors')) {
+      add(pool.monitors, id);
+      created.monitors.add(id);
+    }
     else if (template.startsWith('POST /v1/keys')) add(pool.keys, id);
     else add(pool.jobs, id);
   }
@@ -122,7 +133,8 @@ export async function runHttpCampaign(fd: FuzzDaemon, opts: HttpCampaignOptions)
   const bodyLimit = opts.bodyLimit ?? 64 * 1024;
   const openapi = (await (await fetch(`${fd.url}/openapi.json`)).json()) as Parameters<typeof operationsOf>[0];
   const ops: Operation[] = operationsOf(openapi).map((op) => Object.assign(op, { [fc.toStringMethod]: () => `${op.method} ${op.path}` }));
-  const { pool, keys, seeds } = await seedDaemon(fd);
+  const { pool, keys } = await seedDaemon(fd);
+  const created = { monitors: new Set<string>(), targets: new Set<string>() };
   const store = openStoreDigest(fd.dataDir);
   const base = new URL(fd.url);
   const stats: HttpCampaignStats = {
@@ -132,10 +144,13 @@ export async function runHttpCampaign(fd: FuzzDaemon, opts: HttpCampaignOptions)
   const count = (m: Map<string, number>, k: string): void => { m.set(k, (m.get(k) ?? 0) + 1); };
   let runs = 0;
   const property = fc.asyncProperty(fc.array(planArbitrary(ops), { minLength: 1, maxLength: batch }), async (plans: RequestPlan[]) => {
-    if (++runs % 20 === 0) await prune(fd, seeds);
+    if (opts.shouldStop?.() === true) return;
+    if (++runs % 20 === 0) await prune(fd, created);
     const before = store.digest();
     let all4xx = true;
     for (const plan of plans) {
+      if (opts.shouldStop?.() === true) break;
+      if (opts.paceMs !== undefined) await new Promise((r) => setTimeout(r, opts.paceMs));
       const out = materialize(plan, pool, keys);
       if (out.body !== undefined) {
         const unsafe = unsafeBodyReason(out.body, out.headers['content-type']);
@@ -166,7 +181,7 @@ export async function runHttpCampaign(fd: FuzzDaemon, opts: HttpCampaignOptions)
       if (r.status < 400 && r.status !== 0) {
         all4xx = false;
         try {
-          harvest(pool, out.template, JSON.parse(r.body.toString('utf8')));
+          harvest(pool, created, out.template, JSON.parse(r.body.toString('utf8')));
         } catch {
           // not JSON (metrics, NDJSON streams)
         }
@@ -184,9 +199,10 @@ export async function runHttpCampaign(fd: FuzzDaemon, opts: HttpCampaignOptions)
   });
   try {
     // in rounds of their own seed (seed, seed+1, …) until the case count is reached
-    for (let round = 0; stats.cases < opts.cases; round++) {
+    for (let round = 0; stats.cases < opts.cases && opts.shouldStop?.() !== true; round++) {
       const remaining = opts.cases - stats.cases;
-      const numRuns = Math.max(1, Math.ceil(remaining / ((batch + 1) / 2)));
+      // bounded, so a stop request ends the campaign within one round
+      const numRuns = Math.max(1, Math.min(500, Math.ceil(remaining / ((batch + 1) / 2))));
       await fc.assert(property, { seed: opts.seed + round, numRuns, endOnFailure: false, verbose: 0 });
     }
   } finally {

@@ -19,6 +19,8 @@ export interface Outgoing {
   path: string;
   headers: Record<string, string>;
   body?: Buffer;
+  /** On a connection of its own, closed after the answer. */
+  fresh?: boolean;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -28,7 +30,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
  * (the race every keep-alive client has) is sent once more on a new connection, as browsers do.
  */
 export async function send(base: URL, req: Outgoing, boundMs: number): Promise<Sent> {
-  const first = await sendOnce(base, req, boundMs, agent);
+  const first = await sendOnce(base, req, boundMs, req.fresh === true ? false : agent);
   if (first.stale !== true) return first;
   return { ...(await sendOnce(base, req, boundMs, false)), retriedStale: true };
 }

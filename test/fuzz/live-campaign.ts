@@ -19,20 +19,31 @@ export interface LiveStats {
   slowestMs: number;
 }
 
-const uuid = fc.uuid();
-const selector = fc.dictionary(fc.constantFrom('site', 'fuzz', 'tier', 'a-b', 'x_y'), fc.constantFrom('seed', 'eu', 'eu.paris', '1', ''), { maxKeys: 3 });
-const subscription = fc.record({
-  monitors: fc.array(uuid, { maxLength: 3 }),
-  labels: fc.oneof(fc.array(selector, { maxLength: 2 }), selector),
-  targets: fc.array(uuid, { maxLength: 3 }),
-}, { requiredKeys: [] });
-const message = fc.record({ op: fc.constantFrom('subscribe', 'unsubscribe'), sub: subscription, mutation: mutationArbitrary, binary: fc.boolean() });
+const selector = fc.dictionary(fc.constantFrom('site', 'fuzz', 'live', 'tier', 'a-b', 'x_y'), fc.constantFrom('seed', 'fuzz', 'eu', 'eu.paris', '1', ''), { maxKeys: 3 });
 const QUERIES = ['', 'monitors=x', 'labels=site', 'labels=site:eu,tier:1', 'targets=00000000-0000-0000-0000-000000000000', 'bogus=1', 'monitors=' + 'a,'.repeat(200), '%FF', 'labels=:'];
-const connection = fc.record({
-  query: fc.oneof({ weight: 6, arbitrary: fc.constant('') }, { weight: 3, arbitrary: fc.constantFrom(...QUERIES) }),
-  auth: fc.oneof({ weight: 8, arbitrary: fc.constant<'admin' | 'none' | 'bogus'>('admin') }, { weight: 1, arbitrary: fc.constantFrom<'admin' | 'none' | 'bogus'>('none', 'bogus') }),
-  messages: fc.array(message, { minLength: 1, maxLength: 8 }),
-});
+
+/** Connections with their messages; ids name the campaign's own monitor and target half the time. */
+function connectionArbitrary(monitorId: string, targetId: string) {
+  const id = (known: string) => fc.oneof(fc.uuid(), fc.constant(known));
+  const subscription = fc.record({
+    monitors: fc.array(id(monitorId), { maxLength: 3 }),
+    labels: fc.oneof(fc.array(selector, { maxLength: 2 }), selector),
+    targets: fc.array(id(targetId), { maxLength: 3 }),
+  }, { requiredKeys: [] });
+  const message = fc.record({ op: fc.constantFrom('subscribe', 'unsubscribe'), sub: subscription, mutation: mutationArbitrary, binary: fc.boolean() });
+  return fc.record({
+    query: fc.oneof({ weight: 6, arbitrary: fc.constant('') }, { weight: 3, arbitrary: fc.constantFrom(...QUERIES, `monitors=${monitorId}`, `targets=${targetId}`) }),
+    auth: fc.oneof({ weight: 8, arbitrary: fc.constant<'admin' | 'none' | 'bogus'>('admin') }, { weight: 1, arbitrary: fc.constantFrom<'admin' | 'none' | 'bogus'>('none', 'bogus') }),
+    messages: fc.array(message, { minLength: 1, maxLength: 8 }),
+  });
+}
+
+async function post(fd: FuzzDaemon, path: string, body: unknown): Promise<string> {
+  const res = await fetch(`${fd.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${fd.adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await res.json()) as { id?: string };
+  if (res.status !== 201 || json.id === undefined) throw new Error(`live campaign set-up: POST ${path} answered ${res.status}: ${JSON.stringify(json)}`);
+  return json.id;
+}
 
 type Opened = { ws: WebSocket } | { status: number };
 
@@ -48,12 +59,14 @@ function open(url: string, headers: Record<string, string>, boundMs: number): Pr
   });
 }
 
-export async function runLiveCampaign(fd: FuzzDaemon, opts: { seed: number; connections: number; boundMs?: number; monitorIds?: string[] }): Promise<LiveStats> {
+export async function runLiveCampaign(fd: FuzzDaemon, opts: { seed: number; connections: number; boundMs?: number }): Promise<LiveStats> {
   const boundMs = opts.boundMs ?? 5000;
   const stats: LiveStats = { connections: 0, messages: 0, upgradeStatuses: new Map(), replies: new Map(), closes: new Map(), slowestMs: 0 };
   const count = (m: Map<string, number>, k: string): void => { m.set(k, (m.get(k) ?? 0) + 1); };
   const wsUrl = fd.url.replace(/^http/, 'ws');
-  const property = fc.asyncProperty(connection, async (c) => {
+  const targetId = await post(fd, '/v1/targets', { kind: 'HOST', address: '127.0.0.1', labels: { live: 'fuzz' } });
+  const monitorId = await post(fd, '/v1/monitors', { name: `live-fuzz-${Date.now()}`, selection: { labels: { live: 'fuzz' } }, intervalMs: 1000 });
+  const property = fc.asyncProperty(connectionArbitrary(monitorId, targetId), async (c) => {
     const headers: Record<string, string> = c.auth === 'admin' ? { authorization: `Bearer ${fd.adminKey}` } : c.auth === 'bogus' ? { authorization: 'Bearer nope' } : {};
     const opened = await open(`${wsUrl}/v1/live${c.query === '' ? '' : `?${c.query}`}`, headers, boundMs);
     stats.connections++;

@@ -126,8 +126,6 @@ export function materialize(plan: RequestPlan, pool: IdPool, keys: Keys): Outgoi
   else if (plan.auth === 'readOnly') headers.authorization = `Bearer ${keys.readOnly}`;
   else if (plan.auth === 'bogus') headers.authorization = 'Bearer sk_notakey_0000000000000000';
   else if (plan.auth === 'apiKeyHeader') headers['x-api-key'] = keys.admin;
-  // A method the route does not have: its own connection, so a wrong answer cannot desync the next one.
-  if (plan.method !== plan.op.method) headers.connection = 'close';
   let body: Buffer | undefined;
   let mutation = 'none';
   if (plan.bodyType !== undefined) {
@@ -145,5 +143,6 @@ export function materialize(plan: RequestPlan, pool: IdPool, keys: Keys): Outgoi
     mutation = `unexpected body, ${b.mutation}`;
     if (b.contentType !== undefined) headers['content-type'] = b.contentType;
   }
-  return { method: plan.method, path, headers, body, mutation, template: `${plan.op.method} ${plan.op.path}` };
+  // A method the route does not have: its own connection, so a wrong answer cannot desync the next one.
+  return { method: plan.method, path, headers, body, mutation, template: `${plan.op.method} ${plan.op.path}`, fresh: plan.method !== plan.op.method };
 }
