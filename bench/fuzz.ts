@@ -1,4 +1,4 @@
-// npm run fuzz — the long fuzz campaign (test/fuzz/*; the seeded short run is in npm test):
+// npm run fuzz — the long fuzz campaign (bench/lib/fuzz/; seeded short runs: test/fuzz/, in npm test):
 // --cases generated and mutated requests over every route of /openapi.json, a fifth as many
 // badly framed requests over raw sockets, /v1/live connections with mutated messages, and
 // config files through the loader, all against one `sonde serve` child on loopback. Prints
@@ -7,12 +7,12 @@
 //
 //   node dist/bench/fuzz.js [--cases 50000] [--seed N] [--no-save]
 import { Command, InvalidArgumentError } from 'commander';
-import { runConfigCampaign } from '../test/fuzz/config-campaign.js';
-import { startFuzzDaemon } from '../test/fuzz/fuzz-daemon.js';
-import { runHttpCampaign, type HttpCampaignStats } from '../test/fuzz/http-campaign.js';
-import { closeAgent } from '../test/fuzz/http-send.js';
-import { runLiveCampaign } from '../test/fuzz/live-campaign.js';
-import { runRawCampaign } from '../test/fuzz/raw-campaign.js';
+import { runConfigCampaign } from './lib/fuzz/config-campaign.js';
+import { startFuzzDaemon } from './lib/fuzz/fuzz-daemon.js';
+import { runHttpCampaign, type HttpCampaignStats } from './lib/fuzz/http-campaign.js';
+import { closeAgent } from './lib/fuzz/http-send.js';
+import { runLiveCampaign } from './lib/fuzz/live-campaign.js';
+import { runRawCampaign } from './lib/fuzz/raw-campaign.js';
 import { describeMachine, printMachine } from './lib/machine.js';
 import { memory } from './lib/proc-stat.js';
 import { saveResult } from './lib/results.js';

@@ -1,7 +1,7 @@
 // npm run soak -- --minutes N — one `sonde serve` child under everything at once for N
 // minutes: --targets loopback targets (127.0.0.0/8) monitored at 1 probe/s, API polling once a
 // second (summary, monitor stats, targets, jobs, healthz), --live-clients /v1/live WebSocket
-// clients subscribed to the monitor, and a fuzz trickle (test/fuzz, --fuzz-per-second). Every
+// clients subscribed to the monitor, and a fuzz trickle (bench/lib/fuzz, --fuzz-per-second). Every
 // --sample-seconds it samples the daemon's RSS (/proc/<pid>/status), open file descriptors
 // (/proc/<pid>/fd), and from GET /metrics the V8 heap in use, libuv handles
 // (nodejs_active_handles_total; prom-client's count of process._getActiveHandles()), active
@@ -20,9 +20,9 @@ import Database from 'better-sqlite3';
 import { Command, InvalidArgumentError } from 'commander';
 import WebSocket from 'ws';
 import { openSonde } from '../engine/index.js';
-import { startFuzzDaemon, type FuzzDaemon } from '../test/fuzz/fuzz-daemon.js';
-import { runHttpCampaign, type HttpCampaignStats } from '../test/fuzz/http-campaign.js';
-import { closeAgent } from '../test/fuzz/http-send.js';
+import { startFuzzDaemon, type FuzzDaemon } from './lib/fuzz/fuzz-daemon.js';
+import { runHttpCampaign, type HttpCampaignStats } from './lib/fuzz/http-campaign.js';
+import { closeAgent } from './lib/fuzz/http-send.js';
 import { describeMachine, printMachine } from './lib/machine.js';
 import { memory } from './lib/proc-stat.js';
 import { saveResult } from './lib/results.js';

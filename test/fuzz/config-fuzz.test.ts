@@ -1,7 +1,7 @@
 // Seeded short run of the config campaign: generated and mutated config files and SONDE_*
 // values through loadConfig, which must answer with a valid config or a ConfigError.
 import { describe, expect, it } from 'vitest';
-import { runConfigCampaign } from './config-campaign.js';
+import { runConfigCampaign } from '../../bench/lib/fuzz/config-campaign.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 const CASES = Number(process.env.FUZZ_CASES ?? 2000);

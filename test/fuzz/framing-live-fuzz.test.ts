@@ -1,9 +1,9 @@
 // Seeded short runs of the raw-socket framing and /v1/live WebSocket campaigns against a real
 // `sonde serve` (dist/ build) on loopback. FUZZ_SEED / FUZZ_CASES replay or lengthen them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFuzzDaemon, type FuzzDaemon } from './fuzz-daemon.js';
-import { runLiveCampaign } from './live-campaign.js';
-import { runRawCampaign } from './raw-campaign.js';
+import { startFuzzDaemon, type FuzzDaemon } from '../../bench/lib/fuzz/fuzz-daemon.js';
+import { runLiveCampaign } from '../../bench/lib/fuzz/live-campaign.js';
+import { runRawCampaign } from '../../bench/lib/fuzz/raw-campaign.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 const CASES = Number(process.env.FUZZ_CASES ?? 2000);

@@ -2,9 +2,9 @@
 // operation of /openapi.json against a real `sonde serve` (dist/ build) on loopback.
 // FUZZ_SEED and FUZZ_CASES replay or lengthen it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFuzzDaemon, type FuzzDaemon } from './fuzz-daemon.js';
-import { runHttpCampaign } from './http-campaign.js';
-import { closeAgent } from './http-send.js';
+import { startFuzzDaemon, type FuzzDaemon } from '../../bench/lib/fuzz/fuzz-daemon.js';
+import { runHttpCampaign } from '../../bench/lib/fuzz/http-campaign.js';
+import { closeAgent } from '../../bench/lib/fuzz/http-send.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 const CASES = Number(process.env.FUZZ_CASES ?? 2000);

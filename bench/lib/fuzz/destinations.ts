@@ -6,7 +6,7 @@
 // intervals are capped the same way, so a valid request cannot keep the daemon busy past the
 // answer bound.
 import fc from 'fast-check';
-import { parseTargetCsv } from '../../engine/index.js';
+import { parseTargetCsv } from '../../../engine/index.js';
 import type { JsonSchema, Override } from './schema-arbitrary.js';
 
 /** Keys whose values the daemon may probe, resolve or connect to (any nesting). */

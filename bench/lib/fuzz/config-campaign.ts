@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { ConfigError, DaemonConfigSchema, ENV_VARS, loadConfig } from '../../engine/index.js';
+import { ConfigError, DaemonConfigSchema, ENV_VARS, loadConfig } from '../../../engine/index.js';
 import { applyMutation, mutationArbitrary } from './mutations.js';
 import { schemaArbitrary, type JsonSchema } from './schema-arbitrary.js';
 

@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, type DaemonProcess } from '../../bench/lib/daemon-process.js';
+import { startDaemon, type DaemonProcess } from '../daemon-process.js';
 
 export interface FuzzDaemon {
   daemon: DaemonProcess;
