@@ -7,7 +7,7 @@ import { runHttpCampaign } from '../../bench/lib/fuzz/http-campaign.js';
 import { closeAgent } from '../../bench/lib/fuzz/http-send.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
-const CASES = Number(process.env.FUZZ_CASES ?? 2000);
+const CASES = Number(process.env.FUZZ_CASES ?? 5000);
 
 describe('HTTP fuzz (seeded)', () => {
   let fd: FuzzDaemon;

@@ -35,7 +35,7 @@ export interface RawStats {
 
 const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'get', 'G E T', 'XYZZY', '', 'POST\u0000', 'A'.repeat(300)];
 const PATHS = ['/healthz', '/v1/targets', '/v1/keys', '/v1/jobs', '/openapi.json', '/nope', '*', '', 'http://127.0.0.1/healthz', '/%', '/..%2F..', `/${'a'.repeat(9000)}`, '/v1/targets?limit=1', '/v1/live', '/\u00ff', '/metrics'];
-const VERSIONS = ['HTTP/1.1', 'HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0', 'HTTP/0.9', 'HTTP/2.0', 'HTTP/1.2', 'HTTP/11', 'http/1.1', 'HTTP/1.1 x', ''];
+const ODD_VERSIONS = ['HTTP/1.0', 'HTTP/0.9', 'HTTP/2.0', 'HTTP/1.2', 'HTTP/11', 'http/1.1', 'HTTP/1.1 x', ''];
 const EXTRA_HEADERS = ['Content-Type: application/json', 'Content-Type: text/csv', 'Connection: close', 'Connection: keep-alive', 'Expect: 100-continue', 'Host:', 'Host: a\r\nHost: b',
   'X-Nocolon', ': empty-name', 'Content-Length: -1', 'Content-Length: abc', 'Content-Length: 99999999999999999999', 'Content-Length: 1, 2', 'Transfer-Encoding: gzip',
   `X-Long: ${'v'.repeat(20_000)}`, 'Upgrade: websocket', 'Authorization: Bearer', 'Authorization: Basic Og==', 'X-API-Key: \u00ff\u00fe', ' Folded: header', '\tContinuation'];
@@ -43,7 +43,8 @@ const EXTRA_HEADERS = ['Content-Type: application/json', 'Content-Type: text/csv
 export const rawCaseArbitrary: fc.Arbitrary<RawCase> = fc.record({
   method: fc.constantFrom(...METHODS),
   path: fc.constantFrom(...PATHS),
-  version: fc.constantFrom(...VERSIONS),
+  // mostly HTTP/1.1: uWS answers every other version with its 505 page before reading further
+  version: fc.oneof({ weight: 3, arbitrary: fc.constant('HTTP/1.1') }, { weight: 1, arbitrary: fc.constantFrom(...ODD_VERSIONS) }),
   headers: fc.array(fc.constantFrom(...EXTRA_HEADERS), { maxLength: 4 }),
   body: fc.oneof(fc.constant(''), fc.constant('{}'), fc.constant('{"kind":"HOST","address":"127.0.0.1"}'), fc.string({ maxLength: 64 }), fc.constant('x'.repeat(70_000))),
   framing: fc.constantFrom<RawCase['framing']>('exact', 'fewer', 'more', 'none', 'chunked', 'badChunked', 'both', 'garbage', 'pipelined'),
