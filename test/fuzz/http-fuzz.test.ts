@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFuzzDaemon, type FuzzDaemon } from '../../bench/lib/fuzz/fuzz-daemon.js';
 import { runHttpCampaign } from '../../bench/lib/fuzz/http-campaign.js';
 import { closeAgent } from '../../bench/lib/fuzz/http-send.js';
+import { openStoreDigest } from '../../bench/lib/fuzz/store-digest.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 const CASES = Number(process.env.FUZZ_CASES ?? 5000);
@@ -15,6 +16,21 @@ describe('HTTP fuzz (seeded)', () => {
   afterAll(async () => {
     closeAgent();
     await fd?.stop();
+  });
+
+  it('the store digest sees a stored change (so the all-4xx property can fail)', async () => {
+    const store = openStoreDigest(fd.dataDir);
+    try {
+      const before = store.digest();
+      const res = await fetch(`${fd.url}/v1/targets`, {
+        method: 'POST', headers: { authorization: `Bearer ${fd.adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'HOST', address: '127.0.0.1', labels: { digest: 'check' } }),
+      });
+      expect(res.status).toBe(201);
+      expect(store.digest()).not.toBe(before);
+    } finally {
+      store.close();
+    }
   });
 
   it(`${CASES} generated and mutated requests over every route: no 5xx, each answered within 5 s, healthy after each batch, nothing stored changes in an all-4xx batch (seed ${SEED})`, async () => {

@@ -4,7 +4,7 @@
 //   - when every request of a batch was answered 4xx, the stored tables are unchanged.
 // A failing batch is shrunk by fast-check; the error carries the seed and the shrunk batch.
 import fc from 'fast-check';
-import { unsafeBodyReason } from './destinations.js';
+import { setSafePorts, unsafeBodyReason } from './destinations.js';
 import type { FuzzDaemon } from './fuzz-daemon.js';
 import { send, type Outgoing } from './http-send.js';
 import { materialize, operationsOf, planArbitrary, type IdPool, type Keys, type Operation, type RequestPlan } from './requests.js';
@@ -131,6 +131,8 @@ export async function runHttpCampaign(fd: FuzzDaemon, opts: HttpCampaignOptions)
   const boundMs = opts.boundMs ?? 5000;
   const batch = opts.batch ?? 10;
   const bodyLimit = opts.bodyLimit ?? 64 * 1024;
+  // URLs in generated bodies name a closed port or the daemon itself
+  setSafePorts([1, fd.port]);
   const openapi = (await (await fetch(`${fd.url}/openapi.json`)).json()) as Parameters<typeof operationsOf>[0];
   const ops: Operation[] = operationsOf(openapi).map((op) => Object.assign(op, { [fc.toStringMethod]: () => `${op.method} ${op.path}` }));
   const { pool, keys } = await seedDaemon(fd);
