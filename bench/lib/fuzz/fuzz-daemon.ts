@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon, type DaemonProcess } from '../daemon-process.js';
+import { send } from './http-send.js';
 
 export interface FuzzDaemon {
   daemon: DaemonProcess;
@@ -15,7 +16,7 @@ export interface FuzzDaemon {
   adminKey: string;
   /** The process has not exited. */
   alive(): boolean;
-  /** GET /healthz status within 5 s (0 when it does not answer). */
+  /** GET /healthz status within 5 s (0 when it does not answer completely). */
   health(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -31,13 +32,9 @@ export async function startFuzzDaemon(env: Record<string, string> = {}, dataDir 
     adminKey: readFileSync(join(dataDir, 'admin.key'), 'utf8').trim(),
     alive: () => daemon.child.exitCode === null && daemon.child.signalCode === null,
     async health() {
-      try {
-        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) });
-        await res.arrayBuffer();
-        return res.status;
-      } catch {
-        return 0;
-      }
+      // on a connection of its own: a pooled one the server closed while this process was
+      // busy (the config campaign runs synchronously) would fail the check, not the daemon
+      return (await send(new URL(url), { method: 'GET', path: '/healthz', headers: {}, fresh: true }, 5000)).status;
     },
     async stop() {
       await daemon.stop().catch(() => null);
