@@ -50,9 +50,14 @@ describe('framing by Accept', () => {
     ['application/x-ndjson', NDJSON],
     ['', NDJSON],
     ['*/*', NDJSON],
-    ['application/json', NDJSON],
+    ['application/json', null],
     ['text/event-stream, application/x-ndjson', SSE],
     ['application/x-ndjson, text/event-stream', NDJSON],
+    ['application/x-ndjson;q=0.5, text/event-stream', SSE],
+    ['text/event-stream;q=0.1, application/x-ndjson', NDJSON],
+    ['text/event-stream;q=0, application/x-ndjson', NDJSON],
+    ['text/event-stream;q=0', null],
+    ['text/*', SSE],
   ])('%j → %s', (accept, framing) => {
     expect(framingFor(accept)).toBe(framing);
   });

@@ -187,6 +187,40 @@ describe('ping stream API (contract D)', () => {
     });
   });
 
+  describe('Accept negotiation (q-values)', () => {
+    it('the framing with the higher q wins, q=0 is refused, and nothing acceptable is a 406 before any probe', async () => {
+      const listener = net.createServer((c) => c.destroy());
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      let connections = 0;
+      listener.on('connection', () => { connections++; });
+      try {
+        const id = s.target({ kind: 'TCP', address: '127.0.0.1', port: (listener.address() as net.AddressInfo).port });
+        for (const [accept, type] of [
+          ['application/x-ndjson;q=0.5, text/event-stream', 'text/event-stream'],
+          ['text/event-stream;q=0.1, application/x-ndjson', 'application/x-ndjson'],
+          ['text/event-stream;q=0, application/x-ndjson', 'application/x-ndjson'],
+          ['application/x-ndjson;q=0, */*;q=0.2', 'text/event-stream'],
+        ] as const) {
+          const r = await post(s, '/v1/ping:stream', { targetId: id, count: 1 }, { accept });
+          expect(r.status, accept).toBe(200);
+          expect(r.headers.get('content-type'), accept).toMatch(new RegExp(`^${type.replace('/', '\\/')}`));
+          await r.text();
+        }
+        const before = connections;
+        for (const accept of ['application/json', 'text/event-stream;q=0, application/x-ndjson;q=0', 'text/html']) {
+          const r = await post(s, '/v1/ping:stream', { targetId: id, count: 1 }, { accept });
+          expect(r.status, accept).toBe(406);
+          const body = await r.json() as Record<string, unknown>;
+          expect(contractErrors('D.error', body)).toEqual([]);
+          expect(body).toMatchObject({ code: 406, error: expect.stringMatching(/neither framing/) });
+        }
+        expect(connections).toBe(before);
+      } finally {
+        await new Promise<void>((resolve) => listener.close(() => resolve()));
+      }
+    });
+  });
+
   describe('HTTP model endpoints', () => {
     it('EMBEDDER: POSTs the payload with provider/model metadata; server times from Server-Timing', async () => {
       const id = s.target({ kind: 'EMBEDDER', address: `${model.url}/embeddings`, provider: 'OPENAI', modelIdentifier: 'text-embedding-3-small' });

@@ -23,6 +23,7 @@ const ERRORS = {
   401: { description: 'Missing or unknown API key' },
   403: { description: 'The key lacks network:write' },
   404: { description: 'No target with this id' },
+  406: { description: 'Accept names neither application/x-ndjson nor text/event-stream (stream only)' },
   429: { description: 'Rate limit exceeded' },
   503: { description: 'HOST target while the daemon runs without the ICMP engine' },
 };
@@ -40,6 +41,11 @@ export function pingStreamRoutes(sonde: Sonde, limits: StreamLimits = DEFAULT_LI
       ...ERRORS,
     },
     handler: async ({ body, accept }) => {
+      // Decided first: a client that can read neither framing gets nothing probed.
+      const framing = framingFor(accept);
+      if (framing === null) {
+        throw new HttpError(406, `Accept "${accept}" names neither framing of this stream`, 'send Accept: application/x-ndjson or text/event-stream');
+      }
       checkPayload(body);
       const target = findTarget(sonde, body.targetId, body.targetTypeHint);
       const plan = applyLimits(body, limits);
@@ -48,7 +54,6 @@ export function pingStreamRoutes(sonde: Sonde, limits: StreamLimits = DEFAULT_LI
         target, count: plan.count, intervalMs: plan.intervalMs, timeoutMs: plan.timeoutMs, maxInFlight: plan.maxInFlight,
         jitter: body.jitter === true, payload: payloadOf(body), signal: aborts.signal,
       });
-      const framing = framingFor(accept);
       return {
         status: 200,
         contentType: framing.contentType,
