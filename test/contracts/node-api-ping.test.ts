@@ -220,7 +220,7 @@ describe('node API: rate limit', () => {
     expect(limited).toBeDefined();
     expect(osapiError(limited!)).toMatch(/rate limit exceeded/);
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(limited!.headers.get('x-ratelimit-limit-second')).toBe('1');
+    expect(limited!.headers.get('x-ratelimit-limit-second')).toBe('2');
     expect(limited!.headers.get('x-ratelimit-remaining-second')).toBe('0');
     const ping = await call(`${t.url}/node/localhost/network/ping`, { key, body: { address: '127.0.0.1' } });
     expect(ping.status).toBe(429);

@@ -185,7 +185,7 @@ describe.skipIf(!availability.ok)('service ping API: rate limit and restart', ()
       const body = conformant<Envelope>('B.error', limited!);
       expect(body.message).toMatch(/rate limit exceeded/);
       expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(limited!.headers.get('x-ratelimit-limit-second')).toBe('1');
+      expect(limited!.headers.get('x-ratelimit-limit-second')).toBe('2');
       expect(limited!.headers.get('x-ratelimit-remaining-second')).toBe('0');
     } finally {
       await t.close();
