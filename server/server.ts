@@ -9,7 +9,7 @@
 // get the new certificate, open ones (live feeds too) go on over the old app until they end.
 import type { Logger } from 'pino';
 import type { DaemonServices } from '../engine/index.js';
-import { nativeEnvelope } from './http/envelopes.js';
+import { envelopeNamed, nativeEnvelope, type ErrorEnvelope } from './http/envelopes.js';
 import { compileRoute, toUwsPath, type PipelineDeps } from './http/pipeline.js';
 import { writeResponse } from './http/respond.js';
 import { startHealthListener, type HealthListener } from './health-listener.js';
@@ -115,7 +115,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
 
   // The level is fixed for the process: no log object is built when info is off.
   const logRequests = logger.isLevelEnabled('info');
-  const patterns: { re: RegExp; method: string }[] = [];
+  const patterns: { re: RegExp; method: string; envelope: string }[] = [];
   const handlers: { method: UwsMethod; path: string; handler: ReturnType<typeof compileRoute> }[] = [];
   for (const route of routes) {
     const path = toUwsPath(route.path).uwsPath;
@@ -123,13 +123,15 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     // HEAD is allowed wherever GET is (RFC 9110 §9.3.2): same status and headers, no body
     if (route.method === 'get') handlers.push({ method: 'head', path, handler: compileRoute(route, deps, true) });
     const re = new RegExp('^' + route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[A-Za-z0-9_]+\\?\}/g, '[^/]+') + '$');
-    patterns.push({ re, method: route.method.toUpperCase() });
-    if (route.method === 'get') patterns.push({ re, method: 'HEAD' });
+    const envelope = route.envelope ?? nativeEnvelope.name;
+    patterns.push({ re, method: route.method.toUpperCase(), envelope });
+    if (route.method === 'get') patterns.push({ re, method: 'HEAD', envelope });
   }
   const tls = options.tls;
   const live = new LiveFeed(daemon, daemon.monitors, logger, { ...options.live, tls: tls !== undefined });
   const ui = new StaticUi(options.uiDir ?? DEFAULT_UI_DIR);
   if (!ui.loaded) logger.warn({ dir: ui.dir }, 'the dashboard is not built (run `npm run build`): /ui/ answers 503');
+  const unmatchedEnvelope = envelopeByFirstSegment(routes);
 
   /** One app with every route; a TLS reload builds another over the same handlers. */
   const buildApp = (): TemplatedApp => {
@@ -146,9 +148,12 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
       const message = status === 405
         ? `method ${method} is not allowed on ${path}; allowed: ${[...new Set(allowed)].join(', ')}`
         : `no route for ${method} ${path}; GET /openapi.json lists every route`;
+      // The answer is in the envelope of the contract the path belongs to, as every other error there.
+      const matched = patterns.find((p) => p.re.test(path));
+      const envelope = matched !== undefined ? envelopeNamed(matched.envelope) : unmatchedEnvelope(path);
       writeResponse(res, {
         status,
-        body: nativeEnvelope.render({ status, kind: status === 404 ? 'not_found' : 'bad_request', message }),
+        body: envelope.render({ status, kind: status === 404 ? 'not_found' : 'method_not_allowed', message }),
         headers: status === 405 ? { Allow: [...new Set(allowed)].join(', ') } : undefined,
         close: method !== 'GET' && method !== 'HEAD',
       }, undefined, method === 'HEAD');
@@ -206,4 +211,29 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
       await health?.close();
     },
   };
+}
+
+/**
+ * The envelope for a path no route matches: that of the contract whose routes all start with
+ * the path's first segment (`/node`, `/api`, `/network-troubleshooting`), the native one where
+ * contracts share the segment or none has it.
+ */
+function envelopeByFirstSegment(routes: readonly AnyRoute[]): (path: string) => ErrorEnvelope {
+  const bySegment = new Map<string, string | null>();
+  for (const route of routes) {
+    const segment = firstSegment(route.path);
+    const named = envelopeNamed(route.envelope ?? nativeEnvelope.name);
+    const envelope = named.variantOf ?? named.name;
+    const seen = bySegment.get(segment);
+    bySegment.set(segment, seen === undefined || seen === envelope ? envelope : null);
+  }
+  return (path) => {
+    const name = bySegment.get(firstSegment(path));
+    return name === undefined || name === null ? nativeEnvelope : envelopeNamed(name);
+  };
+}
+
+function firstSegment(path: string): string {
+  const end = path.indexOf('/', 1);
+  return end === -1 ? path : path.slice(0, end);
 }

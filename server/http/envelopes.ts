@@ -19,6 +19,8 @@ export interface ErrorEnvelope {
   render(error: ErrorInfo): unknown;
   /** The error body's schema, for /openapi.json (components.schemas.<name>Error). */
   readonly schema?: TSchema;
+  /** A route-specific variant names its contract's general envelope, used where no route matches. */
+  readonly variantOf?: string;
 }
 
 /** sonde's native /v1 API (docs/contracts.md#native-envelope) and the node/stream contracts' shape. */

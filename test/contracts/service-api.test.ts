@@ -112,15 +112,16 @@ describe.skipIf(!availability.ok)('service ping API: POST /api/v1/{service_id}/p
     conformant('B.result.200', r);
   });
 
-  describe('errors, every one in the { ok:false, type:"error", action:"error", data:null, message, meta:null } envelope', () => {
-    const expectError = (c: Awaited<ReturnType<typeof call>>, status: number, message: RegExp) => {
+  describe('errors, every one in the { ok:false, type:"error", action, data:null, message, meta:null } envelope (a create\'s action ping_failed)', () => {
+    const expectError = (c: Awaited<ReturnType<typeof call>>, status: number, message: RegExp, schema = 'B.error') => {
       expect(c.status, c.text).toBe(status);
-      const body = conformant<Envelope>('B.error', c);
+      const body = conformant<Envelope>(schema, c);
       expect(body.message).toMatch(message);
     };
+    const expectCreateError = (c: Awaited<ReturnType<typeof call>>, status: number, message: RegExp) => expectError(c, status, message, 'B.create.error');
 
     it('404 for a service id no target is bound to, and for an unknown task', async () => {
-      expectError(await create(999, { pings: 1 }), 404, /service 999 not found/);
+      expectCreateError(await create(999, { pings: 1 }), 404, /service 999 not found/);
       expectError(await result('0190f2a4-0000-7000-8000-000000000000'), 404, /task 0190f2a4-0000-7000-8000-000000000000 not found/);
       expectError(await result('not-a-task'), 404, /task not-a-task not found/);
     });
@@ -133,19 +134,19 @@ describe.skipIf(!availability.ok)('service ping API: POST /api/v1/{service_id}/p
     });
 
     it('400 for pings outside 1..100, of the wrong type or missing, a bad service id and malformed JSON', async () => {
-      expectError(await create(101, { pings: 0 }), 400, /pings/);
-      expectError(await create(101, { pings: 101 }), 400, /pings/);
-      expectError(await create(101, { pings: '3' }), 400, /pings must be integer/);
-      expectError(await create(101, {}), 400, /pings is required/);
-      expectError(await create('abc', { pings: 1 }), 400, /service_id/);
-      expectError(await call(`${t.url}/api/v1/101/ping/`, { key: writer, rawBody: '{"pings": ' }), 400, /malformed JSON/);
+      expectCreateError(await create(101, { pings: 0 }), 400, /pings/);
+      expectCreateError(await create(101, { pings: 101 }), 400, /pings/);
+      expectCreateError(await create(101, { pings: '3' }), 400, /pings must be integer/);
+      expectCreateError(await create(101, {}), 400, /pings is required/);
+      expectCreateError(await create('abc', { pings: 1 }), 400, /service_id/);
+      expectCreateError(await call(`${t.url}/api/v1/101/ping/`, { key: writer, rawBody: '{"pings": ' }), 400, /malformed JSON/);
     });
 
     it('401 without a key or with an unknown one, 403 without the route\'s scope', async () => {
-      expectError(await call(`${t.url}/api/v1/101/ping/`, { body: { pings: 1 } }), 401, /missing API key/);
-      expectError(await create(101, { pings: 1 }, 'sonde_nope'), 401, /unknown or revoked API key/);
+      expectCreateError(await call(`${t.url}/api/v1/101/ping/`, { body: { pings: 1 } }), 401, /missing API key/);
+      expectCreateError(await create(101, { pings: 1 }, 'sonde_nope'), 401, /unknown or revoked API key/);
       const reader = t.key(['job:read']);
-      expectError(await create(101, { pings: 1 }, reader), 403, /lacks the scope "network:write"/);
+      expectCreateError(await create(101, { pings: 1 }, reader), 403, /lacks the scope "network:write"/);
       const writeOnly = t.key(['network:write']);
       expectError(await result('0190f2a4-0000-7000-8000-000000000000', writeOnly), 403, /lacks the scope "job:read"/);
       // X-API-Key works as well as Bearer.
@@ -154,7 +155,7 @@ describe.skipIf(!availability.ok)('service ping API: POST /api/v1/{service_id}/p
     });
 
     it('413 for a body over the limit', async () => {
-      expectError(await call(`${t.url}/api/v1/101/ping/`, { key: writer, rawBody: JSON.stringify({ pings: 1, pad: 'x'.repeat(70_000) }) }), 413, /too large/);
+      expectCreateError(await call(`${t.url}/api/v1/101/ping/`, { key: writer, rawBody: JSON.stringify({ pings: 1, pad: 'x'.repeat(70_000) }) }), 413, /too large/);
     });
   });
 });
@@ -182,7 +183,7 @@ describe.skipIf(!availability.ok)('service ping API: rate limit and restart', ()
       }
       expect(statuses.slice(0, 2)).toEqual([200, 200]);
       expect(limited).toBeDefined();
-      const body = conformant<Envelope>('B.error', limited!);
+      const body = conformant<Envelope>('B.create.error', limited!);
       expect(body.message).toMatch(/rate limit exceeded/);
       expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(limited!.headers.get('x-ratelimit-limit-second')).toBe('2');

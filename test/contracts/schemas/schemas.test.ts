@@ -112,7 +112,9 @@ describe('contract schemas', () => {
     expect(ok('info', 'ping_pending', 'pending').length).toBeGreaterThan(0); // progress is required while pending
     expect(ok('success', 'stable_connection', 'intermittent').length).toBeGreaterThan(0);
     expect(contractErrors('B.result.200', { ok: false, type: 'error', action: 'ping_failed', data: null, message: 'interrupted by restart', meta: null })).toEqual([]);
-    expect(contractErrors('B.error', { ok: false, type: 'error', action: 'error', data: null, message: 'service 7 not found', meta: null })).toEqual([]);
+    expect(contractErrors('B.error', { ok: false, type: 'error', action: 'error', data: null, message: 'task 7 not found', meta: null })).toEqual([]);
+    expect(contractErrors('B.create.error', { ok: false, type: 'error', action: 'ping_failed', data: null, message: 'service 7 not found', meta: null })).toEqual([]);
+    expect(contractErrors('B.create.error', { ok: false, type: 'error', action: 'error', data: null, message: 'service 7 not found', meta: null }).length).toBeGreaterThan(0);
   });
 
   it("C: seed 004's result and errors pass; running and failed states are shaped too", () => {
