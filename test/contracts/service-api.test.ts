@@ -70,9 +70,19 @@ describe.skipIf(!availability.ok)('service ping API: POST /api/v1/{service_id}/p
     expect(pending.length).toBeGreaterThan(0);
     for (const b of pending) {
       expect(b).toMatchObject({ ok: true, type: 'info', action: 'ping_pending' });
-      expect(b.data).toMatchObject({ status: 'pending', rtt_min_ms: null });
+      expect(b.data!.status).toBe('pending');
       expect(typeof b.data!.progress).toBe('number');
+      // The RTTs of the replies so far: null only while none has come back; loss null while nothing was sent.
+      const d = b.data as { received: number; sent: number; packet_loss: number | null; rtt_min_ms: number | null; rtt_avg_ms: number | null; rtt_max_ms: number | null };
+      if (d.received === 0) expect(d.rtt_min_ms).toBeNull();
+      else {
+        expect(d.rtt_min_ms).toBeGreaterThan(0);
+        expect(d.rtt_min_ms!).toBeLessThanOrEqual(d.rtt_avg_ms!);
+        expect(d.rtt_avg_ms!).toBeLessThanOrEqual(d.rtt_max_ms!);
+      }
+      if (d.sent === 0) expect(d.packet_loss).toBeNull();
     }
+    expect(pending.some((b) => (b.data!.received as number) > 0 && b.data!.rtt_min_ms !== null)).toBe(true);
     const progress = pending.map((b) => b.data!.progress as number);
     for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]);
     expect(progress.some((p) => p > 0 && p < 100)).toBe(true);
@@ -95,6 +105,8 @@ describe.skipIf(!availability.ok)('service ping API: POST /api/v1/{service_id}/p
     const { last } = await run(105, 1);
     expect(last).toMatchObject({ ok: false, type: 'error', action: 'ping_failed' });
     expect(last.message).toMatch(/nothing-here\.invalid.*did not resolve/);
+    // nothing was sent: no loss figure (0 % would claim a measurement)
+    expect(last.data).toMatchObject({ status: 'error', sent: 0, received: 0, packet_loss: null, rtt_min_ms: null });
   });
 
   it('pings the host of a URL target', async () => {
@@ -209,6 +221,10 @@ describe.skipIf(!availability.ok)('service ping API: rate limit and restart', ()
       expect(r.status).toBe(200);
       const body = conformant<Envelope>('B.result.200', r);
       expect(body).toMatchObject({ ok: false, type: 'error', action: 'ping_failed', message: 'interrupted by restart' });
+      // What was measured before the stop is kept.
+      expect(body.data).toMatchObject({ status: 'error', address: '127.0.0.1' });
+      expect(body.data!.sent as number).toBeGreaterThanOrEqual(1);
+      expect(body.data!.rtt_min_ms as number).toBeGreaterThan(0);
     } finally {
       await again.close();
     }

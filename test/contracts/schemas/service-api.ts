@@ -33,7 +33,7 @@ const ResultData = (status: string, extra: Record<string, TSchema> = {}) =>
       status: Type.Literal(status),
       sent: Count(),
       received: Count(),
-      packet_loss: Percent(),
+      packet_loss: Type.Union([Percent(), Type.Null()], { $comment: 'null when nothing was sent: a loss of 0 % would claim a measurement.' }),
       rtt_min_ms: NullableMs(),
       rtt_avg_ms: NullableMs(),
       rtt_max_ms: NullableMs(),
