@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { DaemonServices } from '../engine/index.js';
 import { envelopeNamed, nativeEnvelope, type ErrorEnvelope } from './http/envelopes.js';
-import { compileRoute, toUwsPath, type PipelineDeps } from './http/pipeline.js';
+import { compileRoute, toUwsPath, type PipelineDeps, type UwsHandler } from './http/pipeline.js';
 import { writeResponse } from './http/respond.js';
 import { startHealthListener, type HealthListener } from './health-listener.js';
 import type { AnyRoute, HttpMethod } from './http/route.js';
@@ -117,11 +117,19 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
   const logRequests = logger.isLevelEnabled('info');
   const patterns: { re: RegExp; method: string; envelope: string }[] = [];
   const handlers: { method: UwsMethod; path: string; handler: ReturnType<typeof compileRoute> }[] = [];
+  // Routes without parameters by method and path, for percent-encoded requests (below).
+  const staticHandlers = new Map<string, UwsHandler>();
   for (const route of routes) {
-    const path = toUwsPath(route.path).uwsPath;
-    handlers.push({ method: UWS_METHOD[route.method], path, handler: compileRoute(route, deps) });
+    const { uwsPath: path, names } = toUwsPath(route.path);
+    const handler = compileRoute(route, deps);
+    handlers.push({ method: UWS_METHOD[route.method], path, handler });
+    if (names.length === 0) staticHandlers.set(`${route.method.toUpperCase()} ${route.path}`, handler);
     // HEAD is allowed wherever GET is (RFC 9110 §9.3.2): same status and headers, no body
-    if (route.method === 'get') handlers.push({ method: 'head', path, handler: compileRoute(route, deps, true) });
+    if (route.method === 'get') {
+      const head = compileRoute(route, deps, true);
+      handlers.push({ method: 'head', path, handler: head });
+      if (names.length === 0) staticHandlers.set(`HEAD ${route.path}`, head);
+    }
     const re = new RegExp('^' + route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[A-Za-z0-9_]+\\?\}/g, '[^/]+') + '$');
     const envelope = route.envelope ?? nativeEnvelope.name;
     patterns.push({ re, method: route.method.toUpperCase(), envelope });
@@ -142,7 +150,17 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     mountUi(app, ui);
     app.any('/*', (res, req) => {
       const method = req.getCaseSensitiveMethod().toUpperCase();
-      const path = req.getUrl();
+      const rawPath = req.getUrl();
+      // uWS matches the raw path; path parameters are percent-decoded (pipeline.ts), so a path
+      // spelled with escapes (/v1/ping%3Astream) is decoded here too and served by its route.
+      const path = rawPath.includes('%') ? (decodedPath(rawPath) ?? rawPath) : rawPath;
+      if (path !== rawPath) {
+        const handler = staticHandlers.get(`${method} ${path}`);
+        if (handler !== undefined) {
+          handler(res, req);
+          return;
+        }
+      }
       const allowed = patterns.filter((p) => p.re.test(path)).map((p) => p.method);
       const status = allowed.length > 0 ? 405 : 404;
       const message = status === 405
@@ -236,4 +254,15 @@ function envelopeByFirstSegment(routes: readonly AnyRoute[]): (path: string) => 
 function firstSegment(path: string): string {
   const end = path.indexOf('/', 1);
   return end === -1 ? path : path.slice(0, end);
+}
+
+/** The path with each segment percent-decoded; null when it is not valid percent-encoding or an
+ *  escape decodes to "/" (an encoded slash is data, not a separator). */
+function decodedPath(raw: string): string | null {
+  try {
+    const segments = raw.split('/').map((segment) => decodeURIComponent(segment));
+    return segments.some((segment) => segment.includes('/')) ? null : segments.join('/');
+  } catch {
+    return null;
+  }
 }

@@ -1,6 +1,7 @@
 // Each contract keeps its own error envelope on every status it can return, also where no
 // route matches (404 under its prefix, 405 on its paths) and on seed 001's literal empty-id
 // path. Real server on an ephemeral port, real fetch.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestServer, type TestServer } from '../server/helpers.js';
 import { contractErrors } from './schemas/index.js';
@@ -45,6 +46,29 @@ describe('every contract answers unmatched paths and wrong methods in its own en
     const wrong = expectIn('A.error', await call(`${t.url}/job/00000000-0000-4000-8000-000000000000`, { method: 'DELETE', key: t.adminKey }), 405);
     expect(wrong).toMatchObject({ code: 405, details: expect.any(String) });
     expectIn('A.error', await call(`${t.url}/job/x/y`, { key: t.adminKey }), 404);
+  });
+
+  it('a path spelled with percent escapes is decoded as path parameters are: /v1/ping%3Aonce is /v1/ping:once', async () => {
+    const listener = net.createServer((c) => c.destroy());
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    try {
+      const targetId = t.sonde.targets.create({ kind: 'TCP', address: '127.0.0.1', port: (listener.address() as net.AddressInfo).port }).id;
+      const once = await call(`${t.url}/v1/ping%3Aonce`, { key: t.adminKey, body: { targetId } });
+      expect(once.status, once.text).toBe(200);
+      expect(once.body).toMatchObject({ ok: true, seq: 1, endpoint: { targetType: 'TCP', targetId } });
+      const stream = await fetch(`${t.url}/v1/ping%3Astream`, {
+        method: 'POST', headers: { authorization: `Bearer ${t.adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ targetId, count: 1 }),
+      });
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get('content-type')).toBe('application/x-ndjson');
+      expect((await stream.text()).trim().split('\n').map((line) => Object.keys(JSON.parse(line) as object)[0])).toEqual(['result', 'summary']);
+      // the decoded path decides 405 vs 404 too; an escaped slash is data, not a separator
+      expect((await call(`${t.url}/v1/ping%3Astream`, { key: t.adminKey })).status).toBe(405);
+      expect((await call(`${t.url}/v1%2Fping:once`, { key: t.adminKey, body: { targetId } })).status).toBe(404);
+      expect((await call(`${t.url}/v1/ping%zzonce`, { key: t.adminKey, body: { targetId } })).status).toBe(404);
+    } finally {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
   });
 
   it('native paths keep the native envelope', async () => {
