@@ -250,6 +250,12 @@ describe('ping stream API (contract D)', () => {
   });
 
   describe('HTTP model endpoints', () => {
+    /** rttMs and the client times come from one measurement: rttMs is clientReceive − clientSend (to the µs rounding). */
+    const expectOneMeasurement = (x: Record<string, unknown>): void => {
+      const t = x.timing as Record<string, string>;
+      const span = Number(BigInt(t.clientReceiveTimeUnixNanos) - BigInt(t.clientSendTimeUnixNanos)) / 1e6;
+      expect(Math.abs(span - (x.rttMs as number))).toBeLessThanOrEqual(0.0006);
+    };
     it('EMBEDDER: POSTs the payload with provider/model metadata; server times from Server-Timing', async () => {
       const id = s.target({ kind: 'EMBEDDER', address: `${model.url}/embeddings`, provider: 'OPENAI', modelIdentifier: 'text-embedding-3-small' });
       const events = await collect(sseEvents(await post(s, '/v1/ping:stream', {
@@ -269,6 +275,8 @@ describe('ping stream API (contract D)', () => {
         const t = x.timing as Record<string, string>;
         const [send, recv, srvIn, srvOut] = [t.clientSendTimeUnixNanos, t.clientReceiveTimeUnixNanos, t.serverReceivedTimeUnixNanos, t.serverSendTimeUnixNanos].map(BigInt);
         expect(send <= srvIn && srvIn <= srvOut && srvOut <= recv).toBe(true);
+        expectOneMeasurement(x);
+        expect(BigInt((x.metadata as Record<string, string>).requestSentUnixNanos) >= send).toBe(true);
       }
       expect(summaries(events)[0]).toMatchObject({ requests: 2, responses: 2, ok: 2 });
     });
@@ -279,6 +287,7 @@ describe('ping stream API (contract D)', () => {
       expect(schemaErrors(events)).toEqual([]);
       const [x] = results(events);
       expect(x.ok).toBe(true);
+      expectOneMeasurement(x);
       expect(x.timing.serverReceivedTimeUnixNanos).toBeUndefined();
       expect(x.timing.serverSendTimeUnixNanos).toBeUndefined();
       expect(model.last?.headers['content-type']).toBe('application/json');
@@ -290,6 +299,7 @@ describe('ping stream API (contract D)', () => {
       const events = await collect(ndjsonEvents(await post(s, '/v1/ping:stream', { targetId: id, count: 1, timeoutMs: 300 })));
       expect(schemaErrors(events)).toEqual([]);
       expect(results(events)[0]).toMatchObject({ ok: false, errorMessage: 'Probe exceeded timeout of 300 ms' });
+      expectOneMeasurement(results(events)[0]);
       expect(summaries(events)[0]).toMatchObject({ requests: 1, timeouts: 1, ok: 0, responses: 0 });
     });
 
@@ -300,6 +310,7 @@ describe('ping stream API (contract D)', () => {
       const body = await r.json() as Record<string, unknown>;
       expect(contractErrors('D.once.200', body)).toEqual([]);
       expect(body).toMatchObject({ ok: false, httpStatus: 500, errorMessage: expect.stringMatching(/HTTP 500/) });
+      expectOneMeasurement(body);
     });
 
     it('a disconnect stops HTTP probes too (the endpoint sees no more requests)', async () => {
