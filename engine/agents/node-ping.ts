@@ -4,7 +4,7 @@
 import type { Sonde } from '../daemon/sonde.js';
 import { SondeError } from '../errors.js';
 import type { JobRecord } from '../jobs/types.js';
-import { targetProblem } from '../ping/validate-request.js';
+import { targetProblem } from '../icmp/main-thread/validate-request.js';
 import { FACT_PREFIX, factKeyOf, resolveOnAgent } from './fact-reference.js';
 
 export const NODE_PING_OPERATION = 'network.ping.do';
