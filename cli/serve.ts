@@ -6,6 +6,9 @@ import { createEngine, EngineInputError, lockDaemon, openDaemon, toDaemonOptions
 import { createLogger, startServer, type SondeServer } from '../server/index.js';
 import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
 
+/** What a stop may take beyond the jobs' grace: the front's drain, the engine, the database. */
+const SHUTDOWN_BOUND_MS = 3000;
+
 interface ServeFlags {
   config?: string;
   data?: string;
@@ -86,6 +89,14 @@ async function serve(flags: ServeFlags): Promise<void> {
       process.exit(1);
     }
     stopping = true;
+    // The stop takes the grace and then a bounded drain; whatever still holds it after that
+    // (a stuck close) does not keep the process: it exits, and says so.
+    const bound = config.jobs.shutdownGraceMs + SHUTDOWN_BOUND_MS;
+    setTimeout(() => {
+      logger.error({ signal, boundMs: bound }, `shutdown did not finish within jobs.shutdownGraceMs + ${SHUTDOWN_BOUND_MS} ms; exiting without waiting`);
+      logger.flush();
+      process.exit(1);
+    }, bound).unref();
     logger.info({ signal, runningJobs: daemon.jobs.running(), graceMs: config.jobs.shutdownGraceMs }, 'shutting down: no new connections, running jobs get the grace period');
     await daemon.close();
     daemonLock.release();

@@ -18,6 +18,7 @@ export { isStorageFull, storageFullError } from './store/storage-full.js';
 export * from './config/index.js';
 export * from './probes/index.js';
 export { createEngine } from './icmp/main-thread/create-engine.js';
+export { targetProblem as pingTargetProblem } from './icmp/main-thread/validate-request.js';
 export * from './exec/index.js';
 export { submitNodePing, isPingAddress, NODE_PING_OPERATION, type NodePingRequest, type NodePingData } from './agents/node-ping.js';
 export * from './stream/index.js';

@@ -9,8 +9,8 @@
 // get the new certificate, open ones (live feeds too) go on over the old app until they end.
 import type { Logger } from 'pino';
 import type { DaemonServices } from '../engine/index.js';
-import { nativeEnvelope } from './http/envelopes.js';
-import { compileRoute, toUwsPath, type PipelineDeps } from './http/pipeline.js';
+import { envelopeNamed, nativeEnvelope, type ErrorEnvelope } from './http/envelopes.js';
+import { compileRoute, toUwsPath, type PipelineDeps, type UwsHandler } from './http/pipeline.js';
 import { writeResponse } from './http/respond.js';
 import { startHealthListener, type HealthListener } from './health-listener.js';
 import type { AnyRoute, HttpMethod } from './http/route.js';
@@ -115,21 +115,31 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
 
   // The level is fixed for the process: no log object is built when info is off.
   const logRequests = logger.isLevelEnabled('info');
-  const patterns: { re: RegExp; method: string }[] = [];
+  const patterns: { re: RegExp; method: string; envelope: string }[] = [];
   const handlers: { method: UwsMethod; path: string; handler: ReturnType<typeof compileRoute> }[] = [];
+  // Routes without parameters by method and path, for percent-encoded requests (below).
+  const staticHandlers = new Map<string, UwsHandler>();
   for (const route of routes) {
-    const path = toUwsPath(route.path).uwsPath;
-    handlers.push({ method: UWS_METHOD[route.method], path, handler: compileRoute(route, deps) });
+    const { uwsPath: path, names } = toUwsPath(route.path);
+    const handler = compileRoute(route, deps);
+    handlers.push({ method: UWS_METHOD[route.method], path, handler });
+    if (names.length === 0) staticHandlers.set(`${route.method.toUpperCase()} ${route.path}`, handler);
     // HEAD is allowed wherever GET is (RFC 9110 §9.3.2): same status and headers, no body
-    if (route.method === 'get') handlers.push({ method: 'head', path, handler: compileRoute(route, deps, true) });
+    if (route.method === 'get') {
+      const head = compileRoute(route, deps, true);
+      handlers.push({ method: 'head', path, handler: head });
+      if (names.length === 0) staticHandlers.set(`HEAD ${route.path}`, head);
+    }
     const re = new RegExp('^' + route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[A-Za-z0-9_]+\\?\}/g, '[^/]+') + '$');
-    patterns.push({ re, method: route.method.toUpperCase() });
-    if (route.method === 'get') patterns.push({ re, method: 'HEAD' });
+    const envelope = route.envelope ?? nativeEnvelope.name;
+    patterns.push({ re, method: route.method.toUpperCase(), envelope });
+    if (route.method === 'get') patterns.push({ re, method: 'HEAD', envelope });
   }
   const tls = options.tls;
   const live = new LiveFeed(daemon, daemon.monitors, logger, { ...options.live, tls: tls !== undefined });
   const ui = new StaticUi(options.uiDir ?? DEFAULT_UI_DIR);
   if (!ui.loaded) logger.warn({ dir: ui.dir }, 'the dashboard is not built (run `npm run build`): /ui/ answers 503');
+  const unmatchedEnvelope = envelopeByFirstSegment(routes);
 
   /** One app with every route; a TLS reload builds another over the same handlers. */
   const buildApp = (): TemplatedApp => {
@@ -140,15 +150,28 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     mountUi(app, ui);
     app.any('/*', (res, req) => {
       const method = req.getCaseSensitiveMethod().toUpperCase();
-      const path = req.getUrl();
+      const rawPath = req.getUrl();
+      // uWS matches the raw path; path parameters are percent-decoded (pipeline.ts), so a path
+      // spelled with escapes (/v1/ping%3Astream) is decoded here too and served by its route.
+      const path = rawPath.includes('%') ? (decodedPath(rawPath) ?? rawPath) : rawPath;
+      if (path !== rawPath) {
+        const handler = staticHandlers.get(`${method} ${path}`);
+        if (handler !== undefined) {
+          handler(res, req);
+          return;
+        }
+      }
       const allowed = patterns.filter((p) => p.re.test(path)).map((p) => p.method);
       const status = allowed.length > 0 ? 405 : 404;
       const message = status === 405
         ? `method ${method} is not allowed on ${path}; allowed: ${[...new Set(allowed)].join(', ')}`
         : `no route for ${method} ${path}; GET /openapi.json lists every route`;
+      // The answer is in the envelope of the contract the path belongs to, as every other error there.
+      const matched = patterns.find((p) => p.re.test(path));
+      const envelope = matched !== undefined ? envelopeNamed(matched.envelope) : unmatchedEnvelope(path);
       writeResponse(res, {
         status,
-        body: nativeEnvelope.render({ status, kind: status === 404 ? 'not_found' : 'bad_request', message }),
+        body: envelope.render({ status, kind: status === 404 ? 'not_found' : 'method_not_allowed', message }),
         headers: status === 405 ? { Allow: [...new Set(allowed)].join(', ') } : undefined,
         close: method !== 'GET' && method !== 'HEAD',
       }, undefined, method === 'HEAD');
@@ -206,4 +229,40 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
       await health?.close();
     },
   };
+}
+
+/**
+ * The envelope for a path no route matches: that of the contract whose routes all start with
+ * the path's first segment (`/node`, `/api`, `/network-troubleshooting`), the native one where
+ * contracts share the segment or none has it.
+ */
+function envelopeByFirstSegment(routes: readonly AnyRoute[]): (path: string) => ErrorEnvelope {
+  const bySegment = new Map<string, string | null>();
+  for (const route of routes) {
+    const segment = firstSegment(route.path);
+    const named = envelopeNamed(route.envelope ?? nativeEnvelope.name);
+    const envelope = named.variantOf ?? named.name;
+    const seen = bySegment.get(segment);
+    bySegment.set(segment, seen === undefined || seen === envelope ? envelope : null);
+  }
+  return (path) => {
+    const name = bySegment.get(firstSegment(path));
+    return name === undefined || name === null ? nativeEnvelope : envelopeNamed(name);
+  };
+}
+
+function firstSegment(path: string): string {
+  const end = path.indexOf('/', 1);
+  return end === -1 ? path : path.slice(0, end);
+}
+
+/** The path with each segment percent-decoded; null when it is not valid percent-encoding or an
+ *  escape decodes to "/" (an encoded slash is data, not a separator). */
+function decodedPath(raw: string): string | null {
+  try {
+    const segments = raw.split('/').map((segment) => decodeURIComponent(segment));
+    return segments.some((segment) => segment.includes('/')) ? null : segments.join('/');
+  } catch {
+    return null;
+  }
 }

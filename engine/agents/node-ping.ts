@@ -1,17 +1,16 @@
 // A ping job for the node API (POST /node/{hostname}/network/ping): one address, pinged from
 // every agent the selector picks, `@fact.` references resolved on each agent.
 
-import { isIP } from 'node:net';
 import type { Sonde } from '../daemon/sonde.js';
 import { SondeError } from '../errors.js';
 import type { JobRecord } from '../jobs/types.js';
+import { targetProblem } from '../icmp/main-thread/validate-request.js';
 import { FACT_PREFIX, factKeyOf, resolveOnAgent } from './fact-reference.js';
 
 export const NODE_PING_OPERATION = 'network.ping.do';
 const JOB_GRACE_MS = 5000;
 /** The caller waits for the answer: keep it within what HTTP clients and proxies tolerate. */
 const MAX_RUN_MS = 300_000;
-const DNS_NAME = /^(?=.{1,253}\.?$)([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 export interface NodePingRequest {
   /** `{hostname}`: a hostname, `_any`, `_all` or `key:value`. */
@@ -49,17 +48,25 @@ function integer(value: number | undefined, fallback: number, min: number, max: 
   return v;
 }
 
+/** Why `text` is not a ping address (an IP, a host name, or @fact.<key>), or null. The
+ *  host-name rules are the ping engine's own (an all-numeric last label, as in 999.1.1.1, is
+ *  neither an IPv4 address nor a host name). */
+export function pingAddressProblem(text: string): string | null {
+  if (text.startsWith(FACT_PREFIX)) return factKeyOf(text) !== null ? null : `${JSON.stringify(text)} is not a valid @fact.<key> reference`;
+  return targetProblem(text);
+}
+
 export function isPingAddress(text: string): boolean {
-  if (text.startsWith(FACT_PREFIX)) return factKeyOf(text) !== null;
-  return isIP(text) !== 0 || DNS_NAME.test(text);
+  return pingAddressProblem(text) === null;
 }
 
 const finiteOrNull = (ms: number): number | null => (Number.isFinite(ms) ? ms : null);
 
 export function submitNodePing(sonde: Pick<Sonde, 'agents' | 'jobs'>, input: NodePingRequest): { job: JobRecord; done: Promise<JobRecord> } {
   const address = input.address;
-  if (typeof address !== 'string' || !isPingAddress(address)) {
-    throw new SondeError('invalid', `address "${String(address)}" is not an IPv4 or IPv6 address, a DNS name or an @fact.<key> reference`, 'address');
+  const problem = typeof address === 'string' ? pingAddressProblem(address) : 'must be a string';
+  if (problem !== null) {
+    throw new SondeError('invalid', `address: ${problem}; send an IPv4 or IPv6 address, a DNS name or an @fact.<key> reference`, 'address');
   }
   const count = integer(input.count, 3, 1, 100, 'count');
   const intervalMs = integer(input.intervalMs, 1000, 1, 60_000, 'interval_ms');
@@ -81,6 +88,9 @@ export function submitNodePing(sonde: Pick<Sonde, 'agents' | 'jobs'>, input: Nod
     timeoutMs: runMs + JOB_GRACE_MS,
     run: async (agent, ctx) => {
       const resolved = await resolveOnAgent(agent, address);
+      // A fact's value is checked here, so that the item names the contract's field.
+      const resolvedProblem = targetProblem(resolved);
+      if (resolvedProblem !== null) throw new Error(`address ${address} resolved to ${resolvedProblem}`);
       const summary = await agent.ping({ targets: [resolved], count, intervalMs, timeoutMs, size, signal: ctx.signal }, ctx.signal);
       const t = summary.targets[0];
       if (t === undefined) throw new Error(`agent ${agent.hostname} returned no result for ${resolved}`);

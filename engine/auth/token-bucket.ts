@@ -13,6 +13,7 @@ export class TokenBucketLimiter implements RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   readonly perSecond: number;
   readonly burst: number;
+  private readonly policy: string;
 
   constructor(options: { perSecond?: number; burst?: number } = {}) {
     this.perSecond = options.perSecond ?? 100;
@@ -23,6 +24,7 @@ export class TokenBucketLimiter implements RateLimiter {
     if (!(this.burst >= 1) || !Number.isFinite(this.burst)) {
       throw new SondeError('invalid', `rateLimit.burst must be a number ≥ 1 (got ${options.burst})`, 'rateLimit.burst');
     }
+    this.policy = `"per-key";q=${this.perSecond};w=1;burst=${Math.floor(this.burst)}`;
   }
 
   take(keyId: string, nowMs: number = performance.now()): RateLimitDecision {
@@ -36,10 +38,10 @@ export class TokenBucketLimiter implements RateLimiter {
     }
     if (b.tokens >= 1) {
       b.tokens -= 1;
-      return { ok: true, limit: this.perSecond, remaining: Math.floor(b.tokens), retryAfterSeconds: 0 };
+      return { ok: true, limit: Math.floor(this.burst), remaining: Math.floor(b.tokens), retryAfterSeconds: 0, policy: this.policy };
     }
     const retryAfterSeconds = Math.max(1, Math.ceil((1 - b.tokens) / this.perSecond));
-    return { ok: false, limit: this.perSecond, remaining: 0, retryAfterSeconds };
+    return { ok: false, limit: Math.floor(this.burst), remaining: 0, retryAfterSeconds, policy: this.policy };
   }
 
   /** Forget a key's bucket (e.g. after revocation). */

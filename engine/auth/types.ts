@@ -42,10 +42,15 @@ export interface KeyService {
 
 export interface RateLimitDecision {
   ok: boolean;
-  /** The per-second rate (X-RateLimit-Limit-second). */
+  /** The bucket's capacity, the burst: the most `remaining` can be (X-RateLimit-Limit-second). */
   limit: number;
-  /** Whole tokens left (X-RateLimit-Remaining-second). */
+  /** Whole tokens left, 0..limit (X-RateLimit-Remaining-second). */
   remaining: number;
+  /**
+   * The whole policy as a RateLimit-Policy field (IETF httpapi-ratelimit-headers): `q` tokens
+   * per `w` = 1 second sustained, `burst` the capacity. One string per limiter, not per request.
+   */
+  policy: string;
   /** When !ok: seconds until one token is available (Retry-After), ≥ 1. */
   retryAfterSeconds: number;
 }

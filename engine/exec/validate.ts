@@ -34,7 +34,9 @@ export function validateExecRequest(input: ExecInput): ExecRequest {
     args = input.args.map((a: unknown, i) => text(a, `args[${i}]`, MAX_ARG, true));
   }
   let cwd: string | undefined;
-  if (input.cwd !== undefined && input.cwd !== null && input.cwd !== '') {
+  if (input.cwd !== undefined && input.cwd !== null) {
+    // An empty cwd is refused like a relative one: it would run in the daemon's directory.
+    if (input.cwd === '') throw new SondeError('invalid', 'cwd is empty: send an absolute path, or leave cwd out to run in the agent\'s default directory', 'cwd');
     cwd = text(input.cwd, 'cwd', MAX_COMMAND, false);
     if (!isAbsolute(cwd)) throw new SondeError('invalid', `cwd "${cwd}" must be an absolute path`, 'cwd');
   }

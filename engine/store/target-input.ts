@@ -6,6 +6,7 @@ import { TARGET_KINDS, type TargetInput, type TargetKind } from './types.js';
 import { validateLabels } from './labels.js';
 
 const FIELDS = new Set(['kind', 'address', 'port', 'name', 'serviceId', 'provider', 'modelIdentifier', 'labels']);
+const NUMERIC_LAST_LABEL = /(^|\.)[0-9]+\.?$/;
 const HOSTNAME = /^(?=.{1,253}\.?$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 const URL_KINDS: ReadonlySet<TargetKind> = new Set(['HTTP', 'EMBEDDER', 'RERANKER', 'LLM']);
 const MAX_TEXT = 256;
@@ -52,7 +53,9 @@ function checkAddress(kind: TargetKind, address: string): void {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       invalid('address', `address must be an http:// or https:// URL for a ${kind} target`);
     }
-  } else if (isIP(address) === 0 && !HOSTNAME.test(address)) {
+  } else if (isIP(address) === 0 && (!HOSTNAME.test(address) || NUMERIC_LAST_LABEL.test(address))) {
+    // 999.1.1.1 fits the label syntax but is neither an IPv4 address nor a host name (a top
+    // label is never all digits): refused here rather than looked up in DNS at every probe.
     invalid('address', `address must be an IPv4/IPv6 address or a DNS name for a ${kind} target`);
   }
 }

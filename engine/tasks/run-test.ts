@@ -92,6 +92,8 @@ function runPing(test: PingTest, deps: TestRunDeps): TestRun {
   // One flag per probe: an ICMP error that arrives after its probe timed out is a second event.
   const concludedSeqs = new Uint8Array(test.count);
   let concluded = 0;
+  // The RTT summary of the replies so far, kept as they come (a poll reads it while running).
+  let rttSumMs = 0;
   const conclude = (seq: number): void => {
     if (seq < concludedSeqs.length && concludedSeqs[seq] === 0) {
       concludedSeqs[seq] = 1;
@@ -106,6 +108,13 @@ function runPing(test: PingTest, deps: TestRunDeps): TestRun {
           conclude(p.seq);
           live.received++;
           live.replies.push({ seq: p.seq, ttl: p.ttl, bytes: p.bytes + 8, rttNs: p.rttNs });
+          {
+            const ms = p.rttNs / 1e6;
+            rttSumMs += ms;
+            live.minMs = live.minMs === null || ms < live.minMs ? ms : live.minMs;
+            live.maxMs = live.maxMs === null || ms > live.maxMs ? ms : live.maxMs;
+            live.avgMs = rttSumMs / live.received;
+          }
           break;
         case 'duplicate':
           live.duplicates++;

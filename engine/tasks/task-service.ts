@@ -220,7 +220,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
     this.closing = true;
     this.closed = true;
     for (const task of this.live.values()) {
-      if (task.finished === null) this.finish(task, 'failed', null, INTERRUPTED);
+      if (task.finished === null) this.finish(task, 'failed', task.run?.snapshot() ?? null, INTERRUPTED);
     }
     try {
       this.writer.flush(true);
@@ -249,7 +249,8 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
       if (task.abortReason !== null) reason = task.abortReason.message;
       // The agent went away under the test: the daemon is stopping.
       if (!task.agent.healthy() || this.closing) reason = INTERRUPTED;
-      this.finish(task, 'failed', null, reason);
+      // What was measured before the failure is kept (a ping's counts and RTTs so far).
+      this.finish(task, 'failed', task.run?.snapshot() ?? null, reason);
     } finally {
       clearTimeout(timer);
     }
@@ -341,7 +342,7 @@ function fromRecord(record: JobRecord): DiagnosticTask | null {
     progress: finished ? 100 : record.progress,
     createdAtUnixNs: BigInt(params.createdAtUnixNs),
     finishedAtUnixNs,
-    result: status === 'completed' ? (data?.result ?? null) : null,
+    result: status === 'completed' || status === 'failed' ? (data?.result ?? null) : null,
     error: status === 'failed' ? (record.error ?? item?.error ?? 'failed') : null,
   };
 }

@@ -99,7 +99,8 @@ export interface DiagnosticTask {
   finishedAtUnixNs: bigint | null;
   /**
    * completed: the test's outcome (PingTestResult, TracerouteResult, Tcp/Http/DnsProbeOutcome
-   * with ns fields as strings). running ping: the live PingTestResult so far. Otherwise null.
+   * with ns fields as strings). running ping: the live PingTestResult so far; failed ping: what
+   * it had measured when it failed (also after a restart). Otherwise null.
    */
   result: JsonValue | null;
   /** Why a failed task failed; null otherwise. */

@@ -41,22 +41,25 @@ const METADATA_HEADERS = /^(x-request-id|request-id|x-amzn-requestid|openai-proc
 
 /**
  * From an HTTP probe. rttMs is the whole request (resolution, connect, TLS, exchange), the
- * time a client of the endpoint waits; client send time is when the request was fully
- * written (the probe's start when it never was), receive time when the response ended
- * (or the probe gave up).
+ * time a client of the endpoint waits, and the two client times are the ends of that same
+ * interval — the probe's start and the response's end (or when the probe gave up) — so
+ * rttMs is clientReceive − clientSend by construction. When the request was fully written
+ * is in metadata.requestSentUnixNanos.
  */
 export function httpPingResult(endpoint: PingEndpointInfo, seq: number, outcome: HttpProbeOutcome): PingResultWire {
   const t = outcome.timing;
+  const sentAt = outcome.startedAtUnixNs;
+  const receivedAt = t.responseEndUnixNs ?? outcome.endedAtUnixNs;
   const result: PingResultWire = {
     endpoint,
     seq,
     bytesSent: outcome.bytesSent,
     bytesReceived: outcome.bytesReceived,
     ok: outcome.ok,
-    rttMs: roundMs(outcome.totalMs),
+    rttMs: roundMs(Number(receivedAt - sentAt) / 1e6),
     timing: {
-      clientSendTimeUnixNanos: String(t.requestSentUnixNs ?? outcome.startedAtUnixNs),
-      clientReceiveTimeUnixNanos: String(t.responseEndUnixNs ?? outcome.endedAtUnixNs),
+      clientSendTimeUnixNanos: String(sentAt),
+      clientReceiveTimeUnixNanos: String(receivedAt),
     },
   };
   if (outcome.status !== undefined) result.httpStatus = outcome.status;
@@ -67,6 +70,7 @@ export function httpPingResult(endpoint: PingEndpointInfo, seq: number, outcome:
   }
   const metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(outcome.headers)) if (METADATA_HEADERS.test(name)) metadata[name] = value;
+  if (t.requestSentUnixNs !== undefined) metadata['requestSentUnixNanos'] = String(t.requestSentUnixNs);
   if (t.serverTimesEstimated !== undefined) metadata['serverTimes'] = t.serverTimesEstimated ? 'estimated-from-server-timing-dur' : 'server-timing-timestamps';
   if (outcome.truncated) metadata['responseTruncated'] = 'true';
   if (Object.keys(metadata).length > 0) result.metadata = metadata;

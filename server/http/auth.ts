@@ -27,13 +27,14 @@ export function rateLimitHeaders(decision: RateLimitDecision): Record<string, st
   return {
     'X-RateLimit-Limit-second': String(decision.limit),
     'X-RateLimit-Remaining-second': String(decision.remaining),
+    'RateLimit-Policy': decision.policy,
   };
 }
 
 export function checkRateLimit(limiter: RateLimiter, key: ApiKeyRecord): RateLimitDecision {
   const decision = limiter.take(key.id);
   if (!decision.ok) {
-    throw new HttpError(429, `rate limit exceeded for API key "${key.name}": ${decision.limit} requests per second`,
+    throw new HttpError(429, `rate limit exceeded for API key "${key.name}" (RateLimit-Policy ${decision.policy})`,
       `retry after ${decision.retryAfterSeconds} s`,
       { ...rateLimitHeaders(decision), 'Retry-After': String(decision.retryAfterSeconds) });
   }

@@ -19,6 +19,15 @@ export interface ErrorEnvelope {
   render(error: ErrorInfo): unknown;
   /** The error body's schema, for /openapi.json (components.schemas.<name>Error). */
   readonly schema?: TSchema;
+  /** A route-specific variant names its contract's general envelope, used where no route matches. */
+  readonly variantOf?: string;
+  /** Headers to add to the error answer: where a contract's body has no room for sonde's detail. */
+  headers?(error: ErrorInfo): Readonly<Record<string, string>> | undefined;
+}
+
+/** A header value from free text: printable ASCII only (uWS writes latin1; no CR/LF). */
+export function headerText(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
 }
 
 /** sonde's native /v1 API (docs/contracts.md#native-envelope) and the node/stream contracts' shape. */

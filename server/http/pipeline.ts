@@ -123,15 +123,19 @@ export function compileRoute(route: AnyRoute, deps: PipelineDeps, head = false):
       logger.error({ method: state.method, path: state.path, err: error }, `handler failed on ${state.method} ${state.path}`);
     }
     let body: unknown;
+    let headers = http.headers;
     try {
-      body = envelope.render({ status: http.status, kind: http.kind, message: http.message, details: http.details, reason: http.reason });
+      const info = { status: http.status, kind: http.kind, message: http.message, details: http.details, reason: http.reason };
+      body = envelope.render(info);
+      const more = envelope.headers?.(info);
+      if (more !== undefined) headers = { ...headers, ...more };
     } catch (renderError) {
       logger.error({ err: renderError }, `error envelope "${envelope.name}" failed to render`);
       body = { error: http.message, code: http.status };
     }
     // a 413 whose body was read to its end keeps the connection (body.ts)
     const close = http.status === 413 && !(http instanceof BodyTooLarge && !http.closeConnection);
-    finish(res, state, { status: http.status, body, headers: http.headers, close }, corked);
+    finish(res, state, { status: http.status, body, headers, close }, corked);
   };
 
   // uWS needs an abort handler before we return without having answered (an await, a body

@@ -9,7 +9,7 @@ import { startStream, type StreamingBody } from './stream.js';
 const STATUS_LINE: Record<number, string> = {
   200: '200 OK', 201: '201 Created', 202: '202 Accepted', 204: '204 No Content',
   400: '400 Bad Request', 401: '401 Unauthorized', 403: '403 Forbidden', 404: '404 Not Found',
-  405: '405 Method Not Allowed', 409: '409 Conflict', 413: '413 Payload Too Large',
+  405: '405 Method Not Allowed', 406: '406 Not Acceptable', 409: '409 Conflict', 413: '413 Payload Too Large',
   415: '415 Unsupported Media Type', 429: '429 Too Many Requests', 500: '500 Internal Server Error',
   503: '503 Service Unavailable',
 };
@@ -48,6 +48,7 @@ const CONTENT_TYPE = Buffer.from('Content-Type', 'latin1');
 const CONTENT_LENGTH = Buffer.from('Content-Length', 'latin1');
 const RATE_LIMIT = Buffer.from('X-RateLimit-Limit-second', 'latin1');
 const RATE_REMAINING = Buffer.from('X-RateLimit-Remaining-second', 'latin1');
+const RATE_POLICY = Buffer.from('RateLimit-Policy', 'latin1');
 const JSON_TYPE = Buffer.from('application/json', 'latin1');
 const TEXT_TYPE = Buffer.from('text/plain; charset=utf-8', 'latin1');
 
@@ -59,6 +60,7 @@ function write(res: HttpResponse, status: number, contentType: Uint8Array | stri
   if (rate !== null) {
     res.writeHeader(RATE_LIMIT, String(rate.limit));
     res.writeHeader(RATE_REMAINING, String(rate.remaining));
+    res.writeHeader(RATE_POLICY, rate.policy);
   }
   if (extraHeaders !== undefined) for (const k in extraHeaders) res.writeHeader(bytes(k), extraHeaders[k]);
   const headers = out.headers;
@@ -87,7 +89,7 @@ export function sendResponse(res: HttpResponse, out: OutgoingResponse, corked: b
   extraHeaders?: Readonly<Record<string, string>>, head = false): void {
   if (out.stream !== undefined && !head) {
     const rateHeaders = rate === null ? undefined : {
-      'X-RateLimit-Limit-second': String(rate.limit), 'X-RateLimit-Remaining-second': String(rate.remaining),
+      'X-RateLimit-Limit-second': String(rate.limit), 'X-RateLimit-Remaining-second': String(rate.remaining), 'RateLimit-Policy': rate.policy,
     };
     startStream(res, statusLine(out.status), out.contentType ?? 'application/octet-stream', [rateHeaders, extraHeaders, out.headers], out.stream);
     return;

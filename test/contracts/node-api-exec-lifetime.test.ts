@@ -137,6 +137,30 @@ describe('exec and the daemon\'s lifetime (real daemon, real processes)', () => 
     await stop(second, 'SIGTERM');
   });
 
+  it('SIGTERM mid-exec: the client gets the seed\'s 500 in the osapi envelope, and the daemon exits by itself', async () => {
+    const dir = dataDir();
+    const d = await startDaemon(dir); // jobs.shutdownGraceMs 100
+    daemons.push(d);
+    const answer = exec(d, { command: 'sleep', args: ['300'], timeout: 300 }).then(async (r) => ({ status: r.status, text: await r.text() }));
+    const jobId = await runningJob(d);
+    const exited = once(d.child, 'exit');
+    d.child.kill('SIGTERM');
+    const r = await answer;
+    expect(r.status, r.text).toBe(500);
+    expect(JSON.parse(r.text)).toEqual({
+      error: `Error executing command: job ${jobId} was interrupted because the daemon is stopping`,
+      details: expect.stringMatching(new RegExp(`^${INTERRUPTED}: GET /job/${jobId} reads it failed`)),
+      code: 500,
+    });
+    // it exits on its own (the bound of the wait is the test's, not a timing claim), with 0: a clean stop
+    const [code] = await Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the daemon did not exit after SIGTERM')), 20_000))]);
+    expect(code).toBe(0);
+    const again = await startDaemon(dir);
+    daemons.push(again);
+    expect((await call(`${again.url}/job/${jobId}`, { key: again.key })).body).toMatchObject({ id: jobId, status: 'failed', error: INTERRUPTED });
+    await stop(again, 'SIGTERM');
+  });
+
   it('a client that disconnects from a running exec: the command runs to completion and its job is stored', async () => {
     const dir = dataDir();
     const d = await startDaemon(dir);

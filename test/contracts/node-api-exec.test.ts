@@ -162,6 +162,9 @@ describe('node API: POST /node/{hostname}/command/exec', () => {
     const relative = await exec({ command: 'pwd', cwd: 'tmp' });
     expect(relative.status).toBe(400);
     expect(osapiError(relative)).toBe('cwd "tmp" must be an absolute path');
+    const empty = await exec({ command: 'pwd', cwd: '' });
+    expect(empty.status).toBe(400);
+    expect(osapiError(empty)).toMatch(/^cwd is empty: send an absolute path/);
   });
 
   it('an allowlisted command that does not exist fails its item saying where it was looked for', async () => {

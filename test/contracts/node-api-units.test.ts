@@ -69,9 +69,9 @@ describe('@fact. references and ping addresses', () => {
     for (const bad of ['@fact.', '@fact', '@fact..x', '@fact.a b', 'fact.hostname']) expect(factKeyOf(bad), bad).toBeNull();
   });
 
-  it('accepts IPv4, IPv6, DNS names and fact references; nothing else', () => {
-    for (const ok of ['127.0.0.1', '::1', 'fe80::1%lo', 'localhost', 'a.example.invalid', 'host-1.lab.', '@fact.fqdn']) expect(isPingAddress(ok), ok).toBe(true);
-    for (const bad of ['', 'a b', 'http://x', '-lead.invalid', '@fact.', `${'a'.repeat(64)}.invalid`, '1.2.3.4; rm']) expect(isPingAddress(bad), bad).toBe(false);
+  it('accepts IPv4, IPv6, DNS names and fact references; nothing else (the ping engine\'s rules: no zone ids, no all-numeric last label)', () => {
+    for (const ok of ['127.0.0.1', '::1', 'localhost', 'a.example.invalid', 'host-1.lab.', '@fact.fqdn']) expect(isPingAddress(ok), ok).toBe(true);
+    for (const bad of ['', 'a b', 'http://x', '-lead.invalid', '@fact.', `${'a'.repeat(64)}.invalid`, '1.2.3.4; rm', '999.1.1.1', '1.2.3', 'fe80::1%lo']) expect(isPingAddress(bad), bad).toBe(false);
   });
 });
 

@@ -73,7 +73,8 @@ describe('ping stream backpressure', () => {
     expect(summaries(events)[0]).toMatchObject({ requests: count, ok: count });
     const pausedNotices = notices(events).filter((n) => n.code === 'PAUSED');
     expect(pausedNotices.length).toBeGreaterThanOrEqual(1);
-    expect(Number(pausedNotices[0].details?.pausedMs)).toBeGreaterThanOrEqual(1000);
+    expect(typeof pausedNotices[0].details?.pausedMs).toBe('number');
+    expect(pausedNotices[0].details?.pausedMs as number).toBeGreaterThanOrEqual(1000);
     expect(hits()).toBe(count);
   });
 });

@@ -102,7 +102,7 @@ export function schemaErrors(events: readonly StreamEvent[]): string[] {
 }
 
 export const results = (events: readonly StreamEvent[]) => events.filter((e) => 'result' in e.data).map((e) => e.data.result as Record<string, unknown> & { seq: number; ok: boolean; timing: Record<string, unknown> });
-export const notices = (events: readonly StreamEvent[]) => events.filter((e) => 'notice' in e.data).map((e) => e.data.notice as { code: string; message: string; details?: Record<string, string> });
+export const notices = (events: readonly StreamEvent[]) => events.filter((e) => 'notice' in e.data).map((e) => e.data.notice as { code: string; message: string; details?: Record<string, string | number> });
 export const summaries = (events: readonly StreamEvent[]) => events.filter((e) => 'summary' in e.data).map((e) => e.data.summary as Record<string, unknown>);
 
 export interface ModelEndpoint {

@@ -30,8 +30,8 @@ describe('limits', () => {
     expect(plan).toMatchObject({ count: DEFAULT_LIMITS.maxCount, intervalMs: DEFAULT_LIMITS.minIntervalMs, timeoutMs: DEFAULT_LIMITS.maxTimeoutMs, maxInFlight: DEFAULT_LIMITS.maxInFlight });
     expect(plan.notices.map((n) => n.details.field)).toEqual(['count', 'intervalMs', 'timeoutMs', 'maxInFlight']);
     expect(plan.appliedLimits).toEqual({
-      count: String(DEFAULT_LIMITS.maxCount), intervalMs: String(DEFAULT_LIMITS.minIntervalMs),
-      timeoutMs: String(DEFAULT_LIMITS.maxTimeoutMs), maxInFlight: String(DEFAULT_LIMITS.maxInFlight),
+      count: DEFAULT_LIMITS.maxCount, intervalMs: DEFAULT_LIMITS.minIntervalMs,
+      timeoutMs: DEFAULT_LIMITS.maxTimeoutMs, maxInFlight: DEFAULT_LIMITS.maxInFlight,
     });
     expect(plan.notices[0].message).toBe(`count ${DEFAULT_LIMITS.maxCount + 1} is above the server maximum of ${DEFAULT_LIMITS.maxCount} probes per stream; the stream uses ${DEFAULT_LIMITS.maxCount}`);
   });
@@ -50,9 +50,14 @@ describe('framing by Accept', () => {
     ['application/x-ndjson', NDJSON],
     ['', NDJSON],
     ['*/*', NDJSON],
-    ['application/json', NDJSON],
+    ['application/json', null],
     ['text/event-stream, application/x-ndjson', SSE],
     ['application/x-ndjson, text/event-stream', NDJSON],
+    ['application/x-ndjson;q=0.5, text/event-stream', SSE],
+    ['text/event-stream;q=0.1, application/x-ndjson', NDJSON],
+    ['text/event-stream;q=0, application/x-ndjson', NDJSON],
+    ['text/event-stream;q=0', null],
+    ['text/*', SSE],
   ])('%j → %s', (accept, framing) => {
     expect(framingFor(accept)).toBe(framing);
   });

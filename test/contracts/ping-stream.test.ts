@@ -92,7 +92,7 @@ describe('ping stream API (contract D)', () => {
       }
       const firstResult = events.findIndex((e) => 'result' in e.data);
       expect(events.findLastIndex((e) => 'notice' in e.data)).toBeLessThan(firstResult);
-      expect(summaries(events)[0].appliedLimits).toEqual({ intervalMs: '10', timeoutMs: '60000', maxInFlight: '16' });
+      expect(summaries(events)[0].appliedLimits).toEqual({ intervalMs: 10, timeoutMs: 60000, maxInFlight: 16 });
     });
 
     it('a count over the maximum is clamped with a notice', async () => {
@@ -101,7 +101,7 @@ describe('ping stream API (contract D)', () => {
       const it = ndjsonEvents(r);
       const first = (await it.next()).value!;
       abort.abort();
-      expect(first.data).toEqual({ notice: { code: 'LIMIT_APPLIED', message: expect.stringMatching(/^count 50000 is above the server maximum of 10000/), details: { field: 'count', requested: '50000', applied: '10000', limit: 'maxCount' } } });
+      expect(first.data).toEqual({ notice: { code: 'LIMIT_APPLIED', message: expect.stringMatching(/^count 50000 is above the server maximum of 10000/), details: { field: 'count', requested: 50000, applied: 10000, limit: 'maxCount' } } });
     });
 
     it('a client that disconnects mid-stream stops its probes at once (engine send counter)', async () => {
@@ -181,6 +181,68 @@ describe('ping stream API (contract D)', () => {
         expect(schemaErrors(refused)).toEqual([]);
         for (const x of results(refused)) expect(x).toMatchObject({ ok: false, errorMessage: expect.stringMatching(/refused/) });
         expect(summaries(refused)[0]).toMatchObject({ requests: 2, responses: 0, ok: 0, errors: 2 });
+        // no answered probe: no RTT statistics (0 would be a measurement)
+        expect(summaries(refused)[0]).toMatchObject({ rttMinMs: null, rttAvgMs: null, rttP50Ms: null, rttP90Ms: null, rttP99Ms: null, rttMaxMs: null });
+      } finally {
+        await new Promise<void>((resolve) => listener.close(() => resolve()));
+      }
+    });
+  });
+
+  describe('Accept negotiation (q-values)', () => {
+    it('the framing with the higher q wins, q=0 is refused, and nothing acceptable is a 406 before any probe', async () => {
+      const listener = net.createServer((c) => c.destroy());
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      let connections = 0;
+      listener.on('connection', () => { connections++; });
+      try {
+        const id = s.target({ kind: 'TCP', address: '127.0.0.1', port: (listener.address() as net.AddressInfo).port });
+        for (const [accept, type] of [
+          ['application/x-ndjson;q=0.5, text/event-stream', 'text/event-stream'],
+          ['text/event-stream;q=0.1, application/x-ndjson', 'application/x-ndjson'],
+          ['text/event-stream;q=0, application/x-ndjson', 'application/x-ndjson'],
+          ['application/x-ndjson;q=0, */*;q=0.2', 'text/event-stream'],
+        ] as const) {
+          const r = await post(s, '/v1/ping:stream', { targetId: id, count: 1 }, { accept });
+          expect(r.status, accept).toBe(200);
+          expect(r.headers.get('content-type'), accept).toMatch(new RegExp(`^${type.replace('/', '\\/')}`));
+          await r.text();
+        }
+        const before = connections;
+        for (const accept of ['application/json', 'text/event-stream;q=0, application/x-ndjson;q=0', 'text/html']) {
+          const r = await post(s, '/v1/ping:stream', { targetId: id, count: 1 }, { accept });
+          expect(r.status, accept).toBe(406);
+          const body = await r.json() as Record<string, unknown>;
+          expect(contractErrors('D.error', body)).toEqual([]);
+          expect(body).toMatchObject({ code: 406, error: expect.stringMatching(/neither framing/) });
+        }
+        expect(connections).toBe(before);
+      } finally {
+        await new Promise<void>((resolve) => listener.close(() => resolve()));
+      }
+    });
+
+    it('a targetTypeHint that does not match is a hint: the target is probed as its real type, with a notice first', async () => {
+      const listener = net.createServer((c) => c.destroy());
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      try {
+        const id = s.target({ kind: 'TCP', address: '127.0.0.1', port: (listener.address() as net.AddressInfo).port });
+        const r = await post(s, '/v1/ping:stream', { targetId: id, targetTypeHint: 'EMBEDDER', count: 1 });
+        expect(r.status).toBe(200);
+        const events = await collect(ndjsonEvents(r));
+        expect(schemaErrors(events)).toEqual([]);
+        expect(events[0].data).toEqual({ notice: {
+          code: 'TARGET_TYPE_HINT_IGNORED', message: expect.stringMatching(/targetTypeHint EMBEDDER does not match .* TCP target; it is probed as TCP/),
+          details: { field: 'targetTypeHint', hint: 'EMBEDDER', targetType: 'TCP' },
+        } });
+        expect(results(events)).toHaveLength(1);
+        expect(results(events)[0]).toMatchObject({ ok: true, endpoint: { targetType: 'TCP', targetId: id } });
+        const once = await post(s, '/v1/ping:once', { targetId: id, targetTypeHint: 'HOST' });
+        expect(once.status).toBe(200);
+        expect(await once.json()).toMatchObject({ ok: true, endpoint: { targetType: 'TCP' } });
+        // a matching hint adds nothing
+        const same = await collect(ndjsonEvents(await post(s, '/v1/ping:stream', { targetId: id, targetTypeHint: 'TCP', count: 1 })));
+        expect(notices(same)).toEqual([]);
       } finally {
         await new Promise<void>((resolve) => listener.close(() => resolve()));
       }
@@ -188,6 +250,12 @@ describe('ping stream API (contract D)', () => {
   });
 
   describe('HTTP model endpoints', () => {
+    /** rttMs and the client times come from one measurement: rttMs is clientReceive − clientSend (to the µs rounding). */
+    const expectOneMeasurement = (x: Record<string, unknown>): void => {
+      const t = x.timing as Record<string, string>;
+      const span = Number(BigInt(t.clientReceiveTimeUnixNanos) - BigInt(t.clientSendTimeUnixNanos)) / 1e6;
+      expect(Math.abs(span - (x.rttMs as number))).toBeLessThanOrEqual(0.0006);
+    };
     it('EMBEDDER: POSTs the payload with provider/model metadata; server times from Server-Timing', async () => {
       const id = s.target({ kind: 'EMBEDDER', address: `${model.url}/embeddings`, provider: 'OPENAI', modelIdentifier: 'text-embedding-3-small' });
       const events = await collect(sseEvents(await post(s, '/v1/ping:stream', {
@@ -207,6 +275,8 @@ describe('ping stream API (contract D)', () => {
         const t = x.timing as Record<string, string>;
         const [send, recv, srvIn, srvOut] = [t.clientSendTimeUnixNanos, t.clientReceiveTimeUnixNanos, t.serverReceivedTimeUnixNanos, t.serverSendTimeUnixNanos].map(BigInt);
         expect(send <= srvIn && srvIn <= srvOut && srvOut <= recv).toBe(true);
+        expectOneMeasurement(x);
+        expect(BigInt((x.metadata as Record<string, string>).requestSentUnixNanos) >= send).toBe(true);
       }
       expect(summaries(events)[0]).toMatchObject({ requests: 2, responses: 2, ok: 2 });
     });
@@ -217,6 +287,7 @@ describe('ping stream API (contract D)', () => {
       expect(schemaErrors(events)).toEqual([]);
       const [x] = results(events);
       expect(x.ok).toBe(true);
+      expectOneMeasurement(x);
       expect(x.timing.serverReceivedTimeUnixNanos).toBeUndefined();
       expect(x.timing.serverSendTimeUnixNanos).toBeUndefined();
       expect(model.last?.headers['content-type']).toBe('application/json');
@@ -228,6 +299,7 @@ describe('ping stream API (contract D)', () => {
       const events = await collect(ndjsonEvents(await post(s, '/v1/ping:stream', { targetId: id, count: 1, timeoutMs: 300 })));
       expect(schemaErrors(events)).toEqual([]);
       expect(results(events)[0]).toMatchObject({ ok: false, errorMessage: 'Probe exceeded timeout of 300 ms' });
+      expectOneMeasurement(results(events)[0]);
       expect(summaries(events)[0]).toMatchObject({ requests: 1, timeouts: 1, ok: 0, responses: 0 });
     });
 
@@ -238,6 +310,7 @@ describe('ping stream API (contract D)', () => {
       const body = await r.json() as Record<string, unknown>;
       expect(contractErrors('D.once.200', body)).toEqual([]);
       expect(body).toMatchObject({ ok: false, httpStatus: 500, errorMessage: expect.stringMatching(/HTTP 500/) });
+      expectOneMeasurement(body);
     });
 
     it('a disconnect stops HTTP probes too (the endpoint sees no more requests)', async () => {
@@ -271,14 +344,13 @@ describe('ping stream API (contract D)', () => {
       }
     });
 
-    it('unknown target → 404; malformed id, unknown field, too many labels, mismatched hint → 400', async () => {
+    it('unknown target → 404; malformed id, unknown field, too many labels → 400', async () => {
       await expectError(await post(s, '/v1/ping:stream', { targetId: '550e8400-e29b-41d4-a716-446655440000' }), 404, /target 550e8400-e29b-41d4-a716-446655440000 not found/);
       await expectError(await post(s, '/v1/ping:once', { targetId: '550e8400-e29b-41d4-a716-446655440000' }), 404, /not found/);
       await expectError(await post(s, '/v1/ping:stream', { targetId: 'not-a-uuid' }), 400, /targetId/);
       await expectError(await post(s, '/v1/ping:stream', { targetId: host, colour: 'red' }), 400, /colour/);
       const labels = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v']));
       await expectError(await post(s, '/v1/ping:stream', { targetId: host, labels }), 400, /labels/);
-      await expectError(await post(s, '/v1/ping:stream', { targetId: host, targetTypeHint: 'LLM' }), 400, /targetTypeHint LLM does not match .* HOST/);
     });
 
     it('401 without a key, 403 without network:write', async () => {

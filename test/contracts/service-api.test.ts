@@ -70,9 +70,19 @@ describe.skipIf(!availability.ok)('service ping API: POST /api/v1/{service_id}/p
     expect(pending.length).toBeGreaterThan(0);
     for (const b of pending) {
       expect(b).toMatchObject({ ok: true, type: 'info', action: 'ping_pending' });
-      expect(b.data).toMatchObject({ status: 'pending', rtt_min_ms: null });
+      expect(b.data!.status).toBe('pending');
       expect(typeof b.data!.progress).toBe('number');
+      // The RTTs of the replies so far: null only while none has come back; loss null while nothing was sent.
+      const d = b.data as { received: number; sent: number; packet_loss: number | null; rtt_min_ms: number | null; rtt_avg_ms: number | null; rtt_max_ms: number | null };
+      if (d.received === 0) expect(d.rtt_min_ms).toBeNull();
+      else {
+        expect(d.rtt_min_ms).toBeGreaterThan(0);
+        expect(d.rtt_min_ms!).toBeLessThanOrEqual(d.rtt_avg_ms!);
+        expect(d.rtt_avg_ms!).toBeLessThanOrEqual(d.rtt_max_ms!);
+      }
+      if (d.sent === 0) expect(d.packet_loss).toBeNull();
     }
+    expect(pending.some((b) => (b.data!.received as number) > 0 && b.data!.rtt_min_ms !== null)).toBe(true);
     const progress = pending.map((b) => b.data!.progress as number);
     for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]);
     expect(progress.some((p) => p > 0 && p < 100)).toBe(true);
@@ -95,6 +105,8 @@ describe.skipIf(!availability.ok)('service ping API: POST /api/v1/{service_id}/p
     const { last } = await run(105, 1);
     expect(last).toMatchObject({ ok: false, type: 'error', action: 'ping_failed' });
     expect(last.message).toMatch(/nothing-here\.invalid.*did not resolve/);
+    // nothing was sent: no loss figure (0 % would claim a measurement)
+    expect(last.data).toMatchObject({ status: 'error', sent: 0, received: 0, packet_loss: null, rtt_min_ms: null });
   });
 
   it('pings the host of a URL target', async () => {
@@ -112,15 +124,16 @@ describe.skipIf(!availability.ok)('service ping API: POST /api/v1/{service_id}/p
     conformant('B.result.200', r);
   });
 
-  describe('errors, every one in the { ok:false, type:"error", action:"error", data:null, message, meta:null } envelope', () => {
-    const expectError = (c: Awaited<ReturnType<typeof call>>, status: number, message: RegExp) => {
+  describe('errors, every one in the { ok:false, type:"error", action, data:null, message, meta:null } envelope (a create\'s action ping_failed)', () => {
+    const expectError = (c: Awaited<ReturnType<typeof call>>, status: number, message: RegExp, schema = 'B.error') => {
       expect(c.status, c.text).toBe(status);
-      const body = conformant<Envelope>('B.error', c);
+      const body = conformant<Envelope>(schema, c);
       expect(body.message).toMatch(message);
     };
+    const expectCreateError = (c: Awaited<ReturnType<typeof call>>, status: number, message: RegExp) => expectError(c, status, message, 'B.create.error');
 
     it('404 for a service id no target is bound to, and for an unknown task', async () => {
-      expectError(await create(999, { pings: 1 }), 404, /service 999 not found/);
+      expectCreateError(await create(999, { pings: 1 }), 404, /service 999 not found/);
       expectError(await result('0190f2a4-0000-7000-8000-000000000000'), 404, /task 0190f2a4-0000-7000-8000-000000000000 not found/);
       expectError(await result('not-a-task'), 404, /task not-a-task not found/);
     });
@@ -133,19 +146,19 @@ describe.skipIf(!availability.ok)('service ping API: POST /api/v1/{service_id}/p
     });
 
     it('400 for pings outside 1..100, of the wrong type or missing, a bad service id and malformed JSON', async () => {
-      expectError(await create(101, { pings: 0 }), 400, /pings/);
-      expectError(await create(101, { pings: 101 }), 400, /pings/);
-      expectError(await create(101, { pings: '3' }), 400, /pings must be integer/);
-      expectError(await create(101, {}), 400, /pings is required/);
-      expectError(await create('abc', { pings: 1 }), 400, /service_id/);
-      expectError(await call(`${t.url}/api/v1/101/ping/`, { key: writer, rawBody: '{"pings": ' }), 400, /malformed JSON/);
+      expectCreateError(await create(101, { pings: 0 }), 400, /pings/);
+      expectCreateError(await create(101, { pings: 101 }), 400, /pings/);
+      expectCreateError(await create(101, { pings: '3' }), 400, /pings must be integer/);
+      expectCreateError(await create(101, {}), 400, /pings is required/);
+      expectCreateError(await create('abc', { pings: 1 }), 400, /service_id/);
+      expectCreateError(await call(`${t.url}/api/v1/101/ping/`, { key: writer, rawBody: '{"pings": ' }), 400, /malformed JSON/);
     });
 
     it('401 without a key or with an unknown one, 403 without the route\'s scope', async () => {
-      expectError(await call(`${t.url}/api/v1/101/ping/`, { body: { pings: 1 } }), 401, /missing API key/);
-      expectError(await create(101, { pings: 1 }, 'sonde_nope'), 401, /unknown or revoked API key/);
+      expectCreateError(await call(`${t.url}/api/v1/101/ping/`, { body: { pings: 1 } }), 401, /missing API key/);
+      expectCreateError(await create(101, { pings: 1 }, 'sonde_nope'), 401, /unknown or revoked API key/);
       const reader = t.key(['job:read']);
-      expectError(await create(101, { pings: 1 }, reader), 403, /lacks the scope "network:write"/);
+      expectCreateError(await create(101, { pings: 1 }, reader), 403, /lacks the scope "network:write"/);
       const writeOnly = t.key(['network:write']);
       expectError(await result('0190f2a4-0000-7000-8000-000000000000', writeOnly), 403, /lacks the scope "job:read"/);
       // X-API-Key works as well as Bearer.
@@ -154,7 +167,7 @@ describe.skipIf(!availability.ok)('service ping API: POST /api/v1/{service_id}/p
     });
 
     it('413 for a body over the limit', async () => {
-      expectError(await call(`${t.url}/api/v1/101/ping/`, { key: writer, rawBody: JSON.stringify({ pings: 1, pad: 'x'.repeat(70_000) }) }), 413, /too large/);
+      expectCreateError(await call(`${t.url}/api/v1/101/ping/`, { key: writer, rawBody: JSON.stringify({ pings: 1, pad: 'x'.repeat(70_000) }) }), 413, /too large/);
     });
   });
 });
@@ -182,10 +195,10 @@ describe.skipIf(!availability.ok)('service ping API: rate limit and restart', ()
       }
       expect(statuses.slice(0, 2)).toEqual([200, 200]);
       expect(limited).toBeDefined();
-      const body = conformant<Envelope>('B.error', limited!);
+      const body = conformant<Envelope>('B.create.error', limited!);
       expect(body.message).toMatch(/rate limit exceeded/);
       expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(limited!.headers.get('x-ratelimit-limit-second')).toBe('1');
+      expect(limited!.headers.get('x-ratelimit-limit-second')).toBe('2');
       expect(limited!.headers.get('x-ratelimit-remaining-second')).toBe('0');
     } finally {
       await t.close();
@@ -208,6 +221,10 @@ describe.skipIf(!availability.ok)('service ping API: rate limit and restart', ()
       expect(r.status).toBe(200);
       const body = conformant<Envelope>('B.result.200', r);
       expect(body).toMatchObject({ ok: false, type: 'error', action: 'ping_failed', message: 'interrupted by restart' });
+      // What was measured before the stop is kept.
+      expect(body.data).toMatchObject({ status: 'error', address: '127.0.0.1' });
+      expect(body.data!.sent as number).toBeGreaterThanOrEqual(1);
+      expect(body.data!.rtt_min_ms as number).toBeGreaterThan(0);
     } finally {
       await again.close();
     }

@@ -291,8 +291,12 @@ describe.skipIf(!availability.ok)('troubleshooting API: POST …/aps/{serial}/{t
 
     it('401 HPE_GRAVITY_UNAUTHORIZED ("Authentication required."), 403 without the scope', async () => {
       const missing = hpe(await call(`${t.url}${BASE}/aps/${SERIAL}/ping`, { body: { destination: '127.0.0.1' } }), 401, 'HPE_GRAVITY_UNAUTHORIZED');
-      expect(missing.message).toMatch(/^Authentication required\. missing API key/);
-      hpe(await post('ping', { destination: '127.0.0.1' }, SERIAL, 'sonde_unknown'), 401, 'HPE_GRAVITY_UNAUTHORIZED');
+      expect(missing.message).toBe('Authentication required.');
+      const noKey = await call(`${t.url}${BASE}/aps/${SERIAL}/ping`, { body: { destination: '127.0.0.1' } });
+      expect(noKey.headers.get('x-sonde-error-detail')).toMatch(/^missing API key/);
+      const unknown = await post('ping', { destination: '127.0.0.1' }, SERIAL, 'sonde_unknown');
+      expect(hpe(unknown, 401, 'HPE_GRAVITY_UNAUTHORIZED').message).toBe('Authentication required.');
+      expect(unknown.headers.get('x-sonde-error-detail')).toMatch(/unknown or revoked API key/);
       const reader = t.key(['job:read']);
       expect(hpe(await post('ping', { destination: '127.0.0.1' }, SERIAL, reader), 403, 'HPE_GRAVITY_FORBIDDEN').message).toMatch(/lacks the scope "network:write"/);
       const created = await start('ping', { destination: '127.0.0.1', count: 1 });
@@ -339,7 +343,8 @@ describe.skipIf(!availability.ok)('troubleshooting API: rate limit and restarts'
       const first = await call(`${t.url}${BASE}/aps/${SERIAL}/nslookup`, { key, body: { host: 'localhost' } });
       expect(first.status).toBe(202);
       const second = await call(`${t.url}${BASE}/aps/${SERIAL}/nslookup`, { key, body: { host: 'localhost' } });
-      expect(hpe(second, 429, 'HPE_GRAVITY_TOO_MANY_REQUESTS').message).toMatch(/^Rate limit exceeded\./);
+      expect(hpe(second, 429, 'HPE_GRAVITY_TOO_MANY_REQUESTS').message).toBe('Rate limit exceeded.');
+      expect(second.headers.get('x-sonde-error-detail')).toMatch(/rate limit exceeded for API key .*retry after/);
       expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     } finally {
       await t.close();

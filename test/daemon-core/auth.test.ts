@@ -103,11 +103,11 @@ describe('token bucket', () => {
     const rl = new TokenBucketLimiter({ perSecond: 2, burst: 3 });
     const t0 = 1_000_000;
     expect([0, 1, 2].map(() => rl.take('k', t0))).toEqual([
-      { ok: true, limit: 2, remaining: 2, retryAfterSeconds: 0 },
-      { ok: true, limit: 2, remaining: 1, retryAfterSeconds: 0 },
-      { ok: true, limit: 2, remaining: 0, retryAfterSeconds: 0 },
+      { ok: true, limit: 3, remaining: 2, retryAfterSeconds: 0, policy: '"per-key";q=2;w=1;burst=3' },
+      { ok: true, limit: 3, remaining: 1, retryAfterSeconds: 0, policy: '"per-key";q=2;w=1;burst=3' },
+      { ok: true, limit: 3, remaining: 0, retryAfterSeconds: 0, policy: '"per-key";q=2;w=1;burst=3' },
     ]);
-    expect(rl.take('k', t0)).toEqual({ ok: false, limit: 2, remaining: 0, retryAfterSeconds: 1 });
+    expect(rl.take('k', t0)).toEqual({ ok: false, limit: 3, remaining: 0, retryAfterSeconds: 1, policy: '"per-key";q=2;w=1;burst=3' });
     expect(rl.take('other', t0).ok).toBe(true); // buckets are per key
     expect(rl.take('k', t0 + 250).ok).toBe(false); // half a token
     expect(rl.take('k', t0 + 500).ok).toBe(true); // one token after 0.5 s at 2/s

@@ -47,7 +47,10 @@ describe('formatters over real probe outcomes', () => {
     expect(contractErrors('D.once.200', result)).toEqual([]);
     expect(contractErrors('D.stream.event', { result })).toEqual([]);
     expect(result).toMatchObject({ seq: 1, ok: true, httpStatus: 200, bytesSent: 4, bytesReceived: 14, metadata: { 'x-request-id': 'abc', serverTimes: 'estimated-from-server-timing-dur' } });
-    expect(result.timing.clientSendTimeUnixNanos).toBe(String(outcome.timing.requestSentUnixNs));
+    // One measurement: the client times bound the whole request, and rttMs is their difference.
+    expect(result.timing.clientSendTimeUnixNanos).toBe(String(outcome.startedAtUnixNs));
+    expect(result.rttMs).toBe(Math.round(Number(outcome.endedAtUnixNs - outcome.startedAtUnixNs) / 1e3) / 1e3);
+    expect(result.metadata!['requestSentUnixNanos']).toBe(String(outcome.timing.requestSentUnixNs));
     expect(BigInt(result.timing.serverSendTimeUnixNanos!) - BigInt(result.timing.serverReceivedTimeUnixNanos!)).toBe(1_000_000n);
     // The wire text keeps every digit (strings, not doubles).
     expect(JSON.stringify(result)).toContain(`"clientReceiveTimeUnixNanos":"${outcome.timing.responseEndUnixNs}"`);

@@ -62,6 +62,7 @@ describe('auth', () => {
     expect(r.status).toBe(200);
     expect(Number(r.headers.get('x-ratelimit-limit-second'))).toBe(10_000);
     expect(Number(r.headers.get('x-ratelimit-remaining-second'))).toBeGreaterThanOrEqual(0);
+    expect(Number(r.headers.get('x-ratelimit-remaining-second'))).toBeLessThanOrEqual(10_000);
     await call(`${t.url}/v1/jobs/00000000-0000-4000-8000-000000000000`, { key: t.adminKey });
     t.sonde.audit.flush();
     const recent = t.sonde.audit.recent(50);
@@ -78,17 +79,23 @@ describe('rate limit', () => {
   it('429 with Retry-After and X-RateLimit headers once the bucket is empty; other keys unaffected', async () => {
     const statuses: number[] = [];
     let limited: Awaited<ReturnType<typeof call>> | undefined;
+    let first: Awaited<ReturnType<typeof call>> | undefined;
     for (let i = 0; i < 6; i++) {
       const r = await call(`${t.url}/v1/agents`, { key: t.adminKey });
       statuses.push(r.status);
+      first ??= r;
       if (r.status === 429) limited ??= r;
     }
     expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(first!.headers.get('x-ratelimit-limit-second')).toBe('3'); // the burst: what remaining counts down from
+    expect(first!.headers.get('x-ratelimit-remaining-second')).toBe('2');
+    expect(first!.headers.get('ratelimit-policy')).toBe('"per-key";q=1;w=1;burst=3');
     expect(limited).toBeDefined();
     expect(errorOf(limited!)).toMatch(/rate limit exceeded/);
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(limited!.headers.get('x-ratelimit-limit-second')).toBe('1');
+    expect(limited!.headers.get('x-ratelimit-limit-second')).toBe('3');
     expect(limited!.headers.get('x-ratelimit-remaining-second')).toBe('0');
+    expect(limited!.headers.get('ratelimit-policy')).toBe('"per-key";q=1;w=1;burst=3');
     const other = t.key(['network:read']);
     expect((await call(`${t.url}/v1/agents`, { key: other })).status).toBe(200);
   });

@@ -88,6 +88,9 @@ describe('/v1/jobs', () => {
       [{ operation: 'ping', targets: ['127.0.0.1'], count: 0 }, /count must be >= 1/],
       [{ operation: 'ping', targets: ['127.0.0.1'], size: 70000 }, /size must be <= 65500/],
       [{ operation: 'ping', targets: '127.0.0.1' }, /targets must be array/],
+      // neither an IP nor a host name: refused at once, not a job that fails later
+      [{ operation: 'ping', targets: ['127.0.0.1', '999.1.1.1'] }, /^targets\[1\]: "999\.1\.1\.1" is not a valid IPv4 address/],
+      [{ operation: 'ping', targets: ['a b'] }, /^targets\[0\]: "a b" is not an IP address or a valid host name/],
       [{ operation: 'ping', targets: ['127.0.0.1'], agent: 'nosuch' }, /target agent "nosuch" not found/],
       [{ operation: 'ping', targets: ['127.0.0.1'], agent: 'site:nowhere' }, /not found/],
     ];

@@ -91,6 +91,8 @@ describe('/v1/targets', () => {
       [{ kind: 'HOST', address: '127.0.0.1', colour: 'red' }, /unknown field "colour"/],
       [{ kind: 'HOST', address: '127.0.0.1', labels: { 'bad key!': 'x' } }, /labels/],
       [{ kind: 'HOST', address: 'bad host name!' }, /address/],
+      [{ kind: 'HOST', address: '999.1.1.1' }, /address must be an IPv4\/IPv6 address or a DNS name/],
+      [{ kind: 'TCP', address: '10.0.0', port: 80 }, /address must be an IPv4\/IPv6 address or a DNS name/],
       [{ kind: 'HTTP', address: 'ftp://example.invalid/' }, /address/],
       [[1, 2], /request body must be object/],
     ];

@@ -8,6 +8,8 @@ const DEFAULT_DETAILS: Record<HttpErrorKind, string> = {
   unauthorized: 'send the API key as Authorization: Bearer <key> or X-API-Key: <key>',
   forbidden: 'insufficient permissions',
   not_found: 'no such resource',
+  method_not_allowed: 'the Allow header lists the methods of this path',
+  not_acceptable: 'the Accept header names none of the media types this route answers with',
   conflict: 'conflicting state',
   payload_too_large: 'the request body is over the configured limit (http.bodyLimit)',
   unsupported_media_type: 'send application/json',

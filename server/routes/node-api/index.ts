@@ -1,7 +1,7 @@
 // Contract A, the node API (osapi; seeds 000 and 003): ping and command exec on the agents a
 // `{hostname}` selector picks, and the jobs behind them. Errors: { error, details, code }.
-import { submitExec, submitNodePing, type Sonde } from '../../../engine/index.js';
-import { notFound } from '../../http/errors.js';
+import { INTERRUPTED, submitExec, submitNodePing, type JobRecord, type Sonde } from '../../../engine/index.js';
+import { HttpError, notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
 import { osapiEnvelope } from './envelope.js';
 import { ExecBody, ExecResponse, HostnameParams, JobDetail, JobIdParams, JobList, JobListQuery, PingBody, PingResponse } from './schemas.js';
@@ -19,7 +19,7 @@ export function nodeApiRoutes(sonde: Sonde): AnyRoute[] {
         selector: params.hostname, address: body.address, count: body.count, intervalMs: body.interval_ms,
         timeoutMs: body.timeout_ms, size: body.size, keyId: key?.id ?? null,
       });
-      const job = await done;
+      const job = failIfInterrupted(await done, 'Error executing ping');
       return { status: 200, body: { job_id: job.id, results: itemsOf(job, pingItem) } };
     },
   });
@@ -35,7 +35,7 @@ export function nodeApiRoutes(sonde: Sonde): AnyRoute[] {
       const { done } = submitExec(sonde, {
         selector: params.hostname, command: body.command, args: body.args, cwd: body.cwd, timeoutS: body.timeout, keyId: key?.id ?? null,
       });
-      const job = await done;
+      const job = failIfInterrupted(await done, 'Error executing command');
       return { status: 202, body: { job_id: job.id, results: itemsOf(job, execItem) } };
     },
   });
@@ -61,4 +61,16 @@ export function nodeApiRoutes(sonde: Sonde): AnyRoute[] {
     },
   });
   return [ping, exec, getJob, listJobs];
+}
+
+/**
+ * A job the daemon's stop interrupted did not run to its end: the seed's answer for that is its
+ * 500 ("Error executing command."), not a result whose items merely say "cancelled".
+ */
+function failIfInterrupted(job: JobRecord, what: string): JobRecord {
+  if (job.status === 'failed' && job.error === INTERRUPTED) {
+    throw new HttpError(500, `${what}: job ${job.id} was interrupted because the daemon is stopping`,
+      `${INTERRUPTED}: GET /job/${job.id} reads it failed; run it again once the daemon is back`);
+  }
+  return job;
 }

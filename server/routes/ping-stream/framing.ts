@@ -1,5 +1,6 @@
 // The two framings of POST /v1/ping:stream, chosen by Accept: SSE (`event: item` frames and a
 // final `event: close`) or NDJSON (one JSON object per line; also the default).
+import { preferredMediaType } from '../../http/encoding.js';
 
 export interface Framing {
   contentType: string;
@@ -24,11 +25,14 @@ export const NDJSON: Framing = {
   close: '',
 };
 
-/** SSE when Accept names text/event-stream before application/x-ndjson, NDJSON otherwise. */
-export function framingFor(accept: string): Framing {
-  const lower = accept.toLowerCase();
-  const sse = lower.indexOf('text/event-stream');
-  if (sse === -1) return NDJSON;
-  const ndjson = lower.indexOf('application/x-ndjson');
-  return ndjson === -1 || sse < ndjson ? SSE : NDJSON;
+// Offered with the parameter SSE is sent with, so that an Accept naming it matches too.
+const OFFERED = ['application/x-ndjson', 'text/event-stream;charset=utf-8'] as const;
+
+/**
+ * The framing the Accept header prefers by q-value (NDJSON on a tie and without Accept), or
+ * null when it accepts neither (the route answers 406).
+ */
+export function framingFor(accept: string): Framing | null {
+  const type = preferredMediaType(accept, OFFERED);
+  return type === null ? null : type === 'application/x-ndjson' ? NDJSON : SSE;
 }

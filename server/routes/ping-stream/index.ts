@@ -9,7 +9,7 @@ import type { ResponseStream } from '../../http/stream.js';
 import { framingFor, type Framing } from './framing.js';
 import { DEFAULT_LIMITS, STREAM_DEFAULTS, applyLimits, type EffectivePlan, type StreamLimits } from './limits.js';
 import { PingOnceBody, PingResultSchema, PingStreamBody } from './schemas.js';
-import { endpointOf, resultOf, summaryOf } from './wire.js';
+import { endpointOf, resultOf, summaryOf, type PingNoticeWire } from './wire.js';
 import type { PingEndpointInfo } from '../../format/ping-stream-result.js';
 
 interface PayloadFields {
@@ -19,10 +19,11 @@ interface PayloadFields {
 }
 
 const ERRORS = {
-  400: { description: 'Invalid request (e.g. both payload and payloadSizeBytes, a targetTypeHint that does not match)' },
+  400: { description: 'Invalid request (e.g. both payload and payloadSizeBytes)' },
   401: { description: 'Missing or unknown API key' },
   403: { description: 'The key lacks network:write' },
   404: { description: 'No target with this id' },
+  406: { description: 'Accept names neither application/x-ndjson nor text/event-stream (stream only)' },
   429: { description: 'Rate limit exceeded' },
   503: { description: 'HOST target while the daemon runs without the ICMP engine' },
 };
@@ -40,15 +41,20 @@ export function pingStreamRoutes(sonde: Sonde, limits: StreamLimits = DEFAULT_LI
       ...ERRORS,
     },
     handler: async ({ body, accept }) => {
+      // Decided first: a client that can read neither framing gets nothing probed.
+      const framing = framingFor(accept);
+      if (framing === null) {
+        throw new HttpError(406, `Accept "${accept}" names neither framing of this stream`, 'send Accept: application/x-ndjson or text/event-stream');
+      }
       checkPayload(body);
-      const target = findTarget(sonde, body.targetId, body.targetTypeHint);
+      const target = findTarget(sonde, body.targetId);
       const plan = applyLimits(body, limits);
+      const hint = hintNotice(target, body.targetTypeHint);
       const aborts = new AbortController();
       const session = await streams.open({
         target, count: plan.count, intervalMs: plan.intervalMs, timeoutMs: plan.timeoutMs, maxInFlight: plan.maxInFlight,
         jitter: body.jitter === true, payload: payloadOf(body), signal: aborts.signal,
       });
-      const framing = framingFor(accept);
       return {
         status: 200,
         contentType: framing.contentType,
@@ -57,7 +63,7 @@ export function pingStreamRoutes(sonde: Sonde, limits: StreamLimits = DEFAULT_LI
           preamble: framing.preamble,
           onAbort: () => aborts.abort(),
           start: (out) => {
-            void streamSession(out, framing, session, endpointOf(target, session.resolvedEndpoint), plan);
+            void streamSession(out, framing, session, endpointOf(target, session.resolvedEndpoint), plan, hint);
           },
         },
       };
@@ -71,7 +77,8 @@ export function pingStreamRoutes(sonde: Sonde, limits: StreamLimits = DEFAULT_LI
     responses: { 200: { description: 'The probe result', schema: PingResultSchema }, ...ERRORS },
     handler: async ({ body }) => {
       checkPayload(body);
-      const target = findTarget(sonde, body.targetId, body.targetTypeHint);
+      // An optional hint (seed 002): the target's real type is used; the result's endpoint says which.
+      const target = findTarget(sonde, body.targetId);
       const timeoutMs = body.timeoutMs === undefined || body.timeoutMs === 0 ? STREAM_DEFAULTS.timeoutMs : body.timeoutMs;
       if (timeoutMs > limits.maxTimeoutMs) {
         throw badRequest(`timeoutMs ${timeoutMs} is above the server maximum of ${limits.maxTimeoutMs} ms`, 'field: timeoutMs');
@@ -89,10 +96,12 @@ export function pingStreamRoutes(sonde: Sonde, limits: StreamLimits = DEFAULT_LI
 }
 
 /** Runs the session into the response: limit notices, one result per probe, the summary, the end. */
-async function streamSession(out: ResponseStream, framing: Framing, session: ProbeSession, endpoint: PingEndpointInfo, plan: EffectivePlan): Promise<void> {
+async function streamSession(out: ResponseStream, framing: Framing, session: ProbeSession, endpoint: PingEndpointInfo, plan: EffectivePlan,
+  hint: PingNoticeWire | null): Promise<void> {
   const emit = (event: unknown): void => {
     out.write(framing.item(JSON.stringify(event)));
   };
+  if (hint !== null) emit({ notice: hint });
   for (const notice of plan.notices) emit({ notice });
   // A client that stops reading pauses the probes; when it reads again, a notice says for how long.
   let pausedAt: number | undefined;
@@ -103,7 +112,7 @@ async function streamSession(out: ResponseStream, framing: Framing, session: Pro
       void pending.then(() => {
         const pausedMs = Math.round(performance.now() - (pausedAt ?? 0));
         pausedAt = undefined;
-        emit({ notice: { code: 'PAUSED', message: `probing paused for ${pausedMs} ms while the client was not reading the stream`, details: { pausedMs: String(pausedMs) } } });
+        emit({ notice: { code: 'PAUSED', message: `probing paused for ${pausedMs} ms while the client was not reading the stream`, details: { pausedMs } } });
       });
     }
     return pending;
@@ -136,11 +145,18 @@ function payloadOf(body: PayloadFields): PayloadFields {
   return payload;
 }
 
-function findTarget(sonde: Sonde, id: string, hint: Target['kind'] | undefined): Target {
+function findTarget(sonde: Sonde, id: string): Target {
   const target = sonde.targets.get(id);
   if (target === null) throw notFound(`target ${id} not found`, 'GET /v1/targets lists the registered targets');
-  if (hint !== undefined && hint !== target.kind) {
-    throw badRequest(`targetTypeHint ${hint} does not match target ${id}, which is a ${target.kind} target`, 'field: targetTypeHint');
-  }
   return target;
+}
+
+/** Seed 002 calls targetTypeHint an optional hint: one that does not match is noted, not refused. */
+function hintNotice(target: Target, hint: Target['kind'] | undefined): PingNoticeWire | null {
+  if (hint === undefined || hint === target.kind) return null;
+  return {
+    code: 'TARGET_TYPE_HINT_IGNORED',
+    message: `targetTypeHint ${hint} does not match target ${target.id}, which is a ${target.kind} target; it is probed as ${target.kind}`,
+    details: { field: 'targetTypeHint', hint, targetType: target.kind },
+  };
 }

@@ -17,7 +17,8 @@ export const STREAM_DEFAULTS = { count: 4, intervalMs: 1000, timeoutMs: 5000, ma
 export interface LimitNotice {
   code: 'LIMIT_APPLIED';
   message: string;
-  details: Record<string, string>;
+  /** Integers as numbers, names as strings. */
+  details: { field: string; requested: number; applied: number; limit: string };
 }
 
 export interface EffectivePlan {
@@ -27,7 +28,7 @@ export interface EffectivePlan {
   maxInFlight: number;
   notices: LimitNotice[];
   /** field → the value used, for each field that was clamped. */
-  appliedLimits: Record<string, string>;
+  appliedLimits: Record<string, number>;
 }
 
 export interface PlanRequest {
@@ -39,15 +40,15 @@ export interface PlanRequest {
 
 export function applyLimits(request: PlanRequest, limits: StreamLimits = DEFAULT_LIMITS): EffectivePlan {
   const notices: LimitNotice[] = [];
-  const appliedLimits: Record<string, string> = {};
+  const appliedLimits: Record<string, number> = {};
   const clamp = (field: string, requested: number, applied: number, limitName: string, why: string): number => {
     if (applied === requested) return requested;
     notices.push({
       code: 'LIMIT_APPLIED',
       message: `${field} ${requested} ${why}; the stream uses ${applied}`,
-      details: { field, requested: String(requested), applied: String(applied), limit: limitName },
+      details: { field, requested, applied, limit: limitName },
     });
-    appliedLimits[field] = String(applied);
+    appliedLimits[field] = applied;
     return applied;
   };
   const or = (value: number | undefined, fallback: number): number => (value === undefined || value === 0 ? fallback : value);

@@ -4,20 +4,21 @@ import {
   httpPingResult, icmpPingResult, tcpPingResult, type PingEndpointInfo, type PingResultWire,
 } from '../../format/ping-stream-result.js';
 
-/** The wire summary: the session's totals (same names, same units) plus rates and limits. */
-export type PingSummaryWire = Pick<ProbeSessionTotals,
-  'requests' | 'responses' | 'ok' | 'timeouts' | 'errors'
-  | 'rttMinMs' | 'rttAvgMs' | 'rttP50Ms' | 'rttP90Ms' | 'rttP99Ms' | 'rttMaxMs'> & {
+/** The wire summary: the session's totals (same names, same units; RTTs null when no probe was
+ *  answered) plus rates and limits. */
+export type PingSummaryWire = Pick<ProbeSessionTotals, 'requests' | 'responses' | 'ok' | 'timeouts' | 'errors'>
+  & Record<'rttMinMs' | 'rttAvgMs' | 'rttP50Ms' | 'rttP90Ms' | 'rttP99Ms' | 'rttMaxMs', number | null> & {
   endpoint: PingEndpointInfo;
   requestsPerSecond: number;
   bytesPerSecond: number;
-  appliedLimits?: Record<string, string>;
+  appliedLimits?: Record<string, number>;
 };
 
 export interface PingNoticeWire {
   code: string;
   message: string;
-  details?: Record<string, string>;
+  /** Integers as numbers. */
+  details?: Record<string, string | number>;
 }
 
 export function endpointOf(target: Target, resolvedEndpoint: string): PingEndpointInfo {
@@ -46,10 +47,12 @@ export function resultOf(endpoint: PingEndpointInfo, probe: SessionProbe): PingR
   }
 }
 
-/** ms to the microsecond; NaN (no answered probe) → 0, since JSON has no NaN. */
+/** ms to the microsecond. */
 const ms = (value: number): number => (Number.isFinite(value) ? Math.round(value * 1000) / 1000 : 0);
+/** An RTT statistic: NaN (no answered probe) → null, not a measurement of zero. */
+const rtt = (value: number): number | null => (Number.isFinite(value) ? Math.round(value * 1000) / 1000 : null);
 
-export function summaryOf(endpoint: PingEndpointInfo, totals: ProbeSessionTotals, appliedLimits: Record<string, string>): PingSummaryWire {
+export function summaryOf(endpoint: PingEndpointInfo, totals: ProbeSessionTotals, appliedLimits: Record<string, number>): PingSummaryWire {
   const seconds = totals.durationMs / 1000;
   const summary: PingSummaryWire = {
     endpoint,
@@ -58,12 +61,12 @@ export function summaryOf(endpoint: PingEndpointInfo, totals: ProbeSessionTotals
     ok: totals.ok,
     timeouts: totals.timeouts,
     errors: totals.errors,
-    rttMinMs: ms(totals.rttMinMs),
-    rttAvgMs: ms(totals.rttAvgMs),
-    rttP50Ms: ms(totals.rttP50Ms),
-    rttP90Ms: ms(totals.rttP90Ms),
-    rttP99Ms: ms(totals.rttP99Ms),
-    rttMaxMs: ms(totals.rttMaxMs),
+    rttMinMs: rtt(totals.rttMinMs),
+    rttAvgMs: rtt(totals.rttAvgMs),
+    rttP50Ms: rtt(totals.rttP50Ms),
+    rttP90Ms: rtt(totals.rttP90Ms),
+    rttP99Ms: rtt(totals.rttP99Ms),
+    rttMaxMs: rtt(totals.rttMaxMs),
     requestsPerSecond: seconds > 0 ? ms(totals.requests / seconds) : 0,
     bytesPerSecond: seconds > 0 ? ms((totals.bytesSent + totals.bytesReceived) / seconds) : 0,
   };

@@ -2,9 +2,9 @@
 // device bound to a service id, then poll for its outcome. Every answer is in the
 // { ok, type, action, data, message, meta } envelope.
 import type { AgentRegistry, DiagnosticTasks, Target } from '../../../engine/index.js';
-import { notFound } from '../../http/errors.js';
+import { badRequest, notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
-import { serviceApiEnvelope } from './envelope.js';
+import { serviceApiCreateEnvelope, serviceApiEnvelope } from './envelope.js';
 import { CreateBody, CreateResponse, ResultResponse, ServiceParams, TaskParams } from './schemas.js';
 import { pingResult } from './wire.js';
 
@@ -24,7 +24,7 @@ export function serviceApiRoutes(agents: AgentRegistry, tasks: DiagnosticTasks):
   const tags = ['service-api'];
 
   const create = defineRoute({
-    method: 'post', path: '/api/v1/{service_id}/ping/', operationId: 'servicePingCreate', tags, envelope,
+    method: 'post', path: '/api/v1/{service_id}/ping/', operationId: 'servicePingCreate', tags, envelope: serviceApiCreateEnvelope.name,
     summary: 'Start a ping of the device bound to a service id; poll GET /api/v1/ping/{task_id}/',
     scope: 'network:write', params: ServiceParams, body: CreateBody,
     responses: {
@@ -67,5 +67,15 @@ export function serviceApiRoutes(agents: AgentRegistry, tasks: DiagnosticTasks):
   // The same routes without the trailing slash (clients that drop it).
   const createBare = { ...create, path: '/api/v1/{service_id}/ping', operationId: 'servicePingCreateNoSlash', hidden: true };
   const resultBare = { ...result, path: '/api/v1/ping/{task_id}', operationId: 'servicePingResultNoSlash', hidden: true };
-  return [create, result, createBare, resultBare];
+  // The seed's own heading is `POST /api/v1//ping/`: an empty service id is a failed create (400).
+  const emptyServiceId = defineRoute({
+    method: 'post', path: '/api/v1//ping/', operationId: 'servicePingCreateEmptyId', tags, envelope: serviceApiCreateEnvelope.name, hidden: true,
+    summary: 'POST /api/v1/{service_id}/ping/ with an empty service id', scope: 'network:write',
+    responses: { 400: { description: 'service_id is empty' } },
+    handler: () => {
+      throw badRequest('service_id is empty: the path is /api/v1/{service_id}/ping/ with the integer id of the service', 'e.g. POST /api/v1/12345/ping/');
+    },
+  });
+  const emptyServiceIdBare = { ...emptyServiceId, path: '/api/v1//ping', operationId: 'servicePingCreateEmptyIdNoSlash' };
+  return [create, result, createBare, resultBare, emptyServiceId, emptyServiceIdBare];
 }

@@ -10,7 +10,8 @@ export interface ServicePingData {
   status: Status;
   sent: number;
   received: number;
-  packet_loss: number;
+  /** Percent; null when nothing was sent (no measurement). */
+  packet_loss: number | null;
   rtt_min_ms: number | null;
   rtt_avg_ms: number | null;
   rtt_max_ms: number | null;
@@ -36,7 +37,7 @@ function dataOf(status: Status, r: PingTestResult | null): ServicePingData {
     status,
     sent,
     received,
-    packet_loss: sent > 0 ? Math.round(((sent - received) / sent) * 10000) / 100 : 0,
+    packet_loss: sent > 0 ? Math.round(((sent - received) / sent) * 10000) / 100 : null,
     rtt_min_ms: round3(r?.minMs ?? null),
     rtt_avg_ms: round3(r?.avgMs ?? null),
     rtt_max_ms: round3(r?.maxMs ?? null),
@@ -51,14 +52,14 @@ const envelope = <D>(ok: boolean, type: ServiceEnvelope<D>['type'], action: stri
 export function pingResult(task: DiagnosticTask): ServiceEnvelope<ServicePingData | null> {
   const r = task.result as unknown as PingTestResult | null;
   if (task.status === 'pending' || task.status === 'running') {
+    // The counts and RTTs of the probes answered so far.
     const data = dataOf('pending', r);
-    // While running, the live counts have no RTT summary yet.
-    data.rtt_min_ms = data.rtt_avg_ms = data.rtt_max_ms = null;
     data.progress = task.progress;
     return envelope(true, 'info', 'ping_pending', data, `the ping is still running (${task.progress}% done); poll again`);
   }
   if (task.status === 'failed' || r === null) {
-    return envelope(false, 'error', 'ping_failed', dataOf('error', null), task.error ?? 'the ping could not run');
+    // What was measured before it failed (e.g. up to a restart) stays in data.
+    return envelope(false, 'error', 'ping_failed', dataOf('error', r), task.error ?? 'the ping could not run');
   }
   if (r.sent === 0) return envelope(false, 'error', 'ping_failed', dataOf('error', r), `no probe could be sent to ${r.address ?? r.destination}`);
   const ratio = r.received / r.sent;

@@ -1,9 +1,10 @@
 // The troubleshooting API's error envelope (contract C, HPE GreenLake): { errorCode, message }
 // with the HPE_GRAVITY_* codes of docs/contracts.md#troubleshooting-errors. Messages start
-// with the seed's wording ("Validation errors - ...", "Authentication required.") and add
-// what was wrong.
+// with the seed's wording ("Validation errors - ...") and add what was wrong; the 401 and 429
+// messages are exactly the seed's, and what sonde knows more goes in X-Sonde-Error-Detail (the
+// seed's body has no other field).
 import { Type } from '@sinclair/typebox';
-import { registerEnvelope, type ErrorEnvelope } from '../../http/envelopes.js';
+import { headerText, registerEnvelope, type ErrorEnvelope } from '../../http/envelopes.js';
 import { HttpError, type HttpErrorKind } from '../../http/errors.js';
 
 export type HpeErrorCode =
@@ -13,6 +14,8 @@ export type HpeErrorCode =
   | 'HPE_GRAVITY_NOT_FOUND'
   | 'HPE_GRAVITY_DEVICE_NOT_FOUND'
   | 'HPE_GRAVITY_TASK_NOT_FOUND'
+  | 'HPE_GRAVITY_METHOD_NOT_ALLOWED'
+  | 'HPE_GRAVITY_NOT_ACCEPTABLE'
   | 'HPE_GRAVITY_CONFLICT'
   | 'HPE_GRAVITY_DEVICE_OFFLINE'
   | 'HPE_GRAVITY_PAYLOAD_TOO_LARGE'
@@ -26,6 +29,8 @@ const CODE_BY_KIND: Record<HttpErrorKind, HpeErrorCode> = {
   unauthorized: 'HPE_GRAVITY_UNAUTHORIZED',
   forbidden: 'HPE_GRAVITY_FORBIDDEN',
   not_found: 'HPE_GRAVITY_NOT_FOUND',
+  method_not_allowed: 'HPE_GRAVITY_METHOD_NOT_ALLOWED',
+  not_acceptable: 'HPE_GRAVITY_NOT_ACCEPTABLE',
   conflict: 'HPE_GRAVITY_CONFLICT',
   payload_too_large: 'HPE_GRAVITY_PAYLOAD_TOO_LARGE',
   unsupported_media_type: 'HPE_GRAVITY_UNSUPPORTED_MEDIA_TYPE',
@@ -41,15 +46,18 @@ export function hpeError(status: number, errorCode: HpeErrorCode, message: strin
   return new HttpError(status, message, `${CODE_MARK}${errorCode}`);
 }
 
+/** The seed's exact texts, which a client may compare. */
+const SEED_MESSAGE = { unauthorized: 'Authentication required.', rate_limited: 'Rate limit exceeded.' } as const;
+
 function messageFor(kind: HttpErrorKind, message: string, details: string | undefined): string {
   const more = details !== undefined ? `${message} (${details})` : message;
   switch (kind) {
     case 'bad_request':
       return `Validation errors - ${message}`;
     case 'unauthorized':
-      return `Authentication required. ${more}`;
+      return SEED_MESSAGE.unauthorized;
     case 'rate_limited':
-      return `Rate limit exceeded. ${more}`;
+      return SEED_MESSAGE.rate_limited;
     case 'internal':
       return 'An unexpected error occurred.';
     default:
@@ -66,6 +74,10 @@ export const troubleshootingEnvelope: ErrorEnvelope = {
   render: ({ kind, message, details }) => {
     if (details?.startsWith(CODE_MARK)) return { errorCode: details.slice(CODE_MARK.length), message };
     return { errorCode: CODE_BY_KIND[kind], message: messageFor(kind, message, details) };
+  },
+  headers: ({ kind, message, details }) => {
+    if (kind !== 'unauthorized' && kind !== 'rate_limited') return undefined;
+    return { 'X-Sonde-Error-Detail': headerText(details !== undefined ? `${message} (${details})` : message) };
   },
 };
 

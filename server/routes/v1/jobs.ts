@@ -1,8 +1,8 @@
 // /v1/jobs: list, get, cancel, and submit a ping job (the native way to start one).
 import { Type } from '@sinclair/typebox';
-import { JOB_STATUSES, type JsonValue, type PingRequest, type Sonde } from '../../../engine/index.js';
+import { JOB_STATUSES, pingTargetProblem, type JsonValue, type PingRequest, type Sonde } from '../../../engine/index.js';
 import { IdParams, PageOf, StringEnum } from '../../http/common-schemas.js';
-import { notFound } from '../../http/errors.js';
+import { badRequest, notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
 
 const Status = StringEnum(JOB_STATUSES);
@@ -77,6 +77,12 @@ export function jobRoutes(sonde: Sonde): AnyRoute[] {
     scope: 'network:write', body: PingJobBody,
     responses: { 202: { description: 'The job, just submitted', schema: JobSchema } },
     handler: ({ body, key }) => {
+      // Checked here by the ping engine's own rules, so that a target that is neither an IP nor
+      // a host name (999.1.1.1) is a 400 now, not a job that fails later.
+      for (let i = 0; i < body.targets.length; i++) {
+        const problem = pingTargetProblem(body.targets[i]);
+        if (problem !== null) throw badRequest(`targets[${i}]: ${problem}`, 'field: targets');
+      }
       const request: PingRequest = { targets: body.targets, count: body.count, intervalMs: body.intervalMs, timeoutMs: body.timeoutMs, size: body.size };
       const count = body.count ?? 3;
       const timeoutMs = count * (body.intervalMs ?? 1000) + (body.timeoutMs ?? 1000) + 5000;

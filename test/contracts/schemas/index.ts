@@ -6,7 +6,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { JobDetailResponse, JobListResponse, NodeApiError, NodeExecResponse, NodePingResponse } from './node-api.js';
 import { PingResult, PingStreamApiError, PingStreamClose, PingStreamEvent } from './ping-stream-api.js';
-import { ServiceApiError, ServicePingCreateResponse, ServicePingResultResponse } from './service-api.js';
+import { ServiceApiCreateError, ServiceApiError, ServicePingCreateResponse, ServicePingResultResponse } from './service-api.js';
 import { TEST_KINDS, TroubleshootingApiError, TroubleshootingCreateResponse, TroubleshootingResultResponse } from './troubleshooting-api.js';
 
 export * from './common.js';
@@ -27,6 +27,7 @@ export const CONTRACT_SCHEMAS: Record<string, TSchema> = {
   'B.create.200': ServicePingCreateResponse,
   'B.result.200': ServicePingResultResponse,
   'B.error': ServiceApiError,
+  'B.create.error': ServiceApiCreateError,
   // C. POST …/aps/{serial}/{test}, GET …/aps/{serial}/{test}/async-operations/{taskId}
   ...Object.fromEntries(TEST_KINDS.flatMap((kind) => [
     [`C.${kind}.create.202`, TroubleshootingCreateResponse(kind)],

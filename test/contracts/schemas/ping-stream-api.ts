@@ -72,16 +72,21 @@ export const PingResult = Type.Object(
   },
 );
 
+/** Notice details: integers are JSON numbers, names strings. */
+const DetailMap = () => Type.Record(Type.String(), Type.Union([Type.String(), Type.Integer()]));
+
 export const PingNotice = Type.Object(
   {
     code: Type.String({ minLength: 1 }),
     message: Type.String({ minLength: 1 }),
-    details: Type.Optional(StringMap()),
+    details: Type.Optional(DetailMap()),
   },
   { additionalProperties: false },
 );
 
 const Ms = () => Type.Number({ minimum: 0 });
+/** An RTT statistic: null when no probe was answered (0 would be a measurement). */
+const RttMs = () => Type.Union([Ms(), Type.Null()]);
 
 export const PingSummary = Type.Object(
   {
@@ -91,15 +96,15 @@ export const PingSummary = Type.Object(
     ok: Count(),
     timeouts: Count(),
     errors: Count(),
-    rttMinMs: Ms(),
-    rttAvgMs: Ms(),
-    rttP50Ms: Ms(),
-    rttP90Ms: Ms(),
-    rttP99Ms: Ms(),
-    rttMaxMs: Ms(),
+    rttMinMs: RttMs(),
+    rttAvgMs: RttMs(),
+    rttP50Ms: RttMs(),
+    rttP90Ms: RttMs(),
+    rttP99Ms: RttMs(),
+    rttMaxMs: RttMs(),
     requestsPerSecond: Ms(),
     bytesPerSecond: Ms(),
-    appliedLimits: Type.Optional(StringMap()),
+    appliedLimits: Type.Optional(Type.Record(Type.String(), Type.Integer())),
   },
   { additionalProperties: false },
 );

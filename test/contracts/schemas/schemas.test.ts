@@ -112,7 +112,9 @@ describe('contract schemas', () => {
     expect(ok('info', 'ping_pending', 'pending').length).toBeGreaterThan(0); // progress is required while pending
     expect(ok('success', 'stable_connection', 'intermittent').length).toBeGreaterThan(0);
     expect(contractErrors('B.result.200', { ok: false, type: 'error', action: 'ping_failed', data: null, message: 'interrupted by restart', meta: null })).toEqual([]);
-    expect(contractErrors('B.error', { ok: false, type: 'error', action: 'error', data: null, message: 'service 7 not found', meta: null })).toEqual([]);
+    expect(contractErrors('B.error', { ok: false, type: 'error', action: 'error', data: null, message: 'task 7 not found', meta: null })).toEqual([]);
+    expect(contractErrors('B.create.error', { ok: false, type: 'error', action: 'ping_failed', data: null, message: 'service 7 not found', meta: null })).toEqual([]);
+    expect(contractErrors('B.create.error', { ok: false, type: 'error', action: 'error', data: null, message: 'service 7 not found', meta: null }).length).toBeGreaterThan(0);
   });
 
   it("C: seed 004's result and errors pass; running and failed states are shaped too", () => {
@@ -159,13 +161,16 @@ describe('contract schemas', () => {
     delete silent['errorMessage'];
     expect(contractErrors('D.once.200', silent)).toContain("(body) must have required property 'errorMessage'");
     expect(contractErrors('D.stream.event', { result: seed002Result.result, summary: {} }).length).toBeGreaterThan(0);
-    expect(contractErrors('D.stream.event', { notice: { code: 'LIMIT_APPLIED', message: 'count clamped to 1000', details: { count: '1000' } } })).toEqual([]);
+    expect(contractErrors('D.stream.event', { notice: { code: 'LIMIT_APPLIED', message: 'count clamped to 1000', details: { field: 'count', requested: 5000, applied: 1000, limit: 'maxCount' } } })).toEqual([]);
+    expect(contractErrors('D.stream.event', { notice: { code: 'LIMIT_APPLIED', message: 'count clamped to 1000', details: { applied: 1.5 } } }).length).toBeGreaterThan(0);
     const summary = {
       endpoint: seed002Result.result['endpoint'], requests: 4, responses: 4, ok: 3, timeouts: 1, errors: 0,
       rttMinMs: 1, rttAvgMs: 2, rttP50Ms: 2, rttP90Ms: 3, rttP99Ms: 3, rttMaxMs: 3, requestsPerSecond: 1, bytesPerSecond: 128,
-      appliedLimits: { count: '1000' },
+      appliedLimits: { count: 1000 },
     };
     expect(contractErrors('D.stream.event', { summary })).toEqual([]);
+    expect(contractErrors('D.stream.event', { summary: { ...summary, appliedLimits: { count: '1000' } } }).length).toBeGreaterThan(0);
+    expect(contractErrors('D.stream.event', { summary: { ...summary, responses: 0, rttMinMs: null, rttAvgMs: null, rttP50Ms: null, rttP90Ms: null, rttP99Ms: null, rttMaxMs: null } })).toEqual([]);
     expect(contractErrors('D.stream.close', { type: 'completed' })).toEqual([]);
     expect(contractErrors('D.error', { error: 'target not found', code: 404 })).toEqual([]);
   });

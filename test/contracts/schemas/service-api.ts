@@ -33,7 +33,7 @@ const ResultData = (status: string, extra: Record<string, TSchema> = {}) =>
       status: Type.Literal(status),
       sent: Count(),
       received: Count(),
-      packet_loss: Percent(),
+      packet_loss: Type.Union([Percent(), Type.Null()], { $comment: 'null when nothing was sent: a loss of 0 % would claim a measurement.' }),
       rtt_min_ms: NullableMs(),
       rtt_avg_ms: NullableMs(),
       rtt_max_ms: NullableMs(),
@@ -58,15 +58,19 @@ export const ServicePingResultResponse = Type.Union([
   Outcome(true, 'info', 'ping_pending', ResultData('pending', { progress: Type.Number({ minimum: 0, maximum: 100 }) })),
 ]);
 
-/** Every error of contract B (400, 401, 403, 404, 413, 429, 500). */
-export const ServiceApiError = Type.Object(
+const ErrorOf = (action: string) => Type.Object(
   {
     ok: Type.Literal(false),
     type: Type.Literal('error'),
-    action: Type.Literal('error'),
+    action: Type.Literal(action),
     data: Type.Null(),
     message: Type.String({ minLength: 1 }),
     meta: Type.Null(),
   },
   { additionalProperties: false },
 );
+
+/** Every error of contract B's result route and unmatched paths (400, 401, 403, 404, 405, 413, 429, 500). */
+export const ServiceApiError = ErrorOf('error');
+/** Every error of a create: seed 001 lists ping_created and ping_failed as its only actions. */
+export const ServiceApiCreateError = ErrorOf('ping_failed');
