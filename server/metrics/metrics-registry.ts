@@ -56,6 +56,13 @@ const ENGINE_COUNTERS: ReadonlyArray<[name: string, help: string, key: keyof Eng
 
 const STATUSES = ['up', 'degraded', 'down', 'unknown'] as const;
 
+/** prom-client default metrics left out of the exposition. */
+const NONCONFORMING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const;
+
+function driftSeconds(ms: number | null): number | null {
+  return ms !== null && Number.isFinite(ms) ? ms / 1000 : null;
+}
+
 export function createMetrics(engine: Engine | null, monitors: MonitorService, options: MetricsOptions = DEFAULT_METRICS_OPTIONS): MetricsEndpoint {
   let built: Promise<{ registry: RegistryT; snapshot: Snapshot }> | null = null;
   return {
@@ -100,6 +107,9 @@ async function refresh(s: Snapshot, engine: Engine | null, service: MonitorServi
 function build(prom: Prom): { registry: RegistryT; snapshot: Snapshot } {
   const registry = new prom.Registry();
   prom.collectDefaultMetrics({ register: registry });
+  // Gauges named like counters (promtool check metrics rejects them); each is the sum of the
+  // by-type gauge of the same name without _total, which stays.
+  for (const name of NONCONFORMING_DEFAULTS) registry.removeSingleMetric(name);
   const s: Snapshot = {
     engine: null, health: null, threads: null, monitors: [], writer: null, names: new Map(), states: new Map(), perTargetEnabled: false, lastScrapeSeconds: 0,
   };
@@ -192,21 +202,11 @@ function build(prom: Prom): { registry: RegistryT; snapshot: Snapshot } {
   counter('sonde_window_writer_failures_total', 'Failed write attempts of the window writer, each retried (e.g. the data directory\'s disk full; the reason is in the log and /v1/monitors/{id}/stats).', () => s.writer?.failures);
   counter('sonde_window_writer_dropped_windows_total', 'Monitor windows dropped, not written, because too many waited for a writer that could not write.', () => s.writer?.dropped);
   gauge('sonde_window_writer_queued_windows', 'Monitor windows (one per monitor per window) handed to the writer and not written yet.', () => s.writer?.queued);
-  new prom.Gauge({
-    name: 'sonde_monitor_schedule_drift_seconds', help: 'Schedule drift (send time - planned time) of a sample of a monitor\'s probes since it started: quantile 0.5, 0.99 and 1 (the maximum).',
-    labelNames: ['monitor', 'quantile'] as const, registers,
-    collect(this: GaugeT<'monitor' | 'quantile'>) {
-      this.reset();
-      for (const m of s.monitors) {
-        const put = (quantile: string, ms: number | null): void => {
-          if (ms !== null && Number.isFinite(ms)) this.set({ monitor: m.monitorId, quantile }, ms / 1000);
-        };
-        put('0.5', m.driftP50Ms);
-        put('0.99', m.driftP99Ms);
-        put('1', m.driftMaxMs);
-      }
-    },
-  });
+  // Three gauges, not one with a `quantile` label: the figures come ready-made from the
+  // monitor's drift histogram, without the _sum and _count a Prometheus summary must carry.
+  perMonitor('gauge', 'sonde_monitor_schedule_drift_p50_seconds', 'Median schedule drift (send time - planned time) of a sample of a monitor\'s probes since it started.', (m) => driftSeconds(m.driftP50Ms));
+  perMonitor('gauge', 'sonde_monitor_schedule_drift_p99_seconds', '99th percentile of the schedule drift (send time - planned time) of a sample of a monitor\'s probes since it started.', (m) => driftSeconds(m.driftP99Ms));
+  perMonitor('gauge', 'sonde_monitor_schedule_drift_max_seconds', 'Largest schedule drift (send time - planned time) of a sample of a monitor\'s probes since it started.', (m) => driftSeconds(m.driftMaxMs));
   gauge('sonde_metrics_per_target_enabled', `1 when this exposition has the per-target RTT histogram, 0 when metrics.perTarget is off or the monitors have more targets than metrics.perTargetMaxTargets.`, () => (s.perTargetEnabled ? 1 : 0));
   gauge('sonde_metrics_scrape_duration_seconds', 'How long the previous GET /metrics took, from the request to the last chunk handed to the socket.', () => s.lastScrapeSeconds);
   return { registry, snapshot: s };
