@@ -4,7 +4,7 @@
 // clients subscribed to the monitor, and a fuzz trickle (bench/lib/fuzz, --fuzz-per-second). Every
 // --sample-seconds it samples the daemon's RSS (/proc/<pid>/status), open file descriptors
 // (/proc/<pid>/fd), and from GET /metrics the V8 heap in use, libuv handles
-// (nodejs_active_handles_total; prom-client's count of process._getActiveHandles()), active
+// (nodejs_active_handles summed over its types; prom-client's count of process._getActiveHandles()), active
 // resources and event-loop delay p99/max. After --warmup-minutes it fits a line to each series
 // and prints its growth per hour and over the run. Then it stops the daemon (open windows are
 // written at shutdown) and compares the stored windows of the monitor with the expected
@@ -53,6 +53,17 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 interface Sample {
   s: number; rssMB: number; fds: number; heapUsedMB: number | null; handles: number | null; resources: number | null; loopP99Ms: number | null; loopMaxMs: number | null;
+}
+
+/** The sum of every series of a gauge family (e.g. nodejs_active_handles by type). */
+function gaugeSum(text: string, name: string): number | null {
+  let sum: number | null = null;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'gm'))) {
+    const v = Number(m[1]);
+    if (Number.isFinite(v)) sum = (sum ?? 0) + v;
+  }
+  // a family with no series (no handle of any type) is 0, a missing family unknown
+  return sum ?? (text.includes(`# TYPE ${name} gauge`) ? 0 : null);
 }
 
 function gauge(text: string, name: string): number | null {
@@ -175,8 +186,8 @@ try {
       rssMB: memory(fd.pid).rssBytes / 2 ** 20,
       fds: readdirSync(`/proc/${fd.pid}/fd`).length,
       heapUsedMB: heap === null ? null : heap / 2 ** 20,
-      handles: gauge(text, 'nodejs_active_handles_total'),
-      resources: gauge(text, 'nodejs_active_resources_total'),
+      handles: gaugeSum(text, 'nodejs_active_handles'),
+      resources: gaugeSum(text, 'nodejs_active_resources'),
       loopP99Ms: p99 === null ? null : p99 * 1000,
       loopMaxMs: max === null ? null : max * 1000,
     };
@@ -231,7 +242,7 @@ try {
   console.log(fmtGrowth('RSS', series.rssMB, 'MB'));
   console.log(fmtGrowth('V8 heap used', series.heapUsedMB, 'MB'));
   console.log(fmtGrowth('open fds', series.fds, 'fds', 2));
-  console.log(fmtGrowth('libuv handles (nodejs_active_handles_total)', series.handles, 'handles', 2));
+  console.log(fmtGrowth('libuv handles (sum of nodejs_active_handles)', series.handles, 'handles', 2));
   console.log(fmtGrowth('active resources (nodejs_active_resources_total)', series.resources, '', 2));
   console.log(`event-loop delay: median of the p99 samples ${loopP99.toFixed(1)} ms, max ${loopMax.toFixed(1)} ms`);
   console.log(`windows: ${stored.rows} stored of ${expectedWindows} expected (${wholeWindows} whole ${opts.windowSeconds} s windows × ${n} targets); probes ${stored.sent ?? 0} sent, ${stored.received ?? 0} received`);
