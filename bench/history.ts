@@ -28,10 +28,8 @@ import { baselineHistory, hdrJsHistory, type Point } from './lib/history-baselin
 import { describeMachine, printMachine } from './lib/machine.js';
 import { saveResult } from './lib/results.js';
 import { median, quantile } from './lib/stats.js';
+import { DAY, HOUR, MINUTE, rand, windowRow } from './lib/window-rows.js';
 
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
 const PCTS = [50, 90, 99];
 
 function positiveInt(v: string): number {
@@ -46,28 +44,6 @@ const opts = new Command('bench:history')
   .option('--no-save', 'do not write bench/results/history-*.json')
   .parse()
   .opts<{ targets: number; repeats: number; save: boolean }>();
-
-let seed = 12345;
-function rand(): number {
-  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-  return seed / 2 ** 32;
-}
-
-/** One window of 60 probes around baseNs (log-normal-ish spread, a tail, ~1 % loss). */
-function windowRow(targetSeq: number, startMs: number, baseNs: number, table: WindowTable): WindowRow {
-  table.reset(1, startMs);
-  table.ensureRows(1);
-  for (let k = 0; k < 60; k++) {
-    const u = rand();
-    if (u < 0.01) table.recordTimeout(0);
-    else table.recordRtt(0, baseNs * Math.exp(0.15 * (rand() + rand() + rand() - 1.5)) * (u > 0.97 ? 1 + 8 * rand() : 1));
-  }
-  table.seal();
-  return {
-    targetSeq, monitorSeq: 1, spanMs: MINUTE, startMs, sent: table.sent[0], received: table.received[0], duplicates: 0, late: 0,
-    errors: [0, 0, 0, 0, 0, 0], minNs: table.minNs[0], maxNs: table.maxNs[0], sumNs: table.sumNs[0], hist: table.encodeRow(0),
-  };
-}
 
 /** A V2 compressed window blob re-deflated with zlib's defaults (what builds before the
  *  counts blobs stored). */

@@ -15,6 +15,8 @@ const AXIS = '#9aa5b1';
 const GRID = '#2c343c';
 /** 100 % loss has no median: SmokePing leaves a gap; a faint column makes the outage visible. */
 const OUTAGE = 'rgba(255, 59, 48, 0.18)';
+/** Marked once per chart, after its first paint: what bench:dashboard times a target view by. */
+export const SMOKE_DRAWN_MARK = 'sonde:smoke-graph-drawn';
 
 export interface ChartEvents {
   /** A drag selected [fromMs, toMs). */
@@ -30,6 +32,7 @@ export class SmokeChart {
   private fromMs: number;
   private toMs: number;
   private readonly resize: ResizeObserver;
+  private drawn = false;
 
   constructor(host: HTMLElement, series: SmokeSeries, span: { fromMs: number; toMs: number }, palette: PaletteName, events: ChartEvents) {
     this.series = series;
@@ -161,6 +164,10 @@ export class SmokeChart {
       ctx.fillRect(x0, ym, w, bar);
     }
     ctx.restore();
+    if (!this.drawn) {
+      this.drawn = true;
+      performance.mark(SMOKE_DRAWN_MARK, { detail: { points: n } });
+    }
   }
 }
 
