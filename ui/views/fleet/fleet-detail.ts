@@ -1,6 +1,6 @@
 // What the tooltip adds to the frame's figures: the exact loss % and when the status last
 // changed, fetched for one target on hover (debounced by the caller) and kept for a few seconds.
-import { api, ApiError } from '../../api.js';
+import { api } from '../../api.js';
 
 export interface TargetDetail {
   lossPercent: number | null;
@@ -20,28 +20,20 @@ interface EventsAnswer {
 
 const TTL_MS = 5000;
 const cache = new Map<string, { at: number; detail: TargetDetail }>();
-/** The server answers 400 to summary?targetId until it supports it: ask once, then not again. */
-let summaryByTarget = true;
 
 export async function fetchTargetDetail(monitorId: string, targetId: string, signal: AbortSignal): Promise<TargetDetail> {
   const key = `${monitorId}/${targetId}`;
   const hit = cache.get(key);
   if (hit !== undefined && performance.now() - hit.at < TTL_MS) return hit.detail;
   const base = `/v1/monitors/${encodeURIComponent(monitorId)}`;
-  const summary = summaryByTarget
-    ? api.get<SummaryAnswer>(`${base}/summary`, { query: { targetId }, signal }).catch((e: unknown) => {
-      if (e instanceof ApiError && e.status === 400) summaryByTarget = false;
-      else throw e;
-      return null;
-    })
-    : Promise.resolve(null);
+  const summary = api.get<SummaryAnswer>(`${base}/summary`, { query: { targetId }, signal });
   const events = api.get<EventsAnswer>(`${base}/events`, { query: { targetId, from: Date.now() - 86_400_000, limit: 10_000 }, signal });
   const [s, ev] = await Promise.all([summary, events]);
-  const entry = s?.targets.find((t) => t.targetId === targetId);
+  const entry = s.targets.find((t) => t.targetId === targetId);
   const last = ev.items.at(-1);
   const detail: TargetDetail = {
     lossPercent: entry?.lossPercent ?? null,
-    lossWindowMs: s?.lossWindowMs ?? null,
+    lossWindowMs: s.lossWindowMs,
     sinceMs: last?.atMs ?? null,
   };
   cache.set(key, { at: performance.now(), detail });
