@@ -17,14 +17,17 @@
 // ~10× fewer buckets to fill (bench/README.md#design-sparse-hdr).
 // min / avg / max / stddev are exact in any case (TargetStatsTable).
 import type { Histogram } from 'hdr-histogram-js';
-// The class alone, not the package index: the index also loads the WebAssembly build, the
-// log codecs and pako, which every probe thread would pay for at start-up and never use.
-import int32HistogramModule from 'hdr-histogram-js/dist/Int32Histogram.js';
+import { createRequire } from 'node:module';
+import type Int32HistogramModule from 'hdr-histogram-js/dist/Int32Histogram.js';
 
-// A CommonJS module whose class is `exports.default`.
-const Int32Histogram = int32HistogramModule.default;
 import { giveHdrStorage, hdrScratch, takeHdrStorage, type HdrStorage } from './hdr-storage-pool.js';
 import { pairSlot } from './pair-slot.js';
+
+// The class alone, not the package index: the index also loads the WebAssembly build, the
+// log codecs and pako, which every probe thread would pay for at start-up and never use.
+// Required, not imported: the module is CommonJS with its class on `exports.default`, which
+// Node's and vitest's ES-module interop hand over differently.
+const { default: Int32Histogram } = createRequire(import.meta.url)('hdr-histogram-js/dist/Int32Histogram.js') as typeof Int32HistogramModule;
 
 const SUB_BUCKET_HALF_COUNT_MAGNITUDE = 7; // 2 significant digits: 256 sub-buckets
 const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
