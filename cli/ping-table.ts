@@ -14,6 +14,7 @@ export interface TablePingOptions {
   size: number;
   ttl?: number;
   tos?: number;
+  dontFragment: boolean;
   json: boolean;
   quiet: boolean;
   ipv6: boolean;
@@ -41,6 +42,7 @@ export async function runTablePing(engine: Engine, command: Command, targets: st
     signal: controller.signal,
     ...(o.ttl !== undefined ? { ttl: o.ttl } : {}),
     ...(o.tos !== undefined ? { tos: o.tos } : {}),
+    dontFragment: o.dontFragment,
   };
   let summary: PingSummary;
   try {

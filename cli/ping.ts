@@ -58,7 +58,6 @@ interface PingFlags {
 const NOT_SUPPORTED: ReadonlyArray<[keyof PingFlags, string]> = [
   ['src', '-S / --src (source address)'],
   ['iface', '-I / --iface (bind to an interface)'],
-  ['dontfrag', '-M / --dontfrag (don\'t fragment)'],
 ];
 
 /** Output options that only fping's format can show: they select it. */
@@ -135,7 +134,7 @@ export function registerPing(ping: Command, dialect: PingDialect = 'sonde'): voi
     .addOption(new Option('-X, --fast-reachable <n>', 'as -x (sonde still waits for the round to end)').argParser(integer('fast-reachable', 1, 1_000_000)))
     .addOption(new Option('-S, --src <address>', 'source address (not supported yet: refused)'))
     .addOption(new Option('-I, --iface <name>', 'bind to an interface (not supported yet: refused)'))
-    .addOption(new Option('-M, --dontfrag', 'set don\'t fragment (not supported yet: refused)'))
+    .addOption(new Option('-M, --dontfrag', 'set don\'t fragment: a probe larger than the path MTU fails to send'))
     .addOption(new Option('-4, --ipv4', 'use IPv4 when a name resolves to both families (the default)'))
     .addOption(new Option('-6, --ipv6', 'prefer IPv6 when a name resolves to both families'))
     .addOption(new Option('--threads <n>', 'worker threads (default: available cores)').argParser(integer('threads', 1, 256)));
@@ -198,7 +197,7 @@ async function runPingCommand(args: string[], flags: PingFlags, command: Command
     const { runTablePing } = await import('./ping-table.js');
     return await runTablePing(engine, command, targets, {
       count: flags.count ?? 3, period: flags.period ?? 1000, interval: flags.interval ?? 0, timeout: flags.timeout ?? 1000,
-      size: flags.size ?? flags.bytes ?? 56, ttl: flags.ttl, tos: flags.tos, json: output === 'json', quiet: flags.quiet ?? false, ipv6: flags.ipv6 ?? false,
+      size: flags.size ?? flags.bytes ?? 56, ttl: flags.ttl, tos: flags.tos, dontFragment: flags.dontfrag ?? false, json: output === 'json', quiet: flags.quiet ?? false, ipv6: flags.ipv6 ?? false,
     });
   } finally {
     await engine.close();
@@ -247,6 +246,7 @@ function fpingOptions(targets: string[], flags: PingFlags, dialect: PingDialect)
     size: flags.size ?? flags.bytes ?? 56,
     ...(flags.ttl !== undefined ? { ttl: flags.ttl } : {}),
     ...(flags.tos !== undefined ? { tos: flags.tos } : {}),
+    dontFragment: flags.dontfrag ?? false,
     family: flags.ipv6 ? 6 : 4,
     quiet: flags.quiet === true || flags.squiet !== undefined,
     ...(flags.squiet !== undefined ? { reportEveryS: flags.squiet } : {}),

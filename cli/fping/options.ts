@@ -16,6 +16,8 @@ export interface FpingOptions {
   size: number;
   ttl?: number;
   tos?: number;
+  /** -M */
+  dontFragment: boolean;
   family: 4 | 6;
   quiet: boolean;
   /** -Q: seconds between the split reports. */

@@ -127,6 +127,7 @@ function baseRequest(run: Run, signal: AbortSignal): Omit<PingRequest, 'targets'
     size: o.size,
     family: o.family,
     signal,
+    dontFragment: o.dontFragment,
     ...(o.ttl !== undefined ? { ttl: o.ttl } : {}),
     ...(o.tos !== undefined ? { tos: o.tos } : {}),
   };
@@ -206,7 +207,9 @@ function countProbe(run: Run, host: Host, p: ProbeResult, seq = p.seq): 'reply' 
       run.pingsSent++;
       host.tally.lost();
       if (p.errorKind === 'send-failed') {
-        if (run.perRecv || run.verbose) run.warn(`${host.display}: error while sending ping`);
+        // fping warns only in its default mode, with strerror(errno), which the engine's
+        // probe events do not carry; the probe counts lost, without a line.
+        if (run.verbose) run.warn(`${host.display}: error while sending ping`);
         return 'unsent';
       }
       // fping warns when the ICMP error arrives and counts the probe lost at its timeout;

@@ -1,7 +1,7 @@
 // sonde as fping: the built CLI run through an `fping` symlink (in a temp dir), the way
 // scripts and SmokePing's FPing probe run fping. Loopback, a namespace where nothing
 // answers, and the network simulator's hosts (198.18.x, inside its own namespace) only.
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +59,7 @@ describe.skipIf(!built)(`fping symlink: usage (${NOT_BUILT})`, () => {
   });
 
   it('an option sonde does not implement yet is refused with exit 3, never ignored', () => {
-    for (const args of [['-S', '127.0.0.1', '127.0.0.1'], ['-I', 'lo', '127.0.0.1'], ['-M', '127.0.0.1']]) {
+    for (const args of [['-S', '127.0.0.1', '127.0.0.1'], ['-I', 'lo', '127.0.0.1']]) {
       const r = run(args);
       expect(r.status, r.stderr).toBe(3);
       expect(r.stderr).toMatch(/not supported yet/);
@@ -178,6 +178,25 @@ describe.skipIf(!built || !canRaw4 || !canNetns)(`fping symlink where nothing an
     expect(plain.stdout).toBe('127.0.0.1 is unreachable\n');
     // One probe and two retries.
     expect(plain.stderr).toMatch(/^ {7}3 ICMP Echos sent$/m);
+  });
+});
+
+describe.skipIf(!built || !canRaw4 || !canNetns)(`fping symlink -M over a small MTU (${!built ? NOT_BUILT : !canRaw4 ? NO_RAW : NO_NETNS})`, () => {
+  let netns: ReturnType<typeof createTestNetns>;
+  beforeAll(() => {
+    netns = createTestNetns('fping-mtu');
+    execFileSync('ip', ['-n', netns.name, 'link', 'set', 'lo', 'mtu', '1280']);
+  });
+  afterAll(() => netns?.remove());
+
+  it('without -M a probe larger than the MTU goes out in fragments and is answered; with -M it fails to send', () => {
+    const prefix = ['ip', 'netns', 'exec', netns.name];
+    const fragmented = run(['-C', '2', '-q', '-p', '10', '-b', '1400', '127.0.0.1'], prefix);
+    expect(fragmented.status, fragmented.stderr).toBe(0);
+    expect(smokepingValues(fragmented.stderr).get('127.0.0.1')?.every((v) => Number(v) > 0)).toBe(true);
+    const df = run(['-C', '2', '-q', '-p', '10', '-b', '1400', '-M', '127.0.0.1'], prefix);
+    expect(df.status, df.stderr).toBe(1);
+    expect(df.stderr).toBe('127.0.0.1 : - -\n');
   });
 });
 
