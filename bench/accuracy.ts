@@ -20,15 +20,21 @@ const { values: flags } = parseArgs({
     slice: { type: 'string', default: '20' },
     size: { type: 'string', default: '56' },
     threads: { type: 'string' },
+    spacings: { type: 'string', default: '1,2,5,20,100,1000' },
+    'sweep-seconds': { type: 'string', default: '20' },
+    'sweep-only': { type: 'boolean', default: false },
     'no-save': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (flags.help) {
   console.log(`usage: npm run bench:accuracy -- [--count N=2000] [--rounds R=3] [--interval MS=2] [--slice MS=20]
-         [--size B=56] [--threads T] [--no-save]
+         [--size B=56] [--threads T] [--spacings MS,MS…=1,2,5,20,100,1000] [--sweep-seconds S=20]
+         [--sweep-only] [--no-save]
   Each round measures, one after another: ping idle, sonde idle, sonde with its main thread
-  busy (blocked in --slice ms slices), ping while this process is busy (a control for CPU contention).`);
+  busy (blocked in --slice ms slices), ping while this process is busy (a control for CPU contention).
+  Then the spacing sweep: at each spacing, ping and sonde one after the other, idle, for about
+  --sweep-seconds each (at least 20 and at most 1,000 probes); --spacings '' skips it.`);
   process.exit(0);
 }
 
@@ -77,6 +83,55 @@ interface AccuracyResult {
   modes: Partial<Record<Mode, ModeSummary>>;
   goals: { medianDiffUs: number; p99ShiftUs: number; medianWithin15Us: boolean | null; p99MovesUnder50Us: boolean | null };
   skipped: Record<string, string>;
+  /** Per probe spacing: sonde and iputils ping, idle, one after the other. */
+  sweep?: SweepRow[];
+}
+
+interface SweepRow {
+  spacingMs: number;
+  count: number;
+  ping: { medianUs: number; p99Us: number; received: number };
+  sonde: { medianUs: number; p99Us: number; received: number };
+  medianDiffUs: number;
+  p99DiffUs: number;
+}
+
+const SWEEP_MEDIAN_GOAL_US = 5;
+const SWEEP_P99_GOAL_US = 20;
+
+/** RTT at each probe spacing, sonde next to iputils ping (goal: |median diff| ≤ 5 µs, p99 diff ≤ 20 µs). */
+async function spacingSweep(engine: Engine, ping: string, spacings: number[], seconds: number): Promise<SweepRow[]> {
+  const rows: SweepRow[] = [];
+  for (const spacingMs of spacings) {
+    const n = Math.max(20, Math.min(1000, Math.round((seconds * 1000) / spacingMs)));
+    const p = await runPing(ping, ADDRESS, n, spacingMs, size);
+    const rtts = new Float64Array(n);
+    let k = 0;
+    const summary = await withDeadline(
+      engine.ping({ targets: [ADDRESS], count: n, intervalMs: spacingMs, timeoutMs: 1000, size }, (r: ProbeResult) => {
+        if (r.status === 'ok' && k < n) rtts[k++] = r.rttNs / 1000;
+      }),
+      30_000 + n * spacingMs * 3, `sonde job at ${spacingMs} ms spacing`,
+    );
+    const sonde = rtts.subarray(0, k);
+    const row: SweepRow = {
+      spacingMs, count: n,
+      ping: { medianUs: median(p.rttUs), p99Us: quantile(p.rttUs, 0.99), received: p.received },
+      sonde: { medianUs: median(sonde), p99Us: quantile(sonde, 0.99), received: summary.targets[0]?.received ?? 0 },
+      medianDiffUs: NaN, p99DiffUs: NaN,
+    };
+    row.medianDiffUs = row.sonde.medianUs - row.ping.medianUs;
+    row.p99DiffUs = row.sonde.p99Us - row.ping.p99Us;
+    console.log(`spacing ${spacingMs} ms × ${n}: ping median ${row.ping.medianUs.toFixed(1)} p99 ${row.ping.p99Us.toFixed(1)} µs | sonde median ${row.sonde.medianUs.toFixed(1)} p99 ${row.sonde.p99Us.toFixed(1)} µs`);
+    rows.push(row);
+  }
+  const table = new Table({ style: { head: [], border: [] }, head: ['spacing ms', 'probes', 'ping median µs', 'sonde median µs', 'median diff µs', 'ping p99 µs', 'sonde p99 µs', 'p99 diff µs', 'goal'] });
+  for (const r of rows) {
+    const met = Math.abs(r.medianDiffUs) <= SWEEP_MEDIAN_GOAL_US && r.p99DiffUs <= SWEEP_P99_GOAL_US;
+    table.push([r.spacingMs, r.count, r.ping.medianUs.toFixed(1), r.sonde.medianUs.toFixed(1), r.medianDiffUs.toFixed(1), r.ping.p99Us.toFixed(1), r.sonde.p99Us.toFixed(1), r.p99DiffUs.toFixed(1), met ? 'met' : 'NOT met']);
+  }
+  console.log(`\nspacing sweep (goal |median diff| ≤ ${SWEEP_MEDIAN_GOAL_US} µs and p99 diff ≤ ${SWEEP_P99_GOAL_US} µs at each):\n${table.toString()}`);
+  return rows;
 }
 
 async function sondeRun(engine: Engine, busy: boolean): Promise<Sample> {
@@ -133,7 +188,7 @@ async function main(): Promise<void> {
   if (engine) await withDeadline(engine.ping({ targets: [ADDRESS], count: 50, intervalMs: 1, timeoutMs: 1000, size }), 30_000, 'sonde warm-up job');
 
   const collected: Record<Mode, Sample[]> = { 'ping idle': [], 'sonde idle': [], 'sonde busy': [], 'ping busy': [] };
-  for (let r = 0; r < rounds; r++) {
+  for (let r = 0; r < (flags['sweep-only'] ? 0 : rounds); r++) {
     const line: string[] = [];
     for (const mode of MODES) {
       const usesPing = mode.startsWith('ping');
@@ -145,6 +200,10 @@ async function main(): Promise<void> {
     }
     console.log(`round ${r + 1}/${rounds}: ${line.join(' | ')}`);
   }
+  const spacings = flags.spacings.split(',').filter((x) => x.trim() !== '').map((x) => num('spacings', x, 0.2));
+  const sweep = engine && ping && !skipped.ping && spacings.length > 0
+    ? await spacingSweep(engine, ping, spacings, num('sweep-seconds', flags['sweep-seconds'], 1))
+    : undefined;
   await withDeadline(engine?.close() ?? Promise.resolve(), 10_000, 'engine.close()').catch((err: unknown) => console.log((err as Error).message));
 
   const result: AccuracyResult = {
@@ -154,6 +213,7 @@ async function main(): Promise<void> {
     modes: {},
     goals: { medianDiffUs: NaN, p99ShiftUs: NaN, medianWithin15Us: null, p99MovesUnder50Us: null },
     skipped,
+    ...(sweep ? { sweep } : {}),
   };
   const table = new Table({ style: { head: [], border: [] }, head: ['mode', 'replies', 'median µs', 'p90 µs', 'p99 µs', 'max µs', 'round medians µs', 'main thread blocked'] });
   for (const mode of MODES) {

@@ -13,6 +13,7 @@ import { fmtInt, fmtRatio, median, ratio } from './lib/stats.js';
 import { ensureCommand } from './lib/system-package.js';
 import { loopbackTargets, writeTargetsFile } from './lib/targets.js';
 import { lossPercent, type ToolRun } from './lib/tool-run.js';
+import { sondeCommand, timeWholeProcess, wholeProcessArgs } from './lib/whole-process.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -24,7 +25,11 @@ const { values: flags } = parseArgs({
     size: { type: 'string', default: '56' },
     threads: { type: 'string' },
     stream: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'c,fping,binding,sonde' },
+    only: { type: 'string', default: 'c,fping,binding,sonde,whole' },
+    'whole-targets': { type: 'string', default: '10000' },
+    'whole-period': { type: 'string', default: '20' },
+    'whole-timeout': { type: 'string', default: '500' },
+    'whole-runs': { type: 'string', default: '5' },
     'no-save': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -33,11 +38,14 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`usage: npm run bench:throughput -- [--targets N=10000] [--count K=5] [--runs R=9]
          [--period MS=10] [--timeout MS=1000] [--size B=56] [--threads T] [--stream]
-         [--only c,fping,binding,sonde] [--no-save]
+         [--only c,fping,binding,sonde,whole] [--whole-targets N=10000] [--whole-period MS=20]
+         [--whole-timeout MS=500] [--whole-runs R=5] [--no-save]
   --count    probes per target in each run (fping needs N×K ≤ ${FPING_SEQUENCE_CEILING})
   --period   per-target period (fping -p, sonde intervalMs); keep it below N / rate
   --stream   give sonde an onProbe callback (counts probes) instead of summaries only
-  binding    diagnostic: the C loop in JS over sonde's native binding, one socket, main thread`);
+  binding    diagnostic: the C loop in JS over sonde's native binding, one socket, main thread
+  whole      the whole-process comparison: \`sonde ping -c K -p P -i 0 -t T -f FILE\` and the same
+             fping command, wall time from spawn to exit (start-up included)`);
   process.exit(0);
 }
 
@@ -70,6 +78,33 @@ interface ThroughputResult {
   params: { targets: number; count: number; runs: number; periodMs: number; timeoutMs: number; size: number; threads?: number; stream: boolean };
   tools: Partial<Record<ToolName, { runs: ToolRun[]; medianRoundTripsPerSec: number; medianLossPercent: number; maxLossPercent: number; skipped?: string }>>;
   ratios: { sondeOverFping: number; sondeOverC: number };
+  wholeProcess?: { args: string[]; sondeMs: number[]; fpingMs: number[]; medianSondeMs: number; medianFpingMs: number; sondeSpeedOverFping: number };
+}
+
+/** `sonde ping` and fping as whole processes, same command line, interleaved. */
+function runWholeProcess(): ThroughputResult['wholeProcess'] {
+  const fping = process.getuid?.() === 0 ? ensureCommand('fping', 'fping') : undefined;
+  if (fping === undefined) {
+    console.log('skipping the whole-process comparison: it needs fping and root (fping -i 0)');
+    return undefined;
+  }
+  const n = positiveInt('whole-targets', flags['whole-targets']);
+  const o = { targetsFile: writeTargetsFile(loopbackTargets(n)), count: 5, periodMs: positiveInt('whole-period', flags['whole-period'], 0), timeoutMs: positiveInt('whole-timeout', flags['whole-timeout']) };
+  const args = wholeProcessArgs(o);
+  const runs = positiveInt('whole-runs', flags['whole-runs']);
+  console.log(`\nwhole process, ${runs} runs each, interleaved: sonde ping ${args.join(' ')}  vs  fping ${args.join(' ')}`);
+  const sondeMs: number[] = [];
+  const fpingMs: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    sondeMs.push(timeWholeProcess(sondeCommand.command, [...sondeCommand.prefix, ...args]));
+    fpingMs.push(timeWholeProcess(fping, args));
+    console.log(`run ${r + 1}/${runs}: sonde ${sondeMs[r].toFixed(0)} ms | fping ${fpingMs[r].toFixed(0)} ms`);
+  }
+  const medianSondeMs = median(sondeMs);
+  const medianFpingMs = median(fpingMs);
+  const speed = medianFpingMs / medianSondeMs;
+  console.log(`whole process: sonde ${medianSondeMs.toFixed(0)} ms, fping ${medianFpingMs.toFixed(0)} ms (medians); sonde / fping speed ${fmtRatio(speed)} (${speed >= 1.5 ? 'meets' : 'BELOW'} the goal ≥ 1.5×)`);
+  return { args, sondeMs, fpingMs, medianSondeMs, medianFpingMs, sondeSpeedOverFping: speed };
 }
 
 async function main(): Promise<void> {
@@ -213,6 +248,8 @@ async function main(): Promise<void> {
   console.log(`sonde / C:     ${fmtRatio(result.ratios.sondeOverC)}  (${verdict(result.ratios.sondeOverC, 0.8)})`);
   console.log(`fping / C:     ${fmtRatio(ratio(rate('fping'), rate('c')))}`);
   if (runs.binding?.length) console.log(`binding / C:   ${fmtRatio(ratio(rate('binding'), rate('c')))}   sonde / binding: ${fmtRatio(ratio(rate('sonde'), rate('binding')))}`);
+
+  if (only.has('whole')) result.wholeProcess = runWholeProcess();
 
   const previous = latestResult<ThroughputResult>('throughput');
   if (previous) {

@@ -1,7 +1,7 @@
 // `sonde keys create|list|revoke`: API key administration straight on the data directory
 // (works whether or not a daemon is running on it).
 import { Command, Option } from 'commander';
-import Table from 'cli-table3';
+import { createTable } from './table.js';
 import { SCOPES } from '../engine/index.js';
 import { addDataOptions, withSonde } from './config-options.js';
 
@@ -14,9 +14,7 @@ interface DataFlags {
 
 const when = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());
 
-export function registerKeys(program: Command): void {
-  const keys = program.command('keys').description('create, list and revoke API keys');
-
+export function registerKeys(keys: Command): void {
   addDataOptions(keys.command('create').description('create an API key; prints the secret once'))
     .requiredOption('--name <name>', 'a name for the key (who or what uses it)')
     .requiredOption('--scopes <list>', `comma-separated scopes: ${SCOPES.join(', ')}`)
@@ -36,7 +34,7 @@ export function registerKeys(program: Command): void {
         process.stdout.write(`${JSON.stringify(list)}\n`);
         return;
       }
-      const table = new Table({ head: ['id', 'name', 'prefix', 'scopes', 'created', 'last used', 'revoked'] });
+      const table = createTable({ head: ['id', 'name', 'prefix', 'scopes', 'created', 'last used', 'revoked'] });
       for (const k of list) table.push([k.id, k.name, k.prefix, k.scopes.join(','), when(k.createdAtMs), when(k.lastUsedAtMs), when(k.revokedAtMs)]);
       process.stdout.write(`${table.toString()}\n`);
     }));

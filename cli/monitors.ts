@@ -1,7 +1,7 @@
 // `sonde monitors list|create|delete`: monitor definitions straight on the data directory
 // (a running daemon picks changes up within a second).
 import { Command, Option } from 'commander';
-import Table from 'cli-table3';
+import { createTable } from './table.js';
 import { openMonitors, type MonitorInput, type MonitorService } from '../engine/index.js';
 import { addDataOptions, withSonde } from './config-options.js';
 
@@ -48,8 +48,7 @@ function selectionText(s: MonitorInput['selection']): string {
   return 'ids' in s ? `${s.ids.length} id(s)` : Object.entries(s.labels).map(([k, v]) => `${k}:${v}`).join(' ');
 }
 
-export function registerMonitors(program: Command): void {
-  const monitors = program.command('monitors').description('continuous monitoring of target selections');
+export function registerMonitors(monitors: Command): void {
 
   addDataOptions(monitors.command('list').description('list monitors'))
     .option('--json', 'print JSON')
@@ -59,7 +58,7 @@ export function registerMonitors(program: Command): void {
         process.stdout.write(`${JSON.stringify({ items })}\n`);
         return;
       }
-      const table = new Table({ head: ['id', 'name', 'selection', 'targets', 'interval ms', 'probes', 'timeout ms', 'size', 'enabled'] });
+      const table = createTable({ head: ['id', 'name', 'selection', 'targets', 'interval ms', 'probes', 'timeout ms', 'size', 'enabled'] });
       for (const m of items) {
         table.push([m.id, m.name, selectionText(m.selection), service.members(m.id).length, m.intervalMs, m.probes, m.timeoutMs, m.size, m.enabled ? 'yes' : 'no']);
       }

@@ -97,10 +97,8 @@ async function runNetsim(flags: NetsimFlags, command: Command): Promise<void> {
   else console.error(['netsim stopped; per host:', ...hostLines(stats)].join('\n'));
 }
 
-export function registerNetsim(program: Command): void {
-  program
-    .command('netsim')
-    .description('run the network simulator (simulated hosts with latency, loss, duplicates, ICMP errors …) in its own network namespace, for demos (needs root)')
+export function registerNetsim(netsim: Command): void {
+  netsim
     .addOption(new Option('--config <file>', 'YAML or JSON: { seed?, hosts: { "<address or prefix>": <profile> }, defaultProfile?, delayFrom? } (default: a demo set)'))
     .addOption(new Option('--seed <n>', 'seed of every random decision').argParser((v) => {
       const n = Number(v);

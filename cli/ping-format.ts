@@ -1,5 +1,5 @@
 // Text output of `sonde ping`: fping-style per-probe lines and the summary table.
-import Table from 'cli-table3';
+import { boxTable, type Align, type BoxCell } from './box-table.js';
 import type { ProbeResult, TargetSummary } from '../engine/index.js';
 
 /** fping's precision: three decimals below 1 ms, two below 100 ms, none above. */
@@ -65,24 +65,20 @@ export class RunningTotals {
   }
 }
 
+const SUMMARY_HEAD = ['target', 'address', 'sent', 'rcvd', 'loss', 'min', 'avg', 'max', 'p50', 'p90', 'p99', 'stddev', 'dup', 'late', 'errors'];
+const SUMMARY_ALIGNS: Align[] = ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'];
+
+function summaryRow(s: TargetSummary): BoxCell[] {
+  if (s.error !== undefined) return [s.target, s.address ?? '-', { colSpan: 13, content: s.error }];
+  const errors = Object.entries(s.errors).map(([kind, n]) => `${kind} ${n}`).join(', ');
+  return [
+    s.target, s.address ?? '-', s.sent, s.received, formatPercent(s.lossPercent),
+    formatMs(s.minMs), formatMs(s.avgMs), formatMs(s.maxMs), formatMs(s.p50Ms), formatMs(s.p90Ms), formatMs(s.p99Ms),
+    formatMs(s.stddevMs), s.duplicates, s.late, errors,
+  ];
+}
+
 /** The summary table, one row per target (ms columns). */
 export function summaryTable(summaries: readonly TargetSummary[]): string {
-  const table = new Table({
-    head: ['target', 'address', 'sent', 'rcvd', 'loss', 'min', 'avg', 'max', 'p50', 'p90', 'p99', 'stddev', 'dup', 'late', 'errors'],
-    style: { head: [], border: [] },
-    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
-  });
-  for (const s of summaries) {
-    if (s.error !== undefined) {
-      table.push([s.target, s.address ?? '-', { colSpan: 13, content: s.error }]);
-      continue;
-    }
-    const errors = Object.entries(s.errors).map(([kind, n]) => `${kind} ${n}`).join(', ');
-    table.push([
-      s.target, s.address ?? '-', s.sent, s.received, formatPercent(s.lossPercent),
-      formatMs(s.minMs), formatMs(s.avgMs), formatMs(s.maxMs), formatMs(s.p50Ms), formatMs(s.p90Ms), formatMs(s.p99Ms),
-      formatMs(s.stddevMs), s.duplicates, s.late, errors,
-    ]);
-  }
-  return table.toString();
+  return boxTable(SUMMARY_HEAD, summaries.map(summaryRow), SUMMARY_ALIGNS);
 }

@@ -117,8 +117,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT').catch((e: unknown) => failAndExit(e)));
 }
 
-export function registerServe(program: Command): void {
-  const command = program.command('serve').description('run the daemon: HTTP API on 127.0.0.1:8080 by default');
+export function registerServe(command: Command): void {
   addDataOptions(command)
     .addOption(new Option('--host <address>', 'address to listen on (default: $SONDE_HOST / SONDE_LISTEN, else 127.0.0.1)'))
     .addOption(new Option('--port <port>', 'TCP port, 0 = any free one (default: $SONDE_PORT / SONDE_LISTEN, else 8080)'))

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
-import Table from 'cli-table3';
+import { createTable } from './table.js';
 import { parseTargetCsv, targetsFromJson, type TargetKind } from '../engine/index.js';
 import { addDataOptions, withSonde } from './config-options.js';
 
@@ -36,8 +36,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export function registerTargets(program: Command): void {
-  const targets = program.command('targets').description('import and list probe targets');
+export function registerTargets(targets: Command): void {
 
   addDataOptions(targets.command('import').description('bulk import targets from a CSV (header row) or JSON file'))
     .argument('<file>', 'CSV header row with kind and address, optionally port, name, serviceId, provider, modelIdentifier, labels ("k=v;k2=v2"), label.<key>; JSON: an array of targets or { "targets": [...] }')
@@ -77,7 +76,7 @@ export function registerTargets(program: Command): void {
         process.stdout.write(`${JSON.stringify(page)}\n`);
         return;
       }
-      const table = new Table({ head: ['id', 'kind', 'address', 'port', 'name', 'serviceId', 'labels'] });
+      const table = createTable({ head: ['id', 'kind', 'address', 'port', 'name', 'serviceId', 'labels'] });
       for (const t of page.items) {
         table.push([t.id, t.kind, t.address, t.port ?? '', t.name ?? '', t.serviceId ?? '', Object.entries(t.labels).map(([k, v]) => `${k}=${v}`).join(';')]);
       }

@@ -18,6 +18,9 @@ export interface PingRequest {
   /** TTL / hop limit for every probe of the job (default: the system's). */
   ttl?: number;
   tos?: number;
+  /** Don't fragment (default false): a probe larger than the path MTU fails to send
+   *  (ProbeResult errorKind 'send-failed') instead of going out in fragments. fping -M. */
+  dontFragment?: boolean;
   /** Prefer this family when a name resolves to both (default 4). */
   family?: 4 | 6;
   signal?: AbortSignal;

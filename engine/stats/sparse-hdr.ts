@@ -16,9 +16,18 @@
 // distinct buckets, so a long job keeps about one entry per probe; with 2 digits there are
 // ~10× fewer buckets to fill (bench/README.md#design-sparse-hdr).
 // min / avg / max / stddev are exact in any case (TargetStatsTable).
-import { build, type Histogram } from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import type Int32HistogramModule from 'hdr-histogram-js/dist/Int32Histogram.js';
+
 import { giveHdrStorage, hdrScratch, takeHdrStorage, type HdrStorage } from './hdr-storage-pool.js';
 import { pairSlot } from './pair-slot.js';
+
+// The class alone, not the package index: the index also loads the WebAssembly build, the
+// log codecs and pako, which every probe thread would pay for at start-up and never use.
+// Required, not imported: the module is CommonJS with its class on `exports.default`, which
+// Node's and vitest's ES-module interop hand over differently.
+const { default: Int32Histogram } = createRequire(import.meta.url)('hdr-histogram-js/dist/Int32Histogram.js') as typeof Int32HistogramModule;
 
 const SUB_BUCKET_HALF_COUNT_MAGNITUDE = 7; // 2 significant digits: 256 sub-buckets
 const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
@@ -35,7 +44,10 @@ export const HDR_SETTINGS = {
 
 /** A JsHistogram with HDR_SETTINGS: used for bucket boundaries and for exports. */
 export function buildRttHistogram(): Histogram {
-  return build({ ...HDR_SETTINGS, bitBucketSize: 32, autoResize: true, highestTrackableValue: 2, useWebAssembly: false });
+  // What build({ ...HDR_SETTINGS, bitBucketSize: 32, autoResize: true, highestTrackableValue: 2 }) makes.
+  const histogram = new Int32Histogram(HDR_SETTINGS.lowestDiscernibleValue, 2, HDR_SETTINGS.numberOfSignificantValueDigits);
+  histogram.autoResize = true;
+  return histogram as unknown as Histogram;
 }
 
 const template = buildRttHistogram() as Histogram & {

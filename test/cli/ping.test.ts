@@ -26,7 +26,7 @@ function jsonLines(stdout: string): TargetSummary[] {
 
 const PROBE_LINE = /^(\S+) : \[(\d+)\], (\d+) bytes, ([\d.]+) ms \(([\d.]+) avg, (\d+)% loss\)$/;
 
-describe.skipIf(!built)(`sonde ping: usage errors exit 2 and name the argument (${NOT_BUILT})`, () => {
+describe.skipIf(!built)(`sonde ping: usage errors exit 3 (fping's status) and name the argument (${NOT_BUILT})`, () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['count 0', ['ping', '-c', '0', '127.0.0.1'], /--count/],
     ['a non-numeric count', ['ping', '-c', 'many', '127.0.0.1'], /--count/],
@@ -37,16 +37,22 @@ describe.skipIf(!built)(`sonde ping: usage errors exit 2 and name the argument (
     ['an unknown option', ['ping', '--bogus', '127.0.0.1'], /--bogus/],
     ['no targets', ['ping'], /no targets/],
     ['an invalid address', ['ping', '127.0.0.1', '300.1.1.1'], /targets\[1\].*300\.1\.1\.1/],
-    ['an unreadable target file', ['ping', '-f', '/nonexistent/targets.txt'], /--file.*nonexistent/],
   ];
   for (const [what, args, pattern] of cases) {
     it(`${what}`, () => {
       const r = sonde(args);
-      expect(r.status, r.stderr).toBe(2);
+      expect(r.status, r.stderr).toBe(3);
       expect(r.stderr).toMatch(pattern);
       expect(r.stdout).toBe('');
     });
   }
+
+  it('an unreadable target file exits 4 (fping: a system call failed) and names the file', () => {
+    const r = sonde(['ping', '-f', '/nonexistent/targets.txt']);
+    expect(r.status, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/--file.*nonexistent/);
+    expect(r.stdout).toBe('');
+  });
 
   it('--help lists every option', () => {
     const r = sonde(['ping', '--help']);
@@ -154,12 +160,12 @@ describe.skipIf(!built || !canRaw4 || !canNetns)(`sonde ping exits 1 when a targ
     expect(r.stdout).toMatch(/│\s*2\s*│\s*0\s*│\s*100%/);
   });
 
-  it.skipIf(!hasUnshare)('reports a name that does not resolve for that target only (no network at all: unshare -n)', () => {
+  it.skipIf(!hasUnshare)('reports a name that does not resolve for that target only, exit 2 (no network at all: unshare -n)', () => {
     // A fresh namespace with only loopback up: the DNS lookup fails without any packet leaving.
     const r = sonde(['ping', '--json', '-c', '1', 'no-such-host.invalid', '127.0.0.1'], {
       prefix: ['unshare', '-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh'],
     });
-    expect(r.status, r.stderr).toBe(1);
+    expect(r.status, r.stderr).toBe(2);
     const [missing, answered] = jsonLines(r.stdout);
     expect(missing.target).toBe('no-such-host.invalid');
     expect(missing.error).toMatch(/targets\[0\].*did not resolve/);

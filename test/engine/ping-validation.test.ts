@@ -29,6 +29,7 @@ const badRequests: Array<[string, PingRequest, string]> = [
   ['ttl 0', { ...ok, ttl: 0 }, 'ttl'],
   ['ttl 256', { ...ok, ttl: 256 }, 'ttl'],
   ['tos 300', { ...ok, tos: 300 }, 'tos'],
+  ['dontFragment "yes"', { ...ok, dontFragment: 'yes' as unknown as boolean }, 'dontFragment'],
   ['family 5', { ...ok, family: 5 as 4 }, 'family'],
 ];
 

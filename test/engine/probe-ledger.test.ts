@@ -39,7 +39,7 @@ function setup(targets: string[], options: { size?: number; timeoutMs?: number }
   ports.push(port1, port2);
   const task: PingTask = {
     addresses, families, targetIndices: Uint32Array.from(targets, (_, i) => i + 10), count: 5, intervalMs: 0, sendIntervalMs: 0,
-    timeoutMs: options.timeoutMs ?? 1000, size: options.size ?? 56, ttl: 0, tos: -1, port: port2, streamProbes: true,
+    timeoutMs: options.timeoutMs ?? 1000, size: options.size ?? 56, ttl: 0, tos: -1, dontFragment: false, port: port2, streamProbes: true,
   };
   const job = new WorkerJob(1, task);
   ledger.addJob(job);

@@ -106,7 +106,7 @@ async function runScripted(script: Script, job: { count: number; intervalMs: num
   });
   const task: PingTask = {
     addresses: target.bytes.slice(), families: Uint8Array.of(4), targetIndices: Uint32Array.of(0),
-    count: job.count, intervalMs: job.intervalMs, sendIntervalMs: 0, timeoutMs: job.timeoutMs, size: 56, ttl: 0, tos: -1,
+    count: job.count, intervalMs: job.intervalMs, sendIntervalMs: 0, timeoutMs: job.timeoutMs, size: 56, ttl: 0, tos: -1, dontFragment: false,
     port: port2, streamProbes: true,
   };
   const result = await prober.run(task);

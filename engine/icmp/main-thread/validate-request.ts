@@ -50,6 +50,8 @@ export function validatePingRequest(request: PingRequest): ValidPingRequest {
   const size = integerIn('size', request.size ?? PING_DEFAULTS.size, 0, PING_LIMITS.MAX_SIZE, 'ICMP payload bytes');
   const ttl = request.ttl === undefined ? 0 : integerIn('ttl', request.ttl, 1, 255, 'TTL / hop limit');
   const tos = request.tos === undefined ? -1 : integerIn('tos', request.tos, 0, 255, 'TOS / traffic class');
+  const dontFragment = request.dontFragment ?? false;
+  if (typeof dontFragment !== 'boolean') throw new EngineInputError('dontFragment', `dontFragment must be true or false (got ${JSON.stringify(dontFragment)})`);
   const family = request.family ?? PING_DEFAULTS.family;
   if (family !== 4 && family !== 6) throw new EngineInputError('family', `family must be 4 or 6 (got ${String(family)})`);
   const signal = request.signal;
@@ -57,7 +59,7 @@ export function validatePingRequest(request: PingRequest): ValidPingRequest {
     throw new EngineInputError('signal', 'signal must be an AbortSignal');
   }
   const schedule = request.schedule === undefined ? null : validateSchedule(request.schedule, targets.length, count, intervalMs);
-  return { targets, literals, count, intervalMs, sendIntervalMs, timeoutMs, size, ttl, tos, family, ...(signal ? { signal } : {}), schedule };
+  return { targets, literals, count, intervalMs, sendIntervalMs, timeoutMs, size, ttl, tos, dontFragment, family, ...(signal ? { signal } : {}), schedule };
 }
 
 function validateSchedule(schedule: ProbeSchedule, targetCount: number, count: number, intervalMs: number): ValidSchedule {

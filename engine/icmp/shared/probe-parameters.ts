@@ -16,10 +16,13 @@ export interface ProbeParameters {
   ttl: number;
   /** -1 = leave the socket's TOS / traffic class alone. */
   tos: number;
+  /** Don't fragment (IPv4 DF, IPv6 IPV6_DONTFRAG): a probe larger than the path MTU fails
+   *  to send instead of going out in fragments. */
+  dontFragment: boolean;
 }
 
 /** Just the probe parameters of `source` (the compiler checks that this names each field). */
 export function probeParametersOf(source: ProbeParameters): ProbeParameters {
-  const { count, intervalMs, sendIntervalMs, timeoutMs, size, ttl, tos } = source;
-  return { count, intervalMs, sendIntervalMs, timeoutMs, size, ttl, tos };
+  const { count, intervalMs, sendIntervalMs, timeoutMs, size, ttl, tos, dontFragment } = source;
+  return { count, intervalMs, sendIntervalMs, timeoutMs, size, ttl, tos, dontFragment };
 }

@@ -52,6 +52,8 @@ interface SocketChannel {
   /** Ping sockets: the kernel owns the echo id, so replies are mapped to our first id. */
   dgram: boolean;
   tos: number;
+  /** The DF setting the socket has now (sockets open without it). */
+  dontFragment: boolean;
 }
 
 interface RunningJob {
@@ -143,6 +145,7 @@ export class Prober {
       batch: new RequestBatch(this.options.batchSize ?? 512),
       dgram: socket.mode === 'dgram',
       tos: -1,
+      dontFragment: false,
     };
     this.channels[family] = channel;
     socket.startPolling(this.onReadable);
@@ -203,6 +206,12 @@ export class Prober {
           if (ch.batch.count > 0 && !this.flush(ch)) return false;
           ch.socket.setTos(job.tos);
           ch.tos = job.tos;
+        }
+        if (ch.dontFragment !== job.dontFragment) {
+          // Unlike the TOS, DF is put back for jobs that did not ask for it.
+          if (ch.batch.count > 0 && !this.flush(ch)) return false;
+          ch.socket.setDontFragment(job.dontFragment);
+          ch.dontFragment = job.dontFragment;
         }
         if (ch.batch.full) {
           if (!this.flush(ch)) return false;

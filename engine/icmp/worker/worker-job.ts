@@ -27,6 +27,7 @@ export class WorkerJob {
   readonly payloadSize: number;
   readonly ttl: number;
   readonly tos: number;
+  readonly dontFragment: boolean;
   /** Payloads of ≥ 16 bytes carry the 64-bit token; smaller ones are matched by id/seq only. */
   readonly carriesToken: boolean;
   readonly pacer: Pacer;
@@ -56,6 +57,7 @@ export class WorkerJob {
     this.payloadSize = task.size;
     this.ttl = task.ttl;
     this.tos = task.tos;
+    this.dontFragment = task.dontFragment;
     this.carriesToken = task.size >= PAYLOAD_HEADER;
     const schedule = task.schedule ?? null;
     this.pacer = schedule === null
