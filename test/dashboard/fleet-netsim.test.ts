@@ -86,8 +86,13 @@ browserSuite('dashboard: a simulated host going dark in the fleet grid', () => {
     // sorted by loss, worst first: the dark host takes the first cell
     await p.getByLabel('Sort').selectOption('loss');
     expect(new URL(p.url()).searchParams.get('sort')).toBe('loss');
-    await p.mouse.move(box.x + 2, box.y + 2);
-    await expect.poll(() => p.getByRole('tooltip').textContent()).toMatch(/^sim-07/);
+    // The re-sort lands on a later render: hover afresh on every try so the tooltip is read
+    // from the order on screen, not from the one under the pointer when it first moved.
+    await expect.poll(async () => {
+      await p.mouse.move(0, 0);
+      await p.mouse.move(box.x + 2, box.y + 2);
+      return p.getByRole('tooltip').textContent({ timeout: 1000 }).catch(() => '');
+    }, { timeout: 10_000 }).toMatch(/^sim-07/);
     await p.mouse.move(0, 0);
 
     await sim.setProfile(DARK, null);
