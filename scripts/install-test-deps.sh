@@ -7,6 +7,10 @@
 #  - prometheus: only for /usr/bin/promtool, Prometheus's own linter of the /metrics text
 #    (test/monitor/metrics-promtool.test.ts). The package also ships the Prometheus server and
 #    its service; that service is kept from starting (policy-rc.d) and nothing of it runs.
+#  - nats-server: the NATS JetStream server the agent/controller tests start on a loopback port
+#    (Debian's 2.9.10: JetStream and KV, no per-message TTL).
+#  - fping and iputils-ping: the references the fping-compatibility tests and the benchmarks
+#    compare against (bench:throughput, bench:accuracy, bench:startup).
 set -euo pipefail
 
 SUDO=""
@@ -36,12 +40,15 @@ apt_install() {
   [ -x "$prog" ] || { echo "install-test-deps: $pkg installed but $prog is still missing" >&2; return 1; }
 }
 
-# Debian's prometheus postinst would start the Prometheus server (listening on :9090). A
-# policy-rc.d that answers 101 ("action forbidden") stops invoke-rc.d/deb-systemd-invoke from
-# starting it; one this script puts there is removed again afterwards.
-install_promtool() {
-  if [ -x /usr/bin/promtool ]; then
-    echo "install-test-deps: /usr/bin/promtool present"
+# Debian's prometheus and nats-server postinsts would start their servers (Prometheus on :9090,
+# NATS on :4222). A policy-rc.d that answers 101 ("action forbidden") stops
+# invoke-rc.d/deb-systemd-invoke from starting them; one this script puts there is removed
+# again afterwards. The tests start their own nats-server on an ephemeral port.
+# apt_install_service PACKAGE PROGRAM SERVICE: apt_install without starting SERVICE.
+apt_install_service() {
+  local pkg="$1" prog="$2" service="$3"
+  if [ -x "$prog" ]; then
+    echo "install-test-deps: $prog present"
     return 0
   fi
   local own_policy=""
@@ -51,16 +58,22 @@ install_promtool() {
     own_policy=1
   fi
   local rc=0
-  apt_install prometheus /usr/bin/promtool || rc=$?
+  apt_install "$pkg" "$prog" || rc=$?
   if [ -n "$own_policy" ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
   # belt and braces: a service that got started anyway is stopped, not left listening
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
-    $SUDO systemctl stop prometheus || true
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
+    $SUDO systemctl stop "$service" || true
   fi
   return "$rc"
 }
 
 apt_install chromium /usr/bin/chromium
 /usr/bin/chromium --version
-install_promtool
+apt_install_service prometheus /usr/bin/promtool prometheus
 /usr/bin/promtool --version 2>&1 | head -n 1
+apt_install_service nats-server /usr/sbin/nats-server nats-server
+/usr/sbin/nats-server --version
+apt_install fping /usr/bin/fping
+/usr/bin/fping --version 2>&1 | head -n 1
+apt_install iputils-ping /usr/bin/ping
+/usr/bin/ping -V 2>&1 | head -n 1
