@@ -48,8 +48,40 @@ async function serve(flags: ServeFlags): Promise<void> {
   const engine = startEngine(config.threads, (m) => logger.warn(m));
   phases.engineMs = lap();
   let adminKeyPath: string | null = null;
+  // The handlers are in place before anything is opened: a stop asked for while the daemon
+  // opens waits for it to be open, then closes it in order (the default action would kill
+  // the process with the database and the windows half written).
+  let daemon: Daemon<SondeServer> | undefined;
+  let stopRequested: string | null = null;
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (daemon === undefined) {
+      stopRequested = signal;
+      return;
+    }
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    // The stop takes the grace and then a bounded drain; whatever still holds it after that
+    // (a stuck close) does not keep the process: it exits, and says so.
+    const bound = config.jobs.shutdownGraceMs + SHUTDOWN_BOUND_MS;
+    setTimeout(() => {
+      logger.error({ signal, boundMs: bound }, `shutdown did not finish within jobs.shutdownGraceMs + ${SHUTDOWN_BOUND_MS} ms; exiting without waiting`);
+      logger.flush();
+      process.exit(1);
+    }, bound).unref();
+    logger.info({ signal, runningJobs: daemon.jobs.running(), graceMs: config.jobs.shutdownGraceMs }, 'shutting down: no new connections, running jobs get the grace period');
+    await daemon.close();
+    daemonLock.release();
+    logger.info('stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM').catch((e: unknown) => failAndExit(e)));
+  process.on('SIGINT', () => void shutdown('SIGINT').catch((e: unknown) => failAndExit(e)));
   const options = toDaemonOptions(config);
-  let daemon: Daemon<SondeServer>;
   try {
     daemon = await openDaemon({
       ...options,
@@ -82,28 +114,6 @@ async function serve(flags: ServeFlags): Promise<void> {
   say(`try: curl -H "Authorization: Bearer $(cat ${adminKeyPath ?? `${config.data}/admin.key`})" ${server.url}/v1/agents`);
   logger.info({ url: server.url, data: config.data, startup: phases }, 'ready');
 
-  let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
-    }
-    stopping = true;
-    // The stop takes the grace and then a bounded drain; whatever still holds it after that
-    // (a stuck close) does not keep the process: it exits, and says so.
-    const bound = config.jobs.shutdownGraceMs + SHUTDOWN_BOUND_MS;
-    setTimeout(() => {
-      logger.error({ signal, boundMs: bound }, `shutdown did not finish within jobs.shutdownGraceMs + ${SHUTDOWN_BOUND_MS} ms; exiting without waiting`);
-      logger.flush();
-      process.exit(1);
-    }, bound).unref();
-    logger.info({ signal, runningJobs: daemon.jobs.running(), graceMs: config.jobs.shutdownGraceMs }, 'shutting down: no new connections, running jobs get the grace period');
-    await daemon.close();
-    daemonLock.release();
-    logger.info('stopped');
-    logger.flush();
-    process.exit(0);
-  };
   // SIGHUP: re-read listen.tls's certificate and key (e.g. after a renewal); a bad pair is
   // logged and the running certificate stays.
   process.on('SIGHUP', () => {
@@ -113,8 +123,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     }
     server.reloadTls().catch((error: unknown) => logger.error({ err: error }, `SIGHUP: TLS not reloaded, the previous certificate stays: ${(error as Error).message}`));
   });
-  process.on('SIGTERM', () => void shutdown('SIGTERM').catch((e: unknown) => failAndExit(e)));
-  process.on('SIGINT', () => void shutdown('SIGINT').catch((e: unknown) => failAndExit(e)));
+  if (stopRequested !== null) void shutdown(stopRequested).catch((e: unknown) => failAndExit(e));
 }
 
 export function registerServe(command: Command): void {
