@@ -69,6 +69,12 @@ export function boxTable(head: readonly string[], rows: readonly (readonly BoxCe
     }
     return out + r;
   };
+  // The rule between two rows without spanning cells is the same everywhere: built once.
+  let plainRule: string | null = null;
+  const between = (above: Laid, below: Laid): string => {
+    if (above.starts.length !== n + 1 || below.starts.length !== n + 1) return rule(above, below, ['├', '┼', '┤', '┴', '┬']);
+    return (plainRule ??= rule(above, below, ['├', '┼', '┤', '┴', '┬']));
+  };
   const lines: string[] = [];
   const body = (r: Laid, alignOf: (col: number) => Align): void => {
     const cells = r.texts.map((t, i) => {
@@ -80,7 +86,7 @@ export function boxTable(head: readonly string[], rows: readonly (readonly BoxCe
   lines.push(rule(null, laid[0], ['┌', '┬', '┐', '┬', '┬']));
   body(laid[0], (c) => aligns[c] ?? 'left');
   for (let i = 1; i < laid.length; i++) {
-    lines.push(rule(laid[i - 1], laid[i], ['├', '┼', '┤', '┴', '┬']));
+    lines.push(between(laid[i - 1], laid[i]));
     body(laid[i], (c) => aligns[c] ?? 'left');
   }
   lines.push(rule(laid[laid.length - 1], null, ['└', '┴', '┘', '┴', '┴']));

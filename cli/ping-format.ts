@@ -1,13 +1,19 @@
 // Text output of `sonde ping`: fping-style per-probe lines and the summary table.
 import { boxTable, type Align, type BoxCell } from './box-table.js';
-import type { ProbeResult, TargetSummary } from '../engine/index.js';
+import type { ByteLines } from './byte-lines.js';
+import type { ProbeResult, TargetSummary } from '../engine/ping.js';
 
 /** fping's precision: three decimals below 1 ms, two below 100 ms, none above. */
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return '-';
-  if (ms < 1) return ms.toFixed(3);
-  if (ms < 100) return ms.toFixed(2);
-  return ms.toFixed(0);
+  if (ms < 0) return ms.toFixed(3);
+  // Integer arithmetic: toFixed is slow, and a 10,000-row summary formats 80,000 cells.
+  if (ms >= 100) return String(Math.round(ms));
+  const decimals = ms < 1 ? 3 : 2;
+  const scale = decimals === 3 ? 1000 : 100;
+  const scaled = Math.round(ms * scale);
+  const frac = String(scaled % scale);
+  return `${Math.floor(scaled / scale)}.${frac.length === decimals ? frac : frac.padStart(decimals, '0')}`;
 }
 
 export function formatPercent(p: number): string {
@@ -26,42 +32,49 @@ export class RunningTotals {
     this.rttSumMs = new Float64Array(targets);
   }
 
-  /** The fping line for one probe event. */
-  line(p: ProbeResult): string {
+  /** Writes the fping line for one probe event, in place (nothing allocated per probe). */
+  writeLine(p: ProbeResult, out: ByteLines): void {
     const t = p.targetIndex;
     const rttMs = p.rttNs / 1e6;
     const bytes = p.bytes + 8; // fping counts the ICMP header
+    out.text(p.target).text(' : [').uint(p.seq).text('], ');
     switch (p.status) {
       case 'ok':
         this.concluded[t]++;
         this.received[t]++;
         this.rttSumMs[t] += rttMs;
-        return `${p.target} : [${p.seq}], ${bytes} bytes, ${formatMs(rttMs)} ms ${this.tail(t)}`;
+        out.uint(bytes).text(' bytes, ').ms(rttMs).text(' ms ');
+        this.tail(t, out);
+        break;
       case 'timeout':
         this.concluded[t]++;
-        return `${p.target} : [${p.seq}], timed out ${this.tail(t)}`;
-      case 'error': {
-        if (p.errorKind === 'send-failed') {
-          this.concluded[t]++;
-          return `${p.target} : [${p.seq}], send failed ${this.tail(t)}`;
-        }
+        out.text('timed out ');
+        this.tail(t, out);
+        break;
+      case 'error':
         // Running figures on the lines are indicative; the summary table is exact.
         this.concluded[t]++;
-        return `${p.target} : [${p.seq}], ${p.errorKind} from ${p.from ?? '?'} (ICMP type ${p.icmpType} code ${p.icmpCode}) ${this.tail(t)}`;
-      }
+        if (p.errorKind === 'send-failed') out.text('send failed ');
+        else out.text(`${p.errorKind} from ${p.from ?? '?'} (ICMP type ${p.icmpType} code ${p.icmpCode}) `);
+        this.tail(t, out);
+        break;
       case 'duplicate':
-        return `${p.target} : [${p.seq}], ${bytes} bytes, ${formatMs(rttMs)} ms (DUP!)`;
+        out.uint(bytes).text(' bytes, ').ms(rttMs).text(' ms (DUP!)');
+        break;
       case 'late':
-        return `${p.target} : [${p.seq}], ${bytes} bytes, ${formatMs(rttMs)} ms (late: after the timeout, counted lost)`;
+        out.uint(bytes).text(' bytes, ').ms(rttMs).text(' ms (late: after the timeout, counted lost)');
+        break;
     }
+    out.end();
   }
 
-  private tail(t: number): string {
+  private tail(t: number, out: ByteLines): void {
     const n = this.concluded[t];
     const r = this.received[t];
-    const avg = r > 0 ? formatMs(this.rttSumMs[t] / r) : 'NaN';
-    const loss = n > 0 ? Math.round(((n - r) / n) * 100) : 0;
-    return `(${avg} avg, ${loss}% loss)`;
+    out.text('(');
+    if (r > 0) out.ms(this.rttSumMs[t] / r);
+    else out.text('NaN');
+    out.text(' avg, ').uint(n > 0 ? Math.round(((n - r) / n) * 100) : 0).text('% loss)');
   }
 }
 

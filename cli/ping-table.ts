@@ -2,7 +2,7 @@
 // with --json one summary per target per line.
 import type { Command } from 'commander';
 import { EngineInputError, type Engine, type PingRequest, type PingSummary, type ProbeResult } from '../engine/ping.js';
-import { LineOutput } from './line-output.js';
+import { ByteLines } from './byte-lines.js';
 import { RunningTotals, summaryTable } from './ping-format.js';
 import { EXIT_ALL_ALIVE, EXIT_NAME_UNRESOLVED, EXIT_PING_USAGE, EXIT_SOME_UNREACHABLE, EXIT_SYSTEM_CALL } from './ping-exit.js';
 
@@ -21,7 +21,7 @@ export interface TablePingOptions {
 }
 
 export async function runTablePing(engine: Engine, command: Command, targets: string[], o: TablePingOptions): Promise<number> {
-  const out = new LineOutput(process.stdout);
+  const out = new ByteLines(process.stdout);
   const totals = new RunningTotals(targets.length);
   const streamLines = !o.json && !o.quiet;
   const controller = new AbortController();
@@ -46,7 +46,7 @@ export async function runTablePing(engine: Engine, command: Command, targets: st
   };
   let summary: PingSummary;
   try {
-    summary = await engine.ping(request, streamLines ? (p: ProbeResult) => out.write(totals.line(p)) : undefined);
+    summary = await engine.ping(request, streamLines ? (p: ProbeResult) => totals.writeLine(p, out) : undefined);
   } catch (error) {
     if (error instanceof EngineInputError) {
       // Engine messages start with the field they are about (e.g. "targets[3]: ...").
@@ -58,13 +58,13 @@ export async function runTablePing(engine: Engine, command: Command, targets: st
     process.off('SIGINT', onSigint);
   }
   if (o.json) {
-    for (const t of summary.targets) out.write(JSON.stringify(t));
+    for (const t of summary.targets) out.line(JSON.stringify(t));
   } else {
-    if (streamLines) out.write('');
-    out.write(summaryTable(summary.targets));
-    if (summary.cancelled) out.write('(interrupted: probes still waiting for a reply were not counted)');
+    if (streamLines) out.line('');
+    out.line(summaryTable(summary.targets));
+    if (summary.cancelled) out.line('(interrupted: probes still waiting for a reply were not counted)');
   }
-  await out.end();
+  await out.close();
   if (summary.targets.some((t) => t.address === undefined)) return EXIT_NAME_UNRESOLVED;
   return summary.targets.every((t) => t.received > 0) ? EXIT_ALL_ALIVE : EXIT_SOME_UNREACHABLE;
 }
