@@ -112,12 +112,13 @@ function options(spec: ChartSpec, width: number): uPlot.Options {
     legend: { show: spec.legend },
     cursor: { points: { show: spec.kind !== 'box' } },
     scales: {
-      x: { time: false, distr: spec.xLog ? 3 : 1 },
+      // Box plots sit on whole steps: half a step of room at either end so the first and last box show whole.
+      x: { time: false, distr: spec.xLog ? 3 : 1, ...(spec.kind === 'box' ? { range: (_u, lo, hi) => [lo - 0.5, hi + 0.5] as uPlot.Range.MinMax } : {}) },
       y: { distr: spec.yLog ? 3 : 1, ...(spec.kind === 'box' ? { range: boxRange(spec) } : {}) },
     },
     axes: [
-      { ...axis, label: spec.xLabel, values: (_u, vals) => vals.map((v) => fmt(v, 4)) },
-      { ...axis, label: spec.yLabel, size: 64, values: (_u, vals) => vals.map((v) => fmt(v, 4)) },
+      { ...axis, label: spec.xLabel, values: (_u, vals) => vals.map((v) => (v === null ? '' : fmt(v, 4))) },
+      { ...axis, label: spec.yLabel, size: 64, values: (_u, vals) => vals.map((v) => (v === null ? '' : fmt(v, 4))) },
     ],
     series,
     plugins: [kneePlugin(spec), ...(spec.kind === 'box' ? [boxPlugin(spec)] : [])],

@@ -90,5 +90,6 @@ export function twoProportionTest(xa: number, na: number, xb: number, nb: number
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / na + 1 / nb));
   if (se === 0) return { pa, pb, z: 0, p: 1 };
   const z = (pb - pa) / se;
+  if (z === 0) return { pa, pb, z, p: 1 };
   return { pa, pb, z, p: Math.min(1, 2 * normalUpperTail(Math.abs(z))) };
 }
