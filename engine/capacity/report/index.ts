@@ -6,3 +6,4 @@ export { reportCsv, CSV_HEADER } from './report-csv.js';
 export { reportData, type ReportData, type ChartSpec } from './chart-data.js';
 export { summarize, type BucketCounts, type DistributionSummary } from './histogram-stats.js';
 export type { ReportRun, ReportStep } from './report-model.js';
+export { toReportRun, toReportStep, storedRunJson } from './from-stored-run.js';
