@@ -39,3 +39,17 @@ it('--json is the stored records, the histograms base64', () => {
     expect({ ...s, hdr: undefined }).toEqual({ ...JSON.parse(JSON.stringify(byIndex[i])), hdr: undefined });
   });
 });
+
+it('the report route serves the page under a CSP that admits exactly its inline script and style', async () => {
+  const { campaignReportRoutes } = await import('../../server/routes/v1/campaign-report.js');
+  const { createHash } = await import('node:crypto');
+  const [route] = campaignReportRoutes((id) => (id === run.id ? { run, steps } : null));
+  const ctx = (id: string) => ({ params: { id } }) as unknown as Parameters<typeof route.handler>[0];
+  const answer = await route.handler(ctx(run.id));
+  expect(answer.status).toBe(200);
+  const html = answer.body as string;
+  const csp = answer.headers!['Content-Security-Policy'];
+  const inline = (tag: string) => [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => `'sha256-${createHash('sha256').update(m[1]).digest('base64')}'`);
+  expect(csp).toBe(`default-src 'none'; script-src ${inline('script').join(' ')}; style-src ${inline('style').join(' ')}; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'`);
+  expect(() => route.handler(ctx('0193a1b2-0000-7000-8000-00000000ffff'))).toThrow(/no campaign run/);
+});

@@ -7,3 +7,4 @@ export { reportData, type ReportData, type ChartSpec } from './chart-data.js';
 export { summarize, type BucketCounts, type DistributionSummary } from './histogram-stats.js';
 export type { ReportRun, ReportStep } from './report-model.js';
 export { toReportRun, toReportStep, storedRunJson } from './from-stored-run.js';
+export type { CampaignRun, CampaignStepResult } from '../types.js';
