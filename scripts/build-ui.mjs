@@ -73,6 +73,25 @@ writeFileSync(join(out, 'manifest.json'), `${JSON.stringify({ files }, null, 2)}
 const total = Object.values(files).reduce((s, f) => s + f.brBytes, 0);
 console.log(`build-ui: ${Object.keys(files).length} files in dist/ui (${(total / 1024).toFixed(1)} KiB brotli)`);
 
+// The capacity report's page script and styles (ui/capacity-report/), one IIFE and one CSS
+// file in dist/capacity-report/: `sonde capacity report --html` inlines both into a
+// self-contained HTML file (engine/capacity/report/report-assets.ts reads them).
+const reportOut = join(root, 'dist', 'capacity-report');
+rmSync(reportOut, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { report: 'ui/capacity-report/report-page.ts' },
+  bundle: true,
+  format: 'iife',
+  target: ['es2022', 'chrome110', 'firefox110', 'safari16'],
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  outdir: reportOut,
+  logLevel: 'warning',
+});
+console.log(`build-ui: capacity report page in dist/capacity-report (${readdirSync(reportOut).map((f) => `${f} ${(statSync(join(reportOut, f)).size / 1024).toFixed(1)} KiB`).join(', ')})`);
+
 function* walk(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
