@@ -27,4 +27,5 @@ export * from './traceroute/index.js';
 export * from './monitor/index.js';
 // The byte-level JSON writer the monitor summaries use; server/live writes its frames with it.
 export { JsonBytes } from './monitor/json-bytes.js';
+export * from './capacity/index.js';
 export * from './capacity/report/index.js';

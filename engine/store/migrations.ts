@@ -189,6 +189,47 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX browser_sessions_by_key ON browser_sessions(key_id);
   `,
+  // 8: capacity-planning campaigns (engine/capacity/, docs/capacity.md): one row per run
+  // and one per measured step; the step's RTT histogram is a counts blob (monitor/hdr-codec.ts).
+  `
+  CREATE TABLE capacity_runs (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    spec          TEXT NOT NULL,
+    plan          TEXT NOT NULL,
+    targets       TEXT NOT NULL,
+    sonde_version TEXT NOT NULL,
+    host          TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    reason        TEXT,
+    started_at    INTEGER NOT NULL,
+    ended_at      INTEGER,
+    knee_step     INTEGER,
+    base_p99_ns   INTEGER
+  );
+  CREATE TABLE capacity_steps (
+    run_id        TEXT NOT NULL REFERENCES capacity_runs(id) ON DELETE CASCADE,
+    idx           INTEGER NOT NULL,
+    params        TEXT NOT NULL,
+    started_at    INTEGER NOT NULL,
+    ended_at      INTEGER NOT NULL,
+    offered_rate  REAL NOT NULL,
+    achieved_rate REAL NOT NULL,
+    rate_error    REAL NOT NULL,
+    sent          INTEGER NOT NULL,
+    received      INTEGER NOT NULL,
+    duplicates    INTEGER NOT NULL,
+    lost          INTEGER NOT NULL,
+    errors        TEXT NOT NULL,
+    loss_percent  REAL NOT NULL,
+    hdr           BLOB NOT NULL,
+    rtt           TEXT,
+    self          TEXT NOT NULL,
+    breaks_slo    INTEGER NOT NULL,
+    knee          INTEGER NOT NULL,
+    PRIMARY KEY (run_id, idx)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,9 @@
+// Capacity-planning campaigns (issue 20; docs/capacity.md).
+export * from './types.js';
+export { CampaignSpecError, parseCampaignSpec, validateCampaignSpec, resolveSteps, checkSafety, isLoopbackAddress } from './spec.js';
+export { CampaignStore } from './campaign-store.js';
+export { startCampaign, runCampaign, type RunCampaignOptions } from './run-campaign.js';
+export { hostInfo } from './host-info.js';
+export { openCampaignStore } from './open-store.js';
+/** Decodes a step's stored `hdr` (counts blob): add(bucket, count) ascending. */
+export { decodeBuckets as decodeCampaignHistogram, toV2Compressed as campaignHistogramToV2 } from '../monitor/hdr-codec.js';
