@@ -230,6 +230,33 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, idx)
   ) WITHOUT ROWID;
   `,
+  // 9: latency windows measured by remote agents (engine/distributed/agent-window-store.ts),
+  // with the agent as a dimension. The primary key is the idempotent key of a window on the
+  // bus (agent, target, window start; plus monitor and span): a window delivered twice is
+  // stored once. Ids as text, like state_changes: the controller may not know the target's seq.
+  `
+  CREATE TABLE agent_windows (
+    agent              TEXT NOT NULL,
+    target_id          TEXT NOT NULL,
+    start_at           INTEGER NOT NULL,
+    monitor_id         TEXT NOT NULL,
+    span_ms            INTEGER NOT NULL,
+    address            TEXT NOT NULL,
+    sent               INTEGER NOT NULL,
+    received           INTEGER NOT NULL,
+    duplicates         INTEGER NOT NULL,
+    late               INTEGER NOT NULL,
+    errors             TEXT NOT NULL,
+    min_ns             INTEGER,
+    max_ns             INTEGER,
+    sum_ns             INTEGER NOT NULL,
+    hist               BLOB,
+    sealed_at          INTEGER NOT NULL,
+    stored_at          INTEGER NOT NULL,
+    PRIMARY KEY (agent, target_id, start_at, monitor_id, span_ms)
+  ) WITHOUT ROWID;
+  CREATE INDEX agent_windows_by_monitor ON agent_windows(monitor_id, start_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

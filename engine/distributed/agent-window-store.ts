@@ -1,0 +1,62 @@
+// Stores window batches from remote agents (table agent_windows, migration 9) exactly once:
+// the primary key is the window's idempotent key, and a row already stored is left as it is
+// (INSERT … ON CONFLICT DO NOTHING), so a redelivered or republished batch changes nothing.
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../store/database.js';
+import type { WindowBatch } from './window-wire.js';
+
+export interface StoredCounts {
+  stored: number;
+  duplicates: number;
+}
+
+export interface AgentWindowRow {
+  agent: string;
+  targetId: string;
+  monitorId: string;
+  spanMs: number;
+  startMs: number;
+  address: string;
+  sent: number;
+  received: number;
+  sealedAt: number;
+  storedAt: number;
+}
+
+export class AgentWindowStore {
+  private readonly insert: Statement;
+  private readonly writeBatch: (batch: WindowBatch, now: number) => StoredCounts;
+  private readonly selectRange: Statement<[string, number, number], AgentWindowRow>;
+
+  constructor(db: Db) {
+    this.insert = db.prepare(`INSERT INTO agent_windows
+      (agent, target_id, start_at, monitor_id, span_ms, address, sent, received, duplicates, late, errors, min_ns, max_ns, sum_ns, hist, sealed_at, stored_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+    this.writeBatch = db.transaction((batch: WindowBatch, now: number): StoredCounts => {
+      let stored = 0;
+      for (const w of batch.windows) {
+        const changes = this.insert.run(
+          batch.agent, w.targetId, w.startMs, batch.monitorId, batch.spanMs, w.address, w.sent, w.received, w.duplicates, w.late,
+          JSON.stringify(w.errors), w.minNs, w.maxNs, w.sumNs, w.hist === null ? null : Buffer.from(w.hist, 'base64'), batch.sealedAt, now,
+        ).changes;
+        stored += changes;
+      }
+      return { stored, duplicates: batch.windows.length - stored };
+    });
+    this.selectRange = db.prepare<[string, number, number], AgentWindowRow>(
+      `SELECT agent, target_id AS targetId, monitor_id AS monitorId, span_ms AS spanMs, start_at AS startMs, address, sent, received,
+              sealed_at AS sealedAt, stored_at AS storedAt
+       FROM agent_windows WHERE monitor_id = ? AND start_at >= ? AND start_at < ? ORDER BY agent, target_id, start_at`,
+    );
+  }
+
+  /** One transaction per batch: when it returns, the batch is committed (then ack it). */
+  write(batch: WindowBatch, now = Date.now()): StoredCounts {
+    return this.writeBatch(batch, now);
+  }
+
+  /** The windows of a monitor in [fromMs, toMs), every agent, ordered by agent, target, start. */
+  range(monitorId: string, fromMs: number, toMs: number): AgentWindowRow[] {
+    return this.selectRange.all(monitorId, fromMs, toMs);
+  }
+}

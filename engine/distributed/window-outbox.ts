@@ -1,0 +1,56 @@
+// The agent's side of sealed windows: turns each sealed window table of a monitor into
+// window batches (at most MAX_WINDOWS_PER_MESSAGE each), spools them on disk and wakes the
+// publisher. Rows that saw nothing are not sent (as the local writer does not store them).
+import type { SealedWindow } from '../monitor/monitor-runner.js';
+import type { SpoolPublisher } from './spool-publisher.js';
+import type { WindowSpool } from './window-spool.js';
+import { windowSubject } from './window-stream.js';
+import { MAX_WINDOWS_PER_MESSAGE, WIRE_VERSION, batchMessageId, encodeWindowBatch, type WindowBatch, type WireWindow } from './window-wire.js';
+
+export interface TargetIdentity {
+  id: string;
+  address: string;
+}
+
+export class WindowOutbox {
+  constructor(
+    private readonly agent: string,
+    private readonly spool: WindowSpool,
+    private readonly publisher: SpoolPublisher | undefined,
+    /** The controller's ids of a monitor seq and a target seq on this agent. */
+    private readonly monitorId: (monitorSeq: number) => string | undefined,
+    private readonly target: (targetSeq: number) => TargetIdentity | undefined,
+  ) {}
+
+  /** Spools a sealed window; returns the number of windows the spool's bound refused. */
+  push(sealed: SealedWindow, sealedAt = Date.now()): number {
+    const monitorId = this.monitorId(sealed.monitorSeq);
+    if (monitorId === undefined) return 0;
+    const t = sealed.table;
+    let windows: WireWindow[] = [];
+    let refused = 0;
+    const flush = (): void => {
+      if (windows.length === 0) return;
+      const batch: WindowBatch = { v: WIRE_VERSION, agent: this.agent, monitorId, spanMs: sealed.spanMs, sealedAt, windows };
+      if (!this.spool.add(windowSubject(this.agent), batchMessageId(batch), encodeWindowBatch(batch), windows.length)) refused += windows.length;
+      windows = [];
+    };
+    for (let r = 0; r < sealed.rowSeq.length; r++) {
+      if (!t.active(r)) continue;
+      const target = this.target(sealed.rowSeq[r]);
+      if (target === undefined) continue;
+      const row = t.rowAt(r, sealed.rowSeq[r], sealed.monitorSeq, sealed.spanMs);
+      windows.push({
+        targetId: target.id, address: target.address, startMs: row.startMs,
+        sent: row.sent, received: row.received, duplicates: row.duplicates, late: row.late, errors: row.errors,
+        minNs: row.minNs === null ? null : Math.round(row.minNs), maxNs: row.maxNs === null ? null : Math.round(row.maxNs),
+        sumNs: Math.round(row.sumNs), hist: row.hist === null ? null : row.hist.toString('base64'),
+      });
+      if (windows.length === MAX_WINDOWS_PER_MESSAGE) flush();
+    }
+    flush();
+    sealed.release();
+    this.publisher?.notify();
+    return refused;
+  }
+}
