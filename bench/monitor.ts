@@ -20,6 +20,9 @@
 //
 //   node dist/bench/monitor.js [--sizes 10000,25000,50000,100000] [--minutes 5] [--warmup-seconds 60]
 //                              [--window-seconds 60] [--threads 0] [--no-save]
+//   node dist/bench/monitor.js --probe tcp|http|dns [--http-fresh-tls] [--sizes …] [--minutes …]
+//     the other probe kinds: see lib/probe-bench.ts (the engine's probes in a process of their
+//     own against loopback servers in another)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +37,7 @@ import { freePort, startDaemon, type DaemonProcess } from './lib/daemon-process.
 import { PlainPoller } from './lib/plain-poller.js';
 import { describeMachine, printMachine } from './lib/machine.js';
 import { cpuSeconds, memory } from './lib/proc-stat.js';
+import { runProbeBench, type BenchProbe } from './lib/probe-bench.js';
 import { saveResult } from './lib/results.js';
 import { quantile } from './lib/stats.js';
 
@@ -71,9 +75,21 @@ const opts = new Command('bench:monitor')
   .option('--window-seconds <s>', 'monitoring.windowSeconds of the daemon (default: its own, 60)', count, 0)
   .option('--threads <n>', 'probe worker threads of the daemon (0: its default, one per core)', count, 0)
   .option('--client-nice <n>', 'nice value of this process\'s measuring threads (fetch, node:http poller) while a daemon runs (-10: the probe threads\' own, so they do not delay the client; needs root)', niceValue, 0)
+  .option('--probe <kind>', 'icmp (the daemon\'s monitors), or tcp | http | dns (the engine\'s probes against loopback servers, lib/probe-bench.ts)', probeKind, 'icmp')
+  .option('--http-fresh-tls', '--probe http: https with a fresh TLS connection each probe instead of keep-alive http', false)
   .option('--no-save', 'do not write bench/results/monitor-*.json')
   .parse()
-  .opts<{ sizes: number[]; minutes: number; warmupSeconds: number; windowSeconds: number; threads: number; clientNice: number; save: boolean }>();
+  .opts<{ sizes: number[]; minutes: number; warmupSeconds: number; windowSeconds: number; threads: number; clientNice: number; save: boolean; probe: 'icmp' | BenchProbe; httpFreshTls: boolean }>();
+
+function probeKind(v: string): 'icmp' | BenchProbe {
+  if (v !== 'icmp' && v !== 'tcp' && v !== 'http' && v !== 'dns') throw new InvalidArgumentError('icmp, tcp, http or dns');
+  return v;
+}
+
+if (opts.probe !== 'icmp') {
+  await runProbeBench({ probe: opts.probe, httpFreshTls: opts.httpFreshTls, sizes: opts.sizes, minutes: opts.minutes, warmupSeconds: opts.warmupSeconds, save: opts.save });
+  process.exit(0);
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -64,6 +64,7 @@ const PHRASE: Record<ProbeFailureKind, string> = {
   'dns-failure': 'name resolution failed for',
   tls: 'TLS handshake failed with',
   'http-status': 'unexpected HTTP status from',
+  body: 'unexpected response body from',
   protocol: 'invalid HTTP response from',
   aborted: 'probe cancelled for',
   other: 'probe failed for',

@@ -101,7 +101,7 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const USER_AGENT = 'sonde-probe/0.1';
 
 export async function probeHttp(request: HttpProbeRequest): Promise<HttpProbeOutcome> {
-  const url = checkUrl(request.url);
+  const url = checkHttpUrl(request.url);
   const timeoutMs = checkTimeout(request.timeoutMs);
   const family = checkFamily(request.family);
   const body = request.body === undefined ? undefined : typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : request.body;
@@ -113,7 +113,7 @@ export async function probeHttp(request: HttpProbeRequest): Promise<HttpProbeOut
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) {
     throw new EngineInputError('maxBodyBytes', `maxBodyBytes must be a non-negative integer (got ${String(maxBodyBytes)})`);
   }
-  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: '*/*', ...lowerCaseKeys(request.headers ?? {}) };
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: '*/*', ...checkedHeaders(request.headers ?? {}) };
   if (body) headers['content-length'] = String(body.byteLength);
   const isHttps = url.protocol === 'https:';
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
@@ -269,7 +269,8 @@ export async function probeHttp(request: HttpProbeRequest): Promise<HttpProbeOut
   );
 }
 
-function checkUrl(text: unknown): URL {
+/** The request's URL, parsed; an input error unless http: or https:. */
+export function checkHttpUrl(text: unknown): URL {
   if (typeof text !== 'string') throw new EngineInputError('url', 'url must be a string');
   let url: URL;
   try {
@@ -284,7 +285,7 @@ function checkUrl(text: unknown): URL {
 }
 
 /** Lower-cases names and checks every header the way node:http would, but as input errors. */
-function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+export function checkedHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     try {

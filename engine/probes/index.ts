@@ -11,6 +11,17 @@ export {
   type HttpTiming,
   type HttpTlsInfo,
 } from './http.js';
+export {
+  HttpCheck,
+  certExpiresSoon,
+  HTTP_CHECK_METHODS,
+  DEFAULT_HTTP_CHECK_MAX_BODY_BYTES,
+  MAX_HTTP_CHECK_BODY_BYTES,
+  DEFAULT_HTTP_CHECK_MAX_REDIRECTS,
+  DEFAULT_HTTP_CHECK_POOL_SIZE,
+  type HttpCheckOptions,
+  type HttpCheckResult,
+} from './http-check.js';
 export { probeDns, type DnsProbeRequest, type DnsProbeOutcome, type DnsAnswer } from './dns.js';
 export { parseServerTiming, deriveServerTimes, type ServerTimingMetric, type ServerTimes } from './server-timing.js';
 export {

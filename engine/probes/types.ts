@@ -23,8 +23,10 @@ export type ProbeFailureKind =
   | 'dns-failure'
   /** TLS handshake or certificate verification failed. */
   | 'tls'
-  /** The HTTP server answered with a status outside 2xx. */
+  /** The HTTP server answered with a status outside 2xx (a monitor: outside its expected statuses). */
   | 'http-status'
+  /** The response body did not match (or matched) a monitor's body pattern. */
+  | 'body'
   /** The peer spoke something that is not valid HTTP. */
   | 'protocol'
   /** Cancelled through the request's AbortSignal. */
