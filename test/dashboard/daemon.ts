@@ -90,7 +90,8 @@ export async function startDashboardDaemon(extraConfig = '', options: { netns?: 
       return r.secret;
     },
     async stop() {
-      if (child.exitCode === null) {
+      // a child already ended (by itself or by a signal) sends no further 'exit'
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = once(child, 'exit');
         child.kill('SIGTERM');
         await exited;

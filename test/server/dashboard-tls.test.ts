@@ -4,12 +4,10 @@
 // on, and a bad pair refused at reload with the old certificate still served. The plain-HTTP
 // sign-in refusal for non-loopback clients is tested on its decision function (no
 // non-loopback client can be made here).
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,15 +15,8 @@ import { WebSocket } from 'ws';
 import { openDaemon, type Daemon } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { localResolver } from '../setup/local-resolver.js';
+import { makeCert, servedCert } from './tls-certs.js';
 import { INSECURE_SIGN_IN_FIX, insecureSignInRefusal, isLoopback } from '../../server/dashboard/sign-in-policy.js';
-
-function makeCert(dir: string, name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-    '-days', '1', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  return { cert, key };
-}
 
 interface Answer {
   status: number;
@@ -46,18 +37,6 @@ function https(url: string, ca: Buffer, init: { method?: string; body?: unknown;
     });
     req.on('error', reject);
     req.end(body);
-  });
-}
-
-/** The certificate a new TLS connection to port is served. */
-function servedCert(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
-      const subject = socket.getPeerCertificate().subject?.CN;
-      socket.end();
-      resolve(String(subject));
-    });
-    socket.on('error', reject);
   });
 }
 
