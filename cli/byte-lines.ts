@@ -3,6 +3,8 @@
 // when full. A 10,000-target `sonde ping` prints 50,000 lines; building them as strings
 // kept the main thread collecting garbage for most of the run. Quiet on a closed pipe.
 
+import { onClosedPipe } from './closed-pipe.js';
+
 /** Bytes gathered before a write; a line is far shorter. */
 const CHUNK = 64 * 1024;
 /** Room always kept free for one line's numbers and punctuation. */
@@ -17,10 +19,7 @@ export class ByteLines {
   private closed = false;
 
   constructor(private readonly stream: NodeJS.WriteStream) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') this.closed = true;
-      else throw error;
-    });
+    onClosedPipe(stream, () => { this.closed = true; });
   }
 
   /** Text (ASCII or UTF-8); grows the buffer for a text longer than it. */

@@ -1,14 +1,13 @@
 // Line output with one write per event-loop turn, quiet on a closed pipe (e.g. `| head`).
+import { onClosedPipe } from './closed-pipe.js';
+
 export class LineOutput {
   private pending: string[] = [];
   private scheduled = false;
   private closed = false;
 
   constructor(private readonly stream: NodeJS.WriteStream) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') this.closed = true;
-      else throw error;
-    });
+    onClosedPipe(stream, () => { this.closed = true; });
   }
 
   write(line: string): void {

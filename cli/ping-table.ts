@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { EngineInputError, type Engine, type PingRequest, type PingSummary, type ProbeResult } from '../engine/ping.js';
 import { ByteLines } from './byte-lines.js';
+import { abortOnInterrupt } from './interrupt.js';
 import { RunningTotals, summaryTable } from './ping-format.js';
 import { EXIT_ALL_ALIVE, EXIT_NAME_UNRESOLVED, EXIT_PING_USAGE, EXIT_SOME_UNREACHABLE, EXIT_SYSTEM_CALL } from './ping-exit.js';
 
@@ -25,12 +26,7 @@ export async function runTablePing(engine: Engine, command: Command, targets: st
   const totals = new RunningTotals(targets.length);
   const streamLines = !o.json && !o.quiet;
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = (): void => {
-    if (++interrupts > 1) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const stopInterrupts = abortOnInterrupt(controller);
   const request: PingRequest = {
     targets,
     count: o.count,
@@ -55,7 +51,7 @@ export async function runTablePing(engine: Engine, command: Command, targets: st
     process.stderr.write(`sonde ping: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_SYSTEM_CALL;
   } finally {
-    process.off('SIGINT', onSigint);
+    stopInterrupts();
   }
   if (o.json) {
     for (const t of summary.targets) out.line(JSON.stringify(t));

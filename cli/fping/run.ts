@@ -2,6 +2,7 @@
 // mode (no -c/-C/-l) sends one probe per host and retries the silent ones (-r) with a
 // growing timeout (-B); -c/-C/-l stream per-probe lines and end with fping's summaries.
 import { EngineInputError, resolveTargetNames, type Engine, type PingRequest, type ProbeResult } from '../../engine/ping.js';
+import { abortOnInterrupt } from '../interrupt.js';
 import { LineOutput } from '../line-output.js';
 import {
   EXIT_ALL_ALIVE, EXIT_NAME_UNRESOLVED, EXIT_PING_USAGE, EXIT_SOME_UNREACHABLE, EXIT_SYSTEM_CALL,
@@ -74,12 +75,7 @@ class Run {
 export async function runFping(engine: Engine, o: FpingOptions): Promise<number> {
   const run = new Run(o);
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = (): void => {
-    if (++interrupts > 1) process.exit(130);
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const stopInterrupts = abortOnInterrupt(controller);
   let report: NodeJS.Timeout | undefined;
   try {
     const resolved = await resolveTargetNames(o.targets, o.family);
@@ -108,7 +104,7 @@ export async function runFping(engine: Engine, o: FpingOptions): Promise<number>
     return await finishEarly(run, EXIT_SYSTEM_CALL);
   } finally {
     if (report !== undefined) clearInterval(report);
-    process.off('SIGINT', onSigint);
+    stopInterrupts();
   }
   return finish(run);
 }
