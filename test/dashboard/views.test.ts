@@ -2,8 +2,9 @@
 // `sonde serve` (1 s windows so history fills within seconds; loopback targets only): the
 // smoke graph's plotted median equals the history API's p50 for the same range, read back
 // from the uPlot instance; a monitor created in the editor appears in GET /v1/monitors; a
-// read-only key sees no edit controls on the monitors pages; the ping stream and a TCP test
-// show their output; screenshots of the target view and the monitor editor.
+// read-only key sees no edit controls on the monitors pages; a monitor edited and deleted in
+// the UI is changed and gone in the API; the ping stream and the TCP, traceroute, HTTP and DNS
+// tests show their output; screenshots of the target view and the monitor editor.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { canRaw4, NO_RAW } from '../engine/helpers.js';
@@ -224,6 +225,47 @@ browserSuite('dashboard: target, monitors, tools and events views', () => {
     await expect.poll(() => p.locator('.events').textContent()).toMatch(/\d+ of \d+ changes/);
     expect(await p.locator('select').first().inputValue()).toBe(monitorId);
     expect(await p.getByRole('checkbox', { name: 'down' }).isChecked()).toBe(true);
+  });
+
+  it('edits a monitor in the editor and deletes it from the list (after a confirm), which the API then shows', async () => {
+    const made = await daemon.api<{ id: string }>('POST', '/v1/monitors', { name: 'ui-edit', selection: { labels: { fleet: 'views', rack: 'r2' } }, intervalMs: 1000, enabled: false });
+    const p = await page(daemon.adminKey);
+    await p.goto(`${daemon.url}/ui/monitors/${made.id}`);
+    await p.getByRole('heading', { name: 'Edit ui-edit' }).waitFor();
+    await p.getByLabel('Interval (ms)').fill('2000');
+    await p.getByLabel('Probes per round').fill('3');
+    await p.getByRole('button', { name: 'Save changes' }).click();
+    await p.locator('tr', { hasText: 'ui-edit' }).waitFor();
+    expect(new URL(p.url()).pathname).toBe('/ui/monitors');
+    expect(await daemon.api('GET', `/v1/monitors/${made.id}`)).toMatchObject({
+      name: 'ui-edit', selection: { labels: { fleet: 'views', rack: 'r2' } }, intervalMs: 2000, probes: 3, enabled: false,
+    });
+
+    const row = p.locator('tr', { hasText: 'ui-edit' });
+    await row.getByRole('button', { name: 'Delete' }).click();
+    // nothing is deleted before the confirm
+    expect((await daemon.api<{ items: { id: string }[] }>('GET', '/v1/monitors')).items.some((m) => m.id === made.id)).toBe(true);
+    await row.getByRole('button', { name: 'Confirm delete' }).click();
+    await expect.poll(() => p.locator('tr', { hasText: 'ui-edit' }).count()).toBe(0);
+    expect((await daemon.api<{ items: { id: string }[] }>('GET', '/v1/monitors')).items.some((m) => m.id === made.id)).toBe(false);
+  });
+
+  it('runs traceroute, HTTP and DNS tests from the tools view and shows their output', async () => {
+    const p = await page(daemon.adminKey);
+    const out = p.getByLabel('Output');
+    await p.goto(`${daemon.url}/ui/tools?tool=traceroute&dest=127.0.0.1&maxHops=3`);
+    await p.getByRole('button', { name: 'Run' }).click();
+    await expect.poll(() => out.textContent(), { timeout: 15_000 }).toMatch(/traceroute to 127\.0\.0\.1/);
+    await expect.poll(() => out.textContent(), { timeout: 15_000 }).toMatch(/"destinationReached": true/);
+
+    await p.goto(`${daemon.url}/ui/tools?tool=http&url=${encodeURIComponent(`${daemon.url}/healthz`)}`);
+    await p.getByRole('button', { name: 'Run' }).click();
+    await expect.poll(() => out.textContent(), { timeout: 15_000 }).toMatch(/"statusCode": "200"/);
+
+    await p.goto(`${daemon.url}/ui/tools?tool=nslookup&host=localhost`);
+    await p.getByRole('button', { name: 'Run' }).click();
+    await expect.poll(() => out.textContent(), { timeout: 15_000 }).toMatch(/Address: (127\.0\.0\.1|::1)/);
+    expect(await p.locator('.view [role="alert"]').count()).toBe(0);
   });
 
   it('shows API errors as messages, never a blank page', async () => {
