@@ -39,7 +39,7 @@ export const ENV_VARS: readonly { name: string; key: string; kind: Kind }[] = [
   { name: 'SONDE_SHUTDOWN_GRACE_MS', key: 'jobs.shutdownGraceMs', kind: 'integer' },
   { name: 'SONDE_AGENT_HOSTNAME', key: 'agent.hostname', kind: 'string' },
   { name: 'SONDE_AGENT_SERIAL', key: 'agent.serial', kind: 'string' },
-  ...sectionEnvVars(['monitoring', 'metrics', 'dashboard']),
+  ...sectionEnvVars(['monitoring', 'metrics', 'dashboard', 'nats']),
 ];
 
 /**
@@ -184,6 +184,8 @@ function describe(error: ErrorObject, sources: Map<string, string>): string {
   if (error.keyword === 'additionalProperties') {
     key = key === '' ? String(params.additionalProperty) : `${key}.${String(params.additionalProperty)}`;
     message = 'is not a known config key';
+  } else if (error.keyword === 'not' && key === 'nats') {
+    message = 'sets more than one way to authenticate (user/password, token, nkeySeedFile, credsFile): keep one';
   } else if (error.keyword === 'enum') {
     message = `must be one of ${(params.allowedValues as string[]).join(', ')}`;
   }

@@ -1,6 +1,7 @@
 // The daemon's configuration: one object, validated with TypeBox + Ajv. Every key has a
 // built-in default; see load.ts for where values come from and in which order.
 import { Type, type Static } from '@sinclair/typebox';
+import { NatsConfigSchema } from '../bus/bus-config-schema.js';
 
 const LabelMap = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]+$' }), Type.String({ maxLength: 256 }));
 
@@ -69,6 +70,7 @@ export const DaemonConfigSchema = Type.Object({
       maxOutputBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, description: 'cap on stdout and on stderr of one command, bytes' }),
     }, { additionalProperties: false }),
   }, { additionalProperties: false }),
+  nats: Type.Optional(NatsConfigSchema),
 }, { additionalProperties: false });
 
 export type DaemonConfig = Static<typeof DaemonConfigSchema>;
