@@ -17,6 +17,8 @@ export interface Agent {
   resolveFact(key: string): Promise<string | undefined>;
   /** Runs a ping job on this agent. Rejects with an Error whose message says what failed. */
   ping(request: PingRequest, signal: AbortSignal): Promise<PingSummary>;
+  /** An agent in another process (over the bus): its version and last heartbeat. */
+  status?(): { version: string; lastHeartbeatAt: number | null };
 }
 
 export interface AgentInfo {
@@ -26,6 +28,10 @@ export interface AgentInfo {
   healthy: boolean;
   local: boolean;
   facts: Record<string, string>;
+  /** Remote agents: the sonde version they run. */
+  version?: string;
+  /** Remote agents: when their last heartbeat was stored (RFC 3339), null before the first. */
+  lastHeartbeatAt?: string | null;
 }
 
 /** One agent's outcome from runOnAgents, in agent hostname order. */

@@ -18,12 +18,14 @@ export const NatsConfigSchema = Type.Object({
     ca: Type.Optional(Path('PEM CA bundle that signs the server certificate')),
     cert: Type.Optional(Path('PEM client certificate (mutual TLS); with key')),
     key: Type.Optional(Path('PEM private key of cert')),
-  }, { additionalProperties: false, dependentRequired: { cert: ['key'], key: ['cert'] } })),
+  }, { additionalProperties: false, dependencies: { cert: ['key'], key: ['cert'] } })),
   reconnectWaitMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 60_000, description: 'pause between reconnect attempts to the same server (default 1000)' })),
+  heartbeatMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000, description: 'agent: how often the heartbeat is written (default 10000)' })),
+  heartbeatTtlMs: Type.Optional(Type.Integer({ minimum: 300, maximum: 3_600_000, description: 'the heartbeat bucket\'s max_age, set by whoever creates it: an agent whose heartbeat is older is unhealthy and gets no work (default 30000)' })),
   connectTimeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 120_000, description: 'how long the first connect may take before the process stops with an error (default 10000)' })),
 }, {
   additionalProperties: false,
-  dependentRequired: { user: ['password'], password: ['user'] },
+  dependencies: { user: ['password'], password: ['user'] },
   // One way to authenticate: user/password, token, nkey seed or creds file.
   not: Type.Union([
     Type.Object({ user: Type.String(), token: Type.String() }),

@@ -4,3 +4,8 @@ export { BusError, connectBus, connectionOptions, type BusConnection, type BusLo
 export {
   BUCKETS, STREAMS, SUBJECT_ROOT, agentKey, decodeToken, encodeToken, parseResultSubject, subjects, workConsumerName,
 } from './subjects.js';
+export { BusAgent, servedAgent, type BusAgentCounters, type BusAgentOptions, type ServedAgent } from './bus-agent.js';
+export { BusController, type BusControllerCounters, type BusControllerOptions } from './bus-controller.js';
+export { RemoteAgent, isRemoteAgent, CALL_MARGIN_MS, type RemoteCalls, type RemoteAgentStatus } from './remote-agent.js';
+export { DEFAULT_BUS_TIMINGS, RESULTS_CONSUMER, type BusTimings } from './bus-resources.js';
+export * from './agent-wire.js';

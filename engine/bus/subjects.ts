@@ -66,6 +66,8 @@ export const subjects = {
   resultsOf: (hostname: string): string => `${SUBJECT_ROOT}.result.${encodeToken(hostname)}.>`,
   /** One result: agent, job, and the agent's item (an op may publish several, e.g. a stream). */
   result: (hostname: string, jobId: string): string => `${SUBJECT_ROOT}.result.${encodeToken(hostname)}.${encodeToken(jobId)}`,
+  /** Core NATS (not stored): the controller asks an agent to stop a call it gave up on. */
+  cancel: (hostname: string): string => `${SUBJECT_ROOT}.cancel.${encodeToken(hostname)}`,
 } as const;
 
 /** The KV key of an agent's record and heartbeat. */

@@ -63,6 +63,8 @@ export const DaemonConfigSchema = Type.Object({
   agent: Type.Object({
     hostname: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
     serial: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    local: Type.Optional(Type.Boolean({ description: 'false: a controller (sonde serve --nats) that probes nothing itself: its own agent is neither listed nor routed to, only remote agents are (flag --no-local-agent)' })),
+    fqdn: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: 'the fqdn fact as given; without it the fqdn is resolved through DNS (hostname looked up, its address looked up in reverse)' })),
     labels: LabelMap,
     facts: LabelMap,
     exec: Type.Object({

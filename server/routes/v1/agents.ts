@@ -12,6 +12,10 @@ export const AgentSchema = Type.Object({
   healthy: Type.Boolean(),
   local: Type.Boolean(),
   facts: Type.Record(Type.String(), Type.String()),
+  version: Type.Optional(Type.String({ description: 'remote agents (over NATS): the sonde version they run' })),
+  lastHeartbeatAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'remote agents: when their last heartbeat was stored (RFC 3339); an agent is healthy while it is younger than the heartbeat TTL',
+  })),
 });
 
 const AgentParams = Type.Object({ hostname: Type.String({ minLength: 1, maxLength: 253, description: 'hostname or serial number' }) }, { additionalProperties: false });

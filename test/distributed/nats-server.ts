@@ -42,36 +42,37 @@ export interface NatsServer {
   readonly url: string;
   readonly port: number;
   readonly storeDir: string;
+  /** The running nats-server process (a new one after restart()). */
   readonly process: ChildProcess;
   /** Output the server wrote so far (for failure messages). */
   log(): string;
   /** SIGTERM, wait for exit; the temp dir (store included unless given) is removed. */
   stop(): Promise<void>;
-  /** SIGKILL (a crash); the store stays for a restart with { storeDir }; call stop() after to remove it. */
+  /** SIGTERM (a clean outage) and wait; the store stays for restart(). */
+  halt(): Promise<void>;
+  /** SIGKILL (a crash); the store stays for restart(); call stop() after to remove it. */
   kill(): Promise<void>;
+  /** Starts the server again on the same port and store (after halt() or kill()). */
+  restart(): Promise<void>;
 }
 
-export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'sonde-nats-'));
-  const storeDir = options.storeDir ?? join(dir, 'js');
-  const portsDir = join(dir, 'ports');
-  const configPath = join(dir, 'nats.conf');
-  writeFileSync(configPath, [
-    'host: 127.0.0.1',
-    `port: ${options.port ?? -1}`,
-    `jetstream { store_dir: ${JSON.stringify(storeDir)} }`,
-    options.config ?? '',
-  ].join('\n'));
-  mkdirSync(portsDir);
+interface Running {
+  child: ChildProcess;
+  exited: () => boolean;
+  exit: Promise<void>;
+  output: () => string;
+}
+
+async function spawnServer(configPath: string, portsDir: string): Promise<Running & { url: string }> {
+  for (const f of readdirSync(portsDir)) rmSync(join(portsDir, f), { force: true });
   const child = spawn(NATS_SERVER, ['-c', configPath, '--ports_file_dir', portsDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (b: Buffer) => { output += b.toString(); });
   child.stderr?.on('data', (b: Buffer) => { output += b.toString(); });
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
-  let url: string;
   try {
-    url = await waitFor(() => {
+    const url = await waitFor(() => {
       if (exited) throw new Error(`nats-server exited at start: ${output}`);
       const file = readdirSync(portsDir).find((f) => f.endsWith('.ports'));
       if (file === undefined) return undefined;
@@ -80,29 +81,64 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     }, { timeoutMs: 10_000, message: 'nats-server ports file' });
     // JetStream may log "ready" a moment after the port opens.
     await waitFor(() => output.includes('Server is ready'), { timeoutMs: 10_000, message: 'nats-server ready' });
+    return { child, exited: () => exited, exit, output: () => output, url };
   } catch (error) {
     child.kill('SIGKILL');
     await exit;
-    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'sonde-nats-'));
+  const storeDir = options.storeDir ?? join(dir, 'js');
+  const portsDir = join(dir, 'ports');
+  const configPath = join(dir, 'nats.conf');
+  const writeConfig = (port: number): void => writeFileSync(configPath, [
+    'host: 127.0.0.1',
+    `port: ${port}`,
+    `jetstream { store_dir: ${JSON.stringify(storeDir)} }`,
+    options.config ?? '',
+  ].join('\n'));
+  writeConfig(options.port ?? -1);
+  mkdirSync(portsDir);
+  // A store dir the caller gave is the caller's; everything else is ours to remove.
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  let running: Running;
+  let url: string;
+  try {
+    const first = await spawnServer(configPath, portsDir);
+    running = first;
+    url = first.url;
+  } catch (error) {
+    cleanup();
     throw error;
   }
   const port = Number(new URL(url).port);
-  // A store dir the caller gave is the caller's; everything else is ours to remove.
-  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  writeConfig(port); // a restart listens where the clients reconnect to
+  let earlier = '';
+  const end = async (signal: NodeJS.Signals): Promise<void> => {
+    if (!running.exited()) running.child.kill(signal);
+    await running.exit;
+  };
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
-    process: child,
-    log: () => output,
+    get process() {
+      return running.child;
+    },
+    log: () => earlier + running.output(),
     async stop() {
-      if (!exited) child.kill('SIGTERM');
-      await exit;
+      await end('SIGTERM');
       cleanup();
     },
-    async kill() {
-      if (!exited) child.kill('SIGKILL');
-      await exit;
+    halt: () => end('SIGTERM'),
+    kill: () => end('SIGKILL'),
+    async restart() {
+      await end('SIGTERM');
+      earlier += running.output();
+      running = await spawnServer(configPath, portsDir);
     },
   };
 }
