@@ -19,7 +19,7 @@ import {
 } from './agent-wire.js';
 import { DEFAULT_BUS_TIMINGS, ensureJobStreams, ensureWorkConsumer, openRegistryBuckets, type BusTimings, type RegistryBuckets } from './bus-resources.js';
 import type { BusConnection, BusLogger } from './connection.js';
-import { STREAMS, agentKey, subjects, workConsumerName } from './subjects.js';
+import { STREAMS, agentKey, subjects } from './subjects.js';
 
 /** Call ids remembered against redelivery (a redelivery comes within ack_wait, 30 s). */
 const SEEN_CALLS = 10_000;
@@ -103,8 +103,7 @@ export class BusAgent {
         this.running.get(call)?.abort(new Error('cancelled'));
       },
     });
-    const consumerName = create ? await ensureWorkConsumer(bus.jsm, agent.hostname) : workConsumerName(agent.hostname);
-    const consumer = await bus.js.consumers.get(STREAMS.work, consumerName);
+    const consumer = await bus.js.consumers.get(STREAMS.work, await ensureWorkConsumer(bus.jsm, agent.hostname));
     this.messages = await consumer.consume({ max_messages: 64, expires: 5_000 });
     this.loop = (async () => {
       for await (const m of this.messages!) void this.handle(m);

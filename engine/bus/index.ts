@@ -9,3 +9,4 @@ export { BusController, type BusControllerCounters, type BusControllerOptions } 
 export { RemoteAgent, isRemoteAgent, CALL_MARGIN_MS, type RemoteCalls, type RemoteAgentStatus } from './remote-agent.js';
 export { DEFAULT_BUS_TIMINGS, RESULTS_CONSUMER, type BusTimings } from './bus-resources.js';
 export * from './agent-wire.js';
+export { agentPermissions, type NatsPermissions } from './agent-permissions.js';

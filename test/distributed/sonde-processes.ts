@@ -51,13 +51,18 @@ async function waitForLine(p: SondeChild, pattern: RegExp, what: string): Promis
   }, { timeoutMs: 20_000, intervalMs: 50, message: `${what} to start` });
 }
 
-const natsSection = (url: string): string => `nats: { servers: ["${url}"], heartbeatMs: ${HEARTBEAT_MS}, heartbeatTtlMs: ${HEARTBEAT_TTL_MS} }`;
+/** NATS user and password (a server with an authorization block). */
+export interface NatsUser { user: string; password: string }
+
+const natsSection = (url: string, auth?: NatsUser): string =>
+  `nats: { servers: ["${url}"], heartbeatMs: ${HEARTBEAT_MS}, heartbeatTtlMs: ${HEARTBEAT_TTL_MS}${auth !== undefined ? `, user: "${auth.user}", password: "${auth.password}"` : ''} }`;
 
 export interface AgentSpec {
   hostname: string;
   labels?: Record<string, string>;
   /** Executables on its exec allowlist. */
   allow?: string[];
+  auth?: NatsUser;
 }
 
 export interface AgentChild extends SondeChild {
@@ -73,7 +78,7 @@ export async function startAgent(root: string, natsUrl: string, spec: AgentSpec)
   const config = join(dir, 'agent.yaml');
   writeFileSync(config, [
     `agent: { hostname: "${spec.hostname}", fqdn: "${spec.hostname}.test", labels: ${JSON.stringify(spec.labels ?? {})}, exec: { allow: ${JSON.stringify(spec.allow ?? [])} } }`,
-    natsSection(natsUrl),
+    natsSection(natsUrl, spec.auth),
     'jobs: { shutdownGraceMs: 0 }',
     '',
   ].join('\n'));
@@ -88,10 +93,10 @@ export interface ControllerChild extends SondeChild {
 }
 
 /** Starts `sonde serve --nats URL` (agent.hostname localhost) and waits until it listens. */
-export async function startController(dir: string, natsUrl: string, extraArgs: string[] = []): Promise<ControllerChild> {
+export async function startController(dir: string, natsUrl: string, extraArgs: string[] = [], auth?: NatsUser): Promise<ControllerChild> {
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'serve.yaml');
-  writeFileSync(config, ['agent: { hostname: localhost }', 'rateLimit: { perSecond: 10000, burst: 10000 }', natsSection(natsUrl), ''].join('\n'));
+  writeFileSync(config, ['agent: { hostname: localhost }', 'rateLimit: { perSecond: 10000, burst: 10000 }', natsSection(natsUrl, auth), ''].join('\n'));
   const p = spawnSonde(['serve', '--config', config, '--data', join(dir, 'data'), '--port', '0', '--host', '127.0.0.1', '--threads', '1', '--log-level', 'info', ...extraArgs], dir);
   const m = await waitForLine(p, /listening on (http:\/\/\S+)/, 'sonde serve --nats');
   return { ...p, url: m[1], key: readFileSync(join(dir, 'data', 'admin.key'), 'utf8').trim() };
