@@ -74,7 +74,7 @@ natsSuite('remote agents over NATS (sonde agent ×3, sonde serve --nats --no-loc
   });
 
   it('_any: every call reaches exactly one agent, and all healthy agents get some', async () => {
-    const N = 30;
+    const N = 100;
     const before = new Map(SPECS.map((s) => [s.hostname, ranLog(s.hostname).length]));
     const seenBy = new Map<string, string>();
     for (let i = 0; i < N; i++) {
@@ -160,6 +160,18 @@ natsSuite('remote agents over NATS (sonde agent ×3, sonde serve --nats --no-loc
     expect(await exec('agent-c', [...MARK, 'after-restart'])).toEqual([expect.objectContaining({ hostname: 'agent-c', exit_code: 0, stdout: 'after-restart\n' })]);
     // the work it took before the kill is not run again after the restart
     expect(ranLog('agent-c').filter((l) => l === 'kill-run')).toHaveLength(1);
+  }, 60_000);
+
+  it('a nats-server restart: agents and controller reconnect, agents are healthy again and take work', async () => {
+    await nats.halt();
+    await waitFor(async () => (await healthyNames()) === '', { timeoutMs: 10_000, message: 'no agent healthy while the controller has no bus' });
+    const refused = await api('/node/_any/command/exec', { command: 'sh', args: ['-c', 'true'] });
+    expect(refused.status).toBe(400); // no healthy agent: target agent "_any" not found
+    await nats.restart();
+    await waitFor(async () => (await healthyNames()) === 'agent-a,agent-b,agent-c', { timeoutMs: 20_000, message: 'three healthy agents after the bus came back' });
+    const items = await exec('_all', [...MARK, 'after-bus-restart']);
+    expect(items.map((i) => [i.hostname, i.exit_code])).toEqual(SPECS.map((s) => [s.hostname, 0]));
+    for (const s of SPECS) expect(ranLog(s.hostname).filter((l) => l === 'after-bus-restart')).toHaveLength(1);
   }, 60_000);
 
   it('a clean stop (SIGTERM) deregisters the agent', async () => {
