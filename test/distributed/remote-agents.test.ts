@@ -4,12 +4,14 @@
 // a label selector its agents; a kill -9 mid-job is the timeout item at the job's deadline;
 // a stopped heartbeat makes the agent unhealthy (no `_any` work); a restart re-registers; a
 // clean stop deregisters; garbage on the bus crashes nothing.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { subjects } from '../../engine/index.js';
+import { cliEntry } from '../../bench/lib/daemon-process.js';
 import { call } from '../server/helpers.js';
 import { waitFor } from '../wait-for.js';
 import { natsSuite, startNatsServer, type NatsServer } from './nats-server.js';
@@ -125,6 +127,9 @@ natsSuite('remote agents over NATS (sonde agent ×3, sonde serve --nats --no-loc
       nc.publish(subjects.work('agent-a'), 'not json');
       nc.publish(subjects.work('agent-a'), JSON.stringify({ v: 1, call: 'x', agent: 'agent-b', deadlineMs: 1000, op: { kind: 'exec', request: { command: 'sh', args: ['-c', 'echo "$1" >> ran.log', 'x', 'misrouted'], timeoutS: 1 } } }));
       nc.publish(subjects.result('agent-a', 'nope'), '{"v":1}');
+      // a record that is not one, and a heartbeat out of range: refused, never an agent
+      nc.publish('$KV.sonde-agents.bogus', '{"v":1,"hostname":"bogus"}');
+      nc.publish('$KV.sonde-heartbeats.agent-b', '{"v":1,"hostname":"agent-b","health":"ok","reason":null,"load":-5,"running":0,"sentAt":0}');
       await nc.flush();
     } finally {
       await nc.close();
@@ -133,7 +138,18 @@ natsSuite('remote agents over NATS (sonde agent ×3, sonde serve --nats --no-loc
     await waitFor(() => /rejected a work message from the bus/.test(a.output()), { message: 'agent-a logs the rejected work' });
     await waitFor(() => /rejected a message from the bus/.test(controller.output()), { message: 'the controller logs the rejected result' });
     expect(ranLog('agent-a')).not.toContain('misrouted');
+    expect((await listAgents()).map((x) => x.hostname)).toEqual(['agent-a', 'agent-b', 'agent-c']);
+    expect(await healthyNames()).toBe('agent-a,agent-b,agent-c');
     expect(await exec('agent-a', [...MARK, 'after-garbage'])).toEqual([expect.objectContaining({ hostname: 'agent-a', exit_code: 0 })]);
+  }, 30_000);
+
+  it('an exec result larger than a NATS message is cut to fit (truncated: true), not lost', async () => {
+    const [item] = await exec('agent-b', ['-c', 'head -c 1048576 /dev/zero | tr "\\0" x; head -c 1048576 /dev/zero | tr "\\0" y >&2']) as (ExecItem & { truncated?: boolean; stderr: string })[];
+    expect(item).toMatchObject({ hostname: 'agent-b', exit_code: 0, truncated: true });
+    expect(item.stdout.length + item.stderr.length).toBeLessThan(1024 * 1024);
+    expect(item.stdout.length).toBeGreaterThan(400 * 1024);
+    expect(item.stdout).toMatch(/^x+$/);
+    expect(item.stderr).toMatch(/^y+$/);
   }, 30_000);
 
   it('kill -9 an agent mid-job: its item is the timeout item at the job\'s deadline, the others complete; it goes unhealthy, gets no _any work, and takes work again after a restart', async () => {
@@ -173,6 +189,12 @@ natsSuite('remote agents over NATS (sonde agent ×3, sonde serve --nats --no-loc
     expect(items.map((i) => [i.hostname, i.exit_code])).toEqual(SPECS.map((s) => [s.hostname, 0]));
     for (const s of SPECS) expect(ranLog(s.hostname).filter((l) => l === 'after-bus-restart')).toHaveLength(1);
   }, 60_000);
+
+  it('sonde agent without a bus stops at once saying how to give one', () => {
+    const r = spawnSync(process.execPath, [cliEntry, 'agent', '--data', join(root, 'no-bus')], { encoding: 'utf8', env: { ...process.env, SONDE_CONFIG: '' }, cwd: root, timeout: 20_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/sonde agent needs the message bus: give --nats nats:\/\/host:4222 or set nats.servers/);
+  });
 
   it('a clean stop (SIGTERM) deregisters the agent', async () => {
     const b = agents.get('agent-b')!;
