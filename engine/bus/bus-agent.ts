@@ -14,11 +14,11 @@ import type { Agent } from '../agents/types.js';
 import { canExec, type ExecAgent, type ExecPolicy } from '../exec/types.js';
 import type { Engine } from '../types.js';
 import {
-  AGENT_WIRE_VERSION, MAX_BUS_MESSAGE_BYTES, decodeWork, encodeBusMessage,
+  AGENT_WIRE_VERSION, MAX_BUS_MESSAGE_BYTES, decodeAgentRecord, decodeWork, encodeBusMessage,
   type AgentRecord, type ExecResultWire, type Heartbeat, type PingSummaryWire, type Result, type Work,
 } from './agent-wire.js';
 import { DEFAULT_BUS_TIMINGS, ensureJobStreams, ensureWorkConsumer, openRegistryBuckets, type BusTimings, type RegistryBuckets } from './bus-resources.js';
-import type { BusConnection, BusLogger } from './connection.js';
+import { BusError, type BusConnection, type BusLogger } from './connection.js';
 import { STREAMS, agentKey, subjects } from './subjects.js';
 
 /** Call ids remembered against redelivery (a redelivery comes within ack_wait, 30 s). */
@@ -66,6 +66,8 @@ export class BusAgent {
   private readonly running = new Map<string, AbortController>();
   private readonly startedAt = Date.now();
   private stopping = false;
+  /** Set once this agent writes its record: only then is the registration its to delete. */
+  private registered = false;
   private lastRejectLogAt = 0;
   private readonly timings: BusTimings;
 
@@ -90,6 +92,8 @@ export class BusAgent {
       create = false;
     }
     this.buckets = await openRegistryBuckets(bus, this.timings, create);
+    await this.refuseTakenHostname();
+    this.registered = true;
     await this.writeRecord();
     await this.beat();
     this.heartbeatTimer = setInterval(() => void this.beat().catch((err: unknown) => {
@@ -108,6 +112,23 @@ export class BusAgent {
     this.loop = (async () => {
       for await (const m of this.messages!) void this.handle(m);
     })();
+  }
+
+  /**
+   * Two live agents with one hostname would share one work consumer (each call run by either)
+   * and overwrite each other's record: the second one stops at start. The same agent started
+   * again (same serial, e.g. after a kill -9) takes its place.
+   */
+  private async refuseTakenHostname(): Promise<void> {
+    const key = agentKey(this.hostname);
+    const entry = await this.buckets!.agents.get(key);
+    if (entry === null || entry.operation !== 'PUT') return;
+    const record = decodeAgentRecord(entry.value);
+    if (!record.ok || record.value.serial === this.options.agent.serial) return;
+    const beat = await this.buckets!.heartbeats.get(key);
+    if (beat === null || beat.operation !== 'PUT' || Date.now() - beat.created.getTime() > this.buckets!.heartbeatTtlMs) return;
+    throw new BusError(`another agent (serial ${record.value.serial}) is registered on the bus as ${this.hostname} and its heartbeat is fresh: `
+      + 'give this one another agent.hostname, or stop the other first');
   }
 
   /** The static record: written on start and whenever it changes (e.g. the fqdn resolved). */
@@ -246,7 +267,7 @@ export class BusAgent {
     while (this.running.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     for (const c of this.running.values()) c.abort(new Error(`agent ${this.hostname} is stopping`));
     while (this.running.size > 0) await new Promise((r) => setTimeout(r, 20));
-    if (this.buckets !== undefined && this.options.bus.state() !== 'closed') {
+    if (this.registered && this.buckets !== undefined && this.options.bus.state() !== 'closed') {
       await this.buckets.heartbeats.delete(agentKey(this.hostname)).catch(() => undefined);
       await this.buckets.agents.delete(agentKey(this.hostname)).catch(() => undefined);
     }

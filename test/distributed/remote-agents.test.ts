@@ -47,6 +47,8 @@ natsSuite('remote agents over NATS (sonde agent ×3, sonde serve --nats --no-loc
     const file = join(root, hostname, 'ran.log');
     return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
   };
+  const serials = new Map<string, string>();
+  const agentSerial = (hostname: string): string | undefined => serials.get(hostname);
   const healthyNames = async (): Promise<string> => (await listAgents()).filter((a) => a.healthy).map((a) => a.hostname).sort().join(',');
 
   beforeAll(async () => {
@@ -55,6 +57,7 @@ natsSuite('remote agents over NATS (sonde agent ×3, sonde serve --nats --no-loc
     controller = await startController(join(root, 'controller'), nats.url, ['--no-local-agent']);
     for (const a of await Promise.all(SPECS.map((s) => startAgent(root, nats.url, s)))) agents.set(a.hostname, a);
     await waitFor(async () => (await healthyNames()) === 'agent-a,agent-b,agent-c', { timeoutMs: 15_000, message: 'three healthy remote agents' });
+    for (const a of await listAgents()) serials.set(a.hostname, (a as AgentView & { serial: string }).serial);
   }, 60_000);
 
   afterAll(async () => {
@@ -189,6 +192,12 @@ natsSuite('remote agents over NATS (sonde agent ×3, sonde serve --nats --no-loc
     expect(items.map((i) => [i.hostname, i.exit_code])).toEqual(SPECS.map((s) => [s.hostname, 0]));
     for (const s of SPECS) expect(ranLog(s.hostname).filter((l) => l === 'after-bus-restart')).toHaveLength(1);
   }, 60_000);
+
+  it('a second live agent with a taken hostname stops at start; the first keeps its registration', async () => {
+    const dup = startAgent(join(root, 'dup'), nats.url, SPECS[0]);
+    await expect(dup).rejects.toThrow(/another agent \(serial \S+\) is registered on the bus as agent-a and its heartbeat is fresh/);
+    expect((await listAgents()).find((a) => a.hostname === 'agent-a')).toMatchObject({ healthy: true, serial: agentSerial('agent-a') });
+  }, 30_000);
 
   it('sonde agent without a bus stops at once saying how to give one', () => {
     const r = spawnSync(process.execPath, [cliEntry, 'agent', '--data', join(root, 'no-bus')], { encoding: 'utf8', env: { ...process.env, SONDE_CONFIG: '' }, cwd: root, timeout: 20_000 });

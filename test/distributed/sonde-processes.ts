@@ -43,12 +43,14 @@ function spawnSonde(args: string[], cwd: string): SondeChild {
 }
 
 async function waitForLine(p: SondeChild, pattern: RegExp, what: string): Promise<RegExpExecArray> {
-  return waitFor(() => {
+  const seen = await waitFor(() => {
     const m = pattern.exec(p.output());
-    if (m !== null) return m;
-    if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`${what} exited: ${p.output()}`);
-    return undefined;
+    if (m !== null) return { m };
+    // an exit ends the wait at once (with the output in the error)
+    return p.child.exitCode !== null || p.child.signalCode !== null ? { m: null } : undefined;
   }, { timeoutMs: 20_000, intervalMs: 50, message: `${what} to start` });
+  if (seen.m === null) throw new Error(`${what} exited: ${p.output()}`);
+  return seen.m;
 }
 
 /** NATS user and password (a server with an authorization block). */
