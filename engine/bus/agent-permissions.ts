@@ -27,9 +27,11 @@ export function agentPermissions(hostname: string): NatsPermissions {
       `$JS.API.CONSUMER.DURABLE.CREATE.${STREAMS.work}.${consumer}`,
       `$JS.API.CONSUMER.MSG.NEXT.${STREAMS.work}.${consumer}`,
       `$JS.ACK.${STREAMS.work}.${consumer}.>`,
-      // its registry record and heartbeat (put and delete)
+      // its registry record and heartbeat (put and delete; read at start: is the name taken?)
       `$KV.${BUCKETS.agents}.${key}`,
       `$KV.${BUCKETS.heartbeats}.${key}`,
+      `$JS.API.DIRECT.GET.KV_${BUCKETS.agents}.$KV.${BUCKETS.agents}.${key}`,
+      `$JS.API.DIRECT.GET.KV_${BUCKETS.heartbeats}.$KV.${BUCKETS.heartbeats}.${key}`,
       // its results and its sealed windows
       subjects.resultsOf(hostname),
       windowSubject(hostname),
