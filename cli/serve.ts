@@ -3,8 +3,8 @@
 // on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
 import {
-  BusController, connectBus, createEngine, EngineInputError, lockDaemon, openDaemon, toDaemonOptions,
-  type BusConnection, type Daemon, type DaemonLock, type Engine,
+  BusController, connectBus, createEngine, openControllerWindows, EngineInputError, lockDaemon, openDaemon, toDaemonOptions,
+  type BusConnection, type ControllerWindows, type Daemon, type DaemonLock, type Engine,
 } from '../engine/index.js';
 import { createLogger, startServer, type SondeServer } from '../server/index.js';
 import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
@@ -63,6 +63,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   let daemon: Daemon<SondeServer> | undefined;
   let bus: BusConnection | undefined;
   let controller: BusController | undefined;
+  let windows: ControllerWindows | undefined;
   let stopRequested: string | null = null;
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -86,6 +87,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     logger.info({ signal, runningJobs: daemon.jobs.running(), graceMs: config.jobs.shutdownGraceMs }, 'shutting down: no new connections, running jobs get the grace period');
     // the bus outlives the daemon's jobs: remote calls still running are answered or time out
     await daemon.close();
+    await windows?.close();
     await controller?.stop();
     await bus?.close();
     daemonLock.release();
@@ -114,6 +116,8 @@ async function serve(flags: ServeFlags): Promise<void> {
             timings: { ...(n.heartbeatMs !== undefined ? { heartbeatMs: n.heartbeatMs } : {}), ...(n.heartbeatTtlMs !== undefined ? { heartbeatTtlMs: n.heartbeatTtlMs } : {}) },
           });
           await controller.start();
+          // remote agents' sealed windows, stored once each in agent_windows
+          windows = await openControllerWindows(bus, services.dataDir, logger);
           phases.busMs = lap();
         }
         adminKeyPath = services.keys.ensureAdminKey();
@@ -126,6 +130,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       },
     });
   } catch (error) {
+    await windows?.close().catch(() => undefined);
     await controller?.stop().catch(() => undefined);
     await bus?.close().catch(() => undefined);
     failAndExit(error);

@@ -10,3 +10,4 @@ export { RemoteAgent, isRemoteAgent, CALL_MARGIN_MS, type RemoteCalls, type Remo
 export { DEFAULT_BUS_TIMINGS, RESULTS_CONSUMER, type BusTimings } from './bus-resources.js';
 export * from './agent-wire.js';
 export { agentPermissions, type NatsPermissions } from './agent-permissions.js';
+export { openControllerWindows, type ControllerWindows } from '../distributed/controller-windows.js';

@@ -9,6 +9,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import Database from 'better-sqlite3';
+import { SpoolPublisher } from '../../engine/distributed/spool-publisher.js';
+import { WindowOutbox } from '../../engine/distributed/window-outbox.js';
+import { WindowSpool } from '../../engine/distributed/window-spool.js';
+import { WindowTable } from '../../engine/monitor/window-table.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { subjects } from '../../engine/index.js';
 import { cliEntry } from '../../bench/lib/daemon-process.js';
@@ -197,6 +203,36 @@ natsSuite('remote agents over NATS (sonde agent ×3, sonde serve --nats --no-loc
     const dup = startAgent(join(root, 'dup'), nats.url, SPECS[0]);
     await expect(dup).rejects.toThrow(/another agent \(serial \S+\) is registered on the bus as agent-a and its heartbeat is fresh/);
     expect((await listAgents()).find((a) => a.hostname === 'agent-a')).toMatchObject({ healthy: true, serial: agentSerial('agent-a') });
+  }, 30_000);
+
+  it('the controller stores windows an agent publishes in agent_windows, once each however often they are published', async () => {
+    const nc = await connect({ servers: nats.url });
+    const spool = new WindowSpool(join(root, 'window-spool'), { maxBatches: 100, maxBytes: 1024 * 1024 });
+    const publisher = new SpoolPublisher(spool, jetstream(nc), { warn: () => {} }, 1_000);
+    const outbox = new WindowOutbox('agent-a', spool, publisher, () => 'mon-remote', (seq) => ({ id: `t-${seq}`, address: `127.0.0.${seq}` }));
+    publisher.start();
+    const base = 1_700_000_000_000;
+    const seal = (k: number): void => {
+      const table = new WindowTable(4, base + k * 1000);
+      for (let r = 0; r < 4; r++) table.recordRtt(r, 200_000 + r);
+      table.seal();
+      outbox.push({ monitorSeq: 1, spanMs: 1000, table, rowSeq: [1, 2, 3, 4], release: () => {} });
+    };
+    const db = new Database(join(root, 'controller', 'data', 'sonde.db'), { readonly: true, fileMustExist: true });
+    const stored = (): number => (db.prepare("SELECT count(*) AS n FROM agent_windows WHERE agent = 'agent-a' AND monitor_id = 'mon-remote'").get() as { n: number }).n;
+    try {
+      for (let k = 0; k < 3; k++) seal(k);
+      seal(1); // the same window sealed again (a republish after a restart): stored once
+      await waitFor(() => spool.size.batches === 0 && stored() === 12, { message: '3 windows × 4 targets stored' });
+      const rows = db.prepare("SELECT target_id AS t, start_at AS s, sent, received FROM agent_windows WHERE agent = 'agent-a' ORDER BY s, t").all() as { t: string; s: number; sent: number; received: number }[];
+      expect(rows.map((r) => `${r.t}@${r.s - base}`)).toEqual([0, 1000, 2000].flatMap((s) => ['t-1', 't-2', 't-3', 't-4'].map((t) => `${t}@${s}`)));
+      expect(rows.every((r) => r.sent === 1 && r.received === 1)).toBe(true);
+    } finally {
+      db.close();
+      await publisher.stop();
+      spool.close();
+      await nc.close();
+    }
   }, 30_000);
 
   it('sonde agent without a bus stops at once saying how to give one', () => {
