@@ -1,10 +1,11 @@
 // `sonde agent --nats URL`: the probe engine and the local agent (its facts, labels and exec
 // allowlist) served on the message bus, with no HTTP API. It registers in the bus's agent
 // registry, keeps a heartbeat, runs the work addressed to it, and deregisters on SIGTERM/SIGINT.
+import { hostname as osHostname } from 'node:os';
 import { Command, Option } from 'commander';
 import {
-  BusAgent, connectBus, createEngine, EngineInputError, lockDaemon, openDaemon, servedAgent, toDaemonOptions,
-  type BusConnection, type Daemon, type DaemonLock, type Engine,
+  BusAgent, connectBus, createEngine, EngineInputError, lockDaemon, openAgentWindows, openDaemon, servedAgent, toDaemonOptions,
+  type AgentWindows, type BusConnection, type Daemon, type DaemonLock, type Engine,
 } from '../engine/index.js';
 import { createLogger, sondeVersion } from '../server/index.js';
 import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
@@ -57,20 +58,26 @@ async function agent(flags: AgentFlags): Promise<void> {
   let daemon: Daemon<null> | undefined;
   let bus: BusConnection | undefined;
   let busAgent: BusAgent | undefined;
+  let windows: AgentWindows | undefined;
   const closeAll = async (): Promise<void> => {
     await busAgent?.stop(config.jobs.shutdownGraceMs);
+    // the monitors write their last windows into the spool, then the publisher stops
     await daemon?.close();
+    await windows?.close();
     await bus?.close();
     lock.release();
   };
   try {
+    const hostname = config.agent.hostname ?? osHostname();
+    bus = await connectBus(nats, { name: `sonde-agent-${hostname}`, logger });
+    // the windows this agent's monitors seal go to the controller too (spooled until acked)
+    windows = openAgentWindows(bus, config.data, hostname, logger);
+    const sink = windows;
     daemon = await openDaemon({
       ...options,
-      monitoring: { ...options.monitoring, log: { error: (m) => logger.error(m), info: (m) => logger.info(m) } },
+      monitoring: { ...options.monitoring, log: { error: (m) => logger.error(m), info: (m) => logger.info(m) }, onSealed: (w) => sink.onSealed(w) },
       engine,
     });
-    const hostname = daemon.agents.local.hostname;
-    bus = await connectBus(nats, { name: `sonde-agent-${hostname}`, logger });
     busAgent = new BusAgent({
       bus, agent: servedAgent(daemon.agents.local), engine, version: sondeVersion(), logger,
       timings: { ...(nats.heartbeatMs !== undefined ? { heartbeatMs: nats.heartbeatMs } : {}), ...(nats.heartbeatTtlMs !== undefined ? { heartbeatTtlMs: nats.heartbeatTtlMs } : {}) },

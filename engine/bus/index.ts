@@ -11,3 +11,4 @@ export { DEFAULT_BUS_TIMINGS, RESULTS_CONSUMER, type BusTimings } from './bus-re
 export * from './agent-wire.js';
 export { agentPermissions, type NatsPermissions } from './agent-permissions.js';
 export { openControllerWindows, type ControllerWindows } from '../distributed/controller-windows.js';
+export { openAgentWindows, type AgentWindows } from '../distributed/agent-windows.js';

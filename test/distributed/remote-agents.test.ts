@@ -5,7 +5,7 @@
 // a stopped heartbeat makes the agent unhealthy (no `_any` work); a restart re-registers; a
 // clean stop deregisters; garbage on the bus crashes nothing.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -234,6 +234,35 @@ natsSuite('remote agents over NATS (sonde agent ×3, sonde serve --nats --no-loc
       await nc.close();
     }
   }, 30_000);
+
+  it('a monitor on an agent: its sealed windows reach the controller\'s agent_windows, with the agent as a dimension', async () => {
+    const a = agents.get('agent-a')!;
+    const data = join(a.dir, 'data');
+    const csv = join(a.dir, 'targets.csv');
+    writeFileSync(csv, 'kind,address,labels\nHOST,127.0.0.1,grp=remote\nHOST,127.0.0.2,grp=remote\n');
+    const cli = (...args: string[]) => spawnSync(process.execPath, [cliEntry, ...args, '--data', data], { encoding: 'utf8', env: { ...process.env, SONDE_CONFIG: '' }, cwd: a.dir, timeout: 20_000 });
+    const imported = cli('targets', 'import', csv);
+    expect(imported.status, imported.stderr).toBe(0);
+    const created = cli('monitors', 'create', '--name', 'from-a', '--label', 'grp:remote', '--interval', '200', '--timeout', '150', '--json');
+    expect(created.status, created.stderr).toBe(0);
+    const monitorId = (JSON.parse(created.stdout) as { id: string }).id;
+    const db = new Database(join(root, 'controller', 'data', 'sonde.db'), { readonly: true, fileMustExist: true });
+    try {
+      const rows = await waitFor(() => {
+        const r = db.prepare('SELECT agent, address, start_at AS s, sent, received FROM agent_windows WHERE monitor_id = ? ORDER BY s, address').all(monitorId) as { agent: string; address: string; s: number; sent: number; received: number }[];
+        return r.length >= 6 ? r : undefined;
+      }, { timeoutMs: 15_000, message: 'windows of agent-a\'s monitor stored by the controller' });
+      expect(new Set(rows.map((r) => r.agent))).toEqual(new Set(['agent-a']));
+      expect(new Set(rows.map((r) => r.address))).toEqual(new Set(['127.0.0.1', '127.0.0.2']));
+      // a full 1 s window at 200 ms: 5 probes, all answered on loopback
+      expect(rows.some((r) => r.sent === 5 && r.received === 5)).toBe(true);
+      const keys = rows.map((r) => `${r.address}@${r.s}`);
+      expect(new Set(keys).size).toBe(keys.length);
+    } finally {
+      db.close();
+    }
+    expect(cli('monitors', 'delete', monitorId).status).toBe(0);
+  }, 40_000);
 
   it('sonde agent without a bus stops at once saying how to give one', () => {
     const r = spawnSync(process.execPath, [cliEntry, 'agent', '--data', join(root, 'no-bus')], { encoding: 'utf8', env: { ...process.env, SONDE_CONFIG: '' }, cwd: root, timeout: 20_000 });

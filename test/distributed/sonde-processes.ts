@@ -82,6 +82,7 @@ export async function startAgent(root: string, natsUrl: string, spec: AgentSpec)
     `agent: { hostname: "${spec.hostname}", fqdn: "${spec.hostname}.test", labels: ${JSON.stringify(spec.labels ?? {})}, exec: { allow: ${JSON.stringify(spec.allow ?? [])} } }`,
     natsSection(natsUrl, spec.auth),
     'jobs: { shutdownGraceMs: 0 }',
+    'monitoring: { windowSeconds: 1, rollupMinutes: 1, tickMs: 20 }',
     '',
   ].join('\n'));
   const p = spawnSonde(['agent', '--config', config, '--data', join(dir, 'data'), '--threads', '1', '--log-level', 'info'], dir);
