@@ -258,6 +258,19 @@ natsSuite('remote agents over NATS (sonde agent ×3, sonde serve --nats --no-loc
       expect(rows.some((r) => r.sent === 5 && r.received === 5)).toBe(true);
       const keys = rows.map((r) => `${r.address}@${r.s}`);
       expect(new Set(keys).size).toBe(keys.length);
+      // read back per vantage point through the API
+      const res = await api(`/v1/agents/agent-a/windows?monitor=${monitorId}&from=0&limit=10000`);
+      expect(res.status, res.text).toBe(200);
+      const body = res.body as { agent: string; windows: { address: string; start: number; sent: number; received: number; lossPercent: number | null }[] };
+      expect(body.agent).toBe('agent-a');
+      const apiKeys = body.windows.map((w) => `${w.address}@${w.start}`);
+      // (more windows may have been stored since the rows above were read)
+      for (const k of keys) expect(apiKeys).toContain(k);
+      expect(new Set(apiKeys).size).toBe(apiKeys.length);
+      expect(body.windows.map((w) => w.start)).toEqual(body.windows.map((w) => w.start).sort((x, y) => x - y));
+      expect(body.windows.find((w) => w.sent === 5)).toMatchObject({ received: 5, lossPercent: 0 });
+      const other = await api(`/v1/agents/agent-b/windows?monitor=${monitorId}&from=0`);
+      expect((other.body as { windows: unknown[] }).windows).toEqual([]);
     } finally {
       db.close();
     }
