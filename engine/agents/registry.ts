@@ -38,6 +38,9 @@ export class InProcessAgentRegistry implements AgentRegistry {
       if (status !== undefined) {
         info.version = status.version;
         info.lastHeartbeatAt = status.lastHeartbeatAt === null ? null : new Date(status.lastHeartbeatAt).toISOString();
+        info.engineThreads = status.engineThreads;
+        info.load = status.load;
+        info.running = status.running;
       }
       return info;
     });

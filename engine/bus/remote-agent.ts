@@ -1,7 +1,7 @@
 // An agent in another process, seen by the controller through the bus: its registry record
 // and heartbeat, and the Agent interface (ping, exec) implemented by a call over the bus, so
 // jobs, routing and the timeout item work unchanged for it.
-import type { Agent } from '../agents/types.js';
+import type { Agent, RemoteStatus } from '../agents/types.js';
 import { execRefusal } from '../exec/policy.js';
 import type { ExecAgent, ExecRequest, ExecResult } from '../exec/types.js';
 import type { PingRequest, PingSummary, TargetSummary } from '../types.js';
@@ -19,11 +19,7 @@ export interface RemoteCalls {
   readonly heartbeatTtlMs: number;
 }
 
-export interface RemoteAgentStatus {
-  version: string;
-  /** ms since the epoch; null before the first heartbeat. */
-  lastHeartbeatAt: number | null;
-}
+export type RemoteAgentStatus = RemoteStatus;
 
 const NUMERIC: readonly (keyof TargetSummary)[] = ['minMs', 'avgMs', 'maxMs', 'stddevMs', 'p50Ms', 'p90Ms', 'p99Ms'];
 
@@ -65,7 +61,10 @@ export class RemoteAgent implements ExecAgent {
   }
 
   status(): RemoteAgentStatus {
-    return { version: this.rec.version, lastHeartbeatAt: this.heartbeatAt };
+    return {
+      version: this.rec.version, lastHeartbeatAt: this.heartbeatAt, engineThreads: this.rec.engineThreads,
+      load: this.heartbeat?.load ?? null, running: this.heartbeat?.running ?? null,
+    };
   }
 
   /** Heartbeat within the TTL, the agent says it takes work, and the bus is up here. */

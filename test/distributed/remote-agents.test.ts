@@ -77,7 +77,8 @@ natsSuite('remote agents over NATS (sonde agent ×3, sonde serve --nats --no-loc
     const list = await listAgents();
     expect(list.map((a) => a.hostname)).toEqual(['agent-a', 'agent-b', 'agent-c']);
     for (const a of list) {
-      expect(a).toMatchObject({ local: false, healthy: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+      expect(a).toMatchObject({ local: false, healthy: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/), engineThreads: 1, running: 0 });
+      expect((a as AgentView & { load: number }).load).toBeGreaterThanOrEqual(0);
       expect(a.facts).toMatchObject({ hostname: a.hostname, fqdn: `${a.hostname}.test` });
       expect(Date.now() - Date.parse(a.lastHeartbeatAt!)).toBeLessThan(HEARTBEAT_TTL_MS + 1000);
     }

@@ -16,6 +16,9 @@ export const AgentSchema = Type.Object({
   lastHeartbeatAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
     description: 'remote agents: when their last heartbeat was stored (RFC 3339); an agent is healthy while it is younger than the heartbeat TTL',
   })),
+  engineThreads: Type.Optional(Type.Integer({ description: 'remote agents: probe worker threads of their engine (0: none)' })),
+  load: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: 'remote agents: 1-minute load average of the host, from the last heartbeat' })),
+  running: Type.Optional(Type.Union([Type.Integer(), Type.Null()], { description: 'remote agents: operations running on it, from the last heartbeat' })),
 });
 
 const AgentParams = Type.Object({ hostname: Type.String({ minLength: 1, maxLength: 253, description: 'hostname or serial number' }) }, { additionalProperties: false });
