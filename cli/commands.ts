@@ -12,6 +12,7 @@ export interface CommandEntry {
 
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'serve', description: 'run the daemon: HTTP API on 127.0.0.1:8080 by default', load: async () => (await import('./serve.js')).registerServe },
+  { name: 'agent', description: 'run a probe agent on the NATS message bus (no HTTP API): sonde agent --nats nats://host:4222', load: async () => (await import('./agent.js')).registerAgent },
   { name: 'keys', description: 'create, list and revoke API keys', load: async () => (await import('./keys.js')).registerKeys },
   { name: 'targets', description: 'import and list probe targets', load: async () => (await import('./targets.js')).registerTargets },
   { name: 'monitors', description: 'continuous monitoring of target selections', load: async () => (await import('./monitors.js')).registerMonitors },

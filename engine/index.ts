@@ -16,6 +16,7 @@ export { DEFAULT_SESSION_IDLE_MS, DEFAULT_SESSION_MAX_AGE_MS, type ActiveSession
 export { targetsFromJson } from './store/target-file.js';
 export { isStorageFull, storageFullError } from './store/storage-full.js';
 export * from './config/index.js';
+export * from './bus/index.js';
 export * from './probes/index.js';
 export { createEngine } from './icmp/main-thread/create-engine.js';
 export { targetProblem as pingTargetProblem } from './icmp/main-thread/validate-request.js';

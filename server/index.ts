@@ -4,3 +4,4 @@ export { defineRoute, type AnyRoute, type RouteSpec, type RequestContext } from 
 export { registerEnvelope, envelopeNamed, nativeEnvelope, type ErrorEnvelope, type ErrorInfo } from './http/envelopes.js';
 export { HttpError, type HttpErrorKind } from './http/errors.js';
 export { createLogger } from './logger.js';
+export { sondeVersion } from './version.js';

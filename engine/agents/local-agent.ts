@@ -22,6 +22,8 @@ export interface LocalAgentOptions {
   execGroups?: ExecGroupLedger;
   /** Resolves the fqdn fact (default: the system's resolver). */
   resolver?: HostResolver;
+  /** The fqdn fact as configured (agent.fqdn): given, no DNS query is made for it. */
+  fqdn?: string;
 }
 
 export class LocalAgent implements ExecAgent {
@@ -31,7 +33,7 @@ export class LocalAgent implements ExecAgent {
   private readonly factValues: Record<string, string>;
   private readonly fqdn: Promise<string>;
   private readonly engine: Engine | null;
-  private readonly execPolicy: ExecPolicy;
+  private readonly policy: ExecPolicy;
   private readonly execGroups: ExecGroupLedger | undefined;
   private closed = false;
 
@@ -41,7 +43,7 @@ export class LocalAgent implements ExecAgent {
     this.labels = Object.freeze({ ...(options.labels ?? {}) });
     this.engine = options.engine;
     this.execGroups = options.execGroups;
-    this.execPolicy = Object.freeze({ ...options.exec, allow: Object.freeze([...(options.exec?.allow ?? [])]) });
+    this.policy = Object.freeze({ ...options.exec, allow: Object.freeze([...(options.exec?.allow ?? [])]) });
     this.factValues = {
       hostname: this.hostname,
       fqdn: this.hostname,
@@ -51,7 +53,9 @@ export class LocalAgent implements ExecAgent {
     };
     for (const [k, v] of Object.entries(options.customFacts ?? {})) this.factValues[`custom.${k}`] = String(v);
     // Resolved in the background: start-up does not wait for DNS.
-    this.fqdn = resolveFqdn(this.hostname, undefined, options.resolver).then((name) => (this.factValues.fqdn = name));
+    this.fqdn = options.fqdn !== undefined
+      ? Promise.resolve((this.factValues.fqdn = options.fqdn))
+      : resolveFqdn(this.hostname, undefined, options.resolver).then((name) => (this.factValues.fqdn = name));
   }
 
   healthy(): boolean {
@@ -75,8 +79,13 @@ export class LocalAgent implements ExecAgent {
     return this.engine.ping({ ...request, signal });
   }
 
+  /** The exec allowlist and output cap (a remote agent's record carries the allowlist). */
+  execPolicy(): ExecPolicy {
+    return this.policy;
+  }
+
   execRefusal(command: string): string | null {
-    return execRefusal(this.execPolicy, command, this.hostname);
+    return execRefusal(this.policy, command, this.hostname);
   }
 
   async exec(request: ExecRequest, signal: AbortSignal): Promise<ExecResult> {
@@ -84,7 +93,7 @@ export class LocalAgent implements ExecAgent {
     // Checked again here: the allowlist holds whoever calls the agent.
     const refusal = this.execRefusal(request.command);
     if (refusal !== null) throw new Error(refusal);
-    return runCommand(request, { maxOutputBytes: this.execPolicy.maxOutputBytes, signal, groups: this.execGroups });
+    return runCommand(request, { maxOutputBytes: this.policy.maxOutputBytes, signal, groups: this.execGroups });
   }
 
   close(): void {

@@ -16,19 +16,34 @@ export class InProcessAgentRegistry implements AgentRegistry {
   private sorted: Agent[] = [];
   private anyCursor = 0;
 
-  constructor(readonly local: Agent) {
-    this.register(local);
+  /**
+   * `includeLocal: false` (a controller started with --no-local-agent): the local agent is
+   * kept for what only it can do but is neither listed nor routed to.
+   */
+  constructor(readonly local: Agent, options: { includeLocal?: boolean } = {}) {
+    if (options.includeLocal !== false) this.register(local);
   }
 
   list(): AgentInfo[] {
-    return this.sorted.map((a) => ({
-      hostname: a.hostname,
-      serial: a.serial,
-      labels: { ...a.labels },
-      healthy: a.healthy(),
-      local: a === this.local,
-      facts: a.facts(),
-    }));
+    return this.sorted.map((a) => {
+      const info: AgentInfo = {
+        hostname: a.hostname,
+        serial: a.serial,
+        labels: { ...a.labels },
+        healthy: a.healthy(),
+        local: a === this.local,
+        facts: a.facts(),
+      };
+      const status = a.status?.();
+      if (status !== undefined) {
+        info.version = status.version;
+        info.lastHeartbeatAt = status.lastHeartbeatAt === null ? null : new Date(status.lastHeartbeatAt).toISOString();
+        info.engineThreads = status.engineThreads;
+        info.load = status.load;
+        info.running = status.running;
+      }
+      return info;
+    });
   }
 
   get(hostname: string): Agent | null {

@@ -17,6 +17,20 @@ export interface Agent {
   resolveFact(key: string): Promise<string | undefined>;
   /** Runs a ping job on this agent. Rejects with an Error whose message says what failed. */
   ping(request: PingRequest, signal: AbortSignal): Promise<PingSummary>;
+  /** An agent in another process (over the bus): its version and last heartbeat. */
+  status?(): RemoteStatus;
+}
+
+/** What a remote agent reports on the bus (record and heartbeat). */
+export interface RemoteStatus {
+  version: string;
+  /** ms since the epoch; null before the first heartbeat. */
+  lastHeartbeatAt: number | null;
+  /** Probe worker threads of its engine (0: none). */
+  engineThreads: number;
+  /** Its host's 1-minute load average and the operations it runs, from the last heartbeat. */
+  load: number | null;
+  running: number | null;
 }
 
 export interface AgentInfo {
@@ -26,6 +40,14 @@ export interface AgentInfo {
   healthy: boolean;
   local: boolean;
   facts: Record<string, string>;
+  /** Remote agents: the sonde version they run. */
+  version?: string;
+  /** Remote agents: when their last heartbeat was stored (RFC 3339), null before the first. */
+  lastHeartbeatAt?: string | null;
+  /** Remote agents: probe worker threads, load average and running operations. */
+  engineThreads?: number;
+  load?: number | null;
+  running?: number | null;
 }
 
 /** One agent's outcome from runOnAgents, in agent hostname order. */

@@ -19,7 +19,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Kind = 'string' | 'integer' | 'number' | 'boolean';
+type Kind = 'string' | 'integer' | 'number' | 'boolean' | 'list';
 
 /** Environment variable → config key. SONDE_LISTEN takes "host:port", "[v6]:port" or "host". */
 export const ENV_VARS: readonly { name: string; key: string; kind: Kind }[] = [
@@ -39,7 +39,7 @@ export const ENV_VARS: readonly { name: string; key: string; kind: Kind }[] = [
   { name: 'SONDE_SHUTDOWN_GRACE_MS', key: 'jobs.shutdownGraceMs', kind: 'integer' },
   { name: 'SONDE_AGENT_HOSTNAME', key: 'agent.hostname', kind: 'string' },
   { name: 'SONDE_AGENT_SERIAL', key: 'agent.serial', kind: 'string' },
-  ...sectionEnvVars(['monitoring', 'metrics', 'dashboard']),
+  ...sectionEnvVars(['monitoring', 'metrics', 'dashboard', 'nats']),
 ];
 
 /**
@@ -69,6 +69,8 @@ export interface ConfigFlags {
   port?: string | number;
   logLevel?: string;
   threads?: string | number;
+  /** NATS server URLs, comma-separated (nats.servers). */
+  nats?: string;
 }
 
 const FLAG_KEYS: Record<Exclude<keyof ConfigFlags, 'config'>, { key: string; flag: string; kind: Kind }> = {
@@ -77,6 +79,7 @@ const FLAG_KEYS: Record<Exclude<keyof ConfigFlags, 'config'>, { key: string; fla
   port: { key: 'listen.port', flag: '--port', kind: 'integer' },
   logLevel: { key: 'logLevel', flag: '--log-level', kind: 'string' },
   threads: { key: 'threads', flag: '--threads', kind: 'integer' },
+  nats: { key: 'nats.servers', flag: '--nats', kind: 'list' },
 };
 
 export interface LoadedConfig {
@@ -122,8 +125,9 @@ function mergeInto(base: Obj, over: Obj, source: string, sources: Map<string, st
   }
 }
 
-function convert(raw: string, kind: Kind, key: string, source: string): string | number | boolean {
+function convert(raw: string, kind: Kind, key: string, source: string): string | number | boolean | string[] {
   if (kind === 'string') return raw;
+  if (kind === 'list') return raw.split(',').map((x) => x.trim()).filter((x) => x !== '');
   if (kind === 'boolean') {
     const b = raw.trim().toLowerCase();
     if (b === 'true' || b === '1') return true;
@@ -184,6 +188,8 @@ function describe(error: ErrorObject, sources: Map<string, string>): string {
   if (error.keyword === 'additionalProperties') {
     key = key === '' ? String(params.additionalProperty) : `${key}.${String(params.additionalProperty)}`;
     message = 'is not a known config key';
+  } else if (error.keyword === 'not' && key === 'nats') {
+    message = 'sets more than one way to authenticate (user/password, token, nkeySeedFile, credsFile): keep one';
   } else if (error.keyword === 'enum') {
     message = `must be one of ${(params.allowedValues as string[]).join(', ')}`;
   }

@@ -1,6 +1,7 @@
 // The daemon's configuration: one object, validated with TypeBox + Ajv. Every key has a
 // built-in default; see load.ts for where values come from and in which order.
 import { Type, type Static } from '@sinclair/typebox';
+import { NatsConfigSchema } from '../bus/bus-config-schema.js';
 
 const LabelMap = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]+$' }), Type.String({ maxLength: 256 }));
 
@@ -62,6 +63,8 @@ export const DaemonConfigSchema = Type.Object({
   agent: Type.Object({
     hostname: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
     serial: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    local: Type.Optional(Type.Boolean({ description: 'false: a controller (sonde serve --nats) that probes nothing itself: its own agent is neither listed nor routed to, only remote agents are (flag --no-local-agent)' })),
+    fqdn: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: 'the fqdn fact as given; without it the fqdn is resolved through DNS (hostname looked up, its address looked up in reverse)' })),
     labels: LabelMap,
     facts: LabelMap,
     exec: Type.Object({
@@ -69,6 +72,7 @@ export const DaemonConfigSchema = Type.Object({
       maxOutputBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, description: 'cap on stdout and on stderr of one command, bytes' }),
     }, { additionalProperties: false }),
   }, { additionalProperties: false }),
+  nats: Type.Optional(NatsConfigSchema),
 }, { additionalProperties: false });
 
 export type DaemonConfig = Static<typeof DaemonConfigSchema>;

@@ -24,6 +24,10 @@ export interface SondeConfig {
     facts?: Record<string, string>;
     /** Command exec (engine/exec): the allowlist (empty by default: exec refused) and output cap. */
     exec?: { allow?: string[]; maxOutputBytes?: number };
+    /** false: the local agent is neither listed nor routed to (a controller of remote agents only). */
+    local?: boolean;
+    /** The fqdn fact as given (no DNS query for it). */
+    fqdn?: string;
     /** Resolves the agent's fqdn fact from its hostname (default: node:dns). */
     resolver?: HostResolver;
   };

@@ -8,7 +8,7 @@ export function coreSettings(config: DaemonConfig): Omit<SondeConfig, 'mode' | '
   return {
     dataDir: config.data,
     agent: {
-      hostname: config.agent.hostname, serial: config.agent.serial, labels: config.agent.labels, facts: config.agent.facts,
+      hostname: config.agent.hostname, serial: config.agent.serial, fqdn: config.agent.fqdn, local: config.agent.local, labels: config.agent.labels, facts: config.agent.facts,
       exec: { allow: [...config.agent.exec.allow], maxOutputBytes: config.agent.exec.maxOutputBytes },
     },
     jobs: { retentionDays: config.jobs.retentionDays },

@@ -33,6 +33,9 @@ import type { DiagnosticTasks } from '../tasks/types.js';
 import { openCore, type OpenedCore } from './open-sonde.js';
 import type { SondeConfig } from '../config/sonde-config.js';
 import type { Sonde } from './sonde.js';
+import { AgentWindowStore, type AgentWindowRow } from '../distributed/agent-window-store.js';
+import { openDatabase } from '../store/database.js';
+import type { Db } from '../store/database.js';
 
 /** What the daemon needs of a front (the HTTP server implements it). */
 export interface DaemonFront {
@@ -43,9 +46,16 @@ export interface DaemonFront {
 }
 
 /** The daemon's services: what a front serves and routes receive. */
+/** Windows remote agents published (agent_windows), read per vantage point. */
+export interface AgentWindowReader {
+  rangeOf(agent: string, monitorId: string, fromMs: number, toMs: number, limit: number): AgentWindowRow[];
+}
+
 export interface DaemonServices extends Sonde {
   readonly monitors: MonitorService;
   readonly tasks: DiagnosticTasks;
+  /** Absent in services built without openDaemon (some tests). */
+  readonly agentWindows?: AgentWindowReader;
 }
 
 export interface Daemon<F extends DaemonFront | null = DaemonFront | null> extends DaemonServices {
@@ -84,24 +94,29 @@ interface Parts {
   monitors: MonitorHandle | null;
   tasks: SqliteDiagnosticTasks | null;
   front: DaemonFront | null;
+  /** The agent_windows reader's own connection. */
+  windowsDb: Db | null;
 }
 
 export function openDaemon<F extends DaemonFront>(options: DaemonOptions & { front: FrontFactory<F> }): Promise<Daemon<F>>;
 export function openDaemon(options: DaemonOptions & { front?: undefined }): Promise<Daemon<null>>;
 export async function openDaemon(options: DaemonOptions & { front?: FrontFactory<DaemonFront> }): Promise<Daemon> {
   const { engine, closeEngine = true, monitoring = {}, shutdownGraceMs = 0, onShutdownStep, front: buildFront, ...core } = options;
-  const parts: Parts = { engine, core: null, monitors: null, tasks: null, front: null };
+  const parts: Parts = { engine, core: null, monitors: null, tasks: null, front: null, windowsDb: null };
   const stopEngine = closeEngine ? engine : null;
   try {
     parts.core = await openCore({ ...core, mode: 'daemon', ...(engine !== null ? { engine } : {}) });
     const sonde = parts.core.sonde;
     parts.monitors = openMonitors({ ...monitoring, dataDir: sonde.dataDir, engine });
     parts.tasks = SqliteDiagnosticTasks.open(sonde);
+    parts.windowsDb = openDatabase(sonde.dataDir).db;
+    const agentWindows = new AgentWindowStore(parts.windowsDb);
     let closing: Promise<void> | null = null;
     const daemon: Daemon = {
       ...sonde,
       monitors: parts.monitors.service,
       tasks: parts.tasks,
+      agentWindows,
       get front() {
         return parts.front;
       },
@@ -121,7 +136,7 @@ export async function openDaemon(options: DaemonOptions & { front?: FrontFactory
 }
 
 async function shutdown(parts: Parts, graceMs: number, onStep: ((step: ShutdownStep) => void) | undefined): Promise<void> {
-  const { front, core, monitors, tasks, engine } = parts;
+  const { front, core, monitors, tasks, engine, windowsDb } = parts;
   const failures: string[] = [];
   const step = async (name: ShutdownStep, run: () => unknown): Promise<void> => {
     try {
@@ -137,7 +152,10 @@ async function shutdown(parts: Parts, graceMs: number, onStep: ((step: ShutdownS
   await step('monitors', () => monitors?.close());
   await step('tasks', () => tasks?.close(0));
   await step('engine', () => engine?.close());
-  await step('database', () => core?.closeStore());
+  await step('database', () => {
+    windowsDb?.close();
+    core?.closeStore();
+  });
   if (failures.length > 0) {
     throw new Error(`sonde shutdown: ${failures.join('; ')} (every other step ran; the next start recovers what was left unfinished)`);
   }

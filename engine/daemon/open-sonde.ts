@@ -78,9 +78,9 @@ export async function openCore(config: SondeConfig): Promise<OpenedCore> {
     const local = new LocalAgent({
       hostname, serial, labels, customFacts: config.agent?.facts, engine: config.engine ?? null,
       exec: { allow: config.agent?.exec?.allow ?? [], maxOutputBytes: config.agent?.exec?.maxOutputBytes }, execGroups,
-      resolver: config.agent?.resolver,
+      resolver: config.agent?.resolver, fqdn: config.agent?.fqdn,
     });
-    const agents = new InProcessAgentRegistry(local);
+    const agents = new InProcessAgentRegistry(local, { includeLocal: config.agent?.local !== false });
     const jobs = new SqliteJobService(jobStore, agents, jobRetentionMs);
     const targets = new SqliteTargetRepo(db);
     const keys = new SqliteKeyService(db, dataDir);

@@ -27,6 +27,7 @@ export class AgentWindowStore {
   private readonly insert: Statement;
   private readonly writeBatch: (batch: WindowBatch, now: number) => StoredCounts;
   private readonly selectRange: Statement<[string, number, number], AgentWindowRow>;
+  private readonly selectOfAgent: Statement<[string, string, number, number, number], AgentWindowRow>;
 
   constructor(db: Db) {
     this.insert = db.prepare(`INSERT INTO agent_windows
@@ -48,6 +49,16 @@ export class AgentWindowStore {
               sealed_at AS sealedAt, stored_at AS storedAt
        FROM agent_windows WHERE monitor_id = ? AND start_at >= ? AND start_at < ? ORDER BY agent, target_id, start_at`,
     );
+    this.selectOfAgent = db.prepare<[string, string, number, number, number], AgentWindowRow>(
+      `SELECT agent, target_id AS targetId, monitor_id AS monitorId, span_ms AS spanMs, start_at AS startMs, address, sent, received,
+              sealed_at AS sealedAt, stored_at AS storedAt
+       FROM agent_windows WHERE agent = ? AND monitor_id = ? AND start_at >= ? AND start_at < ? ORDER BY start_at, target_id LIMIT ?`,
+    );
+  }
+
+  /** One agent's windows of a monitor in [fromMs, toMs), by start then target, at most limit. */
+  rangeOf(agent: string, monitorId: string, fromMs: number, toMs: number, limit: number): AgentWindowRow[] {
+    return this.selectOfAgent.all(agent, monitorId, fromMs, toMs, limit);
   }
 
   /** One transaction per batch: when it returns, the batch is committed (then ack it). */

@@ -22,8 +22,11 @@ export class WindowOutbox {
     private readonly target: (targetSeq: number) => TargetIdentity | undefined,
   ) {}
 
-  /** Spools a sealed window; returns the number of windows the spool's bound refused. */
-  push(sealed: SealedWindow, sealedAt = Date.now()): number {
+  /**
+   * Spools a sealed window; returns the number of windows the spool's bound refused.
+   * `release: false`: the window goes on to the local writer, which releases it.
+   */
+  push(sealed: SealedWindow, sealedAt = Date.now(), release = true): number {
     const monitorId = this.monitorId(sealed.monitorSeq);
     if (monitorId === undefined) return 0;
     const t = sealed.table;
@@ -49,7 +52,7 @@ export class WindowOutbox {
       if (windows.length === MAX_WINDOWS_PER_MESSAGE) flush();
     }
     flush();
-    sealed.release();
+    if (release) sealed.release();
     this.publisher?.notify();
     return refused;
   }

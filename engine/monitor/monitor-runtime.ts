@@ -53,6 +53,7 @@ export class MonitorRuntime {
     private readonly engine: Engine,
     private readonly settings: RuntimeSettings,
     log: MonitoringLog | null = null,
+    private readonly onSealed?: (window: SealedWindow) => void,
   ) {
     const { windowMs, rollupMs, rawRetentionMs, rollupRetentionMs } = settings;
     this.writer = new WindowWriter({ dbPath: db.name, settings: { windowMs, rollupMs, rawRetentionMs, rollupRetentionMs } }, { log });
@@ -145,7 +146,17 @@ export class MonitorRuntime {
   }
 
   private handOver(windows: SealedWindow[]): void {
-    for (const w of windows) this.writer.write(w);
+    for (const w of windows) {
+      if (this.onSealed !== undefined) {
+        try {
+          this.onSealed(w);
+        } catch (error) {
+          // the tee (an agent's spool) failing must not cost the local write
+          this.lastError = error instanceof Error ? error.message : String(error);
+        }
+      }
+      this.writer.write(w);
+    }
   }
 
   /** Re-reads monitors and re-evaluates selections when anything they depend on changed. */

@@ -65,7 +65,7 @@ export function openMonitors(options: OpenMonitorsOptions): MonitorHandle {
   checkWebhooks(webhooks);
   const { db } = openDatabase(options.dataDir);
   try {
-    return new SqliteMonitorService(db, settings, options.engine ?? null, status, webhooks, options.log ?? null);
+    return new SqliteMonitorService(db, settings, options.engine ?? null, status, webhooks, options.log ?? null, options.onSealed);
   } catch (error) {
     db.close();
     throw error;
@@ -88,7 +88,10 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
   private readonly monitorIds: Statement<[], { seq: number; id: string }>;
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly db: Db, settings: RuntimeSettings, engine: Engine | null, status: StatusSettings, webhooks: readonly WebhookConfig[], log: MonitoringLog | null) {
+  constructor(
+    private readonly db: Db, settings: RuntimeSettings, engine: Engine | null, status: StatusSettings, webhooks: readonly WebhookConfig[], log: MonitoringLog | null,
+    onSealed?: MonitoringOptions['onSealed'],
+  ) {
     this.windowMs = settings.windowMs;
     this.rollupMs = settings.rollupMs;
     this.repo = new MonitorRepo(db);
@@ -97,7 +100,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     this.targetSeq = db.prepare<[string], number>('SELECT seq FROM targets WHERE id = ?').pluck();
     this.targetIdBySeq = db.prepare<[number], string>('SELECT id FROM targets WHERE seq = ?').pluck();
     this.monitorIds = db.prepare<[], { seq: number; id: string }>('SELECT seq, id FROM monitors');
-    this.runtime = engine === null ? null : new MonitorRuntime(db, this.repo, this.selector, engine, settings, log);
+    this.runtime = engine === null ? null : new MonitorRuntime(db, this.repo, this.selector, engine, settings, log, onSealed);
     this.changes = new StateChangeStore(db);
     // state changes are kept as long as the rollups
     this.publisher = this.runtime === null ? null : new LivePublisher(this.changes, new WebhookSender(webhooks), status, settings.rollupRetentionMs);

@@ -1,4 +1,5 @@
 // Public types of continuous monitoring (re-exported by engine/index.ts).
+import type { SealedWindow } from './monitor-runner.js';
 import type { RttBuckets } from './rtt-buckets.js';
 
 /** Which targets a monitor probes: explicit target ids, or every HOST target whose labels
@@ -66,7 +67,16 @@ export interface MonitoringOptions {
   /** Where the window writer's failures (each retried, e.g. the disk full) and its recovery
    *  are reported; the daemon passes its logger. */
   log?: MonitoringLog;
+  /**
+   * Told of every sealed window, on the main thread, before the local writer takes it (a
+   * `sonde agent` spools it for the controller). It must copy what it needs and not keep or
+   * release the window; a throw is reported and the local write goes on.
+   */
+  onSealed?: (window: SealedWindowView) => void;
 }
+
+/** What onSealed sees of a sealed window. */
+export type SealedWindowView = SealedWindow;
 
 export interface WindowWriterStats {
   /** Failed write attempts since start (each retried: the disk full, the database locked). */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../engine/store/database.js';
 import { WindowTable } from '../../engine/monitor/window-table.js';
 import { AgentWindowStore } from '../../engine/distributed/agent-window-store.js';
@@ -17,7 +17,7 @@ import { WindowSpool } from '../../engine/distributed/window-spool.js';
 import { WINDOW_CONSUMER, WINDOW_STREAM, ensureWindowStream, windowSubject } from '../../engine/distributed/window-stream.js';
 import { WIRE_VERSION, encodeWindowBatch, type WindowBatch } from '../../engine/distributed/window-wire.js';
 import { waitFor } from '../wait-for.js';
-import { NatsServerFixture } from './nats-fixture.js';
+import { natsSuite, startNatsServer, type NatsServer } from './nats-server.js';
 
 const TARGETS = 20;
 const SPAN_MS = 1000;
@@ -100,8 +100,8 @@ class TestController {
   }
 }
 
-describe('window delivery over NATS JetStream', () => {
-  let nats: NatsServerFixture;
+natsSuite('window delivery over NATS JetStream', () => {
+  let nats: NatsServer;
   const dirs: string[] = [];
   const tempDir = (): string => {
     const d = mkdtempSync(join(tmpdir(), 'sonde-wd-'));
@@ -111,7 +111,7 @@ describe('window delivery over NATS JetStream', () => {
   let cleanup: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
-    nats = await NatsServerFixture.start();
+    nats = await startNatsServer();
   });
   afterEach(async () => {
     for (const c of cleanup.reverse()) await c();
@@ -123,7 +123,7 @@ describe('window delivery over NATS JetStream', () => {
     await nc.close();
   });
   afterAll(async () => {
-    await nats.destroy();
+    await nats.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
@@ -136,11 +136,11 @@ describe('window delivery over NATS JetStream', () => {
     agent.run(40);
     await waitFor(() => controller.count('web-01') >= 5 * TARGETS, { message: 'windows stored before the outage' });
 
-    await nats.stop();
+    await nats.halt();
     const sealedBefore = agent.sealed;
     await waitFor(() => agent.sealed >= sealedBefore + 10, { message: 'windows sealed during the outage' });
     expect(agent.spool.size.batches).toBeGreaterThan(0); // held on disk while the bus is down
-    await nats.start();
+    await nats.restart();
     await waitFor(() => agent.sealed >= sealedBefore + 20, { message: 'windows sealed after the outage' });
     agent.pause();
 
