@@ -4,7 +4,8 @@
 // Loss buckets follow SmokePing's loss scale (0, ≤1 %, ≤5 %, ≤10 %, ≤25 %, ≤50 %, <100 %, 100 %):
 // the first seven take SmokePing's default loss colours in order; 100 % (where SmokePing
 // repeats its red) is a darker red so that total loss stands apart from heavy loss.
-// The colour-blind-safe palette uses Okabe-Ito for status and viridis for loss.
+// The colour-blind-safe palette uses Okabe-Ito for status and viridis for loss, from 0.2 on:
+// viridis' darkest purple (#440154) is nearly invisible on the grid's dark background.
 
 export type PaletteName = 'smokeping' | 'cb';
 export type ColourBy = 'status' | 'loss';
@@ -24,7 +25,7 @@ const PALETTES: Record<PaletteName, Palette> = {
   },
   cb: {
     status: ['#5a6470', '#0072b2', '#f0e442', '#d55e00'],
-    loss: ['#440154', '#46327e', '#365c8d', '#277f8e', '#1fa187', '#4ac16d', '#a0da39', '#fde725'],
+    loss: ['#414487', '#355f8d', '#2a788e', '#21918c', '#22a884', '#44bf70', '#7ad151', '#fde725'],
   },
 };
 
