@@ -132,13 +132,14 @@ browserSuite('dashboard: sign-in and the fleet view', () => {
     expect(cells.up).toBe(TARGETS);
     await screenshot(p, 'fleet');
 
-    // colour by loss with the colour-blind-safe palette: 0 % loss is viridis' first colour
+    // colour by loss with the colour-blind-safe palette: 0 % loss is the palette's first loss colour (viridis at 0.2)
     await p.getByLabel('Colour by').selectOption('loss');
     await p.getByLabel('Palette').selectOption('cb');
     expect(new URL(p.url()).searchParams.get('color')).toBe('loss');
     expect(new URL(p.url()).searchParams.get('palette')).toBe('cb');
-    const viridis0 = async () => (await p.evaluate(sampleCells, TARGETS)).colours.find(([rgb]) => rgb === '68,1,84')?.[1] ?? 0;
+    const viridis0 = async () => (await p.evaluate(sampleCells, TARGETS)).colours.find(([rgb]) => rgb === '65,68,135')?.[1] ?? 0;
     await expect.poll(viridis0).toBe(TARGETS);
+    await screenshot(p, 'fleet-cb-loss');
 
     // a wall screen: the same page, larger type and cells
     const wall = await page({ width: 2560, height: 1440 });
