@@ -58,6 +58,12 @@ const ExecWork = Type.Object({
   timeoutS: Type.Integer({ minimum: 1, maximum: 300 }),
 }, { additionalProperties: false });
 
+/** A diagnostic test (engine/tasks/types.ts): its fields checked here by shape, and by
+ *  validateTest on the agent before it runs, as the HTTP routes check them. */
+const TestWork = Type.Object({
+  kind: Type.Union([Type.Literal('ping'), Type.Literal('traceroute'), Type.Literal('tcp'), Type.Literal('http'), Type.Literal('dns')]),
+}, { additionalProperties: Type.Union([Type.String({ maxLength: 2048 }), Type.Number()]), maxProperties: 8 });
+
 const Call = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 
 /** One operation for one agent. `call` is unique per job and agent: the agent runs it once. */
@@ -71,6 +77,7 @@ export const WorkSchema = Type.Object({
   op: Type.Union([
     Type.Object({ kind: Type.Literal('ping'), request: PingWork }, { additionalProperties: false }),
     Type.Object({ kind: Type.Literal('exec'), request: ExecWork }, { additionalProperties: false }),
+    Type.Object({ kind: Type.Literal('test'), test: TestWork }, { additionalProperties: false }),
   ]),
 }, { additionalProperties: false });
 
@@ -109,6 +116,8 @@ export const ResultSchema = Type.Object({
   outcome: Type.Union([
     Type.Object({ ok: Type.Literal(true), kind: Type.Literal('ping'), value: PingSummaryWire }, { additionalProperties: false }),
     Type.Object({ ok: Type.Literal(true), kind: Type.Literal('exec'), value: ExecResultWire }, { additionalProperties: false }),
+    // A test's stored outcome (plain JSON, as the local task service stores it).
+    Type.Object({ ok: Type.Literal(true), kind: Type.Literal('test'), value: Type.Unknown() }, { additionalProperties: false }),
     Type.Object({ ok: Type.Literal(false), error: Text(4000) }, { additionalProperties: false }),
   ]),
 }, { additionalProperties: false });

@@ -12,6 +12,10 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import type { Agent } from '../agents/types.js';
 import { canExec, type ExecAgent, type ExecPolicy } from '../exec/types.js';
+import { PingCoalescer } from '../icmp/main-thread/ping-coalescer.js';
+import { runTest } from '../tasks/run-test.js';
+import type { DiagnosticTest } from '../tasks/types.js';
+import { validateTest } from '../tasks/validate-test.js';
 import type { Engine } from '../types.js';
 import {
   AGENT_WIRE_VERSION, MAX_BUS_MESSAGE_BYTES, decodeAgentRecord, decodeWork, encodeBusMessage,
@@ -70,9 +74,12 @@ export class BusAgent {
   private registered = false;
   private lastRejectLogAt = 0;
   private readonly timings: BusTimings;
+  /** Ping tests share engine jobs as in the controller's task service. */
+  private readonly coalescer: PingCoalescer | null;
 
   constructor(private readonly options: BusAgentOptions) {
     this.timings = { ...DEFAULT_BUS_TIMINGS, ...options.timings };
+    this.coalescer = options.engine !== null ? new PingCoalescer(options.engine) : null;
   }
 
   get hostname(): string {
@@ -213,8 +220,21 @@ export class BusAgent {
       // NaN RTTs (nothing came back) travel as null (encodeBusMessage)
       return { ok: true, kind: 'ping', value: summary as unknown as PingSummaryWire };
     }
+    if (work.op.kind === 'test') return { ok: true, kind: 'test', value: await this.runTest(work.op.test as unknown as DiagnosticTest, signal) };
     const r = await agent.exec(work.op.request, signal);
     return { ok: true, kind: 'exec', value: fitExecResult(r, this.maxPayload()) };
+  }
+
+  /** The fields are checked as the HTTP routes check them (a bad one is a failed outcome naming it). */
+  private async runTest(test: DiagnosticTest, signal: AbortSignal): Promise<unknown> {
+    const run = runTest(validateTest(test), { engine: this.options.engine, coalescer: this.coalescer, agentName: this.hostname });
+    const cancel = (): void => run.cancel(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      return await run.done;
+    } finally {
+      signal.removeEventListener('abort', cancel);
+    }
   }
 
   private maxPayload(): number {

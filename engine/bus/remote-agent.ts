@@ -1,9 +1,12 @@
 // An agent in another process, seen by the controller through the bus: its registry record
-// and heartbeat, and the Agent interface (ping, exec) implemented by a call over the bus, so
-// jobs, routing and the timeout item work unchanged for it.
+// and heartbeat, and the Agent interface (ping, exec, diagnostic tests) implemented by a call
+// over the bus, so jobs, tasks, routing and the timeout item work unchanged for it.
 import type { Agent, RemoteStatus } from '../agents/types.js';
 import { execRefusal } from '../exec/policy.js';
 import type { ExecAgent, ExecRequest, ExecResult } from '../exec/types.js';
+import type { JsonValue } from '../jobs/types.js';
+import { testDeadlineMs } from '../tasks/test-deadline.js';
+import type { DiagnosticTest, TestRunningAgent } from '../tasks/types.js';
 import type { PingRequest, PingSummary, TargetSummary } from '../types.js';
 import type { AgentRecord, Heartbeat, Result, WorkOp } from './agent-wire.js';
 
@@ -27,7 +30,7 @@ export function isRemoteAgent(agent: Agent): agent is RemoteAgent {
   return agent instanceof RemoteAgent;
 }
 
-export class RemoteAgent implements ExecAgent {
+export class RemoteAgent implements ExecAgent, TestRunningAgent {
   private heartbeat: Heartbeat | null = null;
   private heartbeatAt: number | null = null;
 
@@ -109,5 +112,16 @@ export class RemoteAgent implements ExecAgent {
     if (!outcome.ok) throw new Error(outcome.error);
     if (outcome.kind !== 'exec') throw new Error(`agent ${this.hostname} answered an exec with a ${outcome.kind} result`);
     return outcome.value;
+  }
+
+  /** A diagnostic test (service and troubleshooting tasks) run by the agent's own engine. */
+  runTest(test: DiagnosticTest): { done: Promise<JsonValue>; cancel(reason: Error): void } {
+    const controller = new AbortController();
+    const done = this.link.call(this.hostname, { kind: 'test', test: { ...test } }, testDeadlineMs(test) + CALL_MARGIN_MS, controller.signal).then((outcome) => {
+      if (!outcome.ok) throw new Error(outcome.error);
+      if (outcome.kind !== 'test') throw new Error(`agent ${this.hostname} answered a ${test.kind} test with a ${outcome.kind} result`);
+      return outcome.value as JsonValue;
+    });
+    return { done, cancel: (reason) => controller.abort(reason) };
   }
 }

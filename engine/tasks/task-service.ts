@@ -16,8 +16,9 @@ import type { Target } from '../store/types.js';
 import { PingCoalescer } from '../icmp/main-thread/ping-coalescer.js';
 import { runTest, type TestRun } from './run-test.js';
 import { TaskWriter, type TaskRow } from './task-writer.js';
+import { testDeadlineMs as deadlineMs } from './test-deadline.js';
 import { validateTest } from './validate-test.js';
-import type { DiagnosticTask, DiagnosticTaskCreate, DiagnosticTasks, DiagnosticTaskStatus, DiagnosticTest } from './types.js';
+import { runsTestsItself, type DiagnosticTask, type DiagnosticTaskCreate, type DiagnosticTasks, type DiagnosticTaskStatus, type DiagnosticTest } from './types.js';
 
 const MAX_ID_LENGTH = 64;
 /** Finished tasks kept in memory for polls (the store has them all). */
@@ -50,18 +51,6 @@ interface LiveTask extends TaskRow {
   /** Why the task was stopped (shutdown, deadline), once it was. */
   abortReason: Error | null;
   settled: Promise<void>;
-}
-
-/** The longest a test may take before the task gives up on it (a safety net over the probes' own timeouts). */
-function deadlineMs(test: DiagnosticTest): number {
-  switch (test.kind) {
-    case 'ping':
-      return (test.count - 1) * test.intervalMs + test.timeoutMs + 10_000;
-    case 'traceroute':
-      return Math.ceil(test.maxHops / 8) * (test.timeoutMs + 1000) + 10_000;
-    default:
-      return test.timeoutMs + 5_000;
-  }
 }
 
 export class SqliteDiagnosticTasks implements DiagnosticTasks {
@@ -263,6 +252,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
   }
 
   private start(task: LiveTask): TestRun {
+    if (task.agent !== this.sonde.agents.local && runsTestsItself(task.agent)) return remoteRun(task.agent.runTest(task.test));
     if (task.agent !== this.sonde.agents.local) {
       throw new Error(`agent ${task.agent.hostname} cannot run diagnostic tests from this process: only the local agent (${this.sonde.agents.local.hostname}) runs them`);
     }
@@ -345,4 +335,11 @@ function fromRecord(record: JobRecord): DiagnosticTask | null {
     result: status === 'completed' || status === 'failed' ? (data?.result ?? null) : null,
     error: status === 'failed' ? (record.error ?? item?.error ?? 'failed') : null,
   };
+}
+
+/** A test an agent in another process runs: no progress or partial result until it answers. */
+function remoteRun(run: { done: Promise<JsonValue>; cancel(reason: Error): void }): TestRun {
+  let finished = false;
+  const done = run.done.finally(() => (finished = true));
+  return { progress: () => (finished ? 1 : 0), snapshot: () => null, done, cancel: (reason) => run.cancel(reason) };
 }

@@ -52,6 +52,16 @@ export interface DnsTest {
 
 export type DiagnosticTest = PingTest | TracerouteTest | TcpTest | HttpTest | DnsTest;
 
+/** An agent in another process that runs diagnostic tests itself (a remote agent over the bus). */
+export interface TestRunningAgent extends Agent {
+  /** Starts `test` on the agent; `done` is the outcome as the local task service stores it. */
+  runTest(test: DiagnosticTest): { done: Promise<JsonValue>; cancel(reason: Error): void };
+}
+
+export function runsTestsItself(agent: Agent): agent is TestRunningAgent {
+  return typeof (agent as Partial<TestRunningAgent>).runTest === 'function';
+}
+
 /** One reply of a ping test, as it came back. */
 export interface PingTestReply {
   seq: number;

@@ -1,8 +1,8 @@
 // Contract B, the service ping API (WispHub middleware; seed 001): start a ping of the
 // device bound to a service id, then poll for its outcome. Every answer is in the
 // { ok, type, action, data, message, meta } envelope.
-import type { AgentRegistry, DiagnosticTasks, Target } from '../../../engine/index.js';
-import { badRequest, notFound } from '../../http/errors.js';
+import type { Agent, AgentRegistry, DiagnosticTasks, Target } from '../../../engine/index.js';
+import { HttpError, badRequest, notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
 import { serviceApiCreateEnvelope, serviceApiEnvelope } from './envelope.js';
 import { CreateBody, CreateResponse, ResultResponse, ServiceParams, TaskParams } from './schemas.js';
@@ -17,6 +17,14 @@ function hostOf(target: Target): string {
     return host.startsWith('[') ? host.slice(1, -1) : host;
   }
   return target.address;
+}
+
+/** The local agent; on a controller without one (--no-local-agent), one healthy remote agent, as `_any`. */
+function pingingAgent(agents: AgentRegistry): Agent {
+  if (agents.get(agents.local.hostname) === agents.local) return agents.local;
+  const healthy = agents.list().filter((a) => a.healthy);
+  if (healthy.length === 0) throw new HttpError(503, 'no agent can ping now: this controller has no local agent and no healthy remote agent', 'start a sonde agent on the bus, or the controller without --no-local-agent');
+  return agents.route('_any')[0]!;
 }
 
 export function serviceApiRoutes(agents: AgentRegistry, tasks: DiagnosticTasks): AnyRoute[] {
@@ -38,7 +46,7 @@ export function serviceApiRoutes(agents: AgentRegistry, tasks: DiagnosticTasks):
       }
       const task = await tasks.create({
         operation: SERVICE_PING_OPERATION,
-        agent: agents.local,
+        agent: pingingAgent(agents),
         test: { kind: 'ping', destination: hostOf(target), count: body.pings, size: 56, intervalMs: 1000, timeoutMs: 1000 },
         context: { serviceId: params.service_id, targetId: target.id },
         keyId: key?.id ?? null,
