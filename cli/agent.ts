@@ -19,6 +19,7 @@ interface AgentFlags {
   nats?: string;
   logLevel?: string;
   threads?: string;
+  netns?: string;
 }
 
 async function agent(flags: AgentFlags): Promise<void> {
@@ -49,9 +50,9 @@ async function agent(flags: AgentFlags): Promise<void> {
   }
   let engine: Engine | null = null;
   try {
-    engine = createEngine(config.threads > 0 ? { threads: config.threads } : {});
+    engine = createEngine({ ...(config.threads > 0 ? { threads: config.threads } : {}), ...(flags.netns !== undefined ? { netns: flags.netns } : {}) });
   } catch (error) {
-    if (error instanceof EngineInputError) failAndExit(new Error(`--threads / threads: ${error.message}`));
+    if (error instanceof EngineInputError) failAndExit(new Error(`${error.field === 'netns' ? '--netns' : '--threads / threads'}: ${error.message}`));
     logger.warn(`the probe engine did not start, pings on this agent will fail: ${(error as Error).message}`);
   }
   const options = toDaemonOptions(config);
@@ -116,6 +117,7 @@ export function registerAgent(command: Command): void {
     .addOption(new Option('--nats <urls>', 'NATS server URL(s), comma-separated (config nats.servers; credentials and TLS: nats.* in the config)'))
     .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default: $SONDE_LOG_LEVEL, else info)'))
     .addOption(new Option('--threads <n>', 'probe worker threads, 0 = one per core (default: $SONDE_THREADS, else 0)'))
+    .addOption(new Option('--netns <path>', 'open the probe sockets in this network namespace (e.g. /run/netns/NAME); the bus connection stays in the agent\'s own'))
     .addHelpText('after', '\nNo HTTP API: the controller (sonde serve --nats URL) reaches this agent through the bus.\nSIGTERM/SIGINT: stop taking work, let running work finish within jobs.shutdownGraceMs, deregister, exit 0.\n')
     .action((flags: AgentFlags) => agent(flags));
 }

@@ -19,6 +19,10 @@ export interface AgentWindowRow {
   address: string;
   sent: number;
   received: number;
+  /** RTTs of the window's replies, ns; null when none came back. */
+  minNs: number | null;
+  maxNs: number | null;
+  sumNs: number;
   sealedAt: number;
   storedAt: number;
 }
@@ -46,12 +50,12 @@ export class AgentWindowStore {
     });
     this.selectRange = db.prepare<[string, number, number], AgentWindowRow>(
       `SELECT agent, target_id AS targetId, monitor_id AS monitorId, span_ms AS spanMs, start_at AS startMs, address, sent, received,
-              sealed_at AS sealedAt, stored_at AS storedAt
+              min_ns AS minNs, max_ns AS maxNs, sum_ns AS sumNs, sealed_at AS sealedAt, stored_at AS storedAt
        FROM agent_windows WHERE monitor_id = ? AND start_at >= ? AND start_at < ? ORDER BY agent, target_id, start_at`,
     );
     this.selectOfAgent = db.prepare<[string, string, number, number, number], AgentWindowRow>(
       `SELECT agent, target_id AS targetId, monitor_id AS monitorId, span_ms AS spanMs, start_at AS startMs, address, sent, received,
-              sealed_at AS sealedAt, stored_at AS storedAt
+              min_ns AS minNs, max_ns AS maxNs, sum_ns AS sumNs, sealed_at AS sealedAt, stored_at AS storedAt
        FROM agent_windows WHERE agent = ? AND monitor_id = ? AND start_at >= ? AND start_at < ? ORDER BY start_at, target_id LIMIT ?`,
     );
   }

@@ -65,6 +65,8 @@ export interface AgentSpec {
   /** Executables on its exec allowlist. */
   allow?: string[];
   auth?: NatsUser;
+  /** Network namespace of its probe sockets (a simulator's), passed as --netns. */
+  netns?: string;
 }
 
 export interface AgentChild extends SondeChild {
@@ -85,7 +87,7 @@ export async function startAgent(root: string, natsUrl: string, spec: AgentSpec)
     'monitoring: { windowSeconds: 1, rollupMinutes: 1, tickMs: 20 }',
     '',
   ].join('\n'));
-  const p = spawnSonde(['agent', '--config', config, '--data', join(dir, 'data'), '--threads', '1', '--log-level', 'info'], dir);
+  const p = spawnSonde(['agent', '--config', config, '--data', join(dir, 'data'), '--threads', '1', '--log-level', 'info', ...(spec.netns !== undefined ? ['--netns', spec.netns] : [])], dir);
   await waitForLine(p, /sonde agent \S+ .*on NATS/, `sonde agent ${spec.hostname}`);
   return { ...p, hostname: spec.hostname, dir };
 }

@@ -39,6 +39,9 @@ const AgentWindow = Type.Object({
   sent: Type.Integer(),
   received: Type.Integer(),
   lossPercent: Type.Union([Type.Number(), Type.Null()], { description: 'null when nothing was sent' }),
+  minMs: Type.Union([Type.Number(), Type.Null()], { description: 'RTT of the fastest reply; null when none came back' }),
+  meanMs: Type.Union([Type.Number(), Type.Null()], { description: 'mean RTT of the replies; null when none came back' }),
+  maxMs: Type.Union([Type.Number(), Type.Null()], { description: 'RTT of the slowest reply; null when none came back' }),
   sealedAt: Type.Integer({ description: 'when the agent sealed it, ms since the epoch' }),
   storedAt: Type.Integer({ description: 'when the controller stored it, ms since the epoch' }),
 });
@@ -85,7 +88,9 @@ export function agentRoutes(sonde: Sonde & { readonly agentWindows?: AgentWindow
           agent: params.hostname, monitorId: query.monitor,
           windows: rows.map((r) => ({
             targetId: r.targetId, address: r.address, start: r.startMs, spanMs: r.spanMs, sent: r.sent, received: r.received,
-            lossPercent: r.sent === 0 ? null : (100 * Math.max(0, r.sent - r.received)) / r.sent, sealedAt: r.sealedAt, storedAt: r.storedAt,
+            lossPercent: r.sent === 0 ? null : (100 * Math.max(0, r.sent - r.received)) / r.sent,
+            minMs: r.minNs === null ? null : r.minNs / 1e6, meanMs: r.received === 0 ? null : r.sumNs / r.received / 1e6, maxMs: r.maxNs === null ? null : r.maxNs / 1e6,
+            sealedAt: r.sealedAt, storedAt: r.storedAt,
           })),
         },
       };
