@@ -111,7 +111,9 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
   // Assigned once listening; the OpenAPI closure below reads it from then on.
   let serverUrl: string | undefined = undefined;
   routes.push(...systemRoutes(daemon, version, () => buildOpenApi(routes, { version, serverUrl }, LIVE_OPENAPI_PATHS), options.requireEngine));
-  routes.push(...metricsRoutes(daemon.engine, daemon.monitors, { ...DEFAULT_METRICS_ROUTE_OPTIONS, ...options.metrics }));
+  const tls = options.tls;
+  const live = new LiveFeed(daemon, daemon.monitors, logger, { ...options.live, tls: tls !== undefined });
+  routes.push(...metricsRoutes(daemon.engine, daemon.monitors, { ...DEFAULT_METRICS_ROUTE_OPTIONS, ...options.metrics }, live));
 
   // The level is fixed for the process: no log object is built when info is off.
   const logRequests = logger.isLevelEnabled('info');
@@ -135,8 +137,6 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     patterns.push({ re, method: route.method.toUpperCase(), envelope });
     if (route.method === 'get') patterns.push({ re, method: 'HEAD', envelope });
   }
-  const tls = options.tls;
-  const live = new LiveFeed(daemon, daemon.monitors, logger, { ...options.live, tls: tls !== undefined });
   const ui = new StaticUi(options.uiDir ?? DEFAULT_UI_DIR);
   if (!ui.loaded) logger.warn({ dir: ui.dir }, 'the dashboard is not built (run `npm run build`): /ui/ answers 503');
   const unmatchedEnvelope = envelopeByFirstSegment(routes);
