@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { DaemonServices } from '../engine/index.js';
 import { envelopeNamed, nativeEnvelope, type ErrorEnvelope } from './http/envelopes.js';
 import { compileRoute, toUwsPath, type PipelineDeps, type UwsHandler } from './http/pipeline.js';
+import { discardBody } from './http/body.js';
 import { writeResponse } from './http/respond.js';
 import { startHealthListener, type HealthListener } from './health-listener.js';
 import type { AnyRoute, HttpMethod } from './http/route.js';
@@ -111,7 +112,9 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
   // Assigned once listening; the OpenAPI closure below reads it from then on.
   let serverUrl: string | undefined = undefined;
   routes.push(...systemRoutes(daemon, version, () => buildOpenApi(routes, { version, serverUrl }, LIVE_OPENAPI_PATHS), options.requireEngine));
-  routes.push(...metricsRoutes(daemon.engine, daemon.monitors, { ...DEFAULT_METRICS_ROUTE_OPTIONS, ...options.metrics }));
+  const tls = options.tls;
+  const live = new LiveFeed(daemon, daemon.monitors, logger, { ...options.live, tls: tls !== undefined });
+  routes.push(...metricsRoutes(daemon.engine, daemon.monitors, { ...DEFAULT_METRICS_ROUTE_OPTIONS, ...options.metrics }, live));
 
   // The level is fixed for the process: no log object is built when info is off.
   const logRequests = logger.isLevelEnabled('info');
@@ -135,8 +138,6 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     patterns.push({ re, method: route.method.toUpperCase(), envelope });
     if (route.method === 'get') patterns.push({ re, method: 'HEAD', envelope });
   }
-  const tls = options.tls;
-  const live = new LiveFeed(daemon, daemon.monitors, logger, { ...options.live, tls: tls !== undefined });
   const ui = new StaticUi(options.uiDir ?? DEFAULT_UI_DIR);
   if (!ui.loaded) logger.warn({ dir: ui.dir }, 'the dashboard is not built (run `npm run build`): /ui/ answers 503');
   const unmatchedEnvelope = envelopeByFirstSegment(routes);
@@ -169,13 +170,16 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
       // The answer is in the envelope of the contract the path belongs to, as every other error there.
       const matched = patterns.find((p) => p.re.test(path));
       const envelope = matched !== undefined ? envelopeNamed(matched.envelope) : unmatchedEnvelope(path);
-      writeResponse(res, {
-        status,
-        body: envelope.render({ status, kind: status === 404 ? 'not_found' : 'method_not_allowed', message }),
-        headers: status === 405 ? { Allow: [...new Set(allowed)].join(', ') } : undefined,
-        close: method !== 'GET' && method !== 'HEAD',
-      }, undefined, method === 'HEAD');
-      if (logRequests) logger.info({ method, path, status }, 'request');
+      const body = envelope.render({ status, kind: status === 404 ? 'not_found' : 'method_not_allowed', message });
+      const headers = status === 405 ? { Allow: [...new Set(allowed)].join(', ') } : undefined;
+      const answer = (close: boolean): void => {
+        writeResponse(res, { status, body, headers, close }, undefined, method === 'HEAD');
+        if (logRequests) logger.info({ method, path, status }, 'request');
+      };
+      // A body the request may carry is read and dropped first (bounded): closing the
+      // connection under a client still writing it made the client lose the answer (EPIPE).
+      if (method === 'GET' || method === 'HEAD') answer(false);
+      else discardBody(res, Number(req.getHeader('content-length') || '0'), answer);
     });
     return app;
   };

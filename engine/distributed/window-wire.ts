@@ -41,6 +41,9 @@ const WindowBatch = Type.Object({
   windows: Type.Array(WireWindow, { minItems: 1, maxItems: MAX_WINDOWS_PER_MESSAGE }),
 }, { additionalProperties: false });
 
+/** The schema of one message (the bus fuzz campaign generates messages from it). */
+export const WindowBatchSchema = WindowBatch;
+
 export type WireWindow = Static<typeof WireWindow>;
 export type WindowBatch = Static<typeof WindowBatch>;
 

@@ -54,6 +54,30 @@ export function readBody(res: HttpResponse, limit: number, declaredLength: numbe
   });
 }
 
+/**
+ * Reads and drops the body of a request answered without it (no route, a method the route
+ * lacks), then calls `answer`: a client still writing its body reads the answer and keeps its
+ * connection, as with a 413. A body declared or sent longer than DISCARD_BYTES is answered at
+ * once, and `answer` is told to close the connection. Nothing is answered after an abort.
+ */
+export function discardBody(res: HttpResponse, declaredLength: number, answer: (close: boolean) => void): void {
+  if (declaredLength > DISCARD_BYTES) {
+    answer(true);
+    return;
+  }
+  let aborted = false;
+  let done = false;
+  let size = 0;
+  res.onAborted(() => { aborted = true; });
+  res.onData((chunk, isLast) => {
+    if (done) return;
+    size += chunk.byteLength;
+    if (!isLast && size <= DISCARD_BYTES) return;
+    done = true;
+    if (!aborted) answer(!isLast);
+  });
+}
+
 /** JSON.parse with a 400 that says where the JSON broke. */
 export function parseJsonBody(body: Buffer): unknown {
   if (body.length === 0) {

@@ -17,6 +17,13 @@ export interface MetricsOptions {
 
 export const DEFAULT_METRICS_OPTIONS: MetricsOptions = { perTarget: true, perTargetMaxTargets: 10_000 };
 
+/** The /v1/live feed's figures (server/live/live-feed.ts), read at scrape time. */
+export interface LiveMetricsSource {
+  readonly clientCount: number;
+  /** Clients closed by the slow-client policy (code 4008) since the start. */
+  readonly dropped: number;
+}
+
 export interface MetricsEndpoint {
   readonly contentType: string;
   /**
@@ -63,13 +70,13 @@ function driftSeconds(ms: number | null): number | null {
   return ms !== null && Number.isFinite(ms) ? ms / 1000 : null;
 }
 
-export function createMetrics(engine: Engine | null, monitors: MonitorService, options: MetricsOptions = DEFAULT_METRICS_OPTIONS): MetricsEndpoint {
+export function createMetrics(engine: Engine | null, monitors: MonitorService, options: MetricsOptions = DEFAULT_METRICS_OPTIONS, live: LiveMetricsSource | null = null): MetricsEndpoint {
   let built: Promise<{ registry: RegistryT; snapshot: Snapshot }> | null = null;
   return {
     contentType: 'text/plain; version=0.0.4; charset=utf-8',
     async scrape() {
       const t0 = performance.now();
-      built ??= import('prom-client').then((prom) => build(prom));
+      built ??= import('prom-client').then((prom) => build(prom, live));
       const { registry, snapshot } = await built;
       await refresh(snapshot, engine, monitors, options);
       const views = snapshot.monitors.length > 0 ? monitors.rttViews() : [];
@@ -104,7 +111,7 @@ async function refresh(s: Snapshot, engine: Engine | null, service: MonitorServi
   s.perTargetEnabled = options.perTarget && (options.perTargetMaxTargets === 0 || targets <= options.perTargetMaxTargets);
 }
 
-function build(prom: Prom): { registry: RegistryT; snapshot: Snapshot } {
+function build(prom: Prom, live: LiveMetricsSource | null): { registry: RegistryT; snapshot: Snapshot } {
   const registry = new prom.Registry();
   prom.collectDefaultMetrics({ register: registry });
   // Gauges named like counters (promtool check metrics rejects them); each is the sum of the
@@ -207,6 +214,10 @@ function build(prom: Prom): { registry: RegistryT; snapshot: Snapshot } {
   perMonitor('gauge', 'sonde_monitor_schedule_drift_p50_seconds', 'Median schedule drift (send time - planned time) of a sample of a monitor\'s probes since it started.', (m) => driftSeconds(m.driftP50Ms));
   perMonitor('gauge', 'sonde_monitor_schedule_drift_p99_seconds', '99th percentile of the schedule drift (send time - planned time) of a sample of a monitor\'s probes since it started.', (m) => driftSeconds(m.driftP99Ms));
   perMonitor('gauge', 'sonde_monitor_schedule_drift_max_seconds', 'Largest schedule drift (send time - planned time) of a sample of a monitor\'s probes since it started.', (m) => driftSeconds(m.driftMaxMs));
+  if (live !== null) {
+    gauge('sonde_live_clients', 'WebSocket clients connected to /v1/live.', () => live.clientCount);
+    counter('sonde_live_slow_clients_dropped_total', 'Clients of /v1/live closed with code 4008 because they held more unsent frames than the limit (8 MiB) when the next second\'s frames were due.', () => live.dropped);
+  }
   gauge('sonde_metrics_per_target_enabled', `1 when this exposition has the per-target RTT histogram, 0 when metrics.perTarget is off or the monitors have more targets than metrics.perTargetMaxTargets.`, () => (s.perTargetEnabled ? 1 : 0));
   gauge('sonde_metrics_scrape_duration_seconds', 'How long the previous GET /metrics took, from the request to the last chunk handed to the socket.', () => s.lastScrapeSeconds);
   return { registry, snapshot: s };

@@ -4,7 +4,7 @@
 // targets:read (Prometheus sends one with `authorization: { credentials: ... }`).
 import type { Engine, MonitorService } from '../../engine/index.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { createMetrics, DEFAULT_METRICS_OPTIONS, type MetricsOptions } from '../metrics/metrics-registry.js';
+import { createMetrics, DEFAULT_METRICS_OPTIONS, type LiveMetricsSource, type MetricsOptions } from '../metrics/metrics-registry.js';
 
 export interface MetricsRouteOptions extends MetricsOptions {
   /** Require an API key with targets:read (default false). */
@@ -13,8 +13,8 @@ export interface MetricsRouteOptions extends MetricsOptions {
 
 export const DEFAULT_METRICS_ROUTE_OPTIONS: MetricsRouteOptions = { ...DEFAULT_METRICS_OPTIONS, auth: false };
 
-export function metricsRoutes(engine: Engine | null, monitors: MonitorService, options: MetricsRouteOptions = DEFAULT_METRICS_ROUTE_OPTIONS): AnyRoute[] {
-  const endpoint = createMetrics(engine, monitors, options);
+export function metricsRoutes(engine: Engine | null, monitors: MonitorService, options: MetricsRouteOptions = DEFAULT_METRICS_ROUTE_OPTIONS, live: LiveMetricsSource | null = null): AnyRoute[] {
+  const endpoint = createMetrics(engine, monitors, options, live);
   const metrics = defineRoute({
     method: 'get', path: '/metrics', operationId: 'metrics', tags: ['system'],
     summary: 'Prometheus metrics: engine counters, monitor figures, RTT histograms (per monitor, and per target unless switched off), process',

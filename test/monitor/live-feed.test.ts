@@ -221,10 +221,21 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/live', () => {
     await expect(new Client(`${url}?monitors=abc`, reader).opened).rejects.toThrow('upgrade refused: 400');
   }, 20_000);
 
-  it('drops a client that stops reading (4008) while another keeps receiving', async () => {
+  /** A sample of /metrics without labels, or null when the series is absent. */
+  const metric = async (name: string): Promise<number | null> => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    return m === null ? null : Number(m[1]);
+  };
+
+  it('drops a client that stops reading (4008) while another keeps receiving; /metrics counts the drop', async () => {
+    const droppedBefore = await metric('sonde_live_slow_clients_dropped_total');
+    expect(droppedBefore).not.toBeNull();
+    const clientsBefore = (await metric('sonde_live_clients'))!;
     const fast = new Client(`${url}?monitors=${monitorId}`, reader);
     const slow = new Client(`${url}?monitors=${monitorId}`, reader);
     await Promise.all([fast.opened, slow.opened]);
+    await waitFor(async () => (await metric('sonde_live_clients')) === clientsBefore + 2, { timeoutMs: 5000, message: 'sonde_live_clients up by 2' });
     // the slow client reads nothing from now on: the kernel's buffers fill, then uWS's
     const socket = (slow.ws as unknown as { _socket: Socket })._socket;
     socket.pause();
@@ -240,6 +251,11 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/live', () => {
     const closed = await slow.closed;
     expect(closed.code).toBe(4008);
     expect(closed.reason).toMatch(/slow client/);
+    // counted once per client dropped (only the slow one was)
+    const drops = logged.filter((l) => l.msg === 'live feed: slow client dropped').length;
+    expect(drops).toBe(1);
+    expect(await metric('sonde_live_slow_clients_dropped_total')).toBe(droppedBefore! + drops);
+    await waitFor(async () => (await metric('sonde_live_clients')) === clientsBefore + 1, { timeoutMs: 5000, message: 'sonde_live_clients down by the dropped one' });
     // the other client goes on receiving a frame a second
     const t0 = fast.frames().at(-1)!.t;
     await waitFor(() => fast.frames().filter((f) => f.t > t0).length >= 2, { timeoutMs: 10_000, message: 'two more frames to the fast client' });

@@ -1,8 +1,8 @@
 // HTTP edge semantics over real sockets against the real uWS server: HEAD (RFC 9110 §9.3.2:
 // allowed wherever GET is, GET's status and headers, no body — a body after a HEAD answer
 // desynchronizes a keep-alive client), HTTP/1.0 (what uWS v20 refuses, and the ways a health
-// checker gets through), and an oversized body answered 413 where a client still writing
-// reads it (it used to meet EPIPE first).
+// checker gets through), and an oversized body answered 413 — or a body sent where no route
+// takes one answered 404/405 — where a client still writing reads it (it used to meet EPIPE).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -225,6 +225,38 @@ describe('an oversized body', () => {
     } finally {
       agent.destroy();
     }
+  });
+
+  it('a body sent to no route (404) or with a method the route lacks (405): read and dropped, the answer read, the connection kept', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const body = Buffer.alloc(2 * 1024 * 1024, 0x61);
+      // five rounds: the connection used to be closed after each answer, and a client still
+      // writing its body met EPIPE before reading it (about one request in three)
+      for (let round = 0; round < 5; round++) {
+        const nope = await nodeRequest(agent, 'POST', '/nope', { 'content-type': 'application/json', 'content-length': String(body.length) }, body);
+        expect(nope.status).toBe(404);
+        expect(JSON.parse(nope.body)).toMatchObject({ code: 404 });
+        expect(nope.headers.connection).not.toBe('close');
+        const chunked = await nodeRequest(agent, 'POST', '/healthz', { 'content-type': 'application/json' }, body);
+        expect([chunked.status, chunked.headers.allow, chunked.reusedSocket]).toEqual([405, 'GET, HEAD', true]);
+        expect(chunked.headers.connection).not.toBe('close');
+        const next = await nodeRequest(agent, 'GET', '/healthz');
+        expect([next.status, next.reusedSocket]).toEqual([200, true]);
+      }
+      // without a body there is nothing to wait for
+      const bare = await nodeRequest(agent, 'DELETE', '/nope');
+      expect([bare.status, bare.reusedSocket]).toEqual([404, true]);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('a declared length beyond what is worth reading to no route: 404 at once, then the connection is closed', async () => {
+    const x = await rawExchange(port, `POST /nope HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${DISCARD_BYTES + 1}\r\n\r\n{`, [false]);
+    expect(x.responses[0].status).toBe(404);
+    expect(x.responses[0].headers.connection).toBe('close');
+    expect(x.closed).toBe(true);
   });
 
   it('a declared length beyond what is worth reading (limit + 16 MiB): 413 at once, then the connection is closed', async () => {
