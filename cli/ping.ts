@@ -11,7 +11,7 @@ import type { FpingOptions } from './fping/options.js';
 import { EXIT_PING_USAGE, EXIT_SYSTEM_CALL } from './ping-exit.js';
 import { readTargetFile } from './read-targets.js';
 
-/** Up to this many targets on the command line (no -f, no -g), one probe thread is enough. */
+/** Up to this many targets on the command line (no -f, no -g) are probed on the main thread. */
 const FEW_TARGETS = 64;
 
 /** How the command was invoked: `sonde ping` (-s is the size) or `fping` (-s prints stats). */
@@ -176,13 +176,14 @@ async function runPingCommand(args: string[], flags: PingFlags, command: Command
   if (flags.ipv4 && flags.ipv6) usage(command, 'specify only one of -4 and -6');
   if (flags.generate && flags.file !== undefined) usage(command, '-g and -f exclude each other: generate a range or read a file');
 
-  // The pool's threads start now, while the targets are read and resolved. A few targets
-  // named on the command line need one probe thread, which starts sooner than two.
+  // A few targets named on the command line are probed on this thread: a worker's start
+  // and stop would be most of the run (~100 ms). Otherwise the pool's threads start now,
+  // while the targets are read and resolved.
   const fewTargets = flags.file === undefined && !flags.generate && args.length > 0 && args.length <= FEW_TARGETS;
-  const threads = flags.threads ?? (fewTargets ? 1 : undefined);
+  const engineOptions = flags.threads !== undefined ? { threads: flags.threads } : fewTargets ? { inThread: true } : {};
   let engine: Engine;
   try {
-    engine = createEngine(threads !== undefined ? { threads } : {});
+    engine = createEngine(engineOptions);
   } catch (error) {
     if (error instanceof EngineInputError) usage(command, error.message, 'sonde.input');
     process.stderr.write(`sonde ping: ${(error as Error).message}\n`);

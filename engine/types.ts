@@ -116,6 +116,11 @@ export interface PingSummary {
 export interface EngineOptions {
   /** Worker threads (default: available cores). */
   threads?: number;
+  /** Probe on the calling thread, no worker (`threads` must then be unset or 1): for short
+   *  runs with a few targets, which a worker's start and stop would mostly be (`sonde ping`
+   *  on a few targets uses it). RTTs are the same (send and receive times from C and the
+   *  kernel); the thread's other work delays only when replies are read. */
+  inThread?: boolean;
   /** Open every socket inside this network namespace (path, e.g. /run/netns/NAME). */
   netns?: string;
   /** How long health() stays 'degraded' after a worker fault the pool healed (default 60 s),

@@ -1,8 +1,18 @@
 // 16-byte address slots (layout.ts ADDR_BYTES) to and from strings. IPv4 uses bytes 0..3
 // and leaves the rest zero. IPv6 zone ids (fe80::1%eth0) are not carried.
+import { createRequire } from 'node:module';
 import { isIPv4, isIPv6 } from 'node:net';
-import ipaddr from 'ipaddr.js';
+import type ipaddrModule from 'ipaddr.js';
 import { ADDR_BYTES } from './layout.js';
+
+let ipaddrLoaded: typeof ipaddrModule | null = null;
+
+/** ipaddr.js, required on the first IPv6 address: every thread that loads the addon pays
+ *  an ES-module import of it (~15 ms of start-up), and IPv4 needs none of it. */
+function ipaddr(): typeof ipaddrModule {
+  ipaddrLoaded ??= createRequire(import.meta.url)('ipaddr.js') as typeof ipaddrModule;
+  return ipaddrLoaded;
+}
 
 /** 4 or 6 for a literal IP address, 0 for anything else (names included). */
 export function addressFamily(address: string): 0 | 4 | 6 {
@@ -23,7 +33,7 @@ export function writeAddress(slot: Uint8Array, offset: number, address: string):
     return 4;
   }
   if (isIPv6(address)) {
-    const bytes = ipaddr.IPv6.parse(address).toByteArray();
+    const bytes = ipaddr().IPv6.parse(address).toByteArray();
     for (let i = 0; i < 16; i++) slot[offset + i] = bytes[i];
     return 6;
   }
@@ -35,7 +45,7 @@ export function readAddress(slot: Uint8Array, offset: number, family: 4 | 6): st
   if (family === 4) return `${slot[offset]}.${slot[offset + 1]}.${slot[offset + 2]}.${slot[offset + 3]}`;
   const bytes: number[] = new Array<number>(16);
   for (let i = 0; i < 16; i++) bytes[i] = slot[offset + i];
-  return (ipaddr.fromByteArray(bytes) as ipaddr.IPv6).toRFC5952String();
+  return (ipaddr().fromByteArray(bytes) as ipaddrModule.IPv6).toRFC5952String();
 }
 
 /** A new 16-byte slot holding `address`. */

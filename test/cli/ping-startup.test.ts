@@ -1,8 +1,9 @@
 // Start-up of `sonde ping`: the ping path loads neither the store (better-sqlite3), nor the
-// HTTP server (uWebSockets.js, published as `uwebsockets`), nor the metrics (prom-client).
+// HTTP server (uWebSockets.js, published as `uwebsockets`), nor the metrics (prom-client);
+// a few targets on the command line are probed on the main thread (no worker, no Piscina).
 // Checked on the module graph, not on a clock: a preload in the child (main thread and, as
 // workers inherit execArgv, every worker thread) appends each CommonJS module it compiles
-// (all three packages are CommonJS) to a file per thread, as it is loaded.
+// (all the packages checked are CommonJS) to a file per thread, as it is loaded.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,8 +52,18 @@ describe.skipIf(!built || !canRaw4)(`sonde ping loads only what it uses (${built
     expect(r.modules.some((m) => /node_modules\/better-sqlite3\//.test(m))).toBe(true);
   });
 
-  it('`sonde ping -c 1 127.0.0.1` loads no SQLite, HTTP server or prom-client, in any thread', () => {
+  it('`sonde ping -c 1 127.0.0.1` probes on the main thread: no worker, no Piscina, no SQLite, HTTP server or prom-client', () => {
     const r = loadedBy(['ping', '-c', '1', '127.0.0.1']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.threads).toBe(1);
+    expect(r.modules.some((m) => /node_modules\/hdr-histogram-js\//.test(m))).toBe(true);
+    expect(r.modules.filter((m) => /node_modules\/piscina\//.test(m) || HEAVY.test(m))).toEqual([]);
+  });
+
+  it('`sonde ping -f FILE` (the worker pool) loads no SQLite, HTTP server or prom-client, in any thread', () => {
+    const file = join(dir, 'targets.txt');
+    writeFileSync(file, '127.0.0.1\n127.0.0.2\n');
+    const r = loadedBy(['ping', '-q', '-c', '1', '-f', file]);
     expect(r.status, r.stderr).toBe(0);
     // The main thread and at least one probe thread reported.
     expect(r.threads).toBeGreaterThanOrEqual(2);

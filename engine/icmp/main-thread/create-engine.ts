@@ -1,4 +1,5 @@
 // createEngine(): the probe engine behind engine/index.ts — one worker pool, ping jobs on it.
+import { createInThreadPool } from './in-thread-pool.js';
 import { createWorkerPool } from './pool.js';
 import { MAX_WORKERS } from '../shared/shared-state.js';
 import { EngineInputError, type Engine, type EngineOptions, type EngineStats } from '../../types.js';
@@ -15,7 +16,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
   if (options.faultReportMs !== undefined && !(Number.isFinite(options.faultReportMs) && options.faultReportMs >= 0)) {
     throw new EngineInputError('faultReportMs', 'faultReportMs must be a number of milliseconds >= 0');
   }
-  const pool = createWorkerPool(options);
+  if (options.inThread === true && threads !== undefined && threads !== 1) {
+    throw new EngineInputError('threads', `inThread probes on the calling thread alone: threads must be unset or 1 (got ${threads})`);
+  }
+  const pool = options.inThread === true ? createInThreadPool(options) : createWorkerPool(options);
   let closing: Promise<void> | null = null;
   return {
     ping(request, onProbe) {

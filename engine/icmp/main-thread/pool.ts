@@ -1,9 +1,10 @@
 // The probe threads: one Piscina pool of long-lived workers (min = max threads, no idle
 // timeout), each running many job shards at once. (The one other thread, the monitors'
 // window writer, is started by engine/monitor/window-writer.ts.)
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { builtEngineFile } from '../../built-file.js';
-import { Piscina } from 'piscina';
+import type { Piscina as PiscinaPool } from 'piscina';
 import type { Transferable } from 'node:worker_threads';
 import { createSharedState, readEngineStats, releaseRowOfThread, type IdBlock, type SharedStateInit } from '../shared/shared-state.js';
 import type { PingTask, PingTaskResult } from '../shared/task.js';
@@ -35,6 +36,9 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   const threads = options.threads ?? availableParallelism();
   const shared: SharedStateInit = createSharedState();
   const workerData: WorkerInit = { shared, ...(options.netns !== undefined ? { netns: options.netns } : {}) };
+  // Required when a pool is made, so that an engine without one (inThread) loads none of
+  // Piscina (~20 ms of start-up).
+  const { Piscina } = createRequire(import.meta.url)('piscina') as { Piscina: typeof PiscinaPool };
   const piscina = new Piscina<PingTask, PingTaskResult>({
     filename: workerFilename(),
     minThreads: threads,

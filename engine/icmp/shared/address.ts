@@ -1,9 +1,19 @@
 // IP literals <-> the 16-byte address slots of the native record layouts (ADDR_BYTES):
 // IPv4 in bytes 0..3 (rest zero), IPv6 in all 16. Used when a job is set up and when an
 // ICMP error's sender is shown, never per probe on the hot path.
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
+import type ipaddrModule from 'ipaddr.js';
 import { ADDR_BYTES } from '../../../native-bindings/layout.js';
+
+let ipaddrLoaded: typeof ipaddrModule | null = null;
+
+/** ipaddr.js, required on the first IPv6 literal: imported as an ES module it cost ~30 ms
+ *  of every `sonde ping`'s start-up (main thread and each probe thread), IPv4 needs none of it. */
+function ipaddr(): typeof ipaddrModule {
+  ipaddrLoaded ??= createRequire(import.meta.url)('ipaddr.js') as typeof ipaddrModule;
+  return ipaddrLoaded;
+}
 
 export type AddressFamily = 4 | 6;
 
@@ -20,15 +30,15 @@ export function parseIpLiteral(text: string): ParsedAddress | null {
   if (v4 !== null) return v4;
   const kind = isIP(text);
   if (kind === 0 || text.includes('%')) return null;
-  let addr = ipaddr.parse(text);
-  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
-    addr = (addr as ipaddr.IPv6).toIPv4Address();
+  let addr = ipaddr().parse(text);
+  if (addr.kind() === 'ipv6' && (addr as ipaddrModule.IPv6).isIPv4MappedAddress()) {
+    addr = (addr as ipaddrModule.IPv6).toIPv4Address();
   }
   const bytes = new Uint8Array(ADDR_BYTES);
   bytes.set(addr.toByteArray());
   return addr.kind() === 'ipv4'
     ? { family: 4, text: addr.toString(), bytes }
-    : { family: 6, text: (addr as ipaddr.IPv6).toRFC5952String(), bytes };
+    : { family: 6, text: (addr as ipaddrModule.IPv6).toRFC5952String(), bytes };
 }
 
 /** Fast path for the common case (10,000-target jobs are mostly dotted quads). */
@@ -68,7 +78,7 @@ export function formatAddressSlot(slots: Uint8Array, offset: number, family: Add
     return `${slots[offset]}.${slots[offset + 1]}.${slots[offset + 2]}.${slots[offset + 3]}`;
   }
   const bytes = Array.from(slots.subarray(offset, offset + ADDR_BYTES));
-  return (ipaddr.fromByteArray(bytes) as ipaddr.IPv6).toRFC5952String();
+  return (ipaddr().fromByteArray(bytes) as ipaddrModule.IPv6).toRFC5952String();
 }
 
 /**

@@ -100,6 +100,18 @@ export class Prober {
     }
   }
 
+  /** Fails the running jobs and closes the sockets. A worker never calls it (its sockets end
+   *  with the thread); a prober on the calling thread (in-thread-pool.ts) must. */
+  close(): void {
+    this.failAll(new Error('sonde engine: closed while this ping job was running'));
+    if (this.immediate !== null) clearImmediate(this.immediate);
+    this.immediate = null;
+    for (let f = 0; f < this.channels.length; f++) {
+      this.channels[f]?.socket.close();
+      this.channels[f] = undefined;
+    }
+  }
+
   /** Probes in flight in this worker. */
   get inFlight(): number {
     return this.ledger?.table.busy ?? 0;
