@@ -5,6 +5,7 @@ import type { Agent, RemoteStatus } from '../agents/types.js';
 import { execRefusal } from '../exec/policy.js';
 import type { ExecAgent, ExecRequest, ExecResult } from '../exec/types.js';
 import type { JsonValue } from '../jobs/types.js';
+import type { TestRun } from '../tasks/run-test.js';
 import { testDeadlineMs } from '../tasks/test-deadline.js';
 import type { DiagnosticTest, TestRunningAgent } from '../tasks/types.js';
 import type { PingRequest, PingSummary, TargetSummary } from '../types.js';
@@ -114,14 +115,16 @@ export class RemoteAgent implements ExecAgent, TestRunningAgent {
     return outcome.value;
   }
 
-  /** A diagnostic test (service and troubleshooting tasks) run by the agent's own engine. */
-  runTest(test: DiagnosticTest): { done: Promise<JsonValue>; cancel(reason: Error): void } {
+  /** A diagnostic test (service and troubleshooting tasks) run by the agent's own engine: no
+   *  progress or partial result until it answers. */
+  runTest(test: DiagnosticTest): TestRun {
     const controller = new AbortController();
+    let finished = false;
     const done = this.link.call(this.hostname, { kind: 'test', test: { ...test } }, testDeadlineMs(test) + CALL_MARGIN_MS, controller.signal).then((outcome) => {
       if (!outcome.ok) throw new Error(outcome.error);
       if (outcome.kind !== 'test') throw new Error(`agent ${this.hostname} answered a ${test.kind} test with a ${outcome.kind} result`);
       return outcome.value as JsonValue;
-    });
-    return { done, cancel: (reason) => controller.abort(reason) };
+    }).finally(() => (finished = true));
+    return { progress: () => (finished ? 1 : 0), snapshot: () => null, done, cancel: (reason) => controller.abort(reason) };
   }
 }

@@ -252,8 +252,8 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
   }
 
   private start(task: LiveTask): TestRun {
-    if (task.agent !== this.sonde.agents.local && runsTestsItself(task.agent)) return remoteRun(task.agent.runTest(task.test));
     if (task.agent !== this.sonde.agents.local) {
+      if (runsTestsItself(task.agent)) return task.agent.runTest(task.test);
       throw new Error(`agent ${task.agent.hostname} cannot run diagnostic tests from this process: only the local agent (${this.sonde.agents.local.hostname}) runs them`);
     }
     return runTest(task.test, { engine: this.sonde.engine, coalescer: this.coalescer, agentName: task.agent.hostname });
@@ -335,11 +335,4 @@ function fromRecord(record: JobRecord): DiagnosticTask | null {
     result: status === 'completed' || status === 'failed' ? (data?.result ?? null) : null,
     error: status === 'failed' ? (record.error ?? item?.error ?? 'failed') : null,
   };
-}
-
-/** A test an agent in another process runs: no progress or partial result until it answers. */
-function remoteRun(run: { done: Promise<JsonValue>; cancel(reason: Error): void }): TestRun {
-  let finished = false;
-  const done = run.done.finally(() => (finished = true));
-  return { progress: () => (finished ? 1 : 0), snapshot: () => null, done, cancel: (reason) => run.cancel(reason) };
 }

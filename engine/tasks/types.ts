@@ -5,6 +5,7 @@
 import type { Agent } from '../agents/types.js';
 import type { JsonValue } from '../jobs/types.js';
 import type { Target } from '../store/types.js';
+import type { TestRun } from './run-test.js';
 
 export type DiagnosticTestKind = 'ping' | 'traceroute' | 'tcp' | 'http' | 'dns';
 
@@ -55,7 +56,7 @@ export type DiagnosticTest = PingTest | TracerouteTest | TcpTest | HttpTest | Dn
 /** An agent in another process that runs diagnostic tests itself (a remote agent over the bus). */
 export interface TestRunningAgent extends Agent {
   /** Starts `test` on the agent; `done` is the outcome as the local task service stores it. */
-  runTest(test: DiagnosticTest): { done: Promise<JsonValue>; cancel(reason: Error): void };
+  runTest(test: DiagnosticTest): TestRun;
 }
 
 export function runsTestsItself(agent: Agent): agent is TestRunningAgent {
