@@ -339,10 +339,13 @@ export class LiveFeed {
         continue;
       }
       if (this.subscribers(topic.name) === 0) continue;
+      const m = topic.kind === 'monitor' ? byMonitor.get(topic.monitorId!) : undefined;
+      // a monitor not running this second (starting, paused, restarting) has no frame: an
+      // empty one would read as "no members"
+      if (topic.kind === 'monitor' && m === undefined) continue;
       w.start(topic.name, second.startMs);
-      if (topic.kind === 'monitor') {
-        const m = byMonitor.get(topic.monitorId!);
-        if (m !== undefined) for (let k = 0; k < m.rows.length; k++) w.entry(m, k);
+      if (m !== undefined) {
+        for (let k = 0; k < m.rows.length; k++) w.entry(m, k);
       } else {
         if (topic.kind === 'labels' && t0 - topic.resolvedAt >= LABEL_REFRESH_MS) this.resolve(topic, t0);
         for (const m of second.monitors) {
