@@ -3,6 +3,6 @@ import { openDatabase } from '../store/database.js';
 import { CampaignStore } from './campaign-store.js';
 
 export function openCampaignStore(dataDir: string): { store: CampaignStore; close: () => void } {
-  const { db } = openDatabase(dataDir);
+  const { db } = openDatabase(dataDir, 4);
   return { store: new CampaignStore(db), close: () => db.close() };
 }

@@ -109,7 +109,7 @@ export async function openDaemon(options: DaemonOptions & { front?: FrontFactory
     const sonde = parts.core.sonde;
     parts.monitors = openMonitors({ ...monitoring, dataDir: sonde.dataDir, engine });
     parts.tasks = SqliteDiagnosticTasks.open(sonde);
-    parts.windowsDb = openDatabase(sonde.dataDir).db;
+    parts.windowsDb = openDatabase(sonde.dataDir, 8).db;
     const agentWindows = new AgentWindowStore(parts.windowsDb);
     let closing: Promise<void> | null = null;
     const daemon: Daemon = {

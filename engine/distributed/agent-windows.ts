@@ -20,7 +20,7 @@ export interface AgentWindows {
 }
 
 export function openAgentWindows(bus: BusConnection, dataDir: string, hostname: string, logger: BusLogger): AgentWindows {
-  const { db } = openDatabase(dataDir);
+  const { db } = openDatabase(dataDir, 4);
   const monitorId = db.prepare<[number], string>('SELECT id FROM monitors WHERE seq = ?').pluck();
   const target = db.prepare<[number], TargetIdentity>('SELECT id, address FROM targets WHERE seq = ?');
   // ids never change for a seq: cached once read

@@ -14,7 +14,7 @@ export interface ControllerWindows {
 }
 
 export async function openControllerWindows(bus: BusConnection, dataDir: string, logger: BusLogger): Promise<ControllerWindows> {
-  const { db } = openDatabase(dataDir);
+  const { db } = openDatabase(dataDir, 8);
   try {
     const ingest = new WindowIngest(bus.js, bus.jsm, new AgentWindowStore(db), logger);
     await ingest.start();

@@ -63,7 +63,7 @@ export function openMonitors(options: OpenMonitorsOptions): MonitorHandle {
   const status = statusSettingsFrom(options);
   const webhooks = options.webhooks ?? [];
   checkWebhooks(webhooks);
-  const { db } = openDatabase(options.dataDir);
+  const { db } = openDatabase(options.dataDir, 16);
   try {
     return new SqliteMonitorService(db, settings, options.engine ?? null, status, webhooks, options.log ?? null, options.onSealed);
   } catch (error) {

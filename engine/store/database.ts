@@ -19,7 +19,9 @@ export interface OpenedDatabase {
   version: number;
 }
 
-export function openDatabase(dataDir: string): OpenedDatabase {
+/** `cacheMiB`: the connection's SQLite page cache (a bound it fills up to as pages are read:
+ *  32 MiB for the core's target indexes, less for connections that read little). */
+export function openDatabase(dataDir: string, cacheMiB = 32): OpenedDatabase {
   const dir = resolve(dataDir);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -34,7 +36,7 @@ export function openDatabase(dataDir: string): OpenedDatabase {
     throw new SondeError('internal', `cannot open database ${path}: ${(err as Error).message}`);
   }
   try {
-    configure(db);
+    configure(db, cacheMiB);
     const previousVersion = migrate(db, MIGRATIONS.length);
     return { db, path, previousVersion, version: MIGRATIONS.length };
   } catch (err) {
@@ -71,7 +73,7 @@ function configure(db: Db, cacheMiB = 32): void {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma('temp_store = MEMORY');
-  // 32 MiB page cache (default 2 MiB): indexes of 100,000 targets stay in memory.
+  // the core's 32 MiB (default 2 MiB): indexes of 100,000 targets stay in memory.
   db.pragma(`cache_size = ${-1024 * cacheMiB}`);
 }
 

@@ -116,7 +116,7 @@ export class SqliteDiagnosticTasks implements DiagnosticTasks {
 
   /** A second connection to the data directory's database, for this service's group commits. */
   static open(sonde: Sonde): SqliteDiagnosticTasks {
-    return new SqliteDiagnosticTasks(sonde, openDatabase(sonde.dataDir).db);
+    return new SqliteDiagnosticTasks(sonde, openDatabase(sonde.dataDir, 4).db);
   }
 
   async create(request: DiagnosticTaskCreate): Promise<DiagnosticTask> {
