@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// The network guard in the built form node can preload: the forks load it, and so do the
-// worker threads they start (a worker inherits its process's execArgv; `--import` is not
-// run in workers on Node 20, `--require` of an ES module is).
-const guardPreload = fileURLToPath(new URL('./dist/test/setup/network-guard-preload.js', import.meta.url));
+// The network guard in the built form node can preload, one CommonJS file: the forks load
+// it, and so do the worker threads they start (a worker inherits its process's execArgv;
+// `--import` is not run in workers on Node 20, `--require` is).
+const guardPreload = fileURLToPath(new URL('./dist/test/setup/network-guard-preload.cjs', import.meta.url));
 if (!existsSync(guardPreload)) {
-  throw new Error(`${guardPreload} is missing: build first (npx tsc -p tsconfig.json), the tests need dist/ (workers, the network guard)`);
+  throw new Error(`${guardPreload} is missing: build first (npm run build), the tests need dist/ (workers, the network guard)`);
 }
 
 export default defineConfig({

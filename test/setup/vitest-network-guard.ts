@@ -11,7 +11,7 @@ import { GUARD_LOG_ENV, NETWORK_RULE, installNetworkGuard, recordedBreaches, typ
 
 installNetworkGuard();
 
-const PRELOAD = resolve(import.meta.dirname, '../../dist/test/setup/network-guard-preload.js');
+const PRELOAD = resolve(import.meta.dirname, '../../dist/test/setup/network-guard-preload.cjs');
 const log = process.env[GUARD_LOG_ENV] ?? join(tmpdir(), `sonde-network-guard-${process.pid}.log`);
 if (process.env[GUARD_LOG_ENV] === undefined) {
   process.env[GUARD_LOG_ENV] = log;
