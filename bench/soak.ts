@@ -24,6 +24,7 @@ import { startFuzzDaemon, type FuzzDaemon } from './lib/fuzz/fuzz-daemon.js';
 import { runHttpCampaign, type HttpCampaignStats } from './lib/fuzz/http-campaign.js';
 import { closeAgent } from './lib/fuzz/http-send.js';
 import { describeMachine, printMachine } from './lib/machine.js';
+import { grownMappings, mappings, type MappingRss } from './lib/proc-mappings.js';
 import { memory } from './lib/proc-stat.js';
 import { saveResult } from './lib/results.js';
 import { quantile } from './lib/stats.js';
@@ -169,8 +170,9 @@ try {
     }
   })();
 
-  // sampling
+  // sampling (and, at the warm-up's end and the run's, the resident size of every mapping)
   const samples: Sample[] = [];
+  let mapsAtWarmupEnd: MappingRss[] | null = null;
   let nextReport = t0 + 60_000;
   await get(fd, '/metrics'); // prom-client resets its event-loop histogram on each scrape
   while (Date.now() < end) {
@@ -192,6 +194,7 @@ try {
       loopMaxMs: max === null ? null : max * 1000,
     };
     samples.push(sample);
+    if (mapsAtWarmupEnd === null && sample.s >= warmupMinutes * 60) mapsAtWarmupEnd = mappings(fd.pid);
     if (tick >= nextReport) {
       nextReport += 60_000;
       console.log(`    ${sample.s.toFixed(0).padStart(5)} s: RSS ${sample.rssMB.toFixed(0)} MB, heap ${sample.heapUsedMB?.toFixed(0) ?? 'n/a'} MB, fds ${sample.fds}, handles ${sample.handles ?? 'n/a'}, `
@@ -200,6 +203,7 @@ try {
     if (fuzzError !== undefined) throw fuzzError;
     await sleep(Math.max(0, tick + opts.sampleSeconds * 1000 - Date.now()));
   }
+  const mapsAtEnd = mappings(fd.pid);
   stopping = true;
   await Promise.all([fuzz, poll]);
   if (fuzzError !== undefined) throw fuzzError;
@@ -244,6 +248,11 @@ try {
     : `${name}: ${g.atWarmupEnd.toFixed(digits)} ${unit} at warm-up end, ${g.perHour >= 0 ? '+' : ''}${g.perHour.toFixed(digits)} ${unit}/h (${g.overRun >= 0 ? '+' : ''}${g.overRun.toFixed(digits)} ${unit} over the ${(measuredHours * 60).toFixed(1)} min measured${g.overRunPercent === null ? '' : `, ${g.overRunPercent.toFixed(2)} %`}); min/max ${g.min.toFixed(digits)}/${g.max.toFixed(digits)}`);
   console.log('');
   console.log(fmtGrowth('RSS', series.rssMB, 'MB'));
+  const grown = mapsAtWarmupEnd === null ? [] : grownMappings(mapsAtWarmupEnd, mapsAtEnd);
+  if (grown.length > 0) {
+    console.log('  resident size per mapping, warm-up end → end (the largest changes):');
+    for (const g of grown) console.log(`    ${g.start.padStart(16)} ${(g.beforeKb / 1024).toFixed(1).padStart(7)} → ${(g.afterKb / 1024).toFixed(1).padStart(7)} MB  ${g.name}`);
+  }
   console.log(fmtGrowth('V8 heap used', series.heapUsedMB, 'MB'));
   console.log(fmtGrowth('open fds', series.fds, 'fds', 2));
   console.log(fmtGrowth('libuv handles (sum of nodejs_active_handles)', series.handles, 'handles', 2));
@@ -268,7 +277,7 @@ try {
       poll: { answers: pollMs.length, p50Ms: quantile(pollMs, 0.5), p99Ms: quantile(pollMs, 0.99), errors: Object.fromEntries(pollErrors) },
       live: { clients: opts.liveClients, openAtEnd: liveOpen, messages: liveMessages, bytes: liveBytes },
       fuzz: { cases: fuzzStats?.cases ?? 0, fiveXx: fuzzStats?.fiveXx ?? 0, statuses: Object.fromEntries(fuzzStats?.statuses ?? []) },
-      samples,
+      grownMappings: grown, samples,
     })}`);
   }
 } catch (error) {
