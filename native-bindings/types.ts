@@ -33,6 +33,8 @@ export interface IcmpSocketStats {
   /** Records sent successfully / failed. */
   sent: number;
   sendErrors: number;
+  /** Sent records whose sendTimeNs is the kernel's software TX stamp (raw sockets; see REQ). */
+  kernelSendStamps: number;
 }
 
 export interface IcmpSocket {

@@ -167,6 +167,9 @@ void IcmpSocket::ConfigureReceive(Napi::Env env, bool anyId, uint16_t firstId, u
     std::vector<sock_filter> code = family_ == 4 ? BuildIcmp4Filter(ids) : BuildIcmp6Filter(ids);
     sock_fprog prog{static_cast<unsigned short>(code.size()), code.data()};
     set(SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog), "SO_ATTACH_FILTER");
+    // Ping sockets are left without: their error queue carries the ICMP errors, read by
+    // Receive. Without them (an old kernel) the time read before sendmmsg stands.
+    sendStamps_.Enable(fd);
     // Packets that arrived between socket() and the filter were not filtered.
     DrainQueued();
   } else {
@@ -385,12 +388,23 @@ Napi::Value IcmpSocket::Send(const Napi::CallbackInfo& info) {
     while (k < n) {
       uint64_t now = RealtimeNs();
       StampAndChecksum(k, n, now);
+      const uint32_t firstKey = sendStamps_.nextKey();
       int r = ::sendmmsg(fd, &sendMsgs_[k], static_cast<unsigned>(n - k), MSG_DONTWAIT);
       if (r > 0) {
         for (size_t j = k; j < k + static_cast<size_t>(r); ++j) {
           uint8_t* rp = base + sendEntries_[j].record * sizeof(RequestRecord);
           StoreU64(rp + offsetof(RequestRecord, sendTimeNs), now);
           StoreI32(rp + offsetof(RequestRecord, error), 0);
+        }
+        if (sendStamps_.enabled()) {
+          sendStamps_.Accepted(static_cast<size_t>(r));
+          // The driver stamps a packet during sendmmsg unless a queueing discipline holds it.
+          sendStamps_.Drain(fd, [&](uint32_t key, uint64_t ns) {
+            const uint32_t j = key - firstKey;
+            // A stamp before `now` is a late one of an earlier key epoch (see KeysUncertain).
+            if (j >= static_cast<uint32_t>(r) || ns < now) return;
+            StoreU64(base + sendEntries_[k + j].record * sizeof(RequestRecord) + offsetof(RequestRecord, sendTimeNs), ns);
+          });
         }
         sent_ += static_cast<uint64_t>(r);
         k += static_cast<size_t>(r);
@@ -399,7 +413,16 @@ Napi::Value IcmpSocket::Send(const Napi::CallbackInfo& info) {
       int e = errno;
       if (e == EINTR) continue;
       if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
+        // ENOBUFS may come after the kernel gave the packet its stamp key.
+        if (e == ENOBUFS && sendStamps_.enabled()) {
+          sendStamps_.KeysUncertain();
+          sendStamps_.Drain(fd, [](uint32_t, uint64_t) {});
+        }
         return Napi::Number::New(env, static_cast<double>(done + k));
+      }
+      if (sendStamps_.enabled()) {
+        sendStamps_.KeysUncertain();
+        sendStamps_.Drain(fd, [](uint32_t, uint64_t) {});
       }
       // This packet was refused (e.g. no route, EMSGSIZE with DF): report it, go on.
       uint8_t* rp = base + sendEntries_[k].record * sizeof(RequestRecord);
@@ -488,6 +511,9 @@ Napi::Value IcmpSocket::Receive(const Napi::CallbackInfo& info) {
     if (static_cast<size_t>(r) < vlen) break;  // the queue is empty
   }
   if (!raw_ && written < capacity) written += ReceiveErrorQueue(out + written * sizeof(ReplyRecord), capacity - written);
+  // A stamp that came after its Send (a queued packet) is too late to use; read it so that
+  // the socket stops reporting POLLERR.
+  if (sendStamps_.mayHaveQueued()) sendStamps_.Drain(fd, [](uint32_t, uint64_t) {});
   return Napi::Number::New(env, static_cast<double>(written));
 }
 
@@ -622,6 +648,7 @@ Napi::Value IcmpSocket::Stats(const Napi::CallbackInfo& info) {
   s.Set("kernelDrops", Napi::Number::New(env, static_cast<double>(drops)));
   s.Set("sent", Napi::Number::New(env, static_cast<double>(sent_)));
   s.Set("sendErrors", Napi::Number::New(env, static_cast<double>(sendErrors_)));
+  s.Set("kernelSendStamps", Napi::Number::New(env, static_cast<double>(sendStamps_.stamped())));
   return s;
 }
 

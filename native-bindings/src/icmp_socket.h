@@ -14,6 +14,7 @@
 
 #include "layout.h"
 #include "polled_wrap.h"
+#include "send_stamps.h"
 
 namespace sonde {
 
@@ -67,6 +68,8 @@ class IcmpSocket : public PolledWrap<IcmpSocket> {
   uint64_t kernelDrops_ = 0;
   uint64_t sent_ = 0;
   uint64_t sendErrors_ = 0;
+  // Raw sockets: the kernel's send times replace the one read before sendmmsg.
+  SendStamps sendStamps_;
 
   // Send arena, grown to the largest batch seen.
   std::vector<mmsghdr> sendMsgs_;
