@@ -14,8 +14,9 @@ namespace {
 // SOF_TIMESTAMPING_OPT_RX_FILTER (Linux 6.1, newer than some distributions' headers): keeps
 // the receive path to its SO_TIMESTAMPNS stamp instead of adding a second one per packet.
 constexpr int kOptRxFilter = 1 << 17;
-constexpr int kTxFlags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_TSONLY |
-                         SOF_TIMESTAMPING_OPT_ID;
+// Reporting only: each packet that wants a stamp asks for it (SendStamps::kPacketFlags).
+constexpr int kTxFlags = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_TSONLY | SOF_TIMESTAMPING_OPT_ID;
+static_assert(SendStamps::kPacketFlags == SOF_TIMESTAMPING_TX_SOFTWARE, "kPacketFlags");
 
 }  // namespace
 
@@ -67,6 +68,14 @@ size_t SendStamps::ReadBatch(int fd, bool* more) {
   }
   stamped_ += stamps;
   return stamps;
+}
+
+void SendStamps::Disable(int fd) {
+  const int off = 0;
+  ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &off, sizeof(off));
+  enabled_ = false;
+  outstanding_ = 0;
+  resync_ = false;
 }
 
 void SendStamps::Resync(int fd) {

@@ -1,9 +1,12 @@
 // The kernel's own send times of a raw ICMP socket's packets (SO_TIMESTAMPING software TX
 // stamps), taken where the driver hands a packet on (loopback_xmit, a NIC driver's xmit),
 // the counterpart of the SO_TIMESTAMPNS receive stamp. A time read in C before sendmmsg
-// also counts the send system call itself, which runs slower the longer the CPU was idle
-// (bench/README.md, bench:accuracy). Each stamp arrives on the socket's error queue with
-// the packet's OPT_ID key: the socket's count of packets stamped before it.
+// also counts the send system call itself, which runs slower the longer the CPU was idle,
+// and in a batch the sending of every packet before (bench/README.md, bench:accuracy).
+// Each stamp arrives on the socket's error queue with the packet's OPT_ID key: the socket's
+// count of packets stamped before it. A stamp costs ~2 µs of CPU (allocated, queued, read),
+// so a large batch asks for one on every kStride-th packet and the last (Stamped()); a packet
+// between takes the stamp of the stamped one before it.
 #pragma once
 
 #include <sys/socket.h>
@@ -16,10 +19,17 @@ namespace sonde {
 
 class SendStamps {
  public:
+  // What a packet's SO_TIMESTAMPING control message asks for.
+  static constexpr uint32_t kPacketFlags = 1u << 1;  // SOF_TIMESTAMPING_TX_SOFTWARE
+  static constexpr size_t kStride = 16;
+  // Whether packet j of a sendmmsg batch of n asks for a stamp: all of a small batch.
+  static bool Stamped(size_t j, size_t n) { return n <= kStride || j % kStride == 0 || j == n - 1; }
+
   // Turns TX stamps on for fd; false when the kernel refuses them (the caller keeps its
   // own send times then).
   bool Enable(int fd);
   bool enabled() const { return enabled_; }
+  void Disable(int fd);
 
   // The key the kernel gives the next packet it accepts.
   uint32_t nextKey() const { return nextKey_; }
