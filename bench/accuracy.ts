@@ -11,6 +11,7 @@ import { latestResult, saveResult } from './lib/results.js';
 import { openEngine } from './lib/sonde-engine.js';
 import { median, quantile } from './lib/stats.js';
 import { ensureCommand } from './lib/system-package.js';
+import { spacingSweep, type SweepRow } from './lib/spacing-sweep.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -22,6 +23,7 @@ const { values: flags } = parseArgs({
     threads: { type: 'string' },
     spacings: { type: 'string', default: '1,2,5,20,100,1000' },
     'sweep-seconds': { type: 'string', default: '20' },
+    'sweep-blocks': { type: 'string', default: '4' },
     'sweep-only': { type: 'boolean', default: false },
     'no-save': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -30,11 +32,12 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`usage: npm run bench:accuracy -- [--count N=2000] [--rounds R=3] [--interval MS=2] [--slice MS=20]
          [--size B=56] [--threads T] [--spacings MS,MS…=1,2,5,20,100,1000] [--sweep-seconds S=20]
-         [--sweep-only] [--no-save]
+         [--sweep-blocks B=4] [--sweep-only] [--no-save]
   Each round measures, one after another: ping idle, sonde idle, sonde with its main thread
   busy (blocked in --slice ms slices), ping while this process is busy (a control for CPU contention).
-  Then the spacing sweep: at each spacing, ping and sonde one after the other, idle, for about
-  --sweep-seconds each (at least 20 and at most 1,000 probes); --spacings '' skips it.`);
+  Then the spacing sweep: at each spacing, about --sweep-seconds of probes per tool (at least 20
+  and at most 1,000) in --sweep-blocks blocks, ping, sonde on the calling thread (as \`sonde ping\`
+  runs a few targets) and sonde's worker pool alternating block by block; --spacings '' skips it.`);
   process.exit(0);
 }
 
@@ -85,53 +88,6 @@ interface AccuracyResult {
   skipped: Record<string, string>;
   /** Per probe spacing: sonde and iputils ping, idle, one after the other. */
   sweep?: SweepRow[];
-}
-
-interface SweepRow {
-  spacingMs: number;
-  count: number;
-  ping: { medianUs: number; p99Us: number; received: number };
-  sonde: { medianUs: number; p99Us: number; received: number };
-  medianDiffUs: number;
-  p99DiffUs: number;
-}
-
-const SWEEP_MEDIAN_GOAL_US = 5;
-const SWEEP_P99_GOAL_US = 20;
-
-/** RTT at each probe spacing, sonde next to iputils ping (goal: |median diff| ≤ 5 µs, p99 diff ≤ 20 µs). */
-async function spacingSweep(engine: Engine, ping: string, spacings: number[], seconds: number): Promise<SweepRow[]> {
-  const rows: SweepRow[] = [];
-  for (const spacingMs of spacings) {
-    const n = Math.max(20, Math.min(1000, Math.round((seconds * 1000) / spacingMs)));
-    const p = await runPing(ping, ADDRESS, n, spacingMs, size);
-    const rtts = new Float64Array(n);
-    let k = 0;
-    const summary = await withDeadline(
-      engine.ping({ targets: [ADDRESS], count: n, intervalMs: spacingMs, timeoutMs: 1000, size }, (r: ProbeResult) => {
-        if (r.status === 'ok' && k < n) rtts[k++] = r.rttNs / 1000;
-      }),
-      30_000 + n * spacingMs * 3, `sonde job at ${spacingMs} ms spacing`,
-    );
-    const sonde = rtts.subarray(0, k);
-    const row: SweepRow = {
-      spacingMs, count: n,
-      ping: { medianUs: median(p.rttUs), p99Us: quantile(p.rttUs, 0.99), received: p.received },
-      sonde: { medianUs: median(sonde), p99Us: quantile(sonde, 0.99), received: summary.targets[0]?.received ?? 0 },
-      medianDiffUs: NaN, p99DiffUs: NaN,
-    };
-    row.medianDiffUs = row.sonde.medianUs - row.ping.medianUs;
-    row.p99DiffUs = row.sonde.p99Us - row.ping.p99Us;
-    console.log(`spacing ${spacingMs} ms × ${n}: ping median ${row.ping.medianUs.toFixed(1)} p99 ${row.ping.p99Us.toFixed(1)} µs | sonde median ${row.sonde.medianUs.toFixed(1)} p99 ${row.sonde.p99Us.toFixed(1)} µs`);
-    rows.push(row);
-  }
-  const table = new Table({ style: { head: [], border: [] }, head: ['spacing ms', 'probes', 'ping median µs', 'sonde median µs', 'median diff µs', 'ping p99 µs', 'sonde p99 µs', 'p99 diff µs', 'goal'] });
-  for (const r of rows) {
-    const met = Math.abs(r.medianDiffUs) <= SWEEP_MEDIAN_GOAL_US && r.p99DiffUs <= SWEEP_P99_GOAL_US;
-    table.push([r.spacingMs, r.count, r.ping.medianUs.toFixed(1), r.sonde.medianUs.toFixed(1), r.medianDiffUs.toFixed(1), r.ping.p99Us.toFixed(1), r.sonde.p99Us.toFixed(1), r.p99DiffUs.toFixed(1), met ? 'met' : 'NOT met']);
-  }
-  console.log(`\nspacing sweep (goal |median diff| ≤ ${SWEEP_MEDIAN_GOAL_US} µs and p99 diff ≤ ${SWEEP_P99_GOAL_US} µs at each):\n${table.toString()}`);
-  return rows;
 }
 
 async function sondeRun(engine: Engine, busy: boolean): Promise<Sample> {
@@ -201,9 +157,17 @@ async function main(): Promise<void> {
     console.log(`round ${r + 1}/${rounds}: ${line.join(' | ')}`);
   }
   const spacings = flags.spacings.split(',').filter((x) => x.trim() !== '').map((x) => num('spacings', x, 0.2));
-  const sweep = engine && ping && !skipped.ping && spacings.length > 0
-    ? await spacingSweep(engine, ping, spacings, num('sweep-seconds', flags['sweep-seconds'], 1))
-    : undefined;
+  let sweep: SweepRow[] | undefined;
+  if (engine && ping && !skipped.ping && spacings.length > 0) {
+    const inThread = await openEngine({ inThread: true });
+    if ('missing' in inThread) throw new Error(`the in-thread engine did not open: ${inThread.missing}`);
+    await withDeadline(inThread.ping({ targets: [ADDRESS], count: 50, intervalMs: 1, timeoutMs: 1000, size }), 30_000, 'in-thread warm-up job');
+    sweep = await spacingSweep({
+      ping, address: ADDRESS, size, spacingsMs: spacings, inThread, pool: engine,
+      seconds: num('sweep-seconds', flags['sweep-seconds'], 1), blocks: Math.floor(num('sweep-blocks', flags['sweep-blocks'], 1)),
+    });
+    await withDeadline(inThread.close(), 10_000, 'in-thread engine.close()');
+  }
   await withDeadline(engine?.close() ?? Promise.resolve(), 10_000, 'engine.close()').catch((err: unknown) => console.log((err as Error).message));
 
   const result: AccuracyResult = {

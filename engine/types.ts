@@ -73,7 +73,7 @@ export interface ProbeResult {
   ttl: number;
   /** ICMP payload bytes received. */
   bytes: number;
-  /** CLOCK_REALTIME ns taken in C just before sendmmsg. */
+  /** CLOCK_REALTIME ns: the kernel's TX stamp (ping sockets: read in C just before sendmmsg). */
   sentAtNs: bigint;
   /** Kernel receive time (SO_TIMESTAMPNS); 0n when nothing came back. */
   receivedAtNs: bigint;

@@ -11,6 +11,7 @@
         "src/options.cc",
         "src/polled_fd.cc",
         "src/registry.cc",
+        "src/send_stamps.cc",
         "src/spawned_process.cc",
         "src/sys_error.cc",
         "src/tun_device.cc"

@@ -14,7 +14,11 @@ export const ADDR_BYTES = 16;
  * 21  u8  reserved
  * 22  u16 payloadSize ICMP payload bytes (0..65500); payload[0..8) = token, [8..16) = send time
  * 24  u64 token       64-bit probe token, echoed back in the payload
- * 32  u64 sendTimeNs  OUT: CLOCK_REALTIME ns taken in C immediately before sendmmsg
+ * 32  u64 sendTimeNs  OUT: CLOCK_REALTIME ns: raw sockets, the kernel's TX stamp (where the driver
+ *                     took the packet, SO_TIMESTAMPING; in a sendmmsg batch of more than 16,
+ *                     every 16th packet and the last are stamped and the others take the
+ *                     stamp before them); else, and when no stamp came during the call, the
+ *                     time read in C immediately before sendmmsg
  * 40  i32 error       OUT: 0 when the kernel accepted the packet, else errno
  * 44  u32 reserved
  */

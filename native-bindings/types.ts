@@ -18,6 +18,9 @@ export interface IcmpSocketOptions {
   dontFragment?: boolean;
   /** Path of a network namespace (e.g. /run/netns/NAME): the socket is created inside it. */
   netns?: string;
+  /** Raw sockets: each record's sendTimeNs is the kernel's TX stamp (default true); false
+   *  keeps the time read before sendmmsg (what bench:accuracy compares against). */
+  kernelSendStamps?: boolean;
 }
 
 export interface IcmpSocketStats {
@@ -33,6 +36,10 @@ export interface IcmpSocketStats {
   /** Records sent successfully / failed. */
   sent: number;
   sendErrors: number;
+  /** Sent records whose sendTimeNs came from the kernel's software TX stamps (raw sockets:
+   *  a stamp of their own, or in a batch of more than 16 the stamp of the stamped packet
+   *  before them; see REQ). */
+  kernelSendStamps: number;
 }
 
 export interface IcmpSocket {

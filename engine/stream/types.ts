@@ -33,7 +33,7 @@ export interface IcmpProbeRecord {
   /** NaN when nothing came back. */
   rttNs: number;
   bytes: number;
-  /** Send time taken in C before sendmmsg (never sent: when it was given up). */
+  /** Kernel send time (TX stamp; ping sockets: read in C before sendmmsg); never sent: when it was given up. */
   sentAtNs: bigint;
   /** Kernel receive timestamp; 0n when nothing came back (never sent: when it was given up). */
   receivedAtNs: bigint;

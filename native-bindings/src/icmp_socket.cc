@@ -24,7 +24,8 @@ namespace sonde {
 namespace {
 
 constexpr size_t kMaxSendBatch = 1024;  // UIO_MAXIOV: the kernel caps a sendmmsg batch here
-constexpr size_t kSendControlWords = CMSG_SPACE(sizeof(int)) / sizeof(uint64_t);
+// Room for a TTL and an SO_TIMESTAMPING control message per packet.
+constexpr size_t kSendControlWords = 2 * CMSG_SPACE(sizeof(int)) / sizeof(uint64_t);
 constexpr size_t kRecvControlBytes = 256;
 constexpr size_t kRecvControlWords = kRecvControlBytes / sizeof(uint64_t);
 // Large enough for an echo reply with a 1472-byte payload plus headers, and for any ICMP
@@ -100,6 +101,7 @@ IcmpSocket::IcmpSocket(const Napi::CallbackInfo& info) : PolledWrap<IcmpSocket>(
   std::optional<int64_t> tos = OptionalInt(o, "tos", 0, 255, where);
   std::optional<bool> dontFragment = OptionalBool(o, "dontFragment", where);
   std::string netns = OptionalString(o, "netns", where).value_or("");
+  const bool sendStamps = OptionalBool(o, "kernelSendStamps", where).value_or(true);
 
   int domain = family_ == 4 ? AF_INET : AF_INET6;
   int protocol = family_ == 4 ? static_cast<int>(IPPROTO_ICMP) : static_cast<int>(IPPROTO_ICMPV6);
@@ -122,6 +124,9 @@ IcmpSocket::IcmpSocket(const Napi::CallbackInfo& info) : PolledWrap<IcmpSocket>(
   EnsureRecvSlotSize(kDefaultSlotSize);
   ConfigureReceive(env, !idBase, static_cast<uint16_t>(idBase.value_or(0)),
                    static_cast<uint16_t>(idBase.value_or(0) + idCount.value_or(1) - 1));
+  // Ping sockets are left without: their error queue carries the ICMP errors, read by
+  // Receive. Without them (an old kernel) the time read before sendmmsg stands.
+  if (raw_ && sendStamps) sendStamps_.Enable(descriptor());
   if (recvBuffer) ApplyRecvBuffer(env, static_cast<int>(*recvBuffer));
   if (ttl) ApplyTtl(env, static_cast<int>(*ttl));
   if (tos) ApplyTos(env, static_cast<int>(*tos));
@@ -264,6 +269,8 @@ void IcmpSocket::EnsureSendCapacity(size_t n) {
   sendHeads_.resize(kEchoHeadBytes * n);
   sendControl_.resize(kSendControlWords * n);
   sendEntries_.resize(n);
+  stampNs_.resize(n);
+  stampedAt_.reserve(n);
 }
 
 void IcmpSocket::EnsureRecvSlotSize(size_t bytes) {
@@ -304,6 +311,60 @@ void IcmpSocket::StampAndChecksum(size_t from, size_t to, uint64_t now) {
   }
 }
 
+void IcmpSocket::FillControl(size_t j, bool stamp) {
+  msghdr& m = sendMsgs_[j].msg_hdr;
+  const int ttl = sendEntries_[j].ttl;
+  if (ttl == 0 && !stamp) {
+    m.msg_control = nullptr;
+    m.msg_controllen = 0;
+    return;
+  }
+  m.msg_control = &sendControl_[j * kSendControlWords];
+  m.msg_controllen = (ttl != 0 ? CMSG_SPACE(sizeof(int)) : 0) + (stamp ? CMSG_SPACE(sizeof(uint32_t)) : 0);
+  cmsghdr* c = CMSG_FIRSTHDR(&m);
+  if (ttl != 0) {
+    c->cmsg_level = family_ == 4 ? IPPROTO_IP : IPPROTO_IPV6;
+    c->cmsg_type = family_ == 4 ? IP_TTL : IPV6_HOPLIMIT;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &ttl, sizeof(ttl));
+    c = CMSG_NXTHDR(&m, c);
+  }
+  if (stamp) {
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SO_TIMESTAMPING;
+    c->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+    const uint32_t flags = SendStamps::kPacketFlags;
+    std::memcpy(CMSG_DATA(c), &flags, sizeof(flags));
+  }
+}
+
+void IcmpSocket::ApplySendStamps(uint8_t* base, size_t k, size_t r, size_t n, uint32_t firstKey, uint64_t now) {
+  // Keys went to the stamped packets among k .. k+r-1, in order.
+  stampedAt_.clear();
+  for (size_t j = k; j < k + r; ++j) {
+    if (SendStamps::Stamped(j, n)) stampedAt_.push_back(j);
+    stampNs_[j] = 0;
+  }
+  sendStamps_.Accepted(stampedAt_.size());
+  // The driver stamps a packet during sendmmsg unless a queueing discipline holds it.
+  sendStamps_.Drain(descriptor(), [&](uint32_t key, uint64_t ns) {
+    const uint32_t d = key - firstKey;
+    // A stamp before `now` is a late one of an earlier key epoch (see KeysUncertain).
+    if (d < stampedAt_.size() && ns >= now) stampNs_[stampedAt_[d]] = ns;
+  });
+  // A packet without a stamp of its own left after the stamped one before it: that stamp is
+  // the closest time known not to be later than its own (an even step between two stamps
+  // can be: on loopback each reply is stamped before the next request leaves).
+  for (size_t j = k + 1; j < k + r; ++j) {
+    if (stampNs_[j] == 0) stampNs_[j] = stampNs_[j - 1];
+  }
+  for (size_t j = k; j < k + r; ++j) {
+    if (stampNs_[j] == 0) continue;
+    StoreU64(base + sendEntries_[j].record * sizeof(RequestRecord) + offsetof(RequestRecord, sendTimeNs), stampNs_[j]);
+    ++kernelTimed_;
+  }
+}
+
 Napi::Value IcmpSocket::Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = RequireOpen(env, "send");
@@ -317,8 +378,6 @@ Napi::Value IcmpSocket::Send(const Napi::CallbackInfo& info) {
   }
   uint8_t* base = buffer.Data();
   const uint8_t echoType = family_ == 4 ? kIcmp4EchoRequest : kIcmp6EchoRequest;
-  const int ttlLevel = family_ == 4 ? IPPROTO_IP : IPPROTO_IPV6;
-  const int ttlName = family_ == 4 ? IP_TTL : IPV6_HOPLIMIT;
 
   size_t done = 0;
   while (done < count) {
@@ -362,29 +421,20 @@ Napi::Value IcmpSocket::Send(const Napi::CallbackInfo& info) {
       m.msg_iov = &sendIov_[2 * n];
       m.msg_iovlen = patternLen > 0 ? 2 : 1;
       m.msg_flags = 0;
-      if (rec.ttl != 0) {
-        m.msg_control = &sendControl_[n * kSendControlWords];
-        m.msg_controllen = CMSG_SPACE(sizeof(int));
-        cmsghdr* c = CMSG_FIRSTHDR(&m);
-        c->cmsg_level = ttlLevel;
-        c->cmsg_type = ttlName;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        int ttl = rec.ttl;
-        std::memcpy(CMSG_DATA(c), &ttl, sizeof(ttl));
-      } else {
-        m.msg_control = nullptr;
-        m.msg_controllen = 0;
-      }
+      entry.ttl = rec.ttl;
       // Replies to a larger request must fit one receive slot whole (checksum, length).
       const size_t replyBytes = 8 + size_t{rec.payloadSize} + 60;
       if (replyBytes > recvSlotSize_) EnsureRecvSlotSize(replyBytes);
       ++n;
     }
 
+    for (size_t j = 0; j < n; ++j) FillControl(j, sendStamps_.enabled() && SendStamps::Stamped(j, n));
+
     size_t k = 0;
     while (k < n) {
       uint64_t now = RealtimeNs();
       StampAndChecksum(k, n, now);
+      const uint32_t firstKey = sendStamps_.nextKey();
       int r = ::sendmmsg(fd, &sendMsgs_[k], static_cast<unsigned>(n - k), MSG_DONTWAIT);
       if (r > 0) {
         for (size_t j = k; j < k + static_cast<size_t>(r); ++j) {
@@ -392,14 +442,30 @@ Napi::Value IcmpSocket::Send(const Napi::CallbackInfo& info) {
           StoreU64(rp + offsetof(RequestRecord, sendTimeNs), now);
           StoreI32(rp + offsetof(RequestRecord, error), 0);
         }
+        if (sendStamps_.enabled()) ApplySendStamps(base, k, static_cast<size_t>(r), n, firstKey, now);
         sent_ += static_cast<uint64_t>(r);
         k += static_cast<size_t>(r);
         continue;
       }
       int e = errno;
       if (e == EINTR) continue;
+      if (e == EINVAL && sendStamps_.enabled()) {
+        // A kernel that takes SO_TIMESTAMPING on the socket but not per packet: go on without.
+        sendStamps_.Disable(fd);
+        for (size_t j = k; j < n; ++j) FillControl(j, false);
+        continue;
+      }
       if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
+        // ENOBUFS may come after the kernel gave the packet its stamp key.
+        if (e == ENOBUFS && sendStamps_.enabled()) {
+          sendStamps_.KeysUncertain();
+          sendStamps_.Drain(fd, [](uint32_t, uint64_t) {});
+        }
         return Napi::Number::New(env, static_cast<double>(done + k));
+      }
+      if (sendStamps_.enabled()) {
+        sendStamps_.KeysUncertain();
+        sendStamps_.Drain(fd, [](uint32_t, uint64_t) {});
       }
       // This packet was refused (e.g. no route, EMSGSIZE with DF): report it, go on.
       uint8_t* rp = base + sendEntries_[k].record * sizeof(RequestRecord);
@@ -488,6 +554,9 @@ Napi::Value IcmpSocket::Receive(const Napi::CallbackInfo& info) {
     if (static_cast<size_t>(r) < vlen) break;  // the queue is empty
   }
   if (!raw_ && written < capacity) written += ReceiveErrorQueue(out + written * sizeof(ReplyRecord), capacity - written);
+  // A stamp that came after its Send (a queued packet) is too late to use; read it so that
+  // the socket stops reporting POLLERR.
+  if (sendStamps_.mayHaveQueued()) sendStamps_.Drain(fd, [](uint32_t, uint64_t) {});
   return Napi::Number::New(env, static_cast<double>(written));
 }
 
@@ -622,6 +691,7 @@ Napi::Value IcmpSocket::Stats(const Napi::CallbackInfo& info) {
   s.Set("kernelDrops", Napi::Number::New(env, static_cast<double>(drops)));
   s.Set("sent", Napi::Number::New(env, static_cast<double>(sent_)));
   s.Set("sendErrors", Napi::Number::New(env, static_cast<double>(sendErrors_)));
+  s.Set("kernelSendStamps", Napi::Number::New(env, static_cast<double>(kernelTimed_)));
   return s;
 }
 

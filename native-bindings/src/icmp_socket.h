@@ -14,6 +14,7 @@
 
 #include "layout.h"
 #include "polled_wrap.h"
+#include "send_stamps.h"
 
 namespace sonde {
 
@@ -29,6 +30,7 @@ class IcmpSocket : public PolledWrap<IcmpSocket> {
     uint32_t record;
     uint32_t headLen;
     uint64_t baseSum;  // checksum of the pattern part of the payload
+    int ttl;           // 0: the socket's
   };
 
   Napi::Value Mode(const Napi::CallbackInfo& info);
@@ -55,6 +57,11 @@ class IcmpSocket : public PolledWrap<IcmpSocket> {
   void EnsureRecvSlotSize(size_t bytes);
   size_t FillSockaddr(const uint8_t* addr, sockaddr_in6* out) const;
   void StampAndChecksum(size_t from, size_t to, uint64_t now);
+  // The control messages of send message j: its TTL, and a request for a TX stamp.
+  void FillControl(size_t j, bool stamp);
+  // Send messages k .. k+r-1 of a batch of n were accepted: their records get the kernel's
+  // send times.
+  void ApplySendStamps(uint8_t* base, size_t k, size_t r, size_t n, uint32_t firstKey, uint64_t now);
   size_t ReceiveErrorQueue(uint8_t* out, size_t capacity);
   static void WriteReply(uint8_t* out, const ReplyRecord& rec) { std::memcpy(out, &rec, sizeof(rec)); }
 
@@ -67,6 +74,9 @@ class IcmpSocket : public PolledWrap<IcmpSocket> {
   uint64_t kernelDrops_ = 0;
   uint64_t sent_ = 0;
   uint64_t sendErrors_ = 0;
+  // Raw sockets: the kernel's send times replace the one read before sendmmsg.
+  SendStamps sendStamps_;
+  uint64_t kernelTimed_ = 0;  // records sent with a time from the kernel's stamps
 
   // Send arena, grown to the largest batch seen.
   std::vector<mmsghdr> sendMsgs_;
@@ -75,6 +85,8 @@ class IcmpSocket : public PolledWrap<IcmpSocket> {
   std::vector<uint8_t> sendHeads_;
   std::vector<uint64_t> sendControl_;
   std::vector<SendEntry> sendEntries_;
+  std::vector<uint64_t> stampNs_;    // per send message: its kernel send time, 0 = none
+  std::vector<size_t> stampedAt_;    // the stamped messages of a sendmmsg call, in key order
 
   // Receive arena: slots of recvSlotSize_ bytes, grown when larger payloads are sent.
   size_t recvSlotSize_ = 0;

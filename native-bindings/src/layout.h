@@ -21,7 +21,7 @@ struct RequestRecord {
   uint8_t reserved0;
   uint16_t payloadSize;
   uint64_t token;
-  uint64_t sendTimeNs;  // OUT
+  uint64_t sendTimeNs;  // OUT: the kernel's TX stamp (raw sockets), else read before sendmmsg
   int32_t error;        // OUT
   uint32_t reserved1;
 };

@@ -35,7 +35,7 @@ function scriptedSocket(script: Script): IcmpSocket {
   const one = new ReplyBatch(1);
   let onReadable: (() => void) | null = null;
   let ordinal = 0;
-  const stats: IcmpSocketStats = { received: 0, malformed: 0, kernelDrops: 0, sent: 0, sendErrors: 0 };
+  const stats: IcmpSocketStats = { received: 0, malformed: 0, kernelDrops: 0, sent: 0, sendErrors: 0, kernelSendStamps: 0 };
   const socket: Partial<IcmpSocket> = {
     mode: 'raw',
     family: 4,

@@ -59,8 +59,9 @@ function expectRepliesMatch(sent: Probe[], requests: Buffer, replies: Reply[], f
     expect(Boolean(r.flags & REPLY_FLAG.IPV6)).toBe(family === 6);
     expect(r.payloadLen).toBe(56);
     expect(r.ttl).toBeGreaterThan(0);
-    // The payload carries the send time written in C just before sendmmsg.
-    expect(r.payloadTimeNs).toBe(sendTimeNs);
+    // The payload carries the time read in C just before sendmmsg; the record's send time is
+    // the kernel's TX stamp, taken later on the same clock (when loopback_xmit took the packet).
+    expect(sendTimeNs).toBeGreaterThan(r.payloadTimeNs);
     expect(r.recvTimeNs).toBeGreaterThanOrEqual(sendTimeNs);
     // The kernel's receive time lies between the send and the moment the reply was in hand
     // (a real timestamp on the same clock, not a duration bound).
@@ -82,7 +83,39 @@ describe.skipIf(!canRaw4)(`raw IPv4 socket on loopback (${NO_RAW})`, () => {
     expect(requests.readBigUInt64LE(REQ.SEND_TIME_NS)).toBeGreaterThanOrEqual(before);
     const replies = await collectReplies(s, (r) => r.length >= sent.length);
     expectRepliesMatch(sent, requests, replies, 4, native.realtimeNs());
-    expect(s.stats()).toMatchObject({ sent: sent.length, sendErrors: 0, received: sent.length, malformed: 0 });
+    expect(s.stats()).toMatchObject({ sent: sent.length, sendErrors: 0, received: sent.length, malformed: 0, kernelSendStamps: sent.length });
+  });
+
+  it('reads the kernel\'s send stamps off the error queue in each send, batch after batch, and none is left to wake the poll', async () => {
+    const idBase = randomIdBlock(4);
+    // Room for 200 replies and 200 stamps (they share the receive buffer; a stamp that does
+    // not fit is dropped and its record keeps the time read before sendmmsg).
+    const s = openSocket({ family: 4, mode: 'raw', idBase, idCount: 4, recvBufferBytes: 4 << 20 });
+    for (let batch = 0; batch < 3; batch++) {
+      const sent = probes(['127.0.0.1'], idBase, 200).map((p) => ({ ...p, seq: p.seq + batch * 200 }));
+      const requests = requestBuffer(sent);
+      expect(s.send(requests, sent.length)).toBe(sent.length);
+      // The stamps followed the records batch after batch (the OPT_ID keys): the times never
+      // fall, the stamped packets' (every 16th and the last) rise, and each lies after the time
+      // read before sendmmsg and before its reply's receive stamp (expectRepliesMatch).
+      const times = sent.map((_, i) => requests.readBigUInt64LE(i * REQ.SIZE + REQ.SEND_TIME_NS));
+      for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1]);
+      for (let i = 16; i < times.length; i += 16) expect(times[i]).toBeGreaterThan(times[i - 16]);
+      expect(times[times.length - 1]).toBeGreaterThan(times[192]);
+      const replies = await collectReplies(s, (r) => r.length >= sent.length);
+      expectRepliesMatch(sent, requests, replies, 4, native.realtimeNs());
+    }
+    expect(s.stats()).toMatchObject({ sent: 600, kernelSendStamps: 600, malformed: 0 });
+    // Nothing waits now: the poll, level-triggered, stays quiet (a stamp left on the error
+    // queue would make it report POLLERR on every turn).
+    let wakeups = 0;
+    s.startPolling(() => {
+      wakeups++;
+      s.receive(Buffer.alloc(REPLY.SIZE * 16));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    s.stopPolling();
+    expect(wakeups).toBe(0);
   });
 
   it('a second socket with another identifier block receives none of the first socket\'s replies', async () => {

@@ -2,9 +2,9 @@
 // runs (`sonde ping` with a few targets): a worker thread's start (its own Node bootstrap
 // and module graph, ~100 ms on a 2-core VM) and its termination are most of such a run.
 // The Prober and the native addon are imported with the first job, so an engine that
-// never pings loads neither. RTTs do not depend on the thread: the send time is taken in C
-// right before sendmmsg and the receive time is the kernel's; what this thread does
-// besides only delays when replies are read.
+// never pings loads neither. RTTs do not depend on the thread: the send and receive times
+// are the kernel's stamps (native-bindings/README.md); what this thread does besides only
+// delays when replies are read.
 import { threadId } from 'node:worker_threads';
 import type { Prober } from '../worker/prober.js';
 import { claimWorkerRow, createSharedState, idBlockOf, readEngineStats, releaseWorkerRow, workerCounters } from '../shared/shared-state.js';
