@@ -12,6 +12,11 @@ const Selection = Type.Union([
   Type.Object({ labels: Labels }, { additionalProperties: false }),
 ], { description: 'target ids, or labels every selected HOST target must match (site:eu matches site=eu.paris)' });
 
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const TcpOptions = Type.Object({
+  port: Type.Optional(Port),
+}, { additionalProperties: false, description: 'probe "tcp": RTT = the TCP handshake; port: default the target\'s (TCP targets)' });
+
 const MonitorFields = {
   name: Type.String({ minLength: 1, maxLength: 128 }),
   selection: Selection,
@@ -21,6 +26,7 @@ const MonitorFields = {
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: 'per probe; at most intervalMs (default min(1000, intervalMs))' })),
   size: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_500, default: 56 })),
   enabled: Type.Optional(Type.Boolean({ default: true })),
+  tcp: Type.Optional(TcpOptions),
 };
 
 const MonitorCreate = Type.Object(MonitorFields, { additionalProperties: false });
@@ -41,6 +47,7 @@ const MonitorSchema = Type.Object({
   probes: Type.Integer(),
   timeoutMs: Type.Integer(),
   size: Type.Integer(),
+  tcp: Type.Optional(TcpOptions),
   enabled: Type.Boolean(),
   createdAtMs: Type.Integer(),
   updatedAtMs: Type.Integer(),
