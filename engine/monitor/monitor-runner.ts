@@ -173,7 +173,7 @@ export class MonitorRunner {
     this.memberRows = members.map((m) => this.rowBySeq.get(m.seq)!);
     this.memberIds = members.map((m) => m.id);
     this.memberAddresses = members.map((m) => m.address);
-    this.names = members.map((m) => probeHost(this.def.probe, m.address)).filter((host) => isIP(host) === 0);
+    this.names = members.map((m) => probeHost(this.def, m.address)).filter((host) => isIP(host) === 0);
     this.probed = members;
     this.restart(wallNowMs());
   }
@@ -196,7 +196,7 @@ export class MonitorRunner {
     let problem: string | null = null;
     members.forEach((m, j) => {
       const offset = (j * period) / n;
-      const address = m.probeAddress ?? probeHost(this.def.probe, m.address);
+      const address = m.probeAddress ?? probeHost(this.def, m.address);
       const unprobeable = this.def.probe === 'icmp' ? null : unprobeableReason(this.def, m);
       if (unprobeable !== null) problem ??= unprobeable;
       if (isIP(address) === 0 || unprobeable !== null) {

@@ -209,7 +209,7 @@ export class MonitorRuntime {
   private members(m: StoredMonitor, names: Set<string>): Member[] {
     const members = this.selector.evaluate(m.selection, m.probe);
     for (const member of members) {
-      const host = probeHost(m.probe, member.address);
+      const host = probeHost(m, member.address);
       const probe = this.names.addressOf(host);
       if (probe !== host || isIP(host) === 0) names.add(host);
       if (probe !== host) member.probeAddress = probe;

@@ -9,7 +9,7 @@ export type MonitorSelection = { ids: string[] } | { labels: Record<string, stri
 export const MONITOR_PROBE_KINDS = ['icmp', 'tcp', 'dns', 'http'] as const;
 export type MonitorProbe = (typeof MONITOR_PROBE_KINDS)[number];
 /** The kinds a monitor can be created with now. */
-export const MONITOR_PROBES = ['icmp', 'tcp'] as const satisfies readonly MonitorProbe[];
+export const MONITOR_PROBES = ['icmp', 'tcp', 'dns'] as const satisfies readonly MonitorProbe[];
 
 /** The series of a window: a probe's total time, or one phase of an HTTP probe
  *  (connect: TCP handshake; tls: TLS handshake; ttfb: request written → first response byte). */

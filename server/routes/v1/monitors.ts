@@ -1,7 +1,7 @@
 // /v1/monitors: continuous monitoring of target selections (create, list, get, update,
 // delete) and GET /v1/monitors/{id}/stats (the scheduler's figures).
 import { Type } from '@sinclair/typebox';
-import { MONITOR_PROBES, TARGET_STATUSES, type MonitorInput, type MonitorService } from '../../../engine/index.js';
+import { DNS_RECORD_TYPES, MONITOR_PROBES, TARGET_STATUSES, type MonitorInput, type MonitorService } from '../../../engine/index.js';
 import { IdParams, Labels, StringEnum, Uuid } from '../../http/common-schemas.js';
 import { notFound } from '../../http/errors.js';
 import { acceptsGzip } from '../../http/encoding.js';
@@ -17,6 +17,14 @@ const TcpOptions = Type.Object({
   port: Type.Optional(Port),
 }, { additionalProperties: false, description: 'probe "tcp": RTT = the TCP handshake; port: default the target\'s (TCP targets)' });
 
+const DnsOptions = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'the name asked (default: the target\'s address, with server)' })),
+  type: Type.Optional(StringEnum(DNS_RECORD_TYPES, { description: 'default A' })),
+  server: Type.Optional(Type.String({ minLength: 2, maxLength: 45, description: 'the server asked, an IP address (default: the target\'s address)' })),
+  port: Type.Optional(Port),
+  expect: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'an answer that must be among the answers, else error kind wrong-answer' })),
+}, { additionalProperties: false, description: 'probe "dns": one UDP query per probe; name or server is required' });
+
 const MonitorFields = {
   name: Type.String({ minLength: 1, maxLength: 128 }),
   selection: Selection,
@@ -27,6 +35,7 @@ const MonitorFields = {
   size: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_500, default: 56 })),
   enabled: Type.Optional(Type.Boolean({ default: true })),
   tcp: Type.Optional(TcpOptions),
+  dns: Type.Optional(DnsOptions),
 };
 
 const MonitorCreate = Type.Object(MonitorFields, { additionalProperties: false });
@@ -48,6 +57,7 @@ const MonitorSchema = Type.Object({
   timeoutMs: Type.Integer(),
   size: Type.Integer(),
   tcp: Type.Optional(TcpOptions),
+  dns: Type.Optional(DnsOptions),
   enabled: Type.Boolean(),
   createdAtMs: Type.Integer(),
   updatedAtMs: Type.Integer(),
