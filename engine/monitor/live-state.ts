@@ -36,6 +36,8 @@ export class LiveState {
   okStreak = new Uint32Array(0);
   /** Per-row RTT buckets of answered probes (the /metrics histogram; grows by itself). */
   readonly rtt = new RttBuckets();
+  /** http monitors: the phases' buckets (/metrics phase labels). */
+  readonly phaseRtt = { connect: new RttBuckets(), tls: new RttBuckets(), ttfb: new RttBuckets() };
   /** https monitors: the server certificate's notAfter per row, ms since the epoch (NaN: unknown). */
   certExpiresAtMs = new Float64Array(0);
   /** A certificate expiring sooner than this from its last probe makes an up target degraded

@@ -21,6 +21,7 @@ import { seriesKey } from './series.js';
 import { createSocketProber } from './socket-probers.js';
 import { Flight, OUTCOME_ERROR, OUTCOME_OK, OUTCOME_TIMEOUT, SocketBudget, SocketJob } from './socket-job.js';
 import { probeHost } from './target-host.js';
+import { DEFAULT_CERT_EXPIRY_DAYS } from './monitor-options.js';
 
 const ERROR_INDEX: Record<ProbeErrorKind, number> = {
   'unreachable': ErrorKindIndex.UNREACHABLE,
@@ -50,11 +51,16 @@ const HTTP_PHASES = ['connect', 'tls', 'ttfb'] as const;
 /** Window tables kept for reuse (a total and three phases, twice). */
 const MAX_SPARE_TABLES = 8;
 
+function certWarnMs(def: StoredMonitor): number {
+  return def.probe === 'http' ? (def.http?.certExpiryDays ?? DEFAULT_CERT_EXPIRY_DAYS) * 86_400_000 : 0;
+}
+
 /** Why a member of a socket monitor cannot be probed (its planned probes fail), or null. */
 function unprobeableReason(def: StoredMonitor, m: Member): string | null {
   if (def.probe === 'tcp' && (def.tcp?.port ?? m.port ?? null) === null) {
     return `target ${m.id} (${m.address}) has no port: give the monitor tcp.port, or select TCP targets`;
   }
+  if (def.probe === 'http' && !URL.canParse(m.address)) return `target ${m.id} (${m.address}) is not an http(s) URL: fix its address`;
   return null;
 }
 
@@ -136,6 +142,7 @@ export class MonitorRunner {
     private readonly sockets = new SocketBudget(),
   ) {
     this.def = def;
+    this.live.certWarnMs = certWarnMs(def);
   }
 
   get targets(): number {
@@ -150,6 +157,7 @@ export class MonitorRunner {
   /** Applies a new definition (interval, probes…): the job restarts on the new grid. */
   setDefinition(def: StoredMonitor, members: Member[]): void {
     this.def = def;
+    this.live.certWarnMs = certWarnMs(def);
     this.setMembers(members, true);
   }
 
@@ -288,9 +296,19 @@ export class MonitorRunner {
     if (phases !== null && f.status === OUTCOME_OK) {
       // the phases of an answered probe; a phase that did not happen (a reused connection has
       // no connect or tls) is not sampled
-      if (f.connectNs === f.connectNs) phases[0].recordRtt(row, f.connectNs);
-      if (f.tlsNs === f.tlsNs) phases[1].recordRtt(row, f.tlsNs);
-      if (f.ttfbNs === f.ttfbNs) phases[2].recordRtt(row, f.ttfbNs);
+      const buckets = this.live.phaseRtt;
+      if (f.connectNs === f.connectNs) {
+        phases[0].recordRtt(row, f.connectNs);
+        buckets.connect.record(row, f.connectNs);
+      }
+      if (f.tlsNs === f.tlsNs) {
+        phases[1].recordRtt(row, f.tlsNs);
+        buckets.tls.record(row, f.tlsNs);
+      }
+      if (f.ttfbNs === f.ttfbNs) {
+        phases[2].recordRtt(row, f.ttfbNs);
+        buckets.ttfb.record(row, f.ttfbNs);
+      }
     }
     if (f.certExpiresAtMs === f.certExpiresAtMs) this.live.certExpiresAtMs[row] = f.certExpiresAtMs;
   }

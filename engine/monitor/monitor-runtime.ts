@@ -93,7 +93,14 @@ export class MonitorRuntime {
 
   /** Per-target RTT buckets of every running monitor (read by /metrics). */
   rttViews(): MonitorRttView[] {
-    return [...this.runners.values()].map((r) => ({ monitorId: r.def.id, ...r.members, buckets: r.live.rtt }));
+    return [...this.runners.values()].map((r) => {
+      const view: MonitorRttView = { monitorId: r.def.id, ...r.members, buckets: r.live.rtt, probe: r.def.probe };
+      if (r.def.probe === 'http') {
+        view.phases = r.live.phaseRtt;
+        view.certExpiresAtMs = r.live.certExpiresAtMs;
+      }
+      return view;
+    });
   }
 
   writerStats(): WindowWriterStats {

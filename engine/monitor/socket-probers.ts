@@ -3,6 +3,7 @@ import type { StoredMonitor } from './monitor-repo.js';
 import type { Member } from './selection.js';
 import type { SocketProber } from './socket-job.js';
 import { DnsProber } from './dns-prober.js';
+import { HttpProber } from './http-prober.js';
 import { TcpProber } from './tcp-prober.js';
 
 /** hosts[t]: the IP address job target t is probed at; members[t]: its target. */
@@ -15,6 +16,8 @@ export function createSocketProber(def: StoredMonitor, hosts: readonly string[],
       const targets = hosts.map((server, t) => ({ server, port: o.port ?? 53, name: o.name ?? members[t].address }));
       return new DnsProber(targets, o.type ?? 'A', o.expect, def.timeoutMs);
     }
+    case 'http':
+      return new HttpProber(hosts.map((address, t) => ({ url: new URL(members[t].address), address })), def.http ?? {});
     default:
       throw new Error(`${def.probe} monitors do not probe through a socket job`);
   }

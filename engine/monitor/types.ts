@@ -8,8 +8,7 @@ export type MonitorSelection = { ids: string[] } | { labels: Record<string, stri
 
 export const MONITOR_PROBE_KINDS = ['icmp', 'tcp', 'dns', 'http'] as const;
 export type MonitorProbe = (typeof MONITOR_PROBE_KINDS)[number];
-/** The kinds a monitor can be created with now. */
-export const MONITOR_PROBES = ['icmp', 'tcp', 'dns'] as const satisfies readonly MonitorProbe[];
+export const MONITOR_PROBES = MONITOR_PROBE_KINDS;
 
 /** The series of a window: a probe's total time, or one phase of an HTTP probe
  *  (connect: TCP handshake; tls: TLS handshake; ttfb: request written → first response byte). */
@@ -305,6 +304,12 @@ export interface MonitorRttView {
   ids: readonly string[];
   addresses: readonly string[];
   buckets: RttBuckets;
+  /** Default icmp. */
+  probe?: MonitorProbe;
+  /** http monitors: the connect, tls and ttfb phases' buckets (same rows). */
+  phases?: { connect: RttBuckets; tls: RttBuckets; ttfb: RttBuckets };
+  /** http monitors: each row's certificate notAfter, ms since the epoch (NaN: unknown). */
+  certExpiresAtMs?: Float64Array;
 }
 
 export const TARGET_STATUSES = ['up', 'degraded', 'down', 'unknown'] as const;

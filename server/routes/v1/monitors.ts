@@ -1,7 +1,7 @@
 // /v1/monitors: continuous monitoring of target selections (create, list, get, update,
 // delete) and GET /v1/monitors/{id}/stats (the scheduler's figures).
 import { Type } from '@sinclair/typebox';
-import { DNS_RECORD_TYPES, MONITOR_PROBES, TARGET_STATUSES, type MonitorInput, type MonitorService } from '../../../engine/index.js';
+import { DNS_RECORD_TYPES, HTTP_METHODS, MONITOR_PROBES, TARGET_STATUSES, type MonitorInput, type MonitorService } from '../../../engine/index.js';
 import { IdParams, Labels, StringEnum, Uuid } from '../../http/common-schemas.js';
 import { notFound } from '../../http/errors.js';
 import { acceptsGzip } from '../../http/encoding.js';
@@ -25,6 +25,20 @@ const DnsOptions = Type.Object({
   expect: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'an answer that must be among the answers, else error kind wrong-answer' })),
 }, { additionalProperties: false, description: 'probe "dns": one UDP query per probe; name or server is required' });
 
+const HttpOptions = Type.Object({
+  method: Type.Optional(StringEnum(HTTP_METHODS, { description: 'default GET' })),
+  path: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'replaces the URL\'s path and query' })),
+  headers: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 4096 }))),
+  expectStatus: Type.Optional(Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { minItems: 1, maxItems: 100, description: 'default 200..399' })),
+  bodyMatch: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'a regular expression the body must match' })),
+  bodyNotMatch: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'a regular expression the body must not match' })),
+  maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_048_576, description: 'body bytes read for the patterns (default 65,536)' })),
+  followRedirects: Type.Optional(Type.Boolean({ description: 'default false' })),
+  verifyTls: Type.Optional(Type.Boolean({ description: 'default true' })),
+  keepAlive: Type.Optional(Type.Boolean({ description: 'default true: reuse a kept-alive connection (the request on a warm connection); false: a fresh connection per probe (connect and TLS every time)' })),
+  certExpiryDays: Type.Optional(Type.Number({ minimum: 0, maximum: 3650, description: 'a certificate expiring in fewer days makes the target degraded (default 14; 0: never)' })),
+}, { additionalProperties: false, description: 'probe "http": one request per probe to the target\'s URL (HTTP targets)' });
+
 const MonitorFields = {
   name: Type.String({ minLength: 1, maxLength: 128 }),
   selection: Selection,
@@ -36,6 +50,7 @@ const MonitorFields = {
   enabled: Type.Optional(Type.Boolean({ default: true })),
   tcp: Type.Optional(TcpOptions),
   dns: Type.Optional(DnsOptions),
+  http: Type.Optional(HttpOptions),
 };
 
 const MonitorCreate = Type.Object(MonitorFields, { additionalProperties: false });
@@ -58,6 +73,7 @@ const MonitorSchema = Type.Object({
   size: Type.Integer(),
   tcp: Type.Optional(TcpOptions),
   dns: Type.Optional(DnsOptions),
+  http: Type.Optional(HttpOptions),
   enabled: Type.Boolean(),
   createdAtMs: Type.Integer(),
   updatedAtMs: Type.Integer(),
