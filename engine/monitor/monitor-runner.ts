@@ -137,7 +137,9 @@ export class MonitorRunner {
   windowsWritten = 0;
 
   constructor(
-    def: StoredMonitor, private readonly engine: Engine, private readonly windowMs: number,
+    def: StoredMonitor,
+    /** The ICMP engine (null: this runner probes tcp/dns/http only, e.g. a bench's). */
+    private readonly engine: Engine | null, private readonly windowMs: number,
     /** In-flight socket probes, shared by the process's tcp/dns/http monitors. */
     private readonly sockets = new SocketBudget(),
   ) {
@@ -258,6 +260,7 @@ export class MonitorRunner {
     const def = this.def;
     const schedule = { originMs: grid.originMs, offsetsMs: grid.offsetsMs, spacingMs: grid.spacingMs };
     if (def.probe === 'icmp') {
+      if (this.engine === null) return Promise.reject(new Error('an icmp monitor needs the ICMP engine'));
       return this.engine.ping({
         targets, count: grid.count, intervalMs: grid.periodMs, timeoutMs: def.timeoutMs, size: def.size,
         signal: grid.controller.signal, schedule,
