@@ -10,7 +10,7 @@ import { defineRoute, type AnyRoute } from '../../http/route.js';
 const Selection = Type.Union([
   Type.Object({ ids: Type.Array(Uuid, { minItems: 1, maxItems: 100_000 }) }, { additionalProperties: false }),
   Type.Object({ labels: Labels }, { additionalProperties: false }),
-], { description: 'target ids, or labels every selected target must match (site:eu matches site=eu.paris); the target kinds are the probe's: icmp and dns HOST, tcp TCP and HOST, http HTTP' });
+], { description: 'target ids, or labels every selected target must match (site:eu matches site=eu.paris); target kinds by probe: icmp and dns HOST, tcp TCP and HOST, http HTTP' });
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const TcpOptions = Type.Object({
