@@ -9,8 +9,8 @@
 // that misses bodyMatch or hits bodyNotMatch as body; TLS, reset and protocol errors as
 // their kinds; the job's deadline destroys the request (and its socket) as a timeout.
 //
-// keepAlive (default): one Agent per job keeps at most KEEPALIVE_SOCKETS connections per
-// target open and reuses them; off, every probe opens (and closes) its own connection.
+// keepAlive (default): one Agent per origin keeps at most KEEPALIVE_SOCKETS connections per
+// target of that origin open and reuses them; off, every probe opens (and closes) its own.
 import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
@@ -44,24 +44,23 @@ function inRange(status: number, expect: readonly number[] | undefined): boolean
 
 export class HttpProber implements SocketProber {
   private readonly prepared: Prepared[];
-  private readonly httpAgent: http.Agent | false;
-  private readonly httpsAgent: https.Agent | false;
+  private readonly keepAlive: boolean;
+  /** Kept-alive agents by origin (address, port, scheme), each allowing KEEPALIVE_SOCKETS per
+   *  target of that origin: targets that share a server do not queue behind each other. */
+  private readonly agents = new Map<string, http.Agent>();
   private readonly match: RegExp | null;
   private readonly notMatch: RegExp | null;
   private readonly readBody: boolean;
   private readonly maxBody: number;
 
   constructor(targets: readonly HttpProbeTarget[], private readonly o: HttpMonitorOptions) {
-    const keepAlive = o.keepAlive ?? true;
-    this.httpAgent = keepAlive ? new http.Agent({ keepAlive: true, maxSockets: KEEPALIVE_SOCKETS, maxFreeSockets: KEEPALIVE_SOCKETS }) : false;
-    this.httpsAgent = keepAlive
-      ? new https.Agent({ keepAlive: true, maxSockets: KEEPALIVE_SOCKETS, maxFreeSockets: KEEPALIVE_SOCKETS, rejectUnauthorized: o.verifyTls ?? true })
-      : false;
+    this.keepAlive = o.keepAlive ?? true;
     this.match = o.bodyMatch === undefined ? null : new RegExp(o.bodyMatch);
     this.notMatch = o.bodyNotMatch === undefined ? null : new RegExp(o.bodyNotMatch);
     this.readBody = this.match !== null || this.notMatch !== null;
     this.maxBody = o.maxBodyBytes ?? DEFAULT_BODY_BYTES;
-    // the request options of each target are built once
+    // the request options of each target are built once; then each agent gets its bound
+    this.perOrigin = new Map();
     this.prepared = targets.map((t) => {
       const secure = t.url.protocol === 'https:';
       const name = t.url.hostname.startsWith('[') ? t.url.hostname.slice(1, -1) : t.url.hostname;
@@ -72,12 +71,30 @@ export class HttpProber implements SocketProber {
         method: o.method ?? 'GET',
         path,
         headers: { 'user-agent': 'sonde-monitor', ...o.headers, host: t.url.host },
-        agent: secure ? this.httpsAgent : this.httpAgent,
         rejectUnauthorized: o.verifyTls ?? true,
       };
+      options.agent = this.agentFor(secure, `${String(options.host)}:${String(options.port)}`);
       if (secure && isIP(name) === 0) options.servername = name;
       return { secure, options, href: t.url.href };
     });
+    for (const [key, agent] of this.agents) agent.maxSockets = agent.maxFreeSockets = KEEPALIVE_SOCKETS * (this.perOrigin.get(key) ?? 1);
+    this.perOrigin.clear();
+  }
+
+  private perOrigin: Map<string, number>;
+
+  /** The kept-alive agent of an origin (false: a fresh connection per probe). */
+  private agentFor(secure: boolean, origin: string): http.Agent | false {
+    if (!this.keepAlive) return false;
+    const key = `${secure ? 'https' : 'http'}://${origin}`;
+    this.perOrigin.set(key, (this.perOrigin.get(key) ?? 0) + 1);
+    let agent = this.agents.get(key);
+    if (agent === undefined) {
+      const config = { keepAlive: true, maxSockets: KEEPALIVE_SOCKETS, maxFreeSockets: KEEPALIVE_SOCKETS };
+      agent = secure ? new https.Agent({ ...config, rejectUnauthorized: this.o.verifyTls ?? true }) : new http.Agent(config);
+      this.agents.set(key, agent);
+    }
+    return agent;
   }
 
   start(flight: Flight, job: SocketJob): void {
@@ -119,7 +136,7 @@ export class HttpProber implements SocketProber {
         const nextSecure = next.protocol === 'https:';
         this.request(flight, job, gen, nextSecure, {
           ...options, host: next.hostname, port: next.port === '' ? (nextSecure ? 443 : 80) : Number(next.port), path: `${next.pathname}${next.search}`,
-          headers: { ...options.headers, host: next.host }, agent: nextSecure ? this.httpsAgent : this.httpAgent,
+          headers: { ...options.headers, host: next.host }, agent: this.agentFor(nextSecure, next.host),
           servername: isIP(next.hostname) === 0 ? next.hostname : undefined,
         }, next.href, hops + 1);
         return;
@@ -166,7 +183,6 @@ export class HttpProber implements SocketProber {
   }
 
   close(): void {
-    if (this.httpAgent !== false) this.httpAgent.destroy();
-    if (this.httpsAgent !== false) this.httpsAgent.destroy();
+    for (const agent of this.agents.values()) agent.destroy();
   }
 }
