@@ -180,8 +180,8 @@ try {
     engineDay1h: time(repeats, dayHourly),
     // the SQL alone, and the merge alone on rows already read
     sqlDay1m: time(repeats, () => readStore.historyRows(measured.seq, MINUTE, dayFrom, now)),
-    engineMergeDay1m: time(repeats, () => queryHistory({ store: rowsOnly, windowMs: MINUTE, rollupMs: HOUR }, measured.seq, null, { fromMs: dayFrom, toMs: now, stepMs: MINUTE, percentiles: PCTS })),
-    engineMergeOldBlobsDay1m: time(repeats, () => queryHistory({ store: rowsBefore, windowMs: MINUTE, rollupMs: HOUR }, measured.seq, null, { fromMs: dayFrom, toMs: now, stepMs: MINUTE, percentiles: PCTS })),
+    engineMergeDay1m: time(repeats, () => queryHistory({ store: rowsOnly, windowMs: MINUTE, rollupMs: HOUR }, measured.seq, { monitorSeq: null, probe: null, phase: 'total' }, { fromMs: dayFrom, toMs: now, stepMs: MINUTE, percentiles: PCTS })),
+    engineMergeOldBlobsDay1m: time(repeats, () => queryHistory({ store: rowsBefore, windowMs: MINUTE, rollupMs: HOUR }, measured.seq, { monitorSeq: null, probe: null, phase: 'total' }, { fromMs: dayFrom, toMs: now, stepMs: MINUTE, percentiles: PCTS })),
     baselineMergeDay1m: time(repeats, () => baselineHistory(dayRowsBefore, dayFrom, now, MINUTE, PCTS)),
     hdrJsMergeDay1m: time(Math.min(repeats, 5), () => hdrJsHistory(dayRowsV2, dayFrom, now, MINUTE, PCTS)),
   };

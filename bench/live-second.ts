@@ -74,7 +74,7 @@ for (let run = 0; run < RUNS; run++) {
   if (run === 0) JSON.parse(Buffer.from(bytesOut).toString('utf8')); // valid JSON
   frame.push(performance.now() - t0);
   t0 = performance.now();
-  const out = live.summarize(rows, ids, addresses, 5, 4, [{ table: open }]);
+  const out = live.summarize(rows, ids, addresses, 5, 4, [{ table: open, phases: null }]);
   summary.push(performance.now() - t0);
   if (out.targets.length !== ROWS) throw new Error('summary lost targets');
 }

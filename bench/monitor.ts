@@ -21,8 +21,9 @@
 //   node dist/bench/monitor.js [--sizes 10000,25000,50000,100000] [--minutes 5] [--warmup-seconds 60]
 //                              [--window-seconds 60] [--threads 0] [--no-save]
 //   node dist/bench/monitor.js --probe tcp|http|dns [--http-fresh-tls] [--sizes …] [--minutes …]
-//     the other probe kinds: see lib/probe-bench.ts (the engine's probes in a process of their
-//     own against loopback servers in another)
+//     the other probe kinds: see lib/probe-bench.ts (a monitor of that kind — or, with
+//     --engine-probes, the engine's one-off probes — in a process of its own against loopback
+//     servers in another)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,9 +78,10 @@ const opts = new Command('bench:monitor')
   .option('--client-nice <n>', 'nice value of this process\'s measuring threads (fetch, node:http poller) while a daemon runs (-10: the probe threads\' own, so they do not delay the client; needs root)', niceValue, 0)
   .option('--probe <kind>', 'icmp (the daemon\'s monitors), or tcp | http | dns (the engine\'s probes against loopback servers, lib/probe-bench.ts)', probeKind, 'icmp')
   .option('--http-fresh-tls', '--probe http: https with a fresh TLS connection each probe instead of keep-alive http', false)
+  .option('--engine-probes', '--probe tcp|http|dns: the engine\'s one-off probes on the monitor\'s schedule instead of a monitor of that kind', false)
   .option('--no-save', 'do not write bench/results/monitor-*.json')
   .parse()
-  .opts<{ sizes: number[]; minutes: number; warmupSeconds: number; windowSeconds: number; threads: number; clientNice: number; save: boolean; probe: 'icmp' | BenchProbe; httpFreshTls: boolean }>();
+  .opts<{ sizes: number[]; minutes: number; warmupSeconds: number; windowSeconds: number; threads: number; clientNice: number; save: boolean; probe: 'icmp' | BenchProbe; httpFreshTls: boolean; engineProbes: boolean }>();
 
 function probeKind(v: string): 'icmp' | BenchProbe {
   if (v !== 'icmp' && v !== 'tcp' && v !== 'http' && v !== 'dns') throw new InvalidArgumentError('icmp, tcp, http or dns');
@@ -87,7 +89,7 @@ function probeKind(v: string): 'icmp' | BenchProbe {
 }
 
 if (opts.probe !== 'icmp') {
-  await runProbeBench({ probe: opts.probe, httpFreshTls: opts.httpFreshTls, sizes: opts.sizes, minutes: opts.minutes, warmupSeconds: opts.warmupSeconds, save: opts.save });
+  await runProbeBench({ probe: opts.probe, httpFreshTls: opts.httpFreshTls, engineProbes: opts.engineProbes, sizes: opts.sizes, minutes: opts.minutes, warmupSeconds: opts.warmupSeconds, save: opts.save });
   process.exit(0);
 }
 

@@ -1,5 +1,6 @@
-// bench:monitor --probe tcp|http|dns: N targets probed once a second by the engine's TCP,
-// HTTP(S) or DNS probe in a process of its own (probe-driver.ts, the monitor's schedule rule),
+// bench:monitor --probe tcp|http|dns: N targets probed once a second by a monitor of that kind
+// in a process of its own (monitor-driver.ts: the MonitorRunner and its socket job; with
+// --engine-probes, probe-driver.ts: the engine's one-off probes on the monitor's schedule rule),
 // against loopback servers in another process (probe-servers.ts) that answer everything. Per
 // size, after a warm-up, over the measured period: loss (failures + skipped probes over
 // probes due), drift p99, the prober's CPU (utime + stime from /proc) and RSS peak, and the
@@ -26,6 +27,8 @@ export interface ProbeBenchOptions {
   minutes: number;
   warmupSeconds: number;
   save: boolean;
+  /** The one-off engine probes (probe-driver.ts) instead of the monitor path (monitor-driver.ts). */
+  engineProbes?: boolean;
 }
 
 const GOALS = { lossPercent: 0, driftP99Ms: 5, cpuCores: 1.2, rssMB: 400 };
@@ -92,7 +95,7 @@ async function runSize(o: ProbeBenchOptions, n: number, certDir: string) {
   try {
     servers = start('probe-servers.js', [serverKind, SERVER_ADDRESSES.join(','), certDir]);
     const { port } = await nextJson<{ port: number }>(servers, 'the loopback servers');
-    driver = start('probe-driver.js', [JSON.stringify({
+    driver = start(o.engineProbes === true ? 'probe-driver.js' : 'monitor-driver.js', [JSON.stringify({
       kind: serverKind, n, port, addresses: SERVER_ADDRESSES, intervalMs: INTERVAL_MS, timeoutMs: INTERVAL_MS, keepAlive: !o.httpFreshTls,
     })]);
     await nextJson<{ ready: boolean }>(driver, 'the prober');
@@ -167,7 +170,7 @@ export async function runProbeBench(o: ProbeBenchOptions): Promise<void> {
   printMachine(machine);
   const limits = spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim();
   console.log(`monitor --probe ${o.probe}: ${modeOf(o)}; ${o.sizes.join(', ')} loopback targets at 1 probe/s, ${o.minutes} min measured each after ${o.warmupSeconds} s of warm-up;`
-    + ` the engine's probes in a prober process of their own, loopback servers in another (open-files hard limit ${limits}; node raises its soft limit to it)\n`);
+    + ` ${o.engineProbes === true ? 'the engine\'s one-off probes' : 'a monitor of that kind (MonitorRunner)'} in a prober process of their own, loopback servers in another (open-files hard limit ${limits}; node raises its soft limit to it)\n`);
   const certDir = mkdtempSync(join(tmpdir(), 'sonde-bench-probe-'));
   const rows: Row[] = [];
   try {

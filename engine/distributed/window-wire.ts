@@ -6,6 +6,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Type, type Static } from '@sinclair/typebox';
 import { ERROR_KIND_COUNT } from '../stats/error-kinds.js';
+import { MONITOR_ERROR_KIND_COUNT } from '../monitor/error-kinds.js';
 
 export const WIRE_VERSION = 1;
 /** NATS's default max_payload is 1 MiB; a message above this is refused before parsing. */
@@ -23,7 +24,8 @@ const WireWindow = Type.Object({
   received: Count,
   duplicates: Count,
   late: Count,
-  errors: Type.Array(Count, { minItems: ERROR_KIND_COUNT, maxItems: ERROR_KIND_COUNT }),
+  // ICMP's kinds (agents before migration 10) or every monitor error kind
+  errors: Type.Array(Count, { minItems: ERROR_KIND_COUNT, maxItems: MONITOR_ERROR_KIND_COUNT }),
   minNs: Type.Union([Count, Type.Null()]),
   maxNs: Type.Union([Count, Type.Null()]),
   sumNs: Count,

@@ -4,7 +4,16 @@
 import { SondeError } from '../errors.js';
 import { BucketAccumulator } from './hdr-codec.js';
 import type { HistoryRow, WindowStore } from './window-store.js';
-import type { HistoryPoint, HistoryQuery } from './types.js';
+import { decodeSeries } from './series.js';
+import type { HistoryPoint, HistoryQuery, MonitorPhase, MonitorProbe } from './types.js';
+
+/** Which stored series a history merges: one monitor's or every one's (null), one probe kind
+ *  or every kind (null), one phase. */
+export interface SeriesFilter {
+  monitorSeq: number | null;
+  probe: MonitorProbe | null;
+  phase: MonitorPhase;
+}
 
 export const MAX_HISTORY_POINTS = 10_000;
 export const DEFAULT_PERCENTILES = [50, 90, 99];
@@ -21,7 +30,7 @@ export interface HistorySource {
 
 let sharedAcc: BucketAccumulator | undefined;
 
-export function queryHistory(src: HistorySource, targetSeq: number, monitorSeq: number | null, q: HistoryQuery): HistoryPoint[] {
+export function queryHistory(src: HistorySource, targetSeq: number, series: SeriesFilter, q: HistoryQuery): HistoryPoint[] {
   const { fromMs, toMs } = q;
   if (!Number.isSafeInteger(fromMs) || fromMs < 0) invalid('from', 'from must be a time in ms since the epoch');
   if (!Number.isSafeInteger(toMs) || toMs <= fromMs) invalid('to', 'to must be a time in ms after from');
@@ -50,6 +59,18 @@ export function queryHistory(src: HistorySource, targetSeq: number, monitorSeq: 
     rows = rows.length === 0 ? raw : rows.concat(raw);
   }
 
+  // decoded once per distinct stored key (a handful), not per row
+  const wanted = new Map<number, boolean>();
+  const matches = (key: number): boolean => {
+    let m = wanted.get(key);
+    if (m === undefined) {
+      const d = decodeSeries(key);
+      m = d !== null && d.phase === series.phase && (series.probe === null || d.probe === series.probe)
+        && (series.monitorSeq === null || d.monitorSeq === series.monitorSeq);
+      wanted.set(key, m);
+    }
+    return m;
+  };
   const out: HistoryPoint[] = [];
   // one accumulator for every query (768 KB of typed arrays: too much to allocate and zero per
   // query, bench/README.md#design-history-query); queries run synchronously, so it is never
@@ -66,7 +87,7 @@ export function queryHistory(src: HistorySource, targetSeq: number, monitorSeq: 
     let max = -Infinity;
     for (; i < rows.length && rows[i][0] < t + step; i++) {
       const [, rowMonitor, rowSent, rowReceived, rowMin, rowMax, hist] = rows[i];
-      if (monitorSeq !== null && rowMonitor !== monitorSeq) continue;
+      if (!matches(rowMonitor)) continue;
       sent += rowSent;
       received += rowReceived;
       if (rowMin !== null && rowMin < min) min = rowMin;

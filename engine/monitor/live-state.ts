@@ -36,6 +36,13 @@ export class LiveState {
   okStreak = new Uint32Array(0);
   /** Per-row RTT buckets of answered probes (the /metrics histogram; grows by itself). */
   readonly rtt = new RttBuckets();
+  /** http monitors: the phases' buckets (/metrics phase labels). */
+  readonly phaseRtt = { connect: new RttBuckets(), tls: new RttBuckets(), ttfb: new RttBuckets() };
+  /** https monitors: the server certificate's notAfter per row, ms since the epoch (NaN: unknown). */
+  certExpiresAtMs = new Float64Array(0);
+  /** A certificate expiring sooner than this from its last probe makes an up target degraded
+   *  (http.certExpiryDays; 0: never). */
+  certWarnMs = 0;
   /** Status code per row: the index into TARGET_STATUSES (set once a second by evaluateStatus). */
   status = new Uint8Array(0);
   /** The current and the last second per row (live feed, loss for the status). */
@@ -53,6 +60,9 @@ export class LiveState {
     streak.set(this.failStreak);
     const okStreak = new Uint32Array(size);
     okStreak.set(this.okStreak);
+    const cert = new Float64Array(size).fill(NaN);
+    cert.set(this.certExpiresAtMs);
+    this.certExpiresAtMs = cert;
     this.lastRttNs = rtt;
     this.lastAtMs = at;
     this.failStreak = streak;

@@ -1,9 +1,10 @@
 // Validation of monitor input (create and patch): one place, so the API and the CLI agree.
 import { SondeError } from '../errors.js';
 import { validateLabels } from '../store/labels.js';
+import { checkOptionsKind, parseDnsOptions, parseHttpOptions, parseTcpOptions } from './monitor-options.js';
 import { MONITOR_PROBES, type MonitorInput, type MonitorProbe, type MonitorSelection } from './types.js';
 
-const FIELDS = new Set(['name', 'selection', 'probe', 'intervalMs', 'probes', 'timeoutMs', 'size', 'enabled']);
+const FIELDS = new Set(['name', 'selection', 'probe', 'intervalMs', 'probes', 'timeoutMs', 'size', 'enabled', 'tcp', 'dns', 'http']);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,127}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_SELECTED_IDS = 100_000;
@@ -70,11 +71,18 @@ export function parseMonitorInput(raw: unknown, partial: boolean): Partial<Monit
     if (typeof r.enabled !== 'boolean') invalid('enabled', 'enabled must be true or false');
     out.enabled = r.enabled;
   }
+  if (r.tcp !== undefined) out.tcp = parseTcpOptions(r.tcp);
+  if (r.dns !== undefined) out.dns = parseDnsOptions(r.dns);
+  if (r.http !== undefined) out.http = parseHttpOptions(r.http);
   for (const k of Object.keys(out) as (keyof MonitorInput)[]) if (out[k] === undefined) delete out[k];
   return out;
 }
 
+/** A monitor with every default applied (the kind options stay optional). */
+export type MonitorWithDefaults = Required<Omit<MonitorInput, 'tcp' | 'dns' | 'http'>> & Pick<MonitorInput, 'tcp' | 'dns' | 'http'>;
+
 /** Cross-field rules on a complete monitor. */
-export function checkMonitor(m: Required<MonitorInput>): void {
+export function checkMonitor(m: MonitorWithDefaults): void {
+  checkOptionsKind(m.probe, m);
   if (m.timeoutMs > m.intervalMs) invalid('timeoutMs', `timeoutMs (${m.timeoutMs}) must not exceed intervalMs (${m.intervalMs}): a round must settle before the next one`);
 }

@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import { SondeError } from '../errors.js';
 import type { Db } from '../store/database.js';
 import { uuidv7 } from '../store/uuid7.js';
-import { checkMonitor, parseMonitorInput } from './monitor-input.js';
+import { checkMonitor, parseMonitorInput, type MonitorWithDefaults } from './monitor-input.js';
 import type { Monitor, MonitorInput, MonitorProbe } from './types.js';
 
 interface MonitorRow {
@@ -19,6 +19,8 @@ interface MonitorRow {
   enabled: number;
   created_at: number;
   updated_at: number;
+  /** {"tcp": {...}} | {"dns": {...}} | {"http": {...}} | {} (migration 10). */
+  options: string;
 }
 
 /** A monitor with its internal integer key (the windows table refers to it). */
@@ -26,9 +28,10 @@ export interface StoredMonitor extends Monitor {
   seq: number;
 }
 
-const COLUMNS = 'seq, id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, created_at, updated_at';
+const COLUMNS = 'seq, id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, created_at, updated_at, options';
 
 function toMonitor(r: MonitorRow): StoredMonitor {
+  const options = JSON.parse(r.options) as Pick<Monitor, 'tcp' | 'dns' | 'http'>;
   return {
     seq: r.seq,
     id: r.id,
@@ -39,6 +42,7 @@ function toMonitor(r: MonitorRow): StoredMonitor {
     probes: r.probes,
     timeoutMs: r.timeout_ms,
     size: r.size,
+    ...options,
     enabled: r.enabled === 1,
     createdAtMs: r.created_at,
     updatedAtMs: r.updated_at,
@@ -50,9 +54,9 @@ export function publicMonitor(m: StoredMonitor): Monitor {
   return rest;
 }
 
-function withDefaults(input: Partial<MonitorInput>): Required<MonitorInput> {
+function withDefaults(input: Partial<MonitorInput>): MonitorWithDefaults {
   const intervalMs = input.intervalMs ?? 1000;
-  return {
+  const out: MonitorWithDefaults = {
     name: input.name!,
     selection: input.selection!,
     probe: input.probe ?? 'icmp',
@@ -62,6 +66,10 @@ function withDefaults(input: Partial<MonitorInput>): Required<MonitorInput> {
     size: input.size ?? 56,
     enabled: input.enabled ?? true,
   };
+  if (input.tcp !== undefined) out.tcp = input.tcp;
+  if (input.dns !== undefined) out.dns = input.dns;
+  if (input.http !== undefined) out.http = input.http;
+  return out;
 }
 
 export class MonitorRepo {
@@ -74,12 +82,12 @@ export class MonitorRepo {
 
   constructor(private readonly db: Db) {
     this.insertRow = db.prepare(
-      `INSERT INTO monitors (id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, created_at, updated_at)
-       VALUES (@id, @name, @probe, @selection, @interval_ms, @probes, @timeout_ms, @size, @enabled, @created_at, @updated_at)`,
+      `INSERT INTO monitors (id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, created_at, updated_at, options)
+       VALUES (@id, @name, @probe, @selection, @interval_ms, @probes, @timeout_ms, @size, @enabled, @created_at, @updated_at, @options)`,
     );
     this.updateRow = db.prepare(
       `UPDATE monitors SET name = @name, probe = @probe, selection = @selection, interval_ms = @interval_ms, probes = @probes,
-       timeout_ms = @timeout_ms, size = @size, enabled = @enabled, updated_at = @updated_at WHERE id = @id`,
+       timeout_ms = @timeout_ms, size = @size, enabled = @enabled, updated_at = @updated_at, options = @options WHERE id = @id`,
     );
     this.deleteRow = db.prepare('DELETE FROM monitors WHERE id = ?');
     this.selectAll = db.prepare(`SELECT ${COLUMNS} FROM monitors ORDER BY seq`);
@@ -115,7 +123,10 @@ export class MonitorRepo {
     return this.db.transaction(() => {
       const current = this.get(id);
       if (!current) throw new SondeError('not_found', `monitor ${id} not found`, 'id');
-      const merged = withDefaults({ ...publicMonitor(current), ...patch });
+      const kept: Partial<MonitorInput> = publicMonitor(current);
+      // a monitor given another probe kind leaves the options of the old kind behind
+      if (patch.probe !== undefined && patch.probe !== current.probe) delete kept[current.probe as 'tcp' | 'dns' | 'http'];
+      const merged = withDefaults({ ...kept, ...patch });
       checkMonitor(merged);
       try {
         this.updateRow.run(this.toRow(id, merged, current.createdAtMs, Math.max(Date.now(), current.updatedAtMs + 1)));
@@ -131,7 +142,8 @@ export class MonitorRepo {
     return this.deleteRow.run(id).changes > 0;
   }
 
-  private toRow(id: string, m: Required<MonitorInput>, createdAt: number, updatedAt: number) {
+  private toRow(id: string, m: MonitorWithDefaults, createdAt: number, updatedAt: number) {
+    const options = m.probe === 'icmp' || m[m.probe] === undefined ? {} : { [m.probe]: m[m.probe] };
     return {
       id,
       name: m.name,
@@ -144,6 +156,7 @@ export class MonitorRepo {
       enabled: m.enabled ? 1 : 0,
       created_at: createdAt,
       updated_at: updatedAt,
+      options: JSON.stringify(options),
     };
   }
 

@@ -17,6 +17,11 @@ import type { Member } from './selection.js';
 import { LiveState, type LossSums, type TargetState } from './live-state.js';
 import { TARGET_STATUSES } from './types.js';
 import { WindowTable, type OpenWindow } from './window-table.js';
+import { seriesKey } from './series.js';
+import { createSocketProber } from './socket-probers.js';
+import { Flight, OUTCOME_ERROR, OUTCOME_OK, OUTCOME_TIMEOUT, SocketBudget, SocketJob } from './socket-job.js';
+import { probeHost } from './target-host.js';
+import { DEFAULT_CERT_EXPIRY_DAYS } from './monitor-options.js';
 
 const ERROR_INDEX: Record<ProbeErrorKind, number> = {
   'unreachable': ErrorKindIndex.UNREACHABLE,
@@ -40,6 +45,24 @@ const DRIFT_SAMPLE = 8;
 /** A window is sealed this long after its last probe's timeout (the workers' 2 ms grace period
  *  and their 10 ms event batching, with room to spare). */
 const SETTLE_MS = 60;
+
+/** The phase series an http window keeps beside its total (OpenWindow.phases, in this order). */
+const HTTP_PHASES = ['connect', 'tls', 'ttfb'] as const;
+/** Window tables kept for reuse (a total and three phases, twice). */
+const MAX_SPARE_TABLES = 8;
+
+function certWarnMs(def: StoredMonitor): number {
+  return def.probe === 'http' ? (def.http?.certExpiryDays ?? DEFAULT_CERT_EXPIRY_DAYS) * 86_400_000 : 0;
+}
+
+/** Why a member of a socket monitor cannot be probed (its planned probes fail), or null. */
+function unprobeableReason(def: StoredMonitor, m: Member): string | null {
+  if (def.probe === 'tcp' && (def.tcp?.port ?? m.port ?? null) === null) {
+    return `target ${m.id} (${m.address}) has no port: give the monitor tcp.port, or select TCP targets`;
+  }
+  if (def.probe === 'http' && !URL.canParse(m.address)) return `target ${m.id} (${m.address}) is not an http(s) URL: fix its address`;
+  return null;
+}
 
 /** Wall-clock ms with sub-ms precision (the same clock as the engine's send times). */
 export function wallNowMs(): number {
@@ -89,7 +112,7 @@ export class MonitorRunner {
   private sealedBefore = -Infinity;
   /** The window the last outcome went to (most outcomes go to the same one). */
   private lastIndex = NaN;
-  private lastTable: WindowTable | null = null;
+  private lastWindow: OpenWindow | null = null;
   readonly live = new LiveState();
   private memberRows: number[] = [];
   private memberIds: string[] = [];
@@ -113,8 +136,15 @@ export class MonitorRunner {
   lastError: string | null = null;
   windowsWritten = 0;
 
-  constructor(def: StoredMonitor, private readonly engine: Engine, private readonly windowMs: number) {
+  constructor(
+    def: StoredMonitor,
+    /** The ICMP engine (null: this runner probes tcp/dns/http only, e.g. a bench's). */
+    private readonly engine: Engine | null, private readonly windowMs: number,
+    /** In-flight socket probes, shared by the process's tcp/dns/http monitors. */
+    private readonly sockets = new SocketBudget(),
+  ) {
     this.def = def;
+    this.live.certWarnMs = certWarnMs(def);
   }
 
   get targets(): number {
@@ -129,6 +159,7 @@ export class MonitorRunner {
   /** Applies a new definition (interval, probes…): the job restarts on the new grid. */
   setDefinition(def: StoredMonitor, members: Member[]): void {
     this.def = def;
+    this.live.certWarnMs = certWarnMs(def);
     this.setMembers(members, true);
   }
 
@@ -144,12 +175,15 @@ export class MonitorRunner {
       }
     }
     this.memberCount = members.length;
-    for (const w of this.windows.values()) w.table.ensureRows(this.rowSeq.length);
+    for (const w of this.windows.values()) {
+      w.table.ensureRows(this.rowSeq.length);
+      if (w.phases !== null) for (const p of w.phases) p.ensureRows(this.rowSeq.length);
+    }
     this.live.ensureRows(this.rowSeq.length);
     this.memberRows = members.map((m) => this.rowBySeq.get(m.seq)!);
     this.memberIds = members.map((m) => m.id);
     this.memberAddresses = members.map((m) => m.address);
-    this.names = members.filter((m) => isIP(m.address) === 0).map((m) => m.address);
+    this.names = members.map((m) => probeHost(this.def, m.address)).filter((host) => isIP(host) === 0);
     this.probed = members;
     this.restart(wallNowMs());
   }
@@ -162,27 +196,33 @@ export class MonitorRunner {
     const n = members.length;
     const period = this.def.intervalMs;
     const targets: string[] = [];
+    const probedMembers: Member[] = [];
     const rows: number[] = [];
     const offsets: number[] = [];
     const failRows: number[] = [];
     const failNext: number[] = [];
     // one round of the grid began at originMs; member j is planned at originMs + j·period/n
     const originMs = Math.floor(nowMs / period) * period;
+    let problem: string | null = null;
     members.forEach((m, j) => {
       const offset = (j * period) / n;
-      const address = m.probeAddress ?? m.address;
-      if (isIP(address) === 0) {
-        // not resolved yet: not probed; failed to resolve: each planned probe fails
-        if (m.unresolvable === true) {
+      const address = m.probeAddress ?? probeHost(this.def, m.address);
+      const unprobeable = this.def.probe === 'icmp' ? null : unprobeableReason(this.def, m);
+      if (unprobeable !== null) problem ??= unprobeable;
+      if (isIP(address) === 0 || unprobeable !== null) {
+        // not resolved yet: not probed; failed to resolve (or cannot be probed): each planned probe fails
+        if (m.unresolvable === true || unprobeable !== null) {
           failRows.push(this.rowBySeq.get(m.seq)!);
           failNext.push(originMs + offset + (originMs + offset < nowMs ? period : 0));
         }
         return;
       }
       targets.push(address);
+      probedMembers.push(m);
       rows.push(this.rowBySeq.get(m.seq)!);
       offsets.push(offset);
     });
+    if (problem !== null) this.lastError = problem;
     this.unprobeable = { rows: Int32Array.from(failRows), nextMs: Float64Array.from(failNext) };
     if (targets.length === 0) return;
     const count = this.def.probes;
@@ -200,29 +240,38 @@ export class MonitorRunner {
     };
     this.grid = grid;
     this.batches++;
-    const job = this.engine
-      .ping({
-        targets,
-        count,
-        intervalMs: period,
-        timeoutMs: this.def.timeoutMs,
-        size: this.def.size,
-        signal: grid.controller.signal,
-        schedule: { originMs, offsetsMs: grid.offsetsMs, spacingMs },
-      }, (p) => this.record(grid, p))
-      .then(
-        () => undefined,
-        (error: unknown) => {
-          this.failedBatches++;
-          this.lastError = error instanceof Error ? error.message : String(error);
-          if (this.grid === grid) {
-            this.grid = null;
-            this.restartAtMs = wallNowMs() + (grid.lastSeq.some((seq) => seq >= 0) ? RESUME_MS : RETRY_MS);
-          }
-        },
-      );
+    const job = this.startJob(grid, targets, probedMembers).then(
+      () => undefined,
+      (error: unknown) => {
+        this.failedBatches++;
+        this.lastError = error instanceof Error ? error.message : String(error);
+        if (this.grid === grid) {
+          this.grid = null;
+          this.restartAtMs = wallNowMs() + (grid.lastSeq.some((seq) => seq >= 0) ? RESUME_MS : RETRY_MS);
+        }
+      },
+    );
     const tracked = job.finally(() => this.stopping.delete(tracked));
     grid.controller.signal.addEventListener('abort', () => this.stopping.add(tracked), { once: true });
+  }
+
+  /** ICMP: one engine job on the workers; tcp/dns/http: a socket job on this thread. */
+  private startJob(grid: JobGrid, targets: string[], members: Member[]): Promise<unknown> {
+    const def = this.def;
+    const schedule = { originMs: grid.originMs, offsetsMs: grid.offsetsMs, spacingMs: grid.spacingMs };
+    if (def.probe === 'icmp') {
+      if (this.engine === null) return Promise.reject(new Error('an icmp monitor needs the ICMP engine'));
+      return this.engine.ping({
+        targets, count: grid.count, intervalMs: grid.periodMs, timeoutMs: def.timeoutMs, size: def.size,
+        signal: grid.controller.signal, schedule,
+      }, (p) => this.record(grid, p));
+    }
+    const prober = createSocketProber(def, targets, members);
+    const job = new SocketJob(prober, {
+      targets: targets.length, originMs: grid.originMs, periodMs: grid.periodMs, offsetsMs: grid.offsetsMs,
+      count: grid.count, spacingMs: grid.spacingMs, timeoutMs: def.timeoutMs,
+    }, this.sockets, (f) => this.recordFlight(grid, f));
+    return job.run(grid.controller.signal);
   }
 
   private abortJob(): void {
@@ -231,50 +280,79 @@ export class MonitorRunner {
     grid?.controller.abort();
   }
 
-  /** One probe outcome of the running job. Per probe: no allocation. */
+  /** One probe outcome of the running ICMP job. Per probe: no allocation. */
   private record(grid: JobGrid, p: ProbeResult): void {
-    const t = p.targetIndex;
-    const row = grid.rows[t];
-    const seq = p.seq;
-    const round = grid.count === 1 ? seq : Math.floor(seq / grid.count);
-    const plannedMs = grid.originMs + round * grid.periodMs + grid.offsetsMs[t] + (seq - round * grid.count) * grid.spacingMs;
-    const table = this.tableFor(Math.floor(plannedMs / this.windowMs));
-    const live = this.live;
     switch (p.status) {
-      case 'ok':
-        table.recordRtt(row, p.rttNs);
-        live.ok(row, p.rttNs, plannedMs);
-        break;
-      case 'timeout':
-        table.recordTimeout(row);
-        live.failed(row, plannedMs);
-        break;
-      case 'error':
-        table.recordError(row, ERROR_INDEX[p.errorKind ?? 'other']);
-        live.failed(row, plannedMs);
-        break;
-      case 'duplicate': table.recordDuplicate(row); return;
-      case 'late': table.recordLate(row); return;
+      case 'ok': this.land(grid, p.targetIndex, p.seq, OUTCOME_OK, p.rttNs, 0, Number(p.sentAtNs) / 1e6); return;
+      case 'timeout': this.land(grid, p.targetIndex, p.seq, OUTCOME_TIMEOUT, NaN, 0, Number(p.sentAtNs) / 1e6); return;
+      case 'error': this.land(grid, p.targetIndex, p.seq, OUTCOME_ERROR, NaN, ERROR_INDEX[p.errorKind ?? 'other'], Number(p.sentAtNs) / 1e6); return;
+      case 'duplicate': this.windowFor(this.plannedMs(grid, p.targetIndex, p.seq)).table.recordDuplicate(grid.rows[p.targetIndex]); return;
+      case 'late': this.windowFor(this.plannedMs(grid, p.targetIndex, p.seq)).table.recordLate(grid.rows[p.targetIndex]); return;
+    }
+  }
+
+  /** One probe outcome of the running socket job (tcp, dns, http). Per probe: no allocation. */
+  private recordFlight(grid: JobGrid, f: Flight): void {
+    const w = this.land(grid, f.targetIndex, f.seq, f.status, f.rttNs, f.errorIndex, f.startedMs);
+    const row = grid.rows[f.targetIndex];
+    const phases = w.phases;
+    if (phases !== null && f.status === OUTCOME_OK) {
+      // the phases of an answered probe; a phase that did not happen (a reused connection has
+      // no connect or tls) is not sampled
+      const buckets = this.live.phaseRtt;
+      if (f.connectNs === f.connectNs) {
+        phases[0].recordRtt(row, f.connectNs);
+        buckets.connect.record(row, f.connectNs);
+      }
+      if (f.tlsNs === f.tlsNs) {
+        phases[1].recordRtt(row, f.tlsNs);
+        buckets.tls.record(row, f.tlsNs);
+      }
+      if (f.ttfbNs === f.ttfbNs) {
+        phases[2].recordRtt(row, f.ttfbNs);
+        buckets.ttfb.record(row, f.ttfbNs);
+      }
+    }
+    if (f.certExpiresAtMs === f.certExpiresAtMs) this.live.certExpiresAtMs[row] = f.certExpiresAtMs;
+  }
+
+  private plannedMs(grid: JobGrid, t: number, seq: number): number {
+    const round = grid.count === 1 ? seq : Math.floor(seq / grid.count);
+    return grid.originMs + round * grid.periodMs + grid.offsetsMs[t] + (seq - round * grid.count) * grid.spacingMs;
+  }
+
+  /** Counts a concluded probe in its window and the live state; returns the window. */
+  private land(grid: JobGrid, t: number, seq: number, status: number, rttNs: number, errorIndex: number, sentMs: number): OpenWindow {
+    const row = grid.rows[t];
+    const plannedMs = this.plannedMs(grid, t, seq);
+    const w = this.windowFor(plannedMs);
+    const live = this.live;
+    if (status === OUTCOME_OK) {
+      w.table.recordRtt(row, rttNs);
+      live.ok(row, rttNs, plannedMs);
+    } else {
+      if (status === OUTCOME_TIMEOUT) w.table.recordTimeout(row);
+      else w.table.recordError(row, errorIndex);
+      live.failed(row, plannedMs);
     }
     const last = grid.lastSeq[t];
     if (seq > last) {
       if (last >= 0) this.skippedSlots += seq - last - 1;
       grid.lastSeq[t] = seq;
     }
-    if (t % DRIFT_SAMPLE === 0) {
-      const sentMs = Number(p.sentAtNs) / 1e6;
-      if (sentMs > 0) this.drift.recordValue(Math.max(1, Math.round((sentMs - plannedMs) * 1000)));
-    }
+    if (t % DRIFT_SAMPLE === 0 && sentMs > 0) this.drift.recordValue(Math.max(1, Math.round((sentMs - plannedMs) * 1000)));
+    return w;
   }
 
-  /** The open window of an index (outcomes for an already sealed one go to the current). */
-  private tableFor(index: number): WindowTable {
-    if (index === this.lastIndex && this.lastTable !== null) return this.lastTable;
+  /** The open window of a planned time (outcomes for an already sealed one go to the current). */
+  private windowFor(plannedMs: number): OpenWindow {
+    const index = Math.floor(plannedMs / this.windowMs);
+    if (index === this.lastIndex && this.lastWindow !== null) return this.lastWindow;
     const target = index < this.sealedBefore ? Math.floor(wallNowMs() / this.windowMs) : index;
-    const table = this.openWindow(target).table;
+    const w = this.openWindow(target);
     this.lastIndex = index;
-    this.lastTable = table;
-    return table;
+    this.lastWindow = w;
+    return w;
   }
 
   /** Per runtime tick: failed rounds of names that do not resolve, a retry of a failed job,
@@ -290,7 +368,7 @@ export class MonitorRunner {
     const { rows, nextMs } = this.unprobeable;
     for (let i = 0; i < rows.length; i++) {
       while (nextMs[i] <= nowMs) {
-        const table = this.tableFor(Math.floor(nextMs[i] / this.windowMs));
+        const table = this.windowFor(nextMs[i]).table;
         for (let k = 0; k < this.def.probes; k++) {
           table.recordError(rows[i], ErrorKindIndex.OTHER);
           this.live.failed(rows[i], nextMs[i]);
@@ -306,9 +384,12 @@ export class MonitorRunner {
       const start = index * this.windowMs;
       // the samples a target gets in a window, and a round more (a restart may add one)
       const perRow = (Math.ceil(this.windowMs / this.def.intervalMs) + 1) * this.def.probes;
-      const table = this.spare.pop();
-      if (table !== undefined) table.reset(this.rowSeq.length, start, perRow);
-      w = { table: table ?? new WindowTable(this.rowSeq.length, start, perRow) };
+      const table = (): WindowTable => {
+        const t = this.spare.pop();
+        if (t !== undefined) t.reset(this.rowSeq.length, start, perRow);
+        return t ?? new WindowTable(this.rowSeq.length, start, perRow);
+      };
+      w = { table: table(), phases: this.def.probe === 'http' ? HTTP_PHASES.map(table) : null };
       this.windows.set(index, w);
     }
     return w;
@@ -325,21 +406,25 @@ export class MonitorRunner {
       this.windows.delete(index);
       this.sealedBefore = Math.max(this.sealedBefore, index + 1);
       this.live.remember(index, w.table);
-      w.table.seal();
-      out.push({
-        monitorSeq: this.def.seq,
-        spanMs: this.windowMs,
-        table: w.table,
-        rowSeq: this.rowSeq,
-        release: () => {
-          this.windowsWritten++;
-          if (this.spare.length < 2) this.spare.push(w.table);
-        },
-      });
+      const seal = (table: WindowTable, monitorSeq: number): void => {
+        table.seal();
+        out.push({
+          monitorSeq,
+          spanMs: this.windowMs,
+          table,
+          rowSeq: this.rowSeq,
+          release: () => {
+            if (table === w.table) this.windowsWritten++;
+            if (this.spare.length < MAX_SPARE_TABLES) this.spare.push(table);
+          },
+        });
+      };
+      seal(w.table, seriesKey(this.def.seq, this.def.probe));
+      if (w.phases !== null) w.phases.forEach((table, i) => seal(table, seriesKey(this.def.seq, 'http', HTTP_PHASES[i])));
     }
     if (out.length > 0) {
       this.lastIndex = NaN;
-      this.lastTable = null;
+      this.lastWindow = null;
     }
     return out;
   }

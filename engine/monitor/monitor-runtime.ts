@@ -9,6 +9,8 @@ import type { MonitorRepo, StoredMonitor } from './monitor-repo.js';
 import { MonitorRunner, wallNowMs, type SealedWindow } from './monitor-runner.js';
 import { isIP } from 'node:net';
 import { NameCache } from './name-cache.js';
+import { SocketBudget } from './socket-job.js';
+import { probeHost } from './target-host.js';
 import type { Member, SelectionEvaluator } from './selection.js';
 import type { MonitoringLog, MonitorRttView, MonitorRuntimeStats, WindowWriterStats } from './types.js';
 import { WindowWriter } from './window-writer.js';
@@ -40,6 +42,8 @@ export class MonitorRuntime {
   private readonly tick = (): void => this.runTick();
   /** Names of monitored targets resolved in the background (a change re-spreads monitors). */
   private readonly names = new NameCache({ onChange: () => this.invalidate() });
+  /** Socket probes in flight, bounded for every tcp/dns/http monitor of the process together. */
+  readonly sockets = new SocketBudget();
   /** The last failure of a tick (kept for stats; the next tick retries). */
   lastError: string | null = null;
   /** Runs in every tick right after the due batches went out (LivePublisher: the
@@ -89,7 +93,14 @@ export class MonitorRuntime {
 
   /** Per-target RTT buckets of every running monitor (read by /metrics). */
   rttViews(): MonitorRttView[] {
-    return [...this.runners.values()].map((r) => ({ monitorId: r.def.id, ...r.members, buckets: r.live.rtt }));
+    return [...this.runners.values()].map((r) => {
+      const view: MonitorRttView = { monitorId: r.def.id, ...r.members, buckets: r.live.rtt, probe: r.def.probe };
+      if (r.def.probe === 'http') {
+        view.phases = r.live.phaseRtt;
+        view.certExpiresAtMs = r.live.certExpiresAtMs;
+      }
+      return view;
+    });
   }
 
   writerStats(): WindowWriterStats {
@@ -172,7 +183,9 @@ export class MonitorRuntime {
     this.targetsFingerprint = fingerprint;
     const names = new Set<string>();
     for (const [id, runner] of this.runners) {
-      if (wanted.has(id)) continue;
+      const next = wanted.get(id);
+      // another probe kind is another series: a new runner, its windows and states its own
+      if (next !== undefined && next.probe === runner.def.probe) continue;
       this.runners.delete(id);
       // a removed or disabled monitor: its last windows are written once its batches settle
       const stopping = runner.stop().then(() => {
@@ -184,7 +197,7 @@ export class MonitorRuntime {
     for (const m of wanted.values()) {
       const runner = this.runners.get(m.id);
       if (runner === undefined) {
-        const created = new MonitorRunner(m, this.engine, this.settings.windowMs);
+        const created = new MonitorRunner(m, this.engine, this.settings.windowMs, this.sockets);
         created.setMembers(this.members(m, names));
         this.runners.set(m.id, created);
       } else if (runner.def.updatedAtMs !== m.updatedAtMs) {
@@ -201,12 +214,13 @@ export class MonitorRuntime {
 
   /** A monitor's members now, names given their cached addresses (names collected). */
   private members(m: StoredMonitor, names: Set<string>): Member[] {
-    const members = this.selector.evaluate(m.selection);
+    const members = this.selector.evaluate(m.selection, m.probe);
     for (const member of members) {
-      const probe = this.names.addressOf(member.address);
-      if (probe !== member.address || isIP(member.address) === 0) names.add(member.address);
-      if (probe !== member.address) member.probeAddress = probe;
-      else if (this.names.failed(member.address)) member.unresolvable = true;
+      const host = probeHost(m, member.address);
+      const probe = this.names.addressOf(host);
+      if (probe !== host || isIP(host) === 0) names.add(host);
+      if (probe !== host) member.probeAddress = probe;
+      else if (this.names.failed(host)) member.unresolvable = true;
     }
     return members;
   }

@@ -20,7 +20,8 @@ import { checkWebhooks, WebhookSender } from './webhooks.js';
 import { RECENT_WINDOWS } from './live-state.js';
 import { SNAPSHOT_MIN_TARGETS, SummarySnapshots } from './summary-snapshot.js';
 import { TARGET_STATUSES } from './types.js';
-import { ERROR_KINDS } from '../stats/error-kinds.js';
+import { MONITOR_ERROR_KINDS as ERROR_KINDS } from './error-kinds.js';
+import { decodeSeries } from './series.js';
 
 const DAY_MS = 86_400_000;
 
@@ -142,26 +143,37 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
   members(id: string): string[] {
     const m = this.repo.get(id);
     if (m === null) throw new SondeError('not_found', `monitor ${id} not found`, 'id');
-    return this.selector.evaluate(m.selection).map((t) => t.id);
+    return this.selector.evaluate(m.selection, m.probe).map((t) => t.id);
   }
 
   history(targetId: string, query: HistoryQuery): HistoryPoint[] {
     const seq = this.seqOf(targetId);
     let monitorSeq: number | null = null;
+    let probe = query.probe ?? null;
     if (query.monitorId !== undefined) {
       const m = this.repo.get(query.monitorId);
       if (m === null) throw new SondeError('not_found', `monitor ${query.monitorId} not found`, 'monitor');
       monitorSeq = m.seq;
+      probe ??= m.probe;
     }
-    return queryHistory({ store: this.store, windowMs: this.windowMs, rollupMs: this.rollupMs }, seq, monitorSeq, query);
+    const phase = query.phase ?? 'total';
+    if (phase !== 'total' && probe !== null && probe !== 'http') {
+      throw new SondeError('invalid', `phase ${phase} exists for http monitors only (this history is of ${probe} probes): use phase=total`, 'phase');
+    }
+    const series = { monitorSeq, probe, phase };
+    return queryHistory({ store: this.store, windowMs: this.windowMs, rollupMs: this.rollupMs }, seq, series, query);
   }
 
   windows(targetId: string, fromMs: number, toMs: number, spanMs = this.windowMs): LatencyWindow[] {
     const seq = this.seqOf(targetId);
     const monitorIds = new Map(this.monitorIds.all().map((m) => [m.seq, m.id]));
-    return this.store.range(seq, spanMs, fromMs, toMs).map((r) => ({
+    return this.store.range(seq, spanMs, fromMs, toMs).map((r) => {
+      const series = decodeSeries(r.monitorSeq) ?? { monitorSeq: r.monitorSeq, probe: 'icmp' as const, phase: 'total' as const };
+      return {
       targetId: this.targetIdBySeq.get(r.targetSeq) ?? targetId,
-      monitorId: monitorIds.get(r.monitorSeq) ?? `deleted:${r.monitorSeq}`,
+      monitorId: monitorIds.get(series.monitorSeq) ?? `deleted:${series.monitorSeq}`,
+      probe: series.probe,
+      phase: series.phase,
       startMs: r.startMs,
       spanMs: r.spanMs,
       sent: r.sent,
@@ -173,7 +185,8 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
       maxNs: r.maxNs,
       sumNs: r.sumNs,
       histogram: r.hist === null ? null : toV2Compressed(r.hist),
-    }));
+      };
+    });
   }
 
   summaryJson(id: string, query: SummaryQuery = {}, options: { gzip?: boolean } = {}): SummaryBytes {
@@ -218,7 +231,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     } else if (runner !== undefined) {
       ({ counts, targets } = runner.summarize(now, lossWindows, only));
     } else {
-      const members = this.selector.evaluate(m.selection);
+      const members = this.selector.evaluate(m.selection, m.probe);
       counts.unknown = members.length;
       const listed = query.targetId === undefined ? members : members.filter((t) => t.id === query.targetId);
       targets = only !== undefined && !only.has('unknown') ? [] : listed.map((t) => ({

@@ -38,16 +38,20 @@ export function evaluateStatus(live: LiveState, rows: readonly number[], s: Stat
   const at = live.lastAtMs;
   const lossSent = live.second.lossSent;
   const lossReceived = live.second.lossReceived;
+  const cert = live.certExpiresAtMs;
+  const certWarnMs = live.certWarnMs;
   for (let k = 0; k < rows.length; k++) {
     const row = rows[k];
     const was = status[row];
     const f = fail[row];
+    // a certificate expiring within http.certExpiryDays of the last probe holds a target degraded
+    const certSoon = certWarnMs > 0 && cert[row] - at[row] < certWarnMs;
     let next = was;
     if (f >= s.downAfter) {
       next = DOWN;
     } else if (was === UNKNOWN) {
       if (Number.isNaN(at[row])) continue;
-      next = f > 0 ? DEGRADED : UP;
+      next = f > 0 || certSoon ? DEGRADED : UP;
     } else if (was === DOWN) {
       if (ok[row] >= s.upAfter) next = UP;
     } else if (f > 0) {
@@ -55,8 +59,8 @@ export function evaluateStatus(live: LiveState, rows: readonly number[], s: Stat
     } else {
       const sent = lossSent[row];
       const lossy = sent > 0 && (100 * (sent - lossReceived[row])) / sent > s.degradedLossPercent;
-      if (was === DEGRADED && ok[row] >= s.upAfter && !lossy) next = UP;
-      else if (was === UP && lossy) next = DEGRADED;
+      if (was === DEGRADED && ok[row] >= s.upAfter && !lossy && !certSoon) next = UP;
+      else if (was === UP && (lossy || certSoon)) next = DEGRADED;
     }
     if (next === was) continue;
     status[row] = next;
@@ -74,6 +78,14 @@ function reasonOf(live: LiveState, row: number, next: number, s: StatusSettings)
   // degraded
   if (f > 0) return `${f} failed probe${f === 1 ? '' : 's'} in a row (down after ${s.downAfter})`;
   const sent = live.second.lossSent[row];
+  const lossy = sent > 0 && (100 * (sent - live.second.lossReceived[row])) / sent > s.degradedLossPercent;
+  if (!lossy && live.certWarnMs > 0) {
+    const days = (live.certExpiresAtMs[row] - live.lastAtMs[row]) / 86_400_000;
+    const limit = live.certWarnMs / 86_400_000;
+    return days < 0
+      ? `the TLS certificate expired ${(-days).toFixed(1)} days ago`
+      : `the TLS certificate expires in ${days.toFixed(1)} days (< ${limit} days: http.certExpiryDays)`;
+  }
   const loss = (100 * (sent - live.second.lossReceived[row])) / sent;
   return `loss ${loss.toFixed(1)} % over the last ${LOSS_MINUTES} minutes is above ${s.degradedLossPercent} %`;
 }

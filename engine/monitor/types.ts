@@ -6,14 +6,81 @@ import type { RttBuckets } from './rtt-buckets.js';
  *  all match (`site: eu` matches `eu` and `eu.paris`, as in target lists). */
 export type MonitorSelection = { ids: string[] } | { labels: Record<string, string> };
 
-export const MONITOR_PROBES = ['icmp'] as const;
-export type MonitorProbe = (typeof MONITOR_PROBES)[number];
+export const MONITOR_PROBE_KINDS = ['icmp', 'tcp', 'dns', 'http'] as const;
+export type MonitorProbe = (typeof MONITOR_PROBE_KINDS)[number];
+export const MONITOR_PROBES = MONITOR_PROBE_KINDS;
+
+/** The series of a window: a probe's total time, or one phase of an HTTP probe
+ *  (connect: TCP handshake; tls: TLS handshake; ttfb: request written → first response byte). */
+export const MONITOR_PHASES = ['total', 'connect', 'tls', 'ttfb'] as const;
+export type MonitorPhase = (typeof MONITOR_PHASES)[number];
+
+/** tcp monitors: RTT = the TCP handshake (connect() → established), the connection closed at once. */
+export interface TcpMonitorOptions {
+  /** The port to connect to; default: the target's (TCP targets). HOST targets need it. */
+  port?: number;
+}
+
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'SOA'] as const;
+export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
+
+/** dns monitors: one UDP query per probe; RTT = query sent → answer received. Either the
+ *  target is the server asked (give `name`), or `server` is and each target's address is the
+ *  name asked. */
+export interface DnsMonitorOptions {
+  /** The name asked; default: the target's address (needs `server`). */
+  name?: string;
+  /** Default 'A'. */
+  type?: DnsRecordType;
+  /** The server asked, an IP address ("127.0.0.1", "::1"); default: the target's address. */
+  server?: string;
+  /** The server's UDP port (default 53). */
+  port?: number;
+  /** An answer that must be among the answers (an address, a name, "10 mx.example.", TXT text);
+   *  otherwise the probe fails with error kind wrong-answer. */
+  expect?: string;
+}
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS'] as const;
+
+/** http monitors: one request per probe to the target's URL (HTTP targets). */
+export interface HttpMonitorOptions {
+  /** Default 'GET'. */
+  method?: (typeof HTTP_METHODS)[number];
+  /** Replaces the URL's path and query ("/healthz?full=1"). */
+  path?: string;
+  headers?: Record<string, string>;
+  /** Statuses that count as answered (default 200..399); others fail as http-status. */
+  expectStatus?: number[];
+  /** A regular expression the body must match (else error kind body). */
+  bodyMatch?: string;
+  /** A regular expression the body must not match (else error kind body). */
+  bodyNotMatch?: string;
+  /** Body bytes read at most, for the patterns (default 65,536, at most 1,048,576). */
+  maxBodyBytes?: number;
+  /** Follow 3xx Location (up to 5; default false: a 3xx is the answer). */
+  followRedirects?: boolean;
+  /** Verify the server's certificate chain and name (default true). */
+  verifyTls?: boolean;
+  /** true (default): one kept-alive connection per target, reused (measures the request on a
+   *  warm connection: no connect or tls phase after the first); false: a fresh connection per
+   *  probe (measures what a new client sees: connect and TLS handshake every time). */
+  keepAlive?: boolean;
+  /** A target whose certificate expires in fewer days is degraded (default 14; 0: never). */
+  certExpiryDays?: number;
+}
 
 export interface MonitorInput {
   name: string;
   selection: MonitorSelection;
-  /** Default 'icmp' (the only kind so far). */
+  /** Default 'icmp'. tcp and dns probe HOST targets (tcp also TCP targets), http HTTP targets. */
   probe?: MonitorProbe;
+  /** Options of a tcp monitor (only with probe 'tcp'). */
+  tcp?: TcpMonitorOptions;
+  /** Options of a dns monitor (required with probe 'dns': `name` or `server`). */
+  dns?: DnsMonitorOptions;
+  /** Options of an http monitor (only with probe 'http'). */
+  http?: HttpMonitorOptions;
   /** One round per target every intervalMs, ≥ 100 (default 1000). */
   intervalMs?: number;
   /** Echo requests per target per round, 1..100 (default 1). */
@@ -35,6 +102,10 @@ export interface Monitor {
   probes: number;
   timeoutMs: number;
   size: number;
+  /** The options of its probe kind (absent for icmp and when none were given). */
+  tcp?: TcpMonitorOptions;
+  dns?: DnsMonitorOptions;
+  http?: HttpMonitorOptions;
   enabled: boolean;
   createdAtMs: number;
   updatedAtMs: number;
@@ -158,6 +229,8 @@ export interface LiveSecond {
 export interface LatencyWindow {
   targetId: string;
   monitorId: string;
+  probe: MonitorProbe;
+  phase: MonitorPhase;
   startMs: number;
   spanMs: number;
   sent: number;
@@ -182,6 +255,11 @@ export interface HistoryQuery {
   /** Percentiles 0..100 (default [50, 90, 99]). */
   percentiles?: number[];
   monitorId?: string;
+  /** Only windows of this probe kind (default: the monitor's kind when monitorId is given,
+   *  else every kind). */
+  probe?: MonitorProbe;
+  /** Which series (default 'total'); the others exist for http monitors. */
+  phase?: MonitorPhase;
 }
 
 export interface HistoryPoint {
@@ -226,6 +304,12 @@ export interface MonitorRttView {
   ids: readonly string[];
   addresses: readonly string[];
   buckets: RttBuckets;
+  /** Default icmp. */
+  probe?: MonitorProbe;
+  /** http monitors: the connect, tls and ttfb phases' buckets (same rows). */
+  phases?: { connect: RttBuckets; tls: RttBuckets; ttfb: RttBuckets };
+  /** http monitors: each row's certificate notAfter, ms since the epoch (NaN: unknown). */
+  certExpiresAtMs?: Float64Array;
 }
 
 export const TARGET_STATUSES = ['up', 'degraded', 'down', 'unknown'] as const;

@@ -4,7 +4,7 @@
 // thread (window-writer-thread.ts); every write transaction is bounded by a row or target
 // count, because writes on the main thread's connections wait for it.
 import type { Statement } from 'better-sqlite3';
-import { ERROR_KINDS, ERROR_KIND_COUNT } from '../stats/error-kinds.js';
+import { MONITOR_ERROR_KINDS, MONITOR_ERROR_KIND_COUNT } from './error-kinds.js';
 import type { Db } from '../store/database.js';
 import { BucketAccumulator } from './hdr-codec.js';
 
@@ -17,7 +17,7 @@ export interface WindowRow {
   received: number;
   duplicates: number;
   late: number;
-  /** ERROR_KIND_COUNT counts in ERROR_KINDS order. */
+  /** MONITOR_ERROR_KIND_COUNT counts in ERROR_KINDS order. */
   errors: number[];
   minNs: number | null;
   maxNs: number | null;
@@ -40,6 +40,15 @@ interface DbRow {
   err_packet_too_big: number;
   err_send_failed: number;
   err_other: number;
+  err_refused: number;
+  err_reset: number;
+  err_name_not_found: number;
+  err_dns_failure: number;
+  err_tls: number;
+  err_http_status: number;
+  err_body: number;
+  err_protocol: number;
+  err_wrong_answer: number;
   min_ns: number | null;
   max_ns: number | null;
   sum_ns: number;
@@ -49,12 +58,22 @@ interface DbRow {
 /** [start_at, monitor_seq, sent, received, min_ns, max_ns, hist] (a raw row: no object per row). */
 export type HistoryRow = [number, number, number, number, number | null, number | null, Buffer | null];
 
-const ERROR_COLUMNS = ['err_unreachable', 'err_time_exceeded', 'err_param_problem', 'err_packet_too_big', 'err_send_failed', 'err_other'] as const;
+const ERROR_COLUMNS = [
+  'err_unreachable', 'err_time_exceeded', 'err_param_problem', 'err_packet_too_big', 'err_send_failed', 'err_other',
+  'err_refused', 'err_reset', 'err_name_not_found', 'err_dns_failure', 'err_tls', 'err_http_status', 'err_body', 'err_protocol', 'err_wrong_answer',
+] as const;
 const COLUMNS = `target_seq, monitor_seq, span_ms, start_at, sent, received, duplicates, late, ${ERROR_COLUMNS.join(', ')}, min_ns, max_ns, sum_ns, hist`;
 const VALUES = COLUMNS.split(', ').map((c) => `@${c}`).join(', ');
 
-if (ERROR_COLUMNS.length !== ERROR_KIND_COUNT || ERROR_KINDS[0] !== 'unreachable' || ERROR_KINDS[5] !== 'other') {
+if (ERROR_COLUMNS.some((c, i) => c !== `err_${MONITOR_ERROR_KINDS[i].replaceAll('-', '_')}`) || ERROR_COLUMNS.length !== MONITOR_ERROR_KIND_COUNT) {
   throw new Error('latency_windows error columns no longer follow ERROR_KINDS');
+}
+
+function errorColumns(errors: readonly number[]): Pick<DbRow, (typeof ERROR_COLUMNS)[number]> {
+  const out = {} as Record<(typeof ERROR_COLUMNS)[number], number>;
+  // rows from before migration 10 (and from old agents) carry the ICMP kinds only
+  ERROR_COLUMNS.forEach((c, i) => { out[c] = errors[i] ?? 0; });
+  return out;
 }
 
 function toDbRow(w: WindowRow): DbRow {
@@ -67,12 +86,7 @@ function toDbRow(w: WindowRow): DbRow {
     received: w.received,
     duplicates: w.duplicates,
     late: w.late,
-    err_unreachable: w.errors[0],
-    err_time_exceeded: w.errors[1],
-    err_param_problem: w.errors[2],
-    err_packet_too_big: w.errors[3],
-    err_send_failed: w.errors[4],
-    err_other: w.errors[5],
+    ...errorColumns(w.errors),
     min_ns: w.minNs === null ? null : Math.round(w.minNs),
     max_ns: w.maxNs === null ? null : Math.round(w.maxNs),
     sum_ns: Math.round(w.sumNs),
@@ -104,7 +118,7 @@ function mergeInto(a: WindowRow, b: WindowRow, acc: BucketAccumulator): void {
   a.received += b.received;
   a.duplicates += b.duplicates;
   a.late += b.late;
-  for (let k = 0; k < ERROR_KIND_COUNT; k++) a.errors[k] += b.errors[k];
+  for (let k = 0; k < MONITOR_ERROR_KIND_COUNT; k++) a.errors[k] += b.errors[k];
   if (b.minNs !== null) a.minNs = a.minNs === null ? b.minNs : Math.min(a.minNs, b.minNs);
   if (b.maxNs !== null) a.maxNs = a.maxNs === null ? b.maxNs : Math.max(a.maxNs, b.maxNs);
   a.sumNs += b.sumNs;
@@ -116,7 +130,7 @@ export function mergeRows(rows: readonly WindowRow[], spanMs: number, startMs: n
   acc.clear();
   const out: WindowRow = {
     targetSeq: rows[0].targetSeq, monitorSeq: rows[0].monitorSeq, spanMs, startMs,
-    sent: 0, received: 0, duplicates: 0, late: 0, errors: new Array<number>(ERROR_KIND_COUNT).fill(0),
+    sent: 0, received: 0, duplicates: 0, late: 0, errors: new Array<number>(MONITOR_ERROR_KIND_COUNT).fill(0),
     minNs: null, maxNs: null, sumNs: 0, hist: null,
   };
   for (const r of rows) mergeInto(out, r, acc);

@@ -9,7 +9,7 @@
 // window; slots cost 2 bytes per sample and need no sealing. Why not one hdr-histogram-js
 // object per target: see engine/stats/sparse-hdr.ts. Figures:
 // bench/README.md#design-window-table.
-import { ERROR_KIND_COUNT } from '../stats/error-kinds.js';
+import { MONITOR_ERROR_KIND_COUNT as ERROR_KIND_COUNT } from './error-kinds.js';
 import { pairSlot } from '../stats/pair-slot.js';
 import { bucketOf, encodeBuckets } from './hdr-codec.js';
 import type { WindowRow } from './window-store.js';
@@ -43,6 +43,8 @@ const MAX_SLOTS = 1024;
 /** A window still receiving probes (monitor-runner.ts fills it, live-state.ts reads its loss). */
 export interface OpenWindow {
   table: WindowTable;
+  /** http monitors: the connect, tls and ttfb phase histograms (same rows); null otherwise. */
+  phases: WindowTable[] | null;
 }
 
 export class WindowTable {

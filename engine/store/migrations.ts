@@ -257,6 +257,40 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX agent_windows_by_monitor ON agent_windows(monitor_id, start_at);
   `,
+  // 10: monitors of every probe kind (engine/monitor/monitor-options.ts): the probe CHECK
+  // widened (SQLite cannot alter a CHECK: the small monitors table is rebuilt, seq kept) and
+  // the kind's options as JSON; latency_windows get the error kinds of socket probes
+  // (engine/monitor/error-kinds.ts). Old rows count 0 of each, which is what they saw.
+  `
+  CREATE TABLE monitors_v10 (
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL UNIQUE,
+    probe       TEXT NOT NULL CHECK (probe IN ('icmp','tcp','dns','http')),
+    selection   TEXT NOT NULL,
+    interval_ms INTEGER NOT NULL CHECK (interval_ms >= 100),
+    probes      INTEGER NOT NULL,
+    timeout_ms  INTEGER NOT NULL,
+    size        INTEGER NOT NULL,
+    enabled     INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    options     TEXT NOT NULL DEFAULT '{}'
+  );
+  INSERT INTO monitors_v10 (seq, id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, created_at, updated_at)
+    SELECT seq, id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, created_at, updated_at FROM monitors;
+  DROP TABLE monitors;
+  ALTER TABLE monitors_v10 RENAME TO monitors;
+  ALTER TABLE latency_windows ADD COLUMN err_refused INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE latency_windows ADD COLUMN err_reset INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE latency_windows ADD COLUMN err_name_not_found INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE latency_windows ADD COLUMN err_dns_failure INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE latency_windows ADD COLUMN err_tls INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE latency_windows ADD COLUMN err_http_status INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE latency_windows ADD COLUMN err_body INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE latency_windows ADD COLUMN err_protocol INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE latency_windows ADD COLUMN err_wrong_answer INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

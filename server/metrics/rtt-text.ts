@@ -15,6 +15,11 @@ import { RTT_BOUNDS_NS, RTT_SLOTS, type MonitorRttView } from '../../engine/inde
 
 export const MONITOR_RTT = 'sonde_monitor_rtt_seconds';
 export const TARGET_RTT = 'sonde_probe_rtt_seconds';
+/** http monitors' phases, as blackbox_exporter's probe_http_duration_seconds{phase}. */
+export const MONITOR_HTTP = 'sonde_monitor_http_duration_seconds';
+export const TARGET_HTTP = 'sonde_probe_http_duration_seconds';
+export const TARGET_CERT_EXPIRY = 'sonde_probe_ssl_earliest_cert_expiry';
+const HTTP_PHASES = ['connect', 'tls', 'ttfb', 'total'] as const;
 
 /** Targets written between two yields to the event loop, so that a scrape never holds it
  *  long (bench/README.md#design-metrics-text). */
@@ -55,6 +60,12 @@ class FamilyBytes {
 
 const MONITOR = new FamilyBytes(MONITOR_RTT);
 const TARGET = new FamilyBytes(TARGET_RTT);
+const MONITOR_PHASE = new FamilyBytes(MONITOR_HTTP);
+const TARGET_PHASE = new FamilyBytes(TARGET_HTTP);
+
+function phaseBuckets(v: MonitorRttView, phase: (typeof HTTP_PHASES)[number]): MonitorRttView['buckets'] {
+  return phase === 'total' ? v.buckets : v.phases![phase];
+}
 
 /** A byte buffer written from the start again after each flush; doubles if a line overflows it. */
 class Writer {
@@ -131,9 +142,9 @@ function writeSeries(w: Writer, f: FamilyBytes, labels: string, cumulative: Floa
 }
 
 /** Row's bucket counts made cumulative into acc; returns its RTT sum (ns). */
-function rowInto(view: MonitorRttView, row: number, acc: Float64Array): number {
-  const { counts, sumNs } = view.buckets;
-  if (row >= view.buckets.rows) {
+function rowInto(view: MonitorRttView, row: number, acc: Float64Array, buckets = view.buckets): number {
+  const { counts, sumNs } = buckets;
+  if (row >= buckets.rows) {
     acc.fill(0);
     return 0;
   }
@@ -184,6 +195,28 @@ export async function streamWithRtt(head: string, views: readonly MonitorRttView
     }
     writeSeries(w, MONITOR, `monitor="${escapeLabel(v.monitorId)}"`, acc, sum);
   }
+  const http = views.filter((v) => v.phases !== undefined);
+  if (http.length > 0) {
+    w.text(`\n# HELP ${MONITOR_HTTP} Duration of answered http monitor probes by phase, all targets of a monitor together: connect and tls their own handshakes, ttfb and total from the probe's start.\n# TYPE ${MONITOR_HTTP} histogram\n`);
+    for (const v of http) {
+      for (const phase of HTTP_PHASES) {
+        acc.fill(0);
+        let sum = 0;
+        for (const r of v.rows) {
+          sum += rowInto(v, r, row, phaseBuckets(v, phase));
+          for (let b = 0; b < RTT_SLOTS; b++) acc[b] += row[b];
+        }
+        writeSeries(w, MONITOR_PHASE, `monitor="${escapeLabel(v.monitorId)}",phase="${phase}"`, acc, sum);
+      }
+    }
+    w.text(`\n# HELP ${TARGET_CERT_EXPIRY} When the server certificate of an https target expires, seconds since the epoch (as blackbox_exporter's probe_ssl_earliest_cert_expiry).\n# TYPE ${TARGET_CERT_EXPIRY} gauge\n`);
+    for (const v of http) {
+      for (let i = 0; i < v.rows.length; i++) {
+        const at = v.certExpiresAtMs![v.rows[i]];
+        if (at === at) w.text(`${TARGET_CERT_EXPIRY}{monitor="${escapeLabel(v.monitorId)}",target="${escapeLabel(v.ids[i])}",address="${escapeLabel(v.addresses[i])}"} ${Math.round(at / 1000)}\n`);
+      }
+    }
+  }
   if (perTarget) {
     w.text(`\n# HELP ${TARGET_RTT} Round-trip time of answered monitor probes per target (buckets 50us x 2^n, as smokeping_prober).\n# TYPE ${TARGET_RTT} histogram\n`);
     let done = 0;
@@ -198,6 +231,24 @@ export async function streamWithRtt(head: string, views: readonly MonitorRttView
         if (++done % ROWS_PER_SLICE === 0) {
           if (sink.aborted) return;
           await (sink.backpressure() ?? yieldToLoop());
+        }
+      }
+    }
+    if (http.length > 0) {
+      w.text(`\n# HELP ${TARGET_HTTP} Duration of answered http monitor probes by phase per target.\n# TYPE ${TARGET_HTTP} histogram\n`);
+      for (const v of http) {
+        const { rows: members, ids, addresses } = v;
+        for (let i = 0; i < members.length; i++) {
+          const labels = `monitor="${escapeLabel(v.monitorId)}",target="${escapeLabel(ids[i])}",address="${escapeLabel(addresses[i])}",phase="`;
+          for (const phase of HTTP_PHASES) {
+            const sum = rowInto(v, members[i], row, phaseBuckets(v, phase));
+            writeSeries(w, TARGET_PHASE, `${labels}${phase}"`, row, sum);
+          }
+          if (w.len >= CHUNK_BYTES) flush();
+          if (++done % ROWS_PER_SLICE === 0) {
+            if (sink.aborted) return;
+            await (sink.backpressure() ?? yieldToLoop());
+          }
         }
       }
     }

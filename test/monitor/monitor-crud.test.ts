@@ -48,7 +48,7 @@ describe('monitor definitions', () => {
     expect(fieldOf(() => s.create({ name: 'x', selection: { labels: {} } }))).toBe('selection.labels');
     expect(fieldOf(() => s.create({ name: 'x', selection: { ids: ['nope'] } }))).toBe('selection.ids[0]');
     expect(fieldOf(() => s.create({ name: 'x', selection: { labels: { a: 'b' } }, intervalMs: 200, timeoutMs: 500 }))).toBe('timeoutMs');
-    expect(fieldOf(() => s.create({ name: 'x', selection: { labels: { a: 'b' } }, probe: 'tcp' as never }))).toBe('probe');
+    expect(fieldOf(() => s.create({ name: 'x', selection: { labels: { a: 'b' } }, probe: 'udp' as never }))).toBe('probe');
     expect(fieldOf(() => s.create({ name: 'x', selection: { labels: { a: 'b' } }, extra: 1 } as never))).toBe('extra');
     s.create({ name: 'x', selection: { labels: { a: 'b' } } });
     let error: unknown;

@@ -1,7 +1,7 @@
 // GET /v1/targets/{id}/history: percentiles over time merged from the stored histograms.
 import { Type } from '@sinclair/typebox';
-import type { MonitorService } from '../../../engine/index.js';
-import { IdParams, Uuid } from '../../http/common-schemas.js';
+import { MONITOR_PHASES, MONITOR_PROBES, type MonitorService } from '../../../engine/index.js';
+import { IdParams, StringEnum, Uuid } from '../../http/common-schemas.js';
 import { badRequest } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
 
@@ -13,6 +13,8 @@ const HistoryQuery = Type.Object({
   step: Type.Optional(Type.Integer({ minimum: 1, description: 'bucket length in ms, a multiple of the window length (default: the window length)' })),
   percentiles: Type.Optional(Type.String({ pattern: '^[0-9.]+(,[0-9.]+)*$', description: 'comma-separated, 0..100 (default 50,90,99)' })),
   monitor: Type.Optional(Uuid),
+  probe: Type.Optional(StringEnum(MONITOR_PROBES, { description: 'only windows of this probe kind (default: the monitor\'s kind with monitor, else every kind)' })),
+  phase: Type.Optional(StringEnum(MONITOR_PHASES, { description: 'the series: total (default), or an http probe\'s connect, tls or ttfb phase' })),
 }, { additionalProperties: false });
 
 const Point = Type.Object({
@@ -41,7 +43,7 @@ export function historyRoutes(service: MonitorService): AnyRoute[] {
       const toMs = query.to === undefined ? Date.now() : parseTime(query.to, 'to');
       const stepMs = query.step ?? service.windowMs;
       const percentiles = query.percentiles?.split(',').map(Number);
-      const points = service.history(params.id, { fromMs, toMs, stepMs, percentiles, monitorId: query.monitor });
+      const points = service.history(params.id, { fromMs, toMs, stepMs, percentiles, monitorId: query.monitor, probe: query.probe, phase: query.phase });
       const body = {
         targetId: params.id,
         step: stepMs,

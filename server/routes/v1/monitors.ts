@@ -1,7 +1,7 @@
 // /v1/monitors: continuous monitoring of target selections (create, list, get, update,
 // delete) and GET /v1/monitors/{id}/stats (the scheduler's figures).
 import { Type } from '@sinclair/typebox';
-import { MONITOR_PROBES, TARGET_STATUSES, type MonitorInput, type MonitorService } from '../../../engine/index.js';
+import { DNS_RECORD_TYPES, HTTP_METHODS, MONITOR_PROBES, TARGET_STATUSES, type MonitorInput, type MonitorService } from '../../../engine/index.js';
 import { IdParams, Labels, StringEnum, Uuid } from '../../http/common-schemas.js';
 import { notFound } from '../../http/errors.js';
 import { acceptsGzip } from '../../http/encoding.js';
@@ -10,7 +10,34 @@ import { defineRoute, type AnyRoute } from '../../http/route.js';
 const Selection = Type.Union([
   Type.Object({ ids: Type.Array(Uuid, { minItems: 1, maxItems: 100_000 }) }, { additionalProperties: false }),
   Type.Object({ labels: Labels }, { additionalProperties: false }),
-], { description: 'target ids, or labels every selected HOST target must match (site:eu matches site=eu.paris)' });
+], { description: 'target ids, or labels every selected target must match (site:eu matches site=eu.paris); target kinds by probe: icmp and dns HOST, tcp TCP and HOST, http HTTP' });
+
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const TcpOptions = Type.Object({
+  port: Type.Optional(Port),
+}, { additionalProperties: false, description: 'probe "tcp": RTT = the TCP handshake; port: default the target\'s (TCP targets)' });
+
+const DnsOptions = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'the name asked (default: the target\'s address, with server)' })),
+  type: Type.Optional(StringEnum(DNS_RECORD_TYPES, { description: 'default A' })),
+  server: Type.Optional(Type.String({ minLength: 2, maxLength: 45, description: 'the server asked, an IP address (default: the target\'s address)' })),
+  port: Type.Optional(Port),
+  expect: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'an answer that must be among the answers, else error kind wrong-answer' })),
+}, { additionalProperties: false, description: 'probe "dns": one UDP query per probe; name or server is required' });
+
+const HttpOptions = Type.Object({
+  method: Type.Optional(StringEnum(HTTP_METHODS, { description: 'default GET' })),
+  path: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'replaces the URL\'s path and query' })),
+  headers: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 4096 }))),
+  expectStatus: Type.Optional(Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { minItems: 1, maxItems: 100, description: 'default 200..399' })),
+  bodyMatch: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'a regular expression the body must match' })),
+  bodyNotMatch: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'a regular expression the body must not match' })),
+  maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_048_576, description: 'body bytes read for the patterns (default 65,536)' })),
+  followRedirects: Type.Optional(Type.Boolean({ description: 'default false' })),
+  verifyTls: Type.Optional(Type.Boolean({ description: 'default true' })),
+  keepAlive: Type.Optional(Type.Boolean({ description: 'default true: reuse a kept-alive connection (the request on a warm connection); false: a fresh connection per probe (connect and TLS every time)' })),
+  certExpiryDays: Type.Optional(Type.Number({ minimum: 0, maximum: 3650, description: 'a certificate expiring in fewer days makes the target degraded (default 14; 0: never)' })),
+}, { additionalProperties: false, description: 'probe "http": one request per probe to the target\'s URL (HTTP targets)' });
 
 const MonitorFields = {
   name: Type.String({ minLength: 1, maxLength: 128 }),
@@ -21,6 +48,9 @@ const MonitorFields = {
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: 'per probe; at most intervalMs (default min(1000, intervalMs))' })),
   size: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_500, default: 56 })),
   enabled: Type.Optional(Type.Boolean({ default: true })),
+  tcp: Type.Optional(TcpOptions),
+  dns: Type.Optional(DnsOptions),
+  http: Type.Optional(HttpOptions),
 };
 
 const MonitorCreate = Type.Object(MonitorFields, { additionalProperties: false });
@@ -41,6 +71,9 @@ const MonitorSchema = Type.Object({
   probes: Type.Integer(),
   timeoutMs: Type.Integer(),
   size: Type.Integer(),
+  tcp: Type.Optional(TcpOptions),
+  dns: Type.Optional(DnsOptions),
+  http: Type.Optional(HttpOptions),
   enabled: Type.Boolean(),
   createdAtMs: Type.Integer(),
   updatedAtMs: Type.Integer(),

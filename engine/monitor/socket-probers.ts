@@ -1,0 +1,24 @@
+// The socket prober of a monitor's kind for one job's targets (socket-job.ts runs it).
+import type { StoredMonitor } from './monitor-repo.js';
+import type { Member } from './selection.js';
+import type { SocketProber } from './socket-job.js';
+import { DnsProber } from './dns-prober.js';
+import { HttpProber } from './http-prober.js';
+import { TcpProber } from './tcp-prober.js';
+
+/** hosts[t]: the IP address job target t is probed at; members[t]: its target. */
+export function createSocketProber(def: StoredMonitor, hosts: readonly string[], members: readonly Member[]): SocketProber {
+  switch (def.probe) {
+    case 'tcp':
+      return new TcpProber(hosts, Int32Array.from(members, (m) => def.tcp?.port ?? m.port ?? 0));
+    case 'dns': {
+      const o = def.dns!;
+      const targets = hosts.map((server, t) => ({ server, port: o.port ?? 53, name: o.name ?? members[t].address }));
+      return new DnsProber(targets, o.type ?? 'A', o.expect, def.timeoutMs);
+    }
+    case 'http':
+      return new HttpProber(hosts.map((address, t) => ({ url: new URL(members[t].address), address })), def.http ?? {});
+    default:
+      throw new Error(`${def.probe} monitors do not probe through a socket job`);
+  }
+}
