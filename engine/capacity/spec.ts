@@ -3,15 +3,17 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import ipaddr from 'ipaddr.js';
 import { parse as parseYaml } from 'yaml';
+import { SondeError } from '../errors.js';
 import {
   CampaignSpecSchema, DEFAULT_MAX_TOTAL_PPS, LOOPBACK_MAX_TOTAL_PPS,
   type CampaignSpec, type ResolvedStep, type StepParams,
 } from './types.js';
 
-/** Bad spec input; `field` is the dotted path of the offending value. */
-export class CampaignSpecError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(message);
+/** Bad spec input (a SondeError 'invalid': HTTP 400); `field` is the dotted path of the offending value. */
+export class CampaignSpecError extends SondeError {
+  declare readonly field: string;
+  constructor(field: string, message: string) {
+    super('invalid', message, field);
     this.name = 'CampaignSpecError';
   }
 }

@@ -257,6 +257,12 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX agent_windows_by_monitor ON agent_windows(monitor_id, start_at);
   `,
+  // 10: who runs a capacity campaign ("pid:start-time" of its process, engine/capacity/run-owner.ts):
+  // a run left 'running' is live while that process is, so `sonde capacity list` next to a
+  // `sonde capacity run` (or the daemon) tells a run in progress from one whose process died.
+  `
+  ALTER TABLE capacity_runs ADD COLUMN owner TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
