@@ -19,10 +19,11 @@ export interface TargetSources {
   baseDir?: string;
 }
 
-/** `echo` false: the message leaves the text out (a file's line is not repeated to an HTTP client). */
-function checkedAddress(address: string, field: string, echo = true): string {
+/** `where` names the line of a file: its text is left out (a file's content is not repeated to an HTTP client). */
+function checkedAddress(address: string, field: string, where?: string): string {
   if (!ipaddr.isValid(address)) {
-    throw new CampaignSpecError(field, `campaign spec ${field}${echo ? ` "${address.slice(0, 100)}"` : ''} is not an IP address: a campaign probes IP literals only (no DNS names)`);
+    const what = where === undefined ? `${field} "${address.slice(0, 100)}"` : `${field} (${where})`;
+    throw new CampaignSpecError(field, `campaign spec ${what} is not an IP address: a campaign probes IP literals only (no DNS names)`);
   }
   return address;
 }
@@ -46,7 +47,7 @@ function fromSelector(repo: TargetRepo, text: string): string[] {
   const out: string[] = [];
   for (let offset = 0; ; offset += 1000) {
     const page = repo.list({ labels, kind: 'HOST', limit: 1000, offset });
-    for (const t of page.items) out.push(checkedAddress(t.address, `targets.selector (target ${t.id})`));
+    for (const t of page.items) out.push(checkedAddress(t.address, 'targets.selector', `target ${t.id}, address ${t.address}`));
     if (page.items.length < 1000 || out.length > MAX_CAMPAIGN_TARGETS) break;
   }
   if (out.length === 0) throw new CampaignSpecError('targets.selector', `campaign spec targets.selector "${text}" selects no HOST target: list them with sonde targets list --label key:value`);
@@ -74,12 +75,12 @@ function fromFile(file: string, baseDir: string | undefined): string[] {
     throw new CampaignSpecError('targets.file', `campaign spec targets.file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   if (path.toLowerCase().endsWith('.csv')) {
-    return parseTargetCsv(text).map((row, i) => checkedAddress(String(row.address ?? ''), `targets.file (${path} row ${i + 1})`, false));
+    return parseTargetCsv(text).map((row, i) => checkedAddress(String(row.address ?? ''), 'targets.file', `${path} row ${i + 1}`));
   }
   const out: string[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/#.*/, '').trim();
-    if (line !== '') out.push(checkedAddress(line, `targets.file (${path} line ${i + 1})`, false));
+    if (line !== '') out.push(checkedAddress(line, 'targets.file', `${path} line ${i + 1}`));
   });
   if (out.length === 0) throw new CampaignSpecError('targets.file', `campaign spec targets.file ${path} holds no address (one a line, # comments)`);
   return out;
