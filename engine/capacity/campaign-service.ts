@@ -96,9 +96,13 @@ export class CampaignService {
     return running.done;
   }
 
-  /** Deletes a stored run (a running one is stopped first); false when there is none. */
+  /** Deletes a stored run (one running here is stopped first); false when there is none.
+   *  Throws conflict for a run in progress in another process (`sonde capacity run`). */
   async delete(id: string): Promise<boolean> {
     if (this.running?.run.id === id) await this.stop(id);
+    else if (this.options.store.getRun(id)?.status === 'running') {
+      throw new SondeError('conflict', `campaign ${id} is running in another process (sonde capacity run): stop it there (Ctrl-C), then delete it`);
+    }
     return this.options.store.deleteRun(id);
   }
 

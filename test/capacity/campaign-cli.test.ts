@@ -17,6 +17,7 @@ import { canRaw4, NO_RAW } from '../engine/helpers.js';
 const CLI = fileURLToPath(new URL('../../dist/cli/index.js', import.meta.url));
 const built = existsSync(CLI);
 const NOT_BUILT = 'needs the build (npm run build): runs dist/cli/index.js';
+const hasScript = spawnSync('script', ['--version']).status === 0;
 
 let dir: string;
 let data: string;
@@ -196,9 +197,11 @@ steps: [{ rate: 200 }, { rate: 400 }]
       });
       child.once('exit', () => reject(new Error(`exited before measuring: ${stderr}`)));
     });
+    const runId = /campaign run (\S+) "interrupted"/.exec(stderr)![1];
+    // read from this process, the run in progress in the child is running (its owner lives)
+    expect(stored(runId).run.status).toBe('running');
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    const runId = /campaign run (\S+) "interrupted"/.exec(stderr)![1];
     const { run: stopped, steps } = stored(runId);
     expect(stopped.status).toBe('stopped');
     expect(stopped.reason).toBe('stopped during step 1; its partial measurement is kept');
@@ -207,5 +210,42 @@ steps: [{ rate: 200 }, { rate: 400 }]
     expect(steps[0].sent).toBeGreaterThan(0);
     expect(steps[0].sent).toBeLessThan(200 * 60);
     expect(stdout).toContain(`campaign run ${runId} "interrupted": stopped`);
+  });
+
+  it('a run whose process was killed (kill -9) mid-step is read as failed, saying so', async () => {
+    const file = spec('killed.yaml', `
+name: killed
+targets: { addresses: [127.0.0.1] }
+probe: { kind: icmp, timeoutMs: 500 }
+defaults: { durationS: 60, warmupS: 0.2 }
+steps: [{ rate: 100 }]
+`);
+    const child = spawn(process.execPath, [CLI, 'capacity', 'run', file, '--threads', '1', '--data', data], { cwd: dir });
+    let stderr = '';
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/^step 1\/1 (warmup|measure) /m.test(stderr)) resolve();
+      });
+      child.once('exit', () => reject(new Error(`exited before probing: ${stderr}`)));
+    });
+    const runId = /campaign run (\S+) "killed"/.exec(stderr)![1];
+    expect(stored(runId).run.status).toBe('running');
+    child.kill('SIGKILL');
+    await exited;
+    expect(stored(runId).run).toMatchObject({ status: 'failed', reason: 'the process running it ended before it finished' });
+    const list = sonde(['capacity', 'list', '--json']);
+    expect((JSON.parse(list.stdout) as { items: CampaignRun[] }).items.find((r) => r.id === runId)?.status).toBe('failed');
+  });
+
+  it.skipIf(!hasScript)('on a terminal the progress is one line rewritten in place (needs script(1), util-linux)', () => {
+    const file = spec('tty.yaml', 'name: tty\ntargets: { addresses: [127.0.0.1] }\nprobe: { kind: icmp, timeoutMs: 500 }\ndefaults: { durationS: 1.5, warmupS: 0.2 }\nsteps: [{ rate: 100 }]\n');
+    // script(1) runs the CLI on a pseudo-terminal; stdout and stderr both reach its output
+    const command = [process.execPath, CLI, 'capacity', 'run', file, '--threads', '1', '--data', data].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+    expect(r.status, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/\r\x1b\[2Kstep 1\/1 measure /);
+    expect(r.stdout).toMatch(/step 1\/1 done: 100 probes\/s offered/);
   });
 });

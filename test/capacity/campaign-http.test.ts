@@ -16,7 +16,7 @@ import {
 } from '../../engine/index.js';
 import { startServer, type SondeServer } from '../../server/index.js';
 import { builtWorker, canRaw4 } from '../engine/helpers.js';
-import { call, errorOf } from '../server/helpers.js';
+import { call, errorOf, startTestServer } from '../server/helpers.js';
 import { localResolver } from '../setup/local-resolver.js';
 import { waitFor } from '../wait-for.js';
 
@@ -256,4 +256,18 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/campaigns on a real daemon', () =
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('/v1/campaigns on a daemon without a probe engine', () => {
+  it('refuses to start a campaign with 503 saying why; the reads still answer', async () => {
+    const t = await startTestServer();
+    try {
+      const r = await call(`${t.url}/v1/campaigns`, { key: t.adminKey, body: LONG });
+      expect(r.status).toBe(503);
+      expect(errorOf(r)).toMatch(/this daemon has no probe engine .*sonde capacity run/);
+      expect((await call(`${t.url}/v1/campaigns`, { key: t.adminKey })).body).toEqual({ items: [] });
+    } finally {
+      await t.close();
+    }
+  });
 });

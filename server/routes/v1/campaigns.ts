@@ -72,7 +72,7 @@ export function campaignRoutes(campaigns: CampaignService): AnyRoute[] {
   const remove = defineRoute({
     method: 'delete', path: '/v1/campaigns/{id}', operationId: 'deleteCampaign', summary: 'Delete a stored run and its steps (a running one is stopped first)', tags,
     scope: 'network:write', params: IdParams,
-    responses: { 204: { description: 'Deleted' }, 404: { description: 'No such campaign run' } },
+    responses: { 204: { description: 'Deleted' }, 404: { description: 'No such campaign run' }, 409: { description: 'The run is in progress in another process' } },
     handler: async ({ params }) => {
       if (!(await campaigns.delete(params.id))) throw notFound(`no campaign run ${params.id}`, 'list the runs with GET /v1/campaigns');
       return { status: 204 };
