@@ -109,11 +109,15 @@ async function runCampaignFile(file: string, flags: RunFlags): Promise<number> {
       engine, store, spec, addresses, sondeVersion: sondeVersion(), signal: controller.signal,
       onProgress: (p) => {
         if (p.phase === 'finished') return;
-        if (p.step !== lastStep) {
-          lastStep = p.step;
-          reportFinishedSteps();
+        try {
+          if (p.step !== lastStep) {
+            lastStep = p.step;
+            reportFinishedSteps();
+          }
+          progress.update(p);
+        } catch {
+          // the display only (the runner's timer calls this): the end of the run prints every step
         }
-        progress.update(p);
       },
     });
     runId = started.run.id;

@@ -52,7 +52,14 @@ export class CampaignService {
       engine, store: this.options.store, spec, addresses, sondeVersion: this.options.sondeVersion, signal: controller.signal,
       onProgress: (p) => {
         if (entry !== null) entry.progress = p;
-        for (const listener of this.listeners) listener(p);
+        // called from the runner's timer: a listener's failure must not end the process
+        for (const listener of this.listeners) {
+          try {
+            listener(p);
+          } catch {
+            // that listener misses this update; the next one comes within a second
+          }
+        }
       },
     });
     const run = started.run;
