@@ -2,7 +2,7 @@
 // the stored HOST targets, a file (one address a line, or the CSV of `sonde targets import`),
 // or literal addresses. Every address must be an IP literal: a campaign sends at a known rate
 // to known hosts and resolves no names. Mistakes are CampaignSpecErrors naming the field.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { parseTargetCsv } from '../store/target-csv.js';
@@ -11,6 +11,8 @@ import { CampaignSpecError } from './spec.js';
 import type { CampaignSpec } from './types.js';
 
 export const MAX_CAMPAIGN_TARGETS = 1_000_000;
+/** A million addresses of up to 39 characters and their line ends. */
+const MAX_TARGETS_FILE_BYTES = 64 * 1024 * 1024;
 
 export interface TargetSources {
   targets: TargetRepo;
@@ -70,8 +72,13 @@ function fromFile(file: string, baseDir: string | undefined): string[] {
   const path = baseDir === undefined ? file : resolve(baseDir, file);
   let text: string;
   try {
+    // a device or a FIFO (/dev/zero, /dev/stdin) would be read without end
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new CampaignSpecError('targets.file', `campaign spec targets.file ${path} is not a regular file`);
+    if (stat.size > MAX_TARGETS_FILE_BYTES) throw new CampaignSpecError('targets.file', `campaign spec targets.file ${path} has ${stat.size} bytes; at most ${MAX_TARGETS_FILE_BYTES}`);
     text = readFileSync(path, 'utf8');
   } catch (error) {
+    if (error instanceof CampaignSpecError) throw error;
     throw new CampaignSpecError('targets.file', `campaign spec targets.file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   if (path.toLowerCase().endsWith('.csv')) {

@@ -220,7 +220,7 @@ export class LiveFeed {
     });
     s.campaigns.forEach((id, i) => {
       if (this.campaigns === null) throw new LiveInputError(`${field}.campaigns[${i}]`, 'this daemon serves no campaigns');
-      if (this.campaigns.get(id) === null) throw new LiveInputError(`${field}.campaigns[${i}]`, `campaign run ${id} not found (GET /v1/campaigns lists them)`);
+      if (this.campaigns.get(id.toLowerCase()) === null) throw new LiveInputError(`${field}.campaigns[${i}]`, `campaign run ${id} not found (GET /v1/campaigns lists them)`);
     });
     return s;
   }
