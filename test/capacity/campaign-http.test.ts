@@ -191,6 +191,8 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/campaigns on a real daemon', () =
       ['an unreadable targets file', { body: { ...LONG, targets: { file: '/nonexistent/targets.txt' } } }, /cannot read \/nonexistent\/targets\.txt: ENOENT/, 'targets.file'],
       ['a file whose lines are no addresses (not echoed)', { body: { ...LONG, targets: { file: secretFile } } }, /targets\.file \(.*secret\.txt line 2\) is not an IP address/, 'targets.file'],
       ['a device as the targets file', { body: { ...LONG, targets: { file: '/dev/zero' } } }, /targets\.file \/dev\/zero is not a regular file/, 'targets.file'],
+      ['a step longer than one engine job', { body: { ...LONG, steps: [{ rate: 100, durationS: 86_400 }] } }, /campaign step 0 sends 8640020 probes to each target .*at most 1000000: shorten the step/, 'steps[0].durationS'],
+      ['a step measuring nothing', { body: { ...LONG, steps: [{ rate: 1, durationS: 0.1 }] } }, /campaign step 0 measures no probe/, 'steps[0].durationS'],
       ['more targets than selected', { body: { ...LONG, steps: [{ rate: 10, targets: 3 }] } }, /campaign step 0 wants 3 targets but the spec selects 1/, 'steps[0].targets'],
       ['YAML that does not parse', { rawBody: 'name: [unclosed', contentType: 'application/yaml' }, /campaign spec is not valid YAML\/JSON/, '(root)'],
       ['an empty body', { rawBody: '', contentType: 'application/json' }, /campaign spec \(root\) must be object/, '(root)'],
