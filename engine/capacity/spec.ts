@@ -22,7 +22,8 @@ const validate = new Ajv({ allErrors: false, strict: false }).compile(CampaignSp
 
 function describe(error: ErrorObject): CampaignSpecError {
   const params = error.params as Record<string, unknown>;
-  let key = error.instancePath.split('/').slice(1).join('.');
+  // /steps/0/rate → steps[0].rate, as the checks below and the rest of sonde name fields
+  let key = error.instancePath.split('/').slice(1).map((seg, i) => (/^\d+$/.test(seg) ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
   let message = error.message ?? 'is invalid';
   if (error.keyword === 'additionalProperties') {
     key = key === '' ? String(params.additionalProperty) : `${key}.${String(params.additionalProperty)}`;

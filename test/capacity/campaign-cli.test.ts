@@ -52,7 +52,7 @@ describe.skipIf(!built)(`sonde capacity: bad input (${NOT_BUILT})`, () => {
     const file = spec('bad.yaml', 'name: x\ntargets: { addresses: [127.0.0.1] }\nprobe: { kind: icmp }\nsteps: [{ rat: 1 }]\n');
     const r = sonde(['capacity', 'run', file]);
     expect(r.status, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/bad\.yaml: campaign spec steps\.0\.rat is not a known spec field/);
+    expect(r.stderr).toMatch(/bad\.yaml: campaign spec steps\[0\]\.rat is not a known spec field/);
     expect(r.stdout).toBe('');
   });
 

@@ -178,7 +178,7 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/campaigns on a real daemon', () =
     const secretFile = join(dataDir, 'secret.txt');
     writeFileSync(secretFile, '127.0.0.1\ndo-not-repeat-me\n');
     const cases: [string, { body?: unknown; rawBody?: string; contentType?: string }, RegExp, string | null][] = [
-      ['an unknown field', { body: { ...LONG, steps: [{ rat: 1 }] } }, /campaign spec steps\.0\.rat is not a known spec field/, 'steps.0.rat'],
+      ['an unknown field', { body: { ...LONG, steps: [{ rat: 1 }] } }, /campaign spec steps\[0\]\.rat is not a known spec field/, 'steps[0].rat'],
       ['a wrong type', { body: { ...LONG, defaults: { durationS: 'long' } } }, /campaign spec defaults\.durationS must be number/, 'defaults.durationS'],
       ['a missing field', { body: { ...LONG, name: undefined } }, /campaign spec name is required/, 'name'],
       ['a probe kind not there yet', { body: { ...LONG, probe: { kind: 'tcp' } } }, /campaign spec probe\.kind/, 'probe.kind'],

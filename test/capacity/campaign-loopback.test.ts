@@ -75,6 +75,6 @@ steps: [{ rate: 10000 }]
 
   it('names the field of a bad spec', () => {
     expect(() => parseCampaignSpec('name: x\ntargets: { addresses: [a] }\nprobe: { kind: tcp }\nsteps: [{ rate: 1 }]')).toThrow(/probe\.kind/);
-    expect(() => parseCampaignSpec('name: x\ntargets: { addresses: [a] }\nprobe: { kind: icmp }\nsteps: [{ rat: 1 }]')).toThrow(/steps\.0\.rat is not a known spec field/);
+    expect(() => parseCampaignSpec('name: x\ntargets: { addresses: [a] }\nprobe: { kind: icmp }\nsteps: [{ rat: 1 }]')).toThrow(/steps\[0\]\.rat is not a known spec field/);
   });
 });
