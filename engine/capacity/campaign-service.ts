@@ -80,6 +80,11 @@ export class CampaignService {
     return this.options.store.listRuns(limit);
   }
 
+  /** The stored run without its steps, null when there is none. */
+  find(id: string): CampaignRun | null {
+    return this.options.store.getRun(id);
+  }
+
   get(id: string): { run: CampaignRun; steps: CampaignStepResult[] } | null {
     const run = this.options.store.getRun(id);
     return run === null ? null : { run, steps: this.options.store.getSteps(id) };

@@ -220,7 +220,7 @@ export class LiveFeed {
     });
     s.campaigns.forEach((id, i) => {
       if (this.campaigns === null) throw new LiveInputError(`${field}.campaigns[${i}]`, 'this daemon serves no campaigns');
-      if (this.campaigns.get(id.toLowerCase()) === null) throw new LiveInputError(`${field}.campaigns[${i}]`, `campaign run ${id} not found (GET /v1/campaigns lists them)`);
+      if (this.campaigns.find(id.toLowerCase()) === null) throw new LiveInputError(`${field}.campaigns[${i}]`, `campaign run ${id} not found (GET /v1/campaigns lists them)`);
     });
     return s;
   }
@@ -260,7 +260,7 @@ export class LiveFeed {
     const topics = [...ws.getUserData().topics].map((name) => {
       const t = this.topics.get(name)!;
       const targets = t.kind === 'monitor' ? this.monitors.members(t.monitorId!).length
-        : t.kind === 'campaign' ? (this.campaigns?.get(t.campaignId!)?.run.targets.length ?? 0)
+        : t.kind === 'campaign' ? (this.campaigns?.find(t.campaignId!)?.targets.length ?? 0)
           : t.fleet !== undefined ? t.fleet.size : t.ids.size;
       return { topic: name, kind: t.kind, targets };
     });
@@ -392,8 +392,8 @@ export class LiveFeed {
       ws.send(campaignMessage(topic, progress));
       return;
     }
-    const run = this.campaigns?.get(id)?.run;
-    if (run === undefined) return;
+    const run = this.campaigns?.find(id) ?? null;
+    if (run === null) return;
     ws.send(campaignMessage(topic, {
       runId: run.id, status: run.status, step: Math.max(0, run.plan.length - 1), steps: run.plan.length, phase: run.status === 'running' ? 'measure' : 'finished',
       elapsedMs: (run.endedAt ?? Date.now()) - run.startedAt, currentRate: 0, lossPercent: 0, p99Ms: null,

@@ -135,7 +135,10 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/campaigns on a real daemon', () =
     expect(html.text).toContain('id="sonde-report-data"');
 
     const list = await call(`${url}/v1/campaigns`, { key: reader });
-    expect((list.body as { items: CampaignRun[] }).items.map((r) => r.id)).toContain(run.id);
+    expect((list.body as { items: unknown[] }).items).toContainEqual({
+      id: run.id, name: 'http ramp', status: 'done', reason: null, startedAt: storedRun.startedAt, endedAt: storedRun.endedAt,
+      steps: 2, targets: 1, kneeStep: storedRun.kneeStep, sondeVersion: 'test',
+    });
   }, 60_000);
 
   it('stops a running campaign mid-step (partial step kept, status stopped), then deletes it', async () => {

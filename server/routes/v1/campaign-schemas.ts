@@ -37,6 +37,20 @@ export const CampaignRunSchema = Type.Object({
   baseP99Ns: NullableNumber('the first step\'s p99, base of slo.maxP99Factor'),
 });
 
+/** A run in a list: its facts without the spec, the plan and the addresses (a run may have a million). */
+export const CampaignSummarySchema = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  status: Status,
+  reason: Type.Union([Type.String(), Type.Null()]),
+  startedAt: Type.Integer(),
+  endedAt: Type.Union([Type.Integer(), Type.Null()]),
+  steps: Type.Integer({ description: 'steps planned' }),
+  targets: Type.Integer({ description: 'addresses probed' }),
+  kneeStep: Type.Union([Type.Integer(), Type.Null()]),
+  sondeVersion: Type.String(),
+});
+
 const Rtt = Type.Object({ min: Type.Number(), p50: Type.Number(), p90: Type.Number(), p99: Type.Number(), max: Type.Number(), mean: Type.Number() });
 
 export const CampaignStepSchema = Type.Object({

@@ -2,11 +2,11 @@
 // docs/capacity.md). POST a spec (JSON or YAML) to start one; GET its progress and the steps
 // measured so far; stop it; delete a stored run. One campaign runs at a time (409 otherwise).
 import { Type } from '@sinclair/typebox';
-import { CampaignSpecSchema, type CampaignService, type CampaignStepResult } from '../../../engine/index.js';
+import { CampaignSpecSchema, campaignSummary, type CampaignService, type CampaignStepResult } from '../../../engine/index.js';
 import { IdParams } from '../../http/common-schemas.js';
 import { notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
-import { CampaignDetailSchema, CampaignRunSchema } from './campaign-schemas.js';
+import { CampaignDetailSchema, CampaignRunSchema, CampaignSummarySchema } from './campaign-schemas.js';
 
 /** A spec is small, but `targets.addresses` may list many. */
 const SPEC_BODY_LIMIT = 4 * 1024 * 1024;
@@ -41,8 +41,8 @@ export function campaignRoutes(campaigns: CampaignService): AnyRoute[] {
   const list = defineRoute({
     method: 'get', path: '/v1/campaigns', operationId: 'listCampaigns', summary: 'The stored campaign runs, newest first', tags,
     scope: 'network:read', query: ListQuery,
-    responses: { 200: { description: 'The runs (without their steps)', schema: Type.Object({ items: Type.Array(CampaignRunSchema) }) } },
-    handler: ({ query }) => ({ status: 200, body: { items: campaigns.list(query.limit ?? 100) } }),
+    responses: { 200: { description: 'The runs, summed up (GET /v1/campaigns/{id} has the whole record)', schema: Type.Object({ items: Type.Array(CampaignSummarySchema) }) } },
+    handler: ({ query }) => ({ status: 200, body: { items: campaigns.list(query.limit ?? 100).map(campaignSummary) } }),
   });
 
   const get = defineRoute({
