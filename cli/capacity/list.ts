@@ -18,7 +18,7 @@ export function registerList(command: Command): void {
       }
       const table = createTable({ head: ['id', 'name', 'status', 'started', 'steps', 'knee', 'reason'] });
       for (const r of runs) {
-        const stored = store.getSteps(r.id).length;
+        const stored = store.countSteps(r.id);
         table.push([r.id, r.name, r.status, new Date(r.startedAt).toISOString(), `${stored}/${r.plan.length}`, r.kneeStep === null ? '' : r.kneeStep + 1, r.reason ?? '']);
       }
       process.stdout.write(`${table.toString()}\n${runs.length} run(s)\n`);

@@ -78,6 +78,11 @@ export class CampaignStore {
     return this.db.prepare('DELETE FROM capacity_runs WHERE id = ?').run(id).changes > 0;
   }
 
+  /** How many steps of the run are stored (without reading them). */
+  countSteps(runId: string): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM capacity_steps WHERE run_id = ?').get(runId) as { n: number }).n;
+  }
+
   getSteps(runId: string): CampaignStepResult[] {
     return (this.db.prepare('SELECT * FROM capacity_steps WHERE run_id = ? ORDER BY idx').all(runId) as StepRow[]).map(toStep);
   }
