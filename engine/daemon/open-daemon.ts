@@ -39,7 +39,7 @@ import type { Sonde } from './sonde.js';
 import { AgentWindowStore, type AgentWindowRow } from '../distributed/agent-window-store.js';
 import { openDatabase } from '../store/database.js';
 import { CampaignService } from '../capacity/campaign-service.js';
-import { CampaignStore } from '../capacity/campaign-store.js';
+import { openCampaignStore } from '../capacity/open-store.js';
 import type { Db } from '../store/database.js';
 
 /** What the daemon needs of a front (the HTTP server implements it). */
@@ -104,7 +104,7 @@ interface Parts {
   tasks: SqliteDiagnosticTasks | null;
   campaigns: CampaignService | null;
   /** The campaign store's own connection. */
-  campaignsDb: Db | null;
+  campaignsDb: { close(): void } | null;
   front: DaemonFront | null;
   /** The agent_windows reader's own connection. */
   windowsDb: Db | null;
@@ -123,8 +123,9 @@ export async function openDaemon(options: DaemonOptions & { front?: FrontFactory
     parts.tasks = SqliteDiagnosticTasks.open(sonde);
     parts.windowsDb = openDatabase(sonde.dataDir).db;
     const agentWindows = new AgentWindowStore(parts.windowsDb);
-    parts.campaignsDb = openDatabase(sonde.dataDir).db;
-    parts.campaigns = new CampaignService({ engine, store: new CampaignStore(parts.campaignsDb), targets: sonde.targets, sondeVersion: version });
+    const campaignStore = openCampaignStore(sonde.dataDir);
+    parts.campaignsDb = campaignStore;
+    parts.campaigns = new CampaignService({ engine, store: campaignStore.store, targets: sonde.targets, sondeVersion: version });
     let closing: Promise<void> | null = null;
     const daemon: Daemon = {
       ...sonde,
