@@ -99,7 +99,7 @@ async function runCampaignFile(file: string, flags: RunFlags): Promise<number> {
     let reported = 0;
     let runId = '';
     const reportFinishedSteps = (): void => {
-      for (const s of store.getSteps(runId).slice(reported)) {
+      for (const s of store.getSteps(runId).filter((step) => step.index >= reported)) {
         progress.note(stepDoneLine(s, steps));
         reported = s.index + 1;
       }
