@@ -36,7 +36,7 @@ export class CampaignService {
 
   /** Validates (CampaignSpecError naming the field, the safety cap included) and starts the
    *  campaign; the returned run is stored 'running'. A spec given as text is YAML or JSON. */
-  start(input: string | unknown): CampaignRun {
+  start(input: unknown): CampaignRun {
     if (this.closed) throw new SondeError('unavailable', 'the daemon is shutting down: no campaign starts now');
     const spec = typeof input === 'string' ? parseCampaignSpec(input) : validateCampaignSpec(input);
     const engine = this.options.engine;
