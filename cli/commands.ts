@@ -17,6 +17,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'targets', description: 'import and list probe targets', load: async () => (await import('./targets.js')).registerTargets },
   { name: 'monitors', description: 'continuous monitoring of target selections', load: async () => (await import('./monitors.js')).registerMonitors },
   {
+    name: 'capacity',
+    description: 'capacity-planning campaigns: stepped probe runs against your own targets, stored, reported and compared',
+    load: async () => (await import('./capacity/index.js')).loadCapacity(process.argv.slice(2)),
+  },
+  {
     name: 'ping',
     description: 'send ICMP echo probes to targets, fping-compatible (needs root or CAP_NET_RAW, or a permitted ping group)',
     load: async () => (await import('./ping.js')).registerPing,

@@ -6,7 +6,7 @@ import {
   BusController, connectBus, createEngine, openControllerWindows, EngineInputError, lockDaemon, openDaemon, toDaemonOptions,
   type BusConnection, type ControllerWindows, type Daemon, type DaemonLock, type Engine,
 } from '../engine/index.js';
-import { createLogger, startServer, type SondeServer } from '../server/index.js';
+import { createLogger, sondeVersion, startServer, type SondeServer } from '../server/index.js';
 import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
 
 /** What a stop may take beyond the jobs' grace: the front's drain, the engine, the database. */
@@ -104,6 +104,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       // the window writer's failures (e.g. the disk full) and its recovery go to the log
       monitoring: { ...options.monitoring, log: { error: (m) => logger.error(m), info: (m) => logger.info(m) } },
       engine,
+      version: sondeVersion(),
       onShutdownStep: (step) => logger.debug({ step }, 'shutdown step done'),
       front: async (services) => {
         phases.openMs = lap();

@@ -28,6 +28,8 @@ import { pingStreamRoutes } from './routes/ping-stream/index.js';
 import { targetRoutes } from './routes/v1/targets.js';
 import { systemRoutes } from './routes/system.js';
 import { monitorEventRoutes } from './routes/v1/monitor-events.js';
+import { campaignRoutes } from './routes/v1/campaigns.js';
+import { campaignReportRoutes } from './routes/v1/campaign-report.js';
 import { LiveFeed, type LiveOptions } from './live/live-feed.js';
 import { LIVE_OPENAPI_PATHS } from './live/live-openapi.js';
 import { DEFAULT_METRICS_ROUTE_OPTIONS, metricsRoutes, type MetricsRouteOptions } from './routes/metrics.js';
@@ -106,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
     ...serviceApiRoutes(daemon.agents, daemon.tasks),
     ...troubleshootingApiRoutes(daemon.agents, daemon.tasks),
     ...pingStreamRoutes(daemon),
+    ...(daemon.campaigns !== undefined ? [...campaignRoutes(daemon.campaigns), ...campaignReportRoutes((id) => daemon.campaigns!.get(id))] : []),
     ...sessionRoutes(daemon, { tls: options.tls !== undefined, allowInsecureSignIn: options.allowInsecureSignIn ?? false }),
     ...(options.extraRoutes?.(daemon) ?? []),
   ];
@@ -113,7 +116,7 @@ export async function startServer(options: ServerOptions): Promise<SondeServer> 
   let serverUrl: string | undefined = undefined;
   routes.push(...systemRoutes(daemon, version, () => buildOpenApi(routes, { version, serverUrl }, LIVE_OPENAPI_PATHS), options.requireEngine));
   const tls = options.tls;
-  const live = new LiveFeed(daemon, daemon.monitors, logger, { ...options.live, tls: tls !== undefined });
+  const live = new LiveFeed(daemon, daemon.monitors, logger, { ...options.live, tls: tls !== undefined }, daemon.campaigns ?? null);
   routes.push(...metricsRoutes(daemon.engine, daemon.monitors, { ...DEFAULT_METRICS_ROUTE_OPTIONS, ...options.metrics }, live));
 
   // The level is fixed for the process: no log object is built when info is off.

@@ -1,10 +1,11 @@
 // Stored campaign runs and their steps (tables capacity_runs, capacity_steps; docs/capacity.md).
 import type { Database as Db } from 'better-sqlite3';
+import { currentOwner, ownerAlive } from './run-owner.js';
 import type { CampaignRun, CampaignStatus, CampaignStepResult } from './types.js';
 
 interface RunRow {
   id: string; name: string; spec: string; plan: string; targets: string; sonde_version: string; host: string;
-  status: string; reason: string | null; started_at: number; ended_at: number | null; knee_step: number | null; base_p99_ns: number | null;
+  status: string; reason: string | null; started_at: number; ended_at: number | null; knee_step: number | null; base_p99_ns: number | null; owner: string | null;
 }
 interface StepRow {
   run_id: string; idx: number; params: string; started_at: number; ended_at: number; offered_rate: number; achieved_rate: number;
@@ -12,8 +13,9 @@ interface StepRow {
   hdr: Buffer; rtt: string | null; self: string; breaks_slo: number; knee: number;
 }
 
-function toRun(r: RunRow, live: boolean): CampaignRun {
+function toRun(r: RunRow, liveHere: boolean): CampaignRun {
   // A run left 'running' by a process that is gone (crash, kill -9) is failed.
+  const live = liveHere || (r.owner !== null && ownerAlive(r.owner));
   const status = (r.status === 'running' && !live ? 'failed' : r.status) as CampaignStatus;
   return {
     id: r.id, name: r.name, spec: JSON.parse(r.spec) as CampaignRun['spec'], plan: JSON.parse(r.plan) as CampaignRun['plan'],
@@ -34,15 +36,15 @@ function toStep(r: StepRow): CampaignStepResult {
 }
 
 export class CampaignStore {
-  /** Runs this process is executing (others still 'running' in the table are orphans). */
+  /** Runs this store is executing (rows without an owner, stored before migration 11). */
   private readonly live = new Set<string>();
 
   constructor(private readonly db: Db) {}
 
   insertRun(run: CampaignRun): void {
-    this.db.prepare(`INSERT INTO capacity_runs (id, name, spec, plan, targets, sonde_version, host, status, reason, started_at, ended_at, knee_step, base_p99_ns)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(run.id, run.name, JSON.stringify(run.spec), JSON.stringify(run.plan), JSON.stringify(run.targets),
-      run.sondeVersion, JSON.stringify(run.host), run.status, run.reason, run.startedAt, run.endedAt, run.kneeStep, run.baseP99Ns);
+    this.db.prepare(`INSERT INTO capacity_runs (id, name, spec, plan, targets, sonde_version, host, status, reason, started_at, ended_at, knee_step, base_p99_ns, owner)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(run.id, run.name, JSON.stringify(run.spec), JSON.stringify(run.plan), JSON.stringify(run.targets),
+      run.sondeVersion, JSON.stringify(run.host), run.status, run.reason, run.startedAt, run.endedAt, run.kneeStep, run.baseP99Ns, run.status === 'running' ? currentOwner() : null);
     if (run.status === 'running') this.live.add(run.id);
   }
 
@@ -68,6 +70,17 @@ export class CampaignStore {
   getRun(id: string): CampaignRun | null {
     const row = this.db.prepare('SELECT * FROM capacity_runs WHERE id = ?').get(id) as RunRow | undefined;
     return row === undefined ? null : toRun(row, this.live.has(row.id));
+  }
+
+  /** Deletes the run and its steps; false when there was no such run. */
+  deleteRun(id: string): boolean {
+    this.live.delete(id);
+    return this.db.prepare('DELETE FROM capacity_runs WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** How many steps of the run are stored (without reading them). */
+  countSteps(runId: string): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM capacity_steps WHERE run_id = ?').get(runId) as { n: number }).n;
   }
 
   getSteps(runId: string): CampaignStepResult[] {

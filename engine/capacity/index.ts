@@ -5,5 +5,7 @@ export { CampaignStore } from './campaign-store.js';
 export { startCampaign, runCampaign, type RunCampaignOptions } from './run-campaign.js';
 export { hostInfo } from './host-info.js';
 export { openCampaignStore } from './open-store.js';
+export { CampaignService, type CampaignServiceOptions, type CampaignProgressListener } from './campaign-service.js';
+export { resolveCampaignTargets, parseSelector, MAX_CAMPAIGN_TARGETS, type TargetSources } from './resolve-targets.js';
 /** Decodes a step's stored `hdr` (counts blob): add(bucket, count) ascending. */
 export { decodeBuckets as decodeCampaignHistogram, toV2Compressed as campaignHistogramToV2 } from '../monitor/hdr-codec.js';

@@ -129,7 +129,7 @@ async function execute(options: RunCampaignOptions, run: CampaignRun): Promise<C
     for (const step of run.plan) {
       if (signal?.aborted === true) {
         status = 'stopped';
-        reason = `stopped before step ${step.index}`;
+        reason = `stopped before step ${step.index + 1}`;
         break;
       }
       counter.reset(step);
@@ -195,14 +195,14 @@ async function execute(options: RunCampaignOptions, run: CampaignRun): Promise<C
       };
       if (cancelled) {
         status = 'stopped';
-        reason = `stopped during step ${step.index}; its partial measurement is kept`;
+        reason = `stopped during step ${step.index + 1}; its partial measurement is kept`;
       }
       if (counter.sent > 0) store.insertStep(result);
       store.updateRun(run.id, { status: 'running', reason: null, endedAt: null, kneeStep: knee, baseP99Ns: baseP99 });
       if (cancelled) break;
       const margin = run.spec.abort?.margin;
       if (breaks && margin !== undefined && (lossPercent > bounds.loss * (1 + margin) || (step.index > 0 && p99v > bounds.p99Ns * (1 + margin)))) {
-        reason = `aborted after step ${step.index}: it broke the SLO by more than the abort margin ${margin}`;
+        reason = `aborted after step ${step.index + 1}: it broke the SLO by more than the abort margin ${margin}`;
         break;
       }
     }

@@ -3,15 +3,17 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import ipaddr from 'ipaddr.js';
 import { parse as parseYaml } from 'yaml';
+import { SondeError } from '../errors.js';
 import {
   CampaignSpecSchema, DEFAULT_MAX_TOTAL_PPS, LOOPBACK_MAX_TOTAL_PPS,
   type CampaignSpec, type ResolvedStep, type StepParams,
 } from './types.js';
 
-/** Bad spec input; `field` is the dotted path of the offending value. */
-export class CampaignSpecError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(message);
+/** Bad spec input (a SondeError 'invalid': HTTP 400); `field` is the dotted path of the offending value. */
+export class CampaignSpecError extends SondeError {
+  declare readonly field: string;
+  constructor(field: string, message: string) {
+    super('invalid', message, field);
     this.name = 'CampaignSpecError';
   }
 }
@@ -20,7 +22,8 @@ const validate = new Ajv({ allErrors: false, strict: false }).compile(CampaignSp
 
 function describe(error: ErrorObject): CampaignSpecError {
   const params = error.params as Record<string, unknown>;
-  let key = error.instancePath.split('/').slice(1).join('.');
+  // /steps/0/rate → steps[0].rate, as the checks below and the rest of sonde name fields
+  let key = error.instancePath.split('/').slice(1).map((seg, i) => (/^\d+$/.test(seg) ? `[${seg}]` : i === 0 ? seg : `.${seg}`)).join('');
   let message = error.message ?? 'is invalid';
   if (error.keyword === 'additionalProperties') {
     key = key === '' ? String(params.additionalProperty) : `${key}.${String(params.additionalProperty)}`;
@@ -57,6 +60,9 @@ export function validateCampaignSpec(value: unknown): CampaignSpec {
   return spec;
 }
 
+/** Probes per target of one step (the engine's limit of one job). */
+const MAX_PROBES_PER_TARGET = 1_000_000;
+
 const BUILT_IN: Required<StepParams> = { rate: 100, packetSize: 56, concurrency: 1000, targets: 1, durationS: 10, warmupS: 1 };
 
 function rampValues(from: number, to: number, steps: number, scale: 'linear' | 'geometric', integer: boolean): number[] {
@@ -84,8 +90,18 @@ export function resolveSteps(spec: CampaignSpec, available: number): ResolvedSte
     const s = { ...base, ...p };
     if (s.targets > available) throw new CampaignSpecError(`steps[${index}].targets`, `campaign step ${index} wants ${s.targets} targets but the spec selects ${available}`);
     const totalRate = perTarget ? s.rate * s.targets : s.rate;
+    // one engine job per step: its count per target is bounded (engine PING_LIMITS.MAX_COUNT)
+    const perTargetRate = totalRate / s.targets;
+    const measured = Math.round(perTargetRate * s.durationS);
+    const probes = Math.round(perTargetRate * s.warmupS) + measured;
+    if (probes > MAX_PROBES_PER_TARGET) {
+      throw new CampaignSpecError(`steps[${index}].durationS`, `campaign step ${index} sends ${probes} probes to each target (its per-target rate × (warmupS + durationS)); at most ${MAX_PROBES_PER_TARGET}: shorten the step, or split it into several`);
+    }
+    if (measured < 1) {
+      throw new CampaignSpecError(`steps[${index}].durationS`, `campaign step ${index} measures no probe: ${perTargetRate} probes/s per target for ${s.durationS} s; lengthen durationS or raise the rate`);
+    }
     return {
-      index, totalRate, perTargetRate: totalRate / s.targets,
+      index, totalRate, perTargetRate,
       packetSize: s.packetSize, concurrency: s.concurrency, targets: s.targets,
       durationS: s.durationS, warmupS: s.warmupS,
     };

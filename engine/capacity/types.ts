@@ -149,6 +149,29 @@ export interface CampaignStepResult {
   knee: boolean;
 }
 
+/** A run in a list (GET /v1/campaigns, sonde capacity list --json): no spec, plan or addresses. */
+export interface CampaignSummary {
+  id: string;
+  name: string;
+  status: CampaignStatus;
+  reason: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  /** Steps planned. */
+  steps: number;
+  /** Addresses probed. */
+  targets: number;
+  kneeStep: number | null;
+  sondeVersion: string;
+}
+
+export function campaignSummary(r: CampaignRun): CampaignSummary {
+  return {
+    id: r.id, name: r.name, status: r.status, reason: r.reason, startedAt: r.startedAt, endedAt: r.endedAt,
+    steps: r.plan.length, targets: r.targets.length, kneeStep: r.kneeStep, sondeVersion: r.sondeVersion,
+  };
+}
+
 /** Progress of a running campaign (GET /v1/campaigns/{id}, live topic `campaign`). */
 export interface CampaignProgress {
   runId: string;

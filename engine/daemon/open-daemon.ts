@@ -5,6 +5,7 @@
 //   core       SQLite store, agents and routing, jobs, API keys, rate limit, audit (openCore)
 //   monitors   definitions and history; they probe on the engine when there is one
 //   tasks      diagnostic tasks of the service and troubleshooting APIs
+//   campaigns  capacity-planning campaigns run on the engine (POST /v1/campaigns), one at a time
 //   front      optional, built last over the services: the HTTP server. engine/ may not import
 //              server/, so the caller (cli/serve.ts) passes a factory and the daemon knows only
 //              the DaemonFront interface it must satisfy.
@@ -17,6 +18,8 @@
 //   1. stop-accepting  the front takes no new connections, so no new work arrives;
 //   2. jobs            running jobs and tasks get the grace period; jobs still running then
 //                      fail "interrupted by restart";
+//   2b. campaigns      a running campaign stops mid-step and is stored 'stopped' with what it
+//                      measured (no grace: a step may last minutes);
 //   3. front           requests in progress (some were waiting on those jobs) are answered,
 //                      connections close, so no route touches a service closed below;
 //   4. monitors        probing stops, open windows are written;
@@ -35,6 +38,8 @@ import type { SondeConfig } from '../config/sonde-config.js';
 import type { Sonde } from './sonde.js';
 import { AgentWindowStore, type AgentWindowRow } from '../distributed/agent-window-store.js';
 import { openDatabase } from '../store/database.js';
+import { CampaignService } from '../capacity/campaign-service.js';
+import { openCampaignStore } from '../capacity/open-store.js';
 import type { Db } from '../store/database.js';
 
 /** What the daemon needs of a front (the HTTP server implements it). */
@@ -56,6 +61,8 @@ export interface DaemonServices extends Sonde {
   readonly tasks: DiagnosticTasks;
   /** Absent in services built without openDaemon (some tests). */
   readonly agentWindows?: AgentWindowReader;
+  /** Capacity campaigns on the engine; absent in services built without openDaemon. */
+  readonly campaigns?: CampaignService;
 }
 
 export interface Daemon<F extends DaemonFront | null = DaemonFront | null> extends DaemonServices {
@@ -68,7 +75,7 @@ export interface Daemon<F extends DaemonFront | null = DaemonFront | null> exten
 /** Builds the front over the opened services (called once, last). */
 export type FrontFactory<F extends DaemonFront> = (services: DaemonServices) => Promise<F>;
 
-export const SHUTDOWN_STEPS = ['stop-accepting', 'jobs', 'front', 'monitors', 'tasks', 'engine', 'database'] as const;
+export const SHUTDOWN_STEPS = ['stop-accepting', 'jobs', 'campaigns', 'front', 'monitors', 'tasks', 'engine', 'database'] as const;
 export type ShutdownStep = (typeof SHUTDOWN_STEPS)[number];
 
 export interface DaemonOptions extends Omit<SondeConfig, 'engine' | 'mode'> {
@@ -80,6 +87,8 @@ export interface DaemonOptions extends Omit<SondeConfig, 'engine' | 'mode'> {
   monitoring?: MonitoringOptions;
   /** How long running jobs and tasks may finish at close() before they are failed (default 0). */
   shutdownGraceMs?: number;
+  /** sonde's version, stored with each campaign run (default 'unknown'). */
+  version?: string;
   /** Told after each shutdown step has run (logging; the order is observable). */
   onShutdownStep?: (step: ShutdownStep) => void;
 }
@@ -93,6 +102,9 @@ interface Parts {
   core: OpenedCore | null;
   monitors: MonitorHandle | null;
   tasks: SqliteDiagnosticTasks | null;
+  campaigns: CampaignService | null;
+  /** The campaign store's own connection. */
+  campaignsDb: { close(): void } | null;
   front: DaemonFront | null;
   /** The agent_windows reader's own connection. */
   windowsDb: Db | null;
@@ -101,8 +113,8 @@ interface Parts {
 export function openDaemon<F extends DaemonFront>(options: DaemonOptions & { front: FrontFactory<F> }): Promise<Daemon<F>>;
 export function openDaemon(options: DaemonOptions & { front?: undefined }): Promise<Daemon<null>>;
 export async function openDaemon(options: DaemonOptions & { front?: FrontFactory<DaemonFront> }): Promise<Daemon> {
-  const { engine, closeEngine = true, monitoring = {}, shutdownGraceMs = 0, onShutdownStep, front: buildFront, ...core } = options;
-  const parts: Parts = { engine, core: null, monitors: null, tasks: null, front: null, windowsDb: null };
+  const { engine, closeEngine = true, monitoring = {}, shutdownGraceMs = 0, onShutdownStep, front: buildFront, version = 'unknown', ...core } = options;
+  const parts: Parts = { engine, core: null, monitors: null, tasks: null, campaigns: null, campaignsDb: null, front: null, windowsDb: null };
   const stopEngine = closeEngine ? engine : null;
   try {
     parts.core = await openCore({ ...core, mode: 'daemon', ...(engine !== null ? { engine } : {}) });
@@ -111,12 +123,16 @@ export async function openDaemon(options: DaemonOptions & { front?: FrontFactory
     parts.tasks = SqliteDiagnosticTasks.open(sonde);
     parts.windowsDb = openDatabase(sonde.dataDir, 8).db;
     const agentWindows = new AgentWindowStore(parts.windowsDb);
+    const campaignStore = openCampaignStore(sonde.dataDir);
+    parts.campaignsDb = campaignStore;
+    parts.campaigns = new CampaignService({ engine, store: campaignStore.store, targets: sonde.targets, sondeVersion: version });
     let closing: Promise<void> | null = null;
     const daemon: Daemon = {
       ...sonde,
       monitors: parts.monitors.service,
       tasks: parts.tasks,
       agentWindows,
+      campaigns: parts.campaigns,
       get front() {
         return parts.front;
       },
@@ -136,7 +152,7 @@ export async function openDaemon(options: DaemonOptions & { front?: FrontFactory
 }
 
 async function shutdown(parts: Parts, graceMs: number, onStep: ((step: ShutdownStep) => void) | undefined): Promise<void> {
-  const { front, core, monitors, tasks, engine, windowsDb } = parts;
+  const { front, core, monitors, tasks, campaigns, campaignsDb, engine, windowsDb } = parts;
   const failures: string[] = [];
   const step = async (name: ShutdownStep, run: () => unknown): Promise<void> => {
     try {
@@ -148,12 +164,14 @@ async function shutdown(parts: Parts, graceMs: number, onStep: ((step: ShutdownS
   };
   await step('stop-accepting', () => front?.stopAccepting());
   await step('jobs', () => Promise.all([core?.stopJobs(graceMs), tasks?.drain(graceMs)]));
+  await step('campaigns', () => campaigns?.close());
   await step('front', () => front?.close(FRONT_DRAIN_MS));
   await step('monitors', () => monitors?.close());
   await step('tasks', () => tasks?.close(0));
   await step('engine', () => engine?.close());
   await step('database', () => {
     windowsDb?.close();
+    campaignsDb?.close();
     core?.closeStore();
   });
   if (failures.length > 0) {

@@ -291,6 +291,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE latency_windows ADD COLUMN err_protocol INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE latency_windows ADD COLUMN err_wrong_answer INTEGER NOT NULL DEFAULT 0;
   `,
+  // 11: who runs a capacity campaign ("pid:start-time" of its process, engine/capacity/run-owner.ts):
+  // a run left 'running' is live while that process is, so `sonde capacity list` next to a
+  // `sonde capacity run` (or the daemon) tells a run in progress from one whose process died.
+  `
+  ALTER TABLE capacity_runs ADD COLUMN owner TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,7 +5,8 @@
 // and the other messages here:
 //   {"type":"state","topic":"…","changes":[StateChange…]}
 //   {"type":"error","field":"subscribe.monitors[0]","message":"…"}
-import type { StateChange } from '../../engine/index.js';
+//   {"type":"campaign","topic":"campaign:<id>","t":<ms>,"progress":CampaignProgress}  (about twice a second while it runs)
+import type { CampaignProgress, StateChange } from '../../engine/index.js';
 
 export function stateMessage(topic: string, changes: readonly StateChange[]): string {
   return `{"type":"state","topic":${JSON.stringify(topic)},"changes":${JSON.stringify(changes)}}`;
@@ -13,4 +14,8 @@ export function stateMessage(topic: string, changes: readonly StateChange[]): st
 
 export function errorMessage(field: string, message: string): string {
   return JSON.stringify({ type: 'error', field, message });
+}
+
+export function campaignMessage(topic: string, progress: CampaignProgress): string {
+  return JSON.stringify({ type: 'campaign', topic, t: Date.now(), progress });
 }

@@ -8,6 +8,8 @@
 //   targets:<hash>    exactly these target ids
 //   fleet:<id>        the dashboard's fleet view of a monitor (fleet-topic.ts): a fleet-index
 //                     message, then binary frames of what changed
+//   campaign:<id>     a capacity campaign's progress: {"type":"campaign"} messages as the runner
+//                     reports it (about twice a second), the current state first on subscribing
 // Once a second, for each topic that has subscribers, ONE frame with every target of the
 // topic (frames.ts; binary for fleet topics), then state changes as {"type":"state"} messages.
 // A browser authenticates with its session cookie instead of a key header (the same access
@@ -20,7 +22,7 @@
 // maxBufferedBytes plus one second of frames.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { LiveMonitorSecond, LiveSecond, MonitorService, Sonde, StateChange } from '../../engine/index.js';
+import type { CampaignProgress, CampaignService, LiveMonitorSecond, LiveSecond, MonitorService, Sonde, StateChange } from '../../engine/index.js';
 import { admit, auditAnswer, type Admission, type Credentials } from '../http/access.js';
 import { nativeEnvelope } from '../http/envelopes.js';
 import { HttpError } from '../http/errors.js';
@@ -31,7 +33,7 @@ import { writeResponse } from '../http/respond.js';
 import type { TemplatedApp, WebSocket } from '../uws.js';
 import { FleetTopic } from './fleet-topic.js';
 import { FrameWriter } from './frame-writer.js';
-import { errorMessage, stateMessage } from './frames.js';
+import { campaignMessage, errorMessage, stateMessage } from './frames.js';
 import { LiveInputError, parseMessage, subscriptionFromQuery, type Subscription } from './subscription.js';
 
 export interface LiveOptions {
@@ -54,8 +56,9 @@ const MAX_TOPICS_PER_CLIENT = 200;
 
 interface Topic {
   name: string;
-  kind: 'monitor' | 'labels' | 'targets' | 'fleet';
+  kind: 'monitor' | 'labels' | 'targets' | 'fleet' | 'campaign';
   monitorId?: string;
+  campaignId?: string;
   labels?: Record<string, string>;
   ids: Set<string>;
   clients: number;
@@ -97,7 +100,11 @@ export class LiveFeed {
   /** Event-loop time of the last second's frames, ms. */
   lastPublishMs = 0;
 
-  constructor(private readonly sonde: Sonde, private readonly monitors: MonitorService, private readonly logger: Logger, options: LiveOptions = {}) {
+  constructor(
+    private readonly sonde: Sonde, private readonly monitors: MonitorService, private readonly logger: Logger, options: LiveOptions = {},
+    /** The daemon's campaigns (topic campaign:<id>); null: none are served. */
+    private readonly campaigns: CampaignService | null = null,
+  ) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
     this.maxBackpressure = options.maxBackpressure ?? 64 * 1024 * 1024;
     this.tls = options.tls ?? false;
@@ -183,6 +190,7 @@ export class LiveFeed {
     this.detach = [
       this.monitors.onSecond((second) => this.publishSecond(second)),
       this.monitors.onStateChanges((changes) => this.publishChanges(changes)),
+      ...(this.campaigns !== null ? [this.campaigns.onProgress((p) => this.publishCampaign(p))] : []),
     ];
   }
 
@@ -210,6 +218,10 @@ export class LiveFeed {
     s.targets.forEach((id, i) => {
       if (this.sonde.targets.get(id) === null) throw new LiveInputError(`${field}.targets[${i}]`, `target ${id} not found`);
     });
+    s.campaigns.forEach((id, i) => {
+      if (this.campaigns === null) throw new LiveInputError(`${field}.campaigns[${i}]`, 'this daemon serves no campaigns');
+      if (this.campaigns.find(id.toLowerCase()) === null) throw new LiveInputError(`${field}.campaigns[${i}]`, `campaign run ${id} not found (GET /v1/campaigns lists them)`);
+    });
     return s;
   }
 
@@ -231,6 +243,7 @@ export class LiveFeed {
       }
       this.reply(ws, op);
       for (const topic of joined) topic.fleet!.join(ws);
+      for (const t of added) if (t.kind === 'campaign') this.sendCampaignState(ws, t.name, t.campaignId!);
       return;
     }
     for (const t of wanted) {
@@ -246,7 +259,9 @@ export class LiveFeed {
   private reply(ws: Client, op: 'subscribe' | 'unsubscribe'): void {
     const topics = [...ws.getUserData().topics].map((name) => {
       const t = this.topics.get(name)!;
-      const targets = t.kind === 'monitor' ? this.monitors.members(t.monitorId!).length : t.fleet !== undefined ? t.fleet.size : t.ids.size;
+      const targets = t.kind === 'monitor' ? this.monitors.members(t.monitorId!).length
+        : t.kind === 'campaign' ? (this.campaigns?.find(t.campaignId!)?.targets.length ?? 0)
+          : t.fleet !== undefined ? t.fleet.size : t.ids.size;
       return { topic: name, kind: t.kind, targets };
     });
     ws.send(JSON.stringify({ type: op === 'subscribe' ? 'subscribed' : 'unsubscribed', topics }));
@@ -256,6 +271,7 @@ export class LiveFeed {
     const out: Omit<Topic, 'clients' | 'resolvedAt'>[] = [];
     for (const id of s.monitors) out.push({ name: `monitor:${id.toLowerCase()}`, kind: 'monitor', monitorId: id.toLowerCase(), ids: new Set() });
     for (const id of s.fleet) out.push({ name: `fleet:${id.toLowerCase()}`, kind: 'fleet', monitorId: id.toLowerCase(), ids: new Set() });
+    for (const id of s.campaigns) out.push({ name: `campaign:${id.toLowerCase()}`, kind: 'campaign', campaignId: id.toLowerCase(), ids: new Set() });
     for (const labels of s.labels) {
       const canonical = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(',');
       out.push({ name: `labels:${canonical}`, kind: 'labels', labels, ids: new Set() });
@@ -333,6 +349,7 @@ export class LiveFeed {
     }
     const w = this.writer;
     for (const topic of this.topics.values()) {
+      if (topic.kind === 'campaign') continue; // its messages follow the runner, not the second
       if (topic.fleet !== undefined) {
         const m = byMonitor.get(topic.monitorId!);
         if (m !== undefined) topic.fleet.second(m, second.startMs, this.subscribers(topic.name) > 0, (name, message, binary) => this.publish(name, message, binary));
@@ -371,6 +388,27 @@ export class LiveFeed {
     return map;
   }
 
+  /** A new subscriber's first message: the running campaign's progress, or the stored run's end. */
+  private sendCampaignState(ws: Client, topic: string, id: string): void {
+    const progress = this.campaigns?.progress(id) ?? null;
+    if (progress !== null) {
+      ws.send(campaignMessage(topic, progress));
+      return;
+    }
+    const run = this.campaigns?.find(id) ?? null;
+    if (run === null) return;
+    ws.send(campaignMessage(topic, {
+      runId: run.id, status: run.status, step: Math.max(0, run.plan.length - 1), steps: run.plan.length, phase: run.status === 'running' ? 'measure' : 'finished',
+      elapsedMs: (run.endedAt ?? Date.now()) - run.startedAt, currentRate: 0, lossPercent: 0, p99Ms: null,
+    }));
+  }
+
+  private publishCampaign(progress: CampaignProgress): void {
+    const name = `campaign:${progress.runId}`;
+    if (!this.topics.has(name) || this.subscribers(name) === 0) return;
+    this.publish(name, campaignMessage(name, progress), false);
+  }
+
   private publishChanges(changes: readonly StateChange[]): void {
     if (this.apps.length === 0 || this.topics.size === 0) return;
     const out = new Map<string, StateChange[]>();
@@ -384,7 +422,7 @@ export class LiveFeed {
       if (this.topics.has(name)) add(name, c);
     }
     for (const topic of this.topics.values()) {
-      if (topic.kind === 'monitor') continue;
+      if (topic.kind === 'monitor' || topic.kind === 'campaign') continue;
       if (topic.kind === 'fleet') {
         for (const c of changes) if (c.monitorId === topic.monitorId) add(topic.name, c);
         continue;

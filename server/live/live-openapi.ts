@@ -14,6 +14,8 @@ export const LIVE_OPENAPI_PATHS = {
         + 'Subscribe here with the query parameters, or later with '
         + '{"subscribe": {"monitors": [...], "labels": [{"k": "v"}], "targets": [...], "fleet": "<monitorId>"}} and {"unsubscribe": {...}} messages. '
         + 'A fleet subscription gets {"type":"fleet-index",...} and then one binary frame a second of the targets that changed (docs/live-feed.md). '
+        + 'A campaign subscription ({"subscribe": {"campaigns": ["<runId>"]}}) gets {"type":"campaign","topic":"campaign:<id>","t","progress":{"runId","status","step","steps","phase","elapsedMs","currentRate","lossPercent","p99Ms"}}: '
+        + 'the current state at once, then about twice a second while the campaign runs, and a last one with phase "finished". '
         + 'Each second, per topic: {"type":"frame","topic","t","targets":[{"t","targetId","monitorId","sent","received","rttP50Ms","rttMaxMs","status"}]}; '
         + 'state changes as {"type":"state","topic","changes":[...]}; bad input as {"type":"error","field","message"} (the connection stays open). '
         + 'A client holding more than 8 MiB of unsent frames is closed with code 4008 ("slow client: ...").',
@@ -23,6 +25,7 @@ export const LIVE_OPENAPI_PATHS = {
         { name: 'labels', ...list('k:v pairs, comma-separated: one selector, HOST targets whose labels all match (repeat the parameter for more selectors)') },
         { name: 'targets', ...list('target ids, comma-separated') },
         { name: 'fleet', ...list('monitor ids, comma-separated: the dashboard\'s binary fleet frames of each') },
+        { name: 'campaigns', ...list('capacity campaign run ids, comma-separated: their progress (topic campaign:<id>)') },
       ],
       responses: {
         101: { description: 'Switching Protocols: the WebSocket is open and subscribed' },

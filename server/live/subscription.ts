@@ -1,4 +1,4 @@
-// What a /v1/live client asks for: monitors, label selectors and target ids, from the
+// What a /v1/live client asks for: monitors, label selectors, target ids and campaigns, from the
 // upgrade's query string or from a {"subscribe": …} / {"unsubscribe": …} message. Every
 // mistake is a LiveInputError naming the field; nothing here throws anything else.
 
@@ -15,6 +15,8 @@ export interface Subscription {
   targets: string[];
   /** Monitors whose fleet frames (binary, fleet-frame.ts) are wanted. */
   fleet: string[];
+  /** Capacity campaign runs whose progress is wanted (topic campaign:<id>). */
+  campaigns: string[];
 }
 
 export class LiveInputError extends Error {
@@ -24,16 +26,16 @@ export class LiveInputError extends Error {
 }
 
 export function emptySubscription(): Subscription {
-  return { monitors: [], labels: [], targets: [], fleet: [] };
+  return { monitors: [], labels: [], targets: [], fleet: [], campaigns: [] };
 }
 
-const FIELDS = ['monitors', 'targets', 'labels', 'fleet'];
+const FIELDS = ['monitors', 'targets', 'labels', 'fleet', 'campaigns'];
 
-/** ?monitors=id,id&targets=id,id&labels=site:eu,tier:1&fleet=id (one selector per `labels`). */
+/** ?monitors=id,id&targets=id,id&labels=site:eu,tier:1&fleet=id&campaigns=id (one selector per `labels`). */
 export function subscriptionFromQuery(params: URLSearchParams): Subscription {
   for (const k of params.keys()) {
     if (!FIELDS.includes(k)) {
-      throw new LiveInputError(`query.${k}`, `unknown query parameter "${k}": use monitors, labels, targets or fleet`);
+      throw new LiveInputError(`query.${k}`, `unknown query parameter "${k}": use monitors, labels, targets, fleet or campaigns`);
     }
   }
   const list = (name: string): string[] => params.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
@@ -46,7 +48,7 @@ export function subscriptionFromQuery(params: URLSearchParams): Subscription {
     }
     return out;
   });
-  return checkSubscription({ monitors: list('monitors'), targets: list('targets'), labels, fleet: list('fleet') }, 'query');
+  return checkSubscription({ monitors: list('monitors'), targets: list('targets'), labels, fleet: list('fleet'), campaigns: list('campaigns') }, 'query');
 }
 
 /** A parsed client message: {"subscribe": {...}} or {"unsubscribe": {...}}. */
@@ -67,9 +69,9 @@ export function parseMessage(text: string): { op: 'subscribe' | 'unsubscribe'; s
 }
 
 function subscriptionFrom(value: unknown, field: string): Subscription {
-  if (!isObject(value)) throw new LiveInputError(field, `${field} must be an object with monitors, labels, targets and/or fleet`);
+  if (!isObject(value)) throw new LiveInputError(field, `${field} must be an object with monitors, labels, targets, fleet and/or campaigns`);
   for (const k of Object.keys(value)) {
-    if (!FIELDS.includes(k)) throw new LiveInputError(`${field}.${k}`, `unknown field ${field}.${k}: use monitors, labels, targets or fleet`);
+    if (!FIELDS.includes(k)) throw new LiveInputError(`${field}.${k}`, `unknown field ${field}.${k}: use monitors, labels, targets, fleet or campaigns`);
   }
   // {"fleet": "<monitorId>"} as the dashboard sends it, or a list of them
   const fleet = typeof value.fleet === 'string' ? [value.fleet] : value.fleet;
@@ -91,11 +93,11 @@ function subscriptionFrom(value: unknown, field: string): Subscription {
     }
     return sel as Record<string, string>;
   });
-  return checkSubscription({ monitors: strings('monitors'), targets: strings('targets'), labels, fleet: strings('fleet') }, field);
+  return checkSubscription({ monitors: strings('monitors'), targets: strings('targets'), labels, fleet: strings('fleet'), campaigns: strings('campaigns') }, field);
 }
 
 function checkSubscription(s: Subscription, field: string): Subscription {
-  const ids = (name: 'monitors' | 'targets' | 'fleet', max: number): void => {
+  const ids = (name: 'monitors' | 'targets' | 'fleet' | 'campaigns', max: number): void => {
     if (s[name].length > max) throw new LiveInputError(`${field}.${name}`, `${field}.${name} has ${s[name].length} ids; at most ${max}`);
     s[name].forEach((id, i) => {
       if (!UUID.test(id)) throw new LiveInputError(`${field}.${name}[${i}]`, `${field}.${name}[${i}] "${id}" is not a UUID`);
@@ -104,6 +106,7 @@ function checkSubscription(s: Subscription, field: string): Subscription {
   ids('monitors', MAX_MONITORS);
   ids('fleet', MAX_MONITORS);
   ids('targets', MAX_TARGETS);
+  ids('campaigns', MAX_MONITORS);
   if (s.labels.length > MAX_LABEL_SELECTORS) throw new LiveInputError(`${field}.labels`, `${field}.labels has ${s.labels.length} selectors; at most ${MAX_LABEL_SELECTORS}`);
   s.labels.forEach((sel, i) => {
     const entries = Object.entries(sel);
@@ -113,8 +116,8 @@ function checkSubscription(s: Subscription, field: string): Subscription {
       if (v.length === 0 || v.length > 253) throw new LiveInputError(`${field}.labels[${i}].${k}`, `label value of "${k}" must be 1–253 characters`);
     }
   });
-  if (s.monitors.length + s.labels.length + s.targets.length + s.fleet.length === 0) {
-    throw new LiveInputError(field, `${field} names nothing: give monitors, labels, targets or fleet`);
+  if (s.monitors.length + s.labels.length + s.targets.length + s.fleet.length + s.campaigns.length === 0) {
+    throw new LiveInputError(field, `${field} names nothing: give monitors, labels, targets, fleet or campaigns`);
   }
   return s;
 }

@@ -36,7 +36,7 @@ describe('/openapi.json', () => {
     const live = doc.paths['/v1/live']?.get as { responses: Json; 'x-required-scope': string; parameters: { name: string }[] };
     expect(Object.keys(live.responses)).toEqual(expect.arrayContaining(['101', '401', '403']));
     expect(live['x-required-scope']).toBe('network:read');
-    expect(live.parameters.map((p) => p.name)).toEqual(['monitors', 'labels', 'targets', 'fleet']);
+    expect(live.parameters.map((p) => p.name)).toEqual(['monitors', 'labels', 'targets', 'fleet', 'campaigns']);
     const operationIds = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((op) => op.operationId));
     expect(new Set(operationIds).size).toBe(operationIds.length);
 
