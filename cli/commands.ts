@@ -22,6 +22,15 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./ping.js')).registerPing,
   },
   {
+    // h20a's cli/capacity/index.ts registers run|list|show|report|compare next to self
+    name: 'capacity',
+    description: 'capacity planning: sonde capacity self (how many targets this host can monitor at 1 s)',
+    load: async () => {
+      const { registerCapacitySelf } = await import('./capacity/self.js');
+      return (capacity: Command) => { registerCapacitySelf(capacity); };
+    },
+  },
+  {
     name: 'netsim',
     description: 'run the network simulator (simulated hosts with latency, loss, duplicates, ICMP errors …) in its own network namespace, for demos (needs root)',
     load: async () => (await import('./netsim.js')).registerNetsim,

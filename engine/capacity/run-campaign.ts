@@ -32,7 +32,7 @@ export function startCampaign(options: RunCampaignOptions): { run: CampaignRun; 
   const plan = resolveSteps(spec, addresses.length);
   checkSafety(spec, plan, addresses.slice(0, Math.max(...plan.map((s) => s.targets))));
   const run: CampaignRun = {
-    id: uuidv7(), name: spec.name, spec, plan, sondeVersion: options.sondeVersion, host: hostInfo(), targets: addresses,
+    id: uuidv7(), kind: 'campaign', name: spec.name, spec, plan, sondeVersion: options.sondeVersion, host: hostInfo(), targets: addresses,
     status: 'running', reason: null, startedAt: Date.now(), endedAt: null, kneeStep: null, baseP99Ns: null,
   };
   store.insertRun(run);

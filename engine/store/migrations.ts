@@ -257,6 +257,11 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX agent_windows_by_monitor ON agent_windows(monitor_id, start_at);
   `,
+  // 10: what a stored capacity run measured: 'campaign' (a spec's steps against targets) or
+  // 'self' (`sonde capacity self`: this host monitoring N loopback targets, one step per N).
+  `
+  ALTER TABLE capacity_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'campaign';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
