@@ -20,6 +20,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createEngine, loopbackTargets, openCampaignStore, runCampaign, validateCampaignSpec } from '../engine/index.js';
 import { timeReportGeneration, reportGoalMet, type ReportTiming } from './lib/capacity-report-timing.js';
 import { cliEntry } from './lib/daemon-process.js';
+import { repoRoot } from './lib/paths.js';
 import { describeMachine, printMachine } from './lib/machine.js';
 import { latestResult, saveResult } from './lib/results.js';
 import { median } from './lib/stats.js';
@@ -44,10 +45,11 @@ const opts = new Command('bench:capacity')
   .option('--self-sizes <list>', 'sizes for sonde capacity self (default: the newest bench:monitor result\'s)', list)
   .option('--self-seconds <s>', 'measured seconds per size', positive, 30)
   .option('--self-warmup-seconds <s>', 'warm-up seconds per size', positive, 15)
+  .option('--self-reference <how>', 'latest: the newest bench/results/monitor-*.json; run: bench:monitor in this run, right after, on the same sizes, warm-up, measured seconds and windows (equal load)', 'latest')
   .option('--report-runs <n>', 'runs of the report generation', positive, 9)
   .option('--no-save', 'do not write bench/results/capacity-*.json')
   .parse()
-  .opts<{ parts: string[]; rates: number[]; stepSeconds: number; perTarget: number; runs: number; selfSizes?: number[]; selfSeconds: number; selfWarmupSeconds: number; reportRuns: number; save: boolean }>();
+  .opts<{ parts: string[]; rates: number[]; stepSeconds: number; perTarget: number; runs: number; selfSizes?: number[]; selfSeconds: number; selfWarmupSeconds: number; selfReference: string; reportRuns: number; save: boolean }>();
 
 const machine = describeMachine();
 printMachine(machine);
@@ -115,16 +117,41 @@ if (opts.parts.includes('rate')) {
   }
 }
 
+/** bench:monitor (dist/bench/monitor.js) on the same sizes and periods: its largest N. */
+function monitorBench(sizes: number[]): Promise<{ largest: number | null; wallMs: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['--expose-gc', join(repoRoot, 'dist', 'bench', 'monitor.js'), '--sizes', sizes.join(','), '--minutes', String(opts.selfSeconds / 60),
+      '--warmup-seconds', String(opts.selfWarmupSeconds), '--window-seconds', '10', '--no-save'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); process.stdout.write(d); });
+    child.on('close', (code) => {
+      const m = /largest N meeting the goal: (.*)$/m.exec(out);
+      if (code !== 0 || m === null) reject(new Error(`bench:monitor exited ${code} without its answer`));
+      else resolve({ largest: /^[\d,]+$/.test(m[1]) ? Number(m[1].replaceAll(',', '')) : null, wallMs: performance.now() - t0 });
+    });
+  });
+}
+
 if (opts.parts.includes('self')) {
-  const reference = latestResult<{ largestMeetingGoal: number | null; args: { sizes: number[]; minutes: number }; machine: { date: string } }>('monitor');
-  const sizes = opts.selfSizes ?? reference?.data.args.sizes ?? [10_000, 25_000, 50_000, 100_000];
+  const latest = latestResult<{ largestMeetingGoal: number | null; args: { sizes: number[]; minutes: number }; machine: { date: string } }>('monitor');
+  const sizes = opts.selfSizes ?? latest?.data.args.sizes ?? [10_000, 25_000, 50_000, 100_000];
+  const reference = opts.selfReference === 'run' ? undefined : latest;
   console.log(`\nsonde capacity self over ${sizes.join(', ')} targets (${opts.selfWarmupSeconds} s warm-up + ${opts.selfSeconds} s per size)`);
   const { answer, wallMs } = await capacitySelf(sizes);
-  const ref = reference?.data.largestMeetingGoal ?? null;
-  const within = ref !== null && answer.largest !== null ? Math.abs(answer.largest - ref) / ref : null;
+  let ref = reference?.data.largestMeetingGoal ?? null;
+  let refText = `${reference?.path ?? 'no bench/results/monitor-*.json'}${reference ? `, ${reference.data.args.minutes} min per size, ${reference.data.machine.date}` : ''}`;
+  if (opts.selfReference === 'run') {
+    console.log(`\nreference: bench:monitor on the same sizes, ${opts.selfWarmupSeconds} s warm-up + ${opts.selfSeconds} s, 10 s windows`);
+    const m = await monitorBench(sizes);
+    ref = m.largest;
+    refText = `measured in this run, ${(m.wallMs / 60_000).toFixed(1)} min`;
+    result.monitorReference = m;
+  }
+  const within = ref === null && answer.largest === null ? 0 : ref !== null && answer.largest !== null ? Math.abs(answer.largest - ref) / ref : null;
   result.self = { sizes, answer, wallMs, reference: reference === undefined ? null : { path: reference.path, largest: ref, sizes: reference.data.args.sizes, minutes: reference.data.args.minutes, date: reference.data.machine.date } };
   console.log(`  answer: ${answer.largest ?? 'none'} targets (${answer.reason ?? answer.status}); took ${(wallMs / 60_000).toFixed(1)} min (goal < 10 min: ${wallMs < 600_000 ? 'met' : 'NOT met'})`);
-  console.log(`  bench:monitor's largest N: ${ref ?? 'none'} (${reference?.path ?? 'no bench/results/monitor-*.json'}${reference ? `, ${reference.data.args.minutes} min per size, ${reference.data.machine.date}` : ''})`
+  console.log(`  bench:monitor's largest N: ${ref ?? 'none'} (${refText})`
     + `; ${within === null ? 'not comparable' : `difference ${(within * 100).toFixed(0)} % (goal ≤ 10 %: ${within <= 0.1 ? 'met' : 'NOT met'})`}`);
 }
 
