@@ -118,7 +118,9 @@ describe.skipIf(!availability.ok)(title('capacity campaigns find the knee of a s
     const { run, steps } = await campaign('queue', QUEUED, { maxLossPercent: 0.1, maxP99Factor: 1000, maxP99Ms: QUEUED_P99_MS }, RAMP);
     const knee = expectKneeAtR(run, steps, { lossPercent: 0.1, p99Ns: QUEUED_P99_MS * 1e6 });
     expect(knee.rttNs!.p99).toBeGreaterThan(QUEUED_P99_MS * 1e6);
-    for (const s of steps.slice(0, run.kneeStep!)) expect(s.rttNs!.p50).toBeLessThan((QUEUED_LATENCY_MS + 50) * 1e6);
+    // below R the queue stays empty: the hosts' own latency plus scheduling noise (a step just
+    // above R may queue yet stay within the SLO's bound: the bound, not this check, decides)
+    for (const s of steps.slice(0, run.kneeStep!).filter((x) => x.achievedRate <= R)) expect(s.rttNs!.p50).toBeLessThan((QUEUED_LATENCY_MS + 50) * 1e6);
   });
 
   it('compare of a run against the same hosts made slower beyond 300 requests/s says which steps got worse', async () => {
