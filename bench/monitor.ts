@@ -29,11 +29,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import { decodeFromCompressedBase64 } from 'hdr-histogram-js';
 import Table from 'cli-table3';
 import { Command, InvalidArgumentError } from 'commander';
 import { openSonde } from '../engine/index.js';
 import { setThreadNice } from '../engine/thread-priority.js';
+import { driftBetween as driftOfPeriod, goalVerdicts, MONITORING_GOALS } from '../engine/capacity/self/monitoring-goals.js';
 import { freePort, startDaemon, type DaemonProcess } from './lib/daemon-process.js';
 import { PlainPoller } from './lib/plain-poller.js';
 import { describeMachine, printMachine } from './lib/machine.js';
@@ -42,7 +42,7 @@ import { runProbeBench, type BenchProbe } from './lib/probe-bench.js';
 import { saveResult } from './lib/results.js';
 import { quantile } from './lib/stats.js';
 
-const GOALS = { lossPercent: 0.01, driftP99Ms: 5, cpuCores: 1.2, rssMB: 400, summaryP99Ms: 50 };
+const GOALS = MONITORING_GOALS;
 
 function sizes(v: string): number[] {
   const out = v.split(',').map((s) => Number(s.trim()));
@@ -154,14 +154,8 @@ interface MonitorStats {
 }
 
 /** Drift over [start, end]: the end's cumulative histogram minus the start's (µs → ms). */
-function driftBetween(start: MonitorStats, end: MonitorStats): { p50Ms: number; p99Ms: number; maxMs: number; samples: number } | null {
-  if (start.driftHistogram === null || end.driftHistogram === null) return null;
-  const a = decodeFromCompressedBase64(start.driftHistogram);
-  const b = decodeFromCompressedBase64(end.driftHistogram);
-  if (b.totalCount < a.totalCount) return null; // the monitor restarted in between
-  b.subtract(a);
-  if (b.totalCount === 0) return null;
-  return { p50Ms: b.getValueAtPercentile(50) / 1000, p99Ms: b.getValueAtPercentile(99) / 1000, maxMs: b.getValueAtPercentile(100) / 1000, samples: b.totalCount };
+function driftBetween(start: MonitorStats, end: MonitorStats): ReturnType<typeof driftOfPeriod> {
+  return driftOfPeriod(start.driftHistogram, end.driftHistogram);
 }
 interface Summary { lossWindowMs: number; counts: Record<string, number>; targets: { sent: number; received: number }[] }
 
@@ -359,15 +353,9 @@ async function runSize(n: number) {
 
 type Row = Awaited<ReturnType<typeof runSize>>;
 
-function verdicts(r: Row): Record<keyof typeof GOALS, boolean> {
-  return {
-    lossPercent: r.lossPercent <= GOALS.lossPercent,
-    driftP99Ms: r.driftP99Ms !== null && r.driftP99Ms <= GOALS.driftP99Ms,
-    cpuCores: r.cpuCores <= GOALS.cpuCores,
-    rssMB: r.rssPeakMB <= GOALS.rssMB,
-    // the server's answer, as a plain client takes it (fetch adds its own ~20–30 ms for 10 MB)
-    summaryP99Ms: r.plainP99Ms <= GOALS.summaryP99Ms,
-  };
+function verdicts(r: Row): ReturnType<typeof goalVerdicts> {
+  // the server's answer, as a plain client takes it (fetch adds its own ~20–30 ms for 10 MB)
+  return goalVerdicts({ lossPercent: r.lossPercent, driftP99Ms: r.driftP99Ms, cpuCores: r.cpuCores, rssPeakMB: r.rssPeakMB, summaryP99Ms: r.plainP99Ms });
 }
 
 const machine = describeMachine();

@@ -66,8 +66,17 @@ export interface HostProfile {
    * with TTL 255 − (h − 1) after the host's latency.
    */
   timeExceeded?: { fromHop: number; routers?: string[] };
-  /** Answer at most this many requests per second (token bucket of that size); the rest are dropped. */
+  /** Answer at most this many requests per second (token bucket refilled at that rate); the rest are dropped. */
   rateLimit?: number;
+  /** Size of rateLimit's bucket, requests (default: rateLimit, one second's worth). A small
+   *  bucket makes the limit bite at once above the rate instead of after the burst is spent. */
+  rateLimitBurst?: number;
+  /**
+   * A link that forwards `pps` requests per second, first in first out: a request waits for the
+   * ones ahead of it, so below the rate the delay stays at the latency and beyond it grows with
+   * the queue; a request that would wait longer than `bufferMs` (default 1000) is dropped.
+   */
+  bottleneck?: { pps: number; bufferMs?: number };
 }
 
 export const SelectKind = { None: 0, Percent: 1, Every: 2, Seqs: 3, Ordinals: 4, All: 5 } as const;
@@ -111,6 +120,10 @@ export interface CompiledProfile {
   routersV4: Uint8Array[];
   routersV6: Uint8Array[];
   rateLimit: number;
+  rateLimitBurst: number;
+  /** Forwarding rate of the bottleneck (0 = none), and the longest wait it queues, ms. */
+  bottleneckPps: number;
+  bottleneckBufferMs: number;
 }
 
 const NONE: CompiledSelector = { kind: SelectKind.None, fraction: 0, every: 0, start: 0, set: null };
@@ -173,7 +186,7 @@ function compileLatency(v: Latency | undefined, field: string): Pick<CompiledPro
 
 const PROFILE_KEYS = new Set([
   'latency', 'loss', 'duplicate', 'duplicateCopies', 'duplicateGapMs', 'reorder', 'reorderDelayMs', 'corrupt',
-  'late', 'lateDelayMs', 'ttl', 'blackhole', 'unreachable', 'timeExceeded', 'rateLimit',
+  'late', 'lateDelayMs', 'ttl', 'blackhole', 'unreachable', 'timeExceeded', 'rateLimit', 'rateLimitBurst', 'bottleneck',
 ]);
 
 function addressIn(family: Family, text: string, field: string): Uint8Array | null {
@@ -220,6 +233,20 @@ export function compileProfile(p: HostProfile, field = 'profile'): CompiledProfi
       });
     }
   }
+  let bottleneckPps = 0;
+  let bottleneckBufferMs = 0;
+  if (p.bottleneck !== undefined) {
+    const b = p.bottleneck;
+    if (!isRecord(b as unknown)) throw new NetsimInputError(`${field}.bottleneck`, `${field}.bottleneck must be { pps, bufferMs? }`);
+    for (const k of Object.keys(b)) {
+      if (k !== 'pps' && k !== 'bufferMs') throw new NetsimInputError(`${field}.bottleneck.${k}`, `${field}.bottleneck.${k} is not a bottleneck setting; known: pps, bufferMs`);
+    }
+    bottleneckPps = finiteNumber(b.pps, `${field}.bottleneck.pps`, 1, 1e9);
+    bottleneckBufferMs = b.bufferMs === undefined ? 1000 : finiteNumber(b.bufferMs, `${field}.bottleneck.bufferMs`, 0, 3_600_000);
+  }
+  const rateLimit = p.rateLimit === undefined ? 0 : finiteNumber(p.rateLimit, `${field}.rateLimit`, 1, 1e9);
+  if (p.rateLimitBurst !== undefined && rateLimit === 0) throw new NetsimInputError(`${field}.rateLimitBurst`, `${field}.rateLimitBurst needs ${field}.rateLimit (the rate its bucket refills at)`);
+  const rateLimitBurst = p.rateLimitBurst === undefined ? rateLimit : finiteNumber(p.rateLimitBurst, `${field}.rateLimitBurst`, 1, 1e9);
   if (p.blackhole !== undefined && typeof p.blackhole !== 'boolean') throw new NetsimInputError(`${field}.blackhole`, `${field}.blackhole must be true or false`);
   return {
     ...compileLatency(p.latency, `${field}.latency`),
@@ -241,6 +268,9 @@ export function compileProfile(p: HostProfile, field = 'profile'): CompiledProfi
     timeExceededFromHop,
     routersV4,
     routersV6,
-    rateLimit: p.rateLimit === undefined ? 0 : finiteNumber(p.rateLimit, `${field}.rateLimit`, 1, 1e9),
+    rateLimit,
+    rateLimitBurst,
+    bottleneckPps,
+    bottleneckBufferMs,
   };
 }

@@ -55,6 +55,8 @@ class Host {
   requests = 0;
   tokens = 0;
   refilledAt = 0;
+  /** When the bottleneck is free to forward the next request (ms, the arrival clock). */
+  bottleneckFreeAt = 0;
   constructor(readonly index: number, readonly family: Family, readonly bytes: Uint8Array, readonly key: number, public stats: HostStats) {}
 }
 
@@ -66,7 +68,7 @@ const OUT_MAX_FRAMES = OUT_BYTES / 32;
 function newHostStats(address: string, rule: string): HostStats {
   return {
     address, rule, received: 0, echoReplies: 0, packetsSent: 0, pending: 0,
-    dropped: emptyEventList(), droppedBy: { loss: 0, blackhole: 0, rateLimit: 0 },
+    dropped: emptyEventList(), droppedBy: { loss: 0, blackhole: 0, rateLimit: 0, bottleneck: 0 },
     duplicated: emptyEventList(), duplicatesSent: 0, reordered: emptyEventList(), corrupted: emptyEventList(),
     late: emptyEventList(), unreachable: emptyEventList(), timeExceeded: emptyEventList(), replies: emptyReplyList(),
   };
@@ -161,7 +163,7 @@ export class Responder {
     const rule = this.exactRules.get(host.stats.address) ?? this.prefixRules.find((r) => prefixContains(r.prefix, host.family, host.bytes, 0));
     host.profile = rule ? rule.profile : this.defaultProfile;
     host.stats.rule = rule ? rule.key : '(default)';
-    if (host.profile && host.tokens > host.profile.rateLimit) host.tokens = host.profile.rateLimit;
+    if (host.profile && host.tokens > host.profile.rateLimitBurst) host.tokens = host.profile.rateLimitBurst;
   }
 
   private hostFor(family: Family, buf: Buffer, offset: number, now: number): Host {
@@ -171,8 +173,8 @@ export class Responder {
     bytes.set(buf.subarray(offset, offset + (family === 4 ? 4 : 16)));
     const host = new Host(this.hosts.length, family, bytes, hashBytes(bytes, 0, 16), newHostStats(formatAddress(family, bytes, 0), '(default)'));
     this.resolve(host);
-    host.tokens = host.profile?.rateLimit ?? 0;
-    host.refilledAt = now;
+    host.tokens = host.profile?.rateLimitBurst ?? 0;
+    host.refilledAt = this.arrival(now);
     this.hosts.push(host);
     this.table.insert(family, bytes, 0, host.index);
     return host;
@@ -225,9 +227,14 @@ export class Responder {
     const prof = host.profile;
     if (prof === null || prof.blackhole) { this.drop(s, seq, ordinal); s.droppedBy.blackhole++; return; }
     if (this.selected(prof.loss, host, ordinal, seq, SALT.loss)) { this.drop(s, seq, ordinal); s.droppedBy.loss++; return; }
-    if (prof.rateLimit > 0 && !this.takeToken(host, prof.rateLimit, now)) { this.drop(s, seq, ordinal); s.droppedBy.rateLimit++; return; }
+    if (prof.rateLimit > 0 && !this.takeToken(host, prof, this.arrival(now))) { this.drop(s, seq, ordinal); s.droppedBy.rateLimit++; return; }
+    let queued = 0;
+    if (prof.bottleneckPps > 0) {
+      queued = this.queueAt(host, prof, this.arrival(now));
+      if (queued < 0) { this.drop(s, seq, ordinal); s.droppedBy.bottleneck++; return; }
+    }
 
-    const latency = this.latency(prof, host, ordinal);
+    const latency = this.latency(prof, host, ordinal) + queued;
     if (prof.timeExceededFromHop > 0 && p.ttl < prof.timeExceededFromHop) {
       const hop = Math.max(p.ttl, 1);
       const routers = p.family === 4 ? prof.routersV4 : prof.routersV6;
@@ -296,12 +303,31 @@ export class Responder {
     }
   }
 
-  private takeToken(host: Host, rate: number, now: number): boolean {
-    host.tokens = Math.min(rate, host.tokens + ((now - host.refilledAt) * rate) / 1000);
-    host.refilledAt = now;
+  /** The clock rate limits and the bottleneck judge arrivals by: the payload's send time under
+   *  delayFrom 'payload-timestamp' (so that the simulator reading a batch late after a stall
+   *  does not make a burst of traffic that was evenly paced on the wire), else now. */
+  private arrival(now: number): number {
+    return this.fromPayload && !Number.isNaN(this.sentAt) ? this.sentAt : now;
+  }
+
+  private takeToken(host: Host, prof: CompiledProfile, at: number): boolean {
+    // max(): requests of two sockets may carry send times slightly out of order
+    const elapsed = Math.max(0, at - host.refilledAt);
+    host.tokens = Math.min(prof.rateLimitBurst, host.tokens + (elapsed * prof.rateLimit) / 1000);
+    host.refilledAt = Math.max(host.refilledAt, at);
     if (host.tokens < 1) return false;
     host.tokens -= 1;
     return true;
+  }
+
+  /** The wait (ms) of a request arriving at `at` behind the bottleneck's queue, or −1 when it
+   *  would wait longer than the buffer holds (dropped: it takes no forwarding slot). */
+  private queueAt(host: Host, prof: CompiledProfile, at: number): number {
+    const start = Math.max(at, host.bottleneckFreeAt);
+    const wait = start - at;
+    if (wait > prof.bottleneckBufferMs) return -1;
+    host.bottleneckFreeAt = start + 1000 / prof.bottleneckPps;
+    return wait;
   }
 
   private drop(s: HostStats, seq: number, ordinal: number): void {

@@ -39,7 +39,7 @@ export interface HostStats {
   pending: number;
   /** Requests that got no answer at all. */
   dropped: EventList;
-  droppedBy: { loss: number; blackhole: number; rateLimit: number };
+  droppedBy: { loss: number; blackhole: number; rateLimit: number; bottleneck: number };
   /** Requests whose reply was sent more than once; duplicatesSent counts the extra copies. */
   duplicated: EventList;
   duplicatesSent: number;

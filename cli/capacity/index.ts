@@ -8,6 +8,7 @@ export const CAPACITY_COMMANDS: readonly CommandEntry[] = [
   { name: 'list', description: 'list the stored campaign runs', load: async () => (await import('./list.js')).registerList },
   { name: 'show', description: 'one stored run: its facts and step table', load: async () => (await import('./show.js')).registerShow },
   { name: 'report', description: 'a stored run as one self-contained HTML report (--html), or exported (--json, --csv)', load: async () => (await import('./report.js')).registerReport },
+  { name: 'self', description: 'how many targets this host can monitor at 1 s: ramps a monitor of N loopback targets (1k → 100k) and reports the largest N meeting the monitoring goals', load: async () => (await import('./self.js')).registerCapacitySelf },
   { name: 'compare', description: 'what got better or worse, step by step, between two stored runs (beyond noise)', load: async () => (await import('./compare.js')).registerCompare },
 ];
 

@@ -4,7 +4,7 @@ import { currentOwner, ownerAlive } from './run-owner.js';
 import type { CampaignRun, CampaignStatus, CampaignStepResult } from './types.js';
 
 interface RunRow {
-  id: string; name: string; spec: string; plan: string; targets: string; sonde_version: string; host: string;
+  id: string; kind: string; name: string; spec: string; plan: string; targets: string; sonde_version: string; host: string;
   status: string; reason: string | null; started_at: number; ended_at: number | null; knee_step: number | null; base_p99_ns: number | null; owner: string | null;
 }
 interface StepRow {
@@ -18,7 +18,7 @@ function toRun(r: RunRow, liveHere: boolean): CampaignRun {
   const live = liveHere || (r.owner !== null && ownerAlive(r.owner));
   const status = (r.status === 'running' && !live ? 'failed' : r.status) as CampaignStatus;
   return {
-    id: r.id, name: r.name, spec: JSON.parse(r.spec) as CampaignRun['spec'], plan: JSON.parse(r.plan) as CampaignRun['plan'],
+    id: r.id, kind: r.kind === 'self' ? 'self' : 'campaign', name: r.name, spec: JSON.parse(r.spec) as CampaignRun['spec'], plan: JSON.parse(r.plan) as CampaignRun['plan'],
     targets: JSON.parse(r.targets) as string[], sondeVersion: r.sonde_version, host: JSON.parse(r.host) as CampaignRun['host'],
     status, reason: status !== r.status ? 'the process running it ended before it finished' : r.reason,
     startedAt: r.started_at, endedAt: r.ended_at, kneeStep: r.knee_step, baseP99Ns: r.base_p99_ns,
@@ -42,8 +42,8 @@ export class CampaignStore {
   constructor(private readonly db: Db) {}
 
   insertRun(run: CampaignRun): void {
-    this.db.prepare(`INSERT INTO capacity_runs (id, name, spec, plan, targets, sonde_version, host, status, reason, started_at, ended_at, knee_step, base_p99_ns, owner)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(run.id, run.name, JSON.stringify(run.spec), JSON.stringify(run.plan), JSON.stringify(run.targets),
+    this.db.prepare(`INSERT INTO capacity_runs (id, kind, name, spec, plan, targets, sonde_version, host, status, reason, started_at, ended_at, knee_step, base_p99_ns, owner)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(run.id, run.kind, run.name, JSON.stringify(run.spec), JSON.stringify(run.plan), JSON.stringify(run.targets),
       run.sondeVersion, JSON.stringify(run.host), run.status, run.reason, run.startedAt, run.endedAt, run.kneeStep, run.baseP99Ns, run.status === 'running' ? currentOwner() : null);
     if (run.status === 'running') this.live.add(run.id);
   }

@@ -9,3 +9,6 @@ export { CampaignService, type CampaignServiceOptions, type CampaignProgressList
 export { resolveCampaignTargets, parseSelector, MAX_CAMPAIGN_TARGETS, type TargetSources } from './resolve-targets.js';
 /** Decodes a step's stored `hdr` (counts blob): add(bucket, count) ascending. */
 export { decodeBuckets as decodeCampaignHistogram, toV2Compressed as campaignHistogramToV2 } from '../monitor/hdr-codec.js';
+export { runSelfRamp, missedGoals, DEFAULT_SELF_SIZES, type SelfRampOptions, type SelfRampResult } from './self/self-ramp.js';
+export { loopbackTargets, type SizeResult } from './self/measure-size.js';
+export { MONITORING_GOALS, goalVerdicts, meetsGoals, type MonitoringFigures, type MonitoringGoal } from './self/monitoring-goals.js';

@@ -32,7 +32,7 @@ export function startCampaign(options: RunCampaignOptions): { run: CampaignRun; 
   const plan = resolveSteps(spec, addresses.length);
   checkSafety(spec, plan, addresses.slice(0, Math.max(...plan.map((s) => s.targets))));
   const run: CampaignRun = {
-    id: uuidv7(), name: spec.name, spec, plan, sondeVersion: options.sondeVersion, host: hostInfo(), targets: addresses,
+    id: uuidv7(), kind: 'campaign', name: spec.name, spec, plan, sondeVersion: options.sondeVersion, host: hostInfo(), targets: addresses,
     status: 'running', reason: null, startedAt: Date.now(), endedAt: null, kneeStep: null, baseP99Ns: null,
   };
   store.insertRun(run);
@@ -57,9 +57,13 @@ class StepCounter {
   lastSentNs = -Infinity;
   warmupCount = 0;
   intervalNs = 0;
-  /** Per target: first measured send (ns since epoch) and its seq — the base of the drift. */
+  /** Per target: first measured send (ns since epoch) and its seq — the base of the drift;
+   *  the last measured send and how many were sent — the span of the target's rate. */
   baseNs = new Float64Array(0);
   baseSeq = new Float64Array(0);
+  firstNs = new Float64Array(0);
+  lastNs = new Float64Array(0);
+  sentOf = new Float64Array(0);
 
   reset(step: ResolvedStep): void {
     this.hist.clear();
@@ -73,8 +77,31 @@ class StepCounter {
     if (this.baseNs.length < step.targets) {
       this.baseNs = new Float64Array(step.targets);
       this.baseSeq = new Float64Array(step.targets);
+      this.firstNs = new Float64Array(step.targets);
+      this.lastNs = new Float64Array(step.targets);
+      this.sentOf = new Float64Array(step.targets);
     }
     this.baseNs.fill(NaN, 0, step.targets);
+    this.sentOf.fill(0, 0, step.targets);
+  }
+
+  /**
+   * Achieved total probes/s: each target's sends − 1 over the span of its sends, summed. The
+   * span of all sends together would overstate it: a target's k probes span k − 1 periods,
+   * and the targets' first sends are spread over one period (+3 % at 10 probes per target).
+   */
+  achievedRate(targets: number): number {
+    let gaps = 0;
+    let spanNs = 0;
+    let active = 0;
+    for (let i = 0; i < targets; i++) {
+      if (this.sentOf[i] < 2) continue;
+      gaps += this.sentOf[i] - 1;
+      spanNs += this.lastNs[i] - this.firstNs[i];
+      active++;
+    }
+    // mean per-target rate (gaps over span, weighted by span) × the targets that sent
+    return spanNs > 0 ? (gaps / (spanNs / 1e9)) * active : 0;
   }
 
   readonly onProbe = (p: ProbeResult): void => {
@@ -88,6 +115,9 @@ class StepCounter {
     if (sentNs < this.firstSentNs) this.firstSentNs = sentNs;
     if (sentNs > this.lastSentNs) this.lastSentNs = sentNs;
     const i = p.targetIndex;
+    // outcomes conclude out of send order (a timeout concludes late): min and max of the sends
+    if (++this.sentOf[i] === 1 || sentNs < this.firstNs[i]) this.firstNs[i] = sentNs;
+    if (this.sentOf[i] === 1 || sentNs > this.lastNs[i]) this.lastNs[i] = sentNs;
     if (Number.isNaN(this.baseNs[i])) {
       this.baseNs[i] = sentNs;
       this.baseSeq[i] = p.seq;
@@ -165,9 +195,7 @@ async function execute(options: RunCampaignOptions, run: CampaignRun): Promise<C
       }
       const wallS = (Date.now() - stepStart) / 1000;
       const cpu = process.cpuUsage(cpu0);
-      const measuredS = counter.sent > 1 ? (counter.lastSentNs - counter.firstSentNs) / 1e9 : 0;
-      // sent − 1 gaps over the span of the measured sends: the rate the pacing achieved.
-      const achieved = measuredS > 0 ? (counter.sent - 1) / measuredS : 0;
+      const achieved = counter.achievedRate(step.targets);
       const [min, p50, p90, p99, max] = counter.hist.percentiles([0, 50, 90, 99, 100]);
       const driftP = counter.drift.percentiles([99, 100]);
       const lossPercent = counter.sent > 0 ? (100 * (counter.sent - counter.received)) / counter.sent : 0;

@@ -97,9 +97,14 @@ export interface HostInfo {
   node: string;
 }
 
+/** 'campaign': a spec's steps against targets; 'self': `sonde capacity self` (one step per
+ *  number of loopback targets this host monitored at 1 probe/s). */
+export type CampaignKind = 'campaign' | 'self';
+
 /** The stored run (table capacity_runs). */
 export interface CampaignRun {
   id: string;
+  kind: CampaignKind;
   name: string;
   spec: CampaignSpec;
   /** The steps the spec resolves to, in order. */
@@ -142,8 +147,9 @@ export interface CampaignStepResult {
    *  Over the API it is base64. */
   hdr: Uint8Array;
   rttNs: { min: number; p50: number; p90: number; p99: number; max: number; mean: number } | null;
-  /** sonde's own process during the step. */
-  self: { cpuPercent: number; rssBytes: number; driftP99Ms: number; driftMaxMs: number };
+  /** sonde's own process during the step (kind 'self': the monitoring daemon's, with the
+   *  p99 of GET /v1/monitors/{id}/summary). */
+  self: { cpuPercent: number; rssBytes: number; driftP99Ms: number; driftMaxMs: number; summaryP99Ms?: number };
   /** This step breaks the SLO (the first such step is the knee). */
   breaksSlo: boolean;
   knee: boolean;

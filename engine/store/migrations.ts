@@ -297,6 +297,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE capacity_runs ADD COLUMN owner TEXT;
   `,
+  // 12: what a stored capacity run measured: 'campaign' (a spec's steps against targets) or
+  // 'self' (`sonde capacity self`: this host monitoring N loopback targets, one step per N).
+  `
+  ALTER TABLE capacity_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'campaign';
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

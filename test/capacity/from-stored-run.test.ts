@@ -8,7 +8,7 @@ import { encodeBuckets } from '../../engine/monitor/hdr-codec.js';
 const synthetic = syntheticRun({ steps: 4, kneeStep: 2 });
 const plan = synthetic.steps.map((s) => ({ index: s.index, totalRate: s.offeredRate, perTargetRate: s.offeredRate, packetSize: 56, concurrency: 1000, targets: 1, durationS: 55, warmupS: 5 }));
 const run: CampaignRun = {
-  id: synthetic.id, name: 'stored', spec: { name: 'stored', targets: { addresses: ['127.0.0.1'] }, probe: { kind: 'icmp' }, ramp: { param: 'rate', from: 1000, to: 4000, steps: 4 } },
+  id: synthetic.id, kind: 'campaign', name: 'stored', spec: { name: 'stored', targets: { addresses: ['127.0.0.1'] }, probe: { kind: 'icmp' }, ramp: { param: 'rate', from: 1000, to: 4000, steps: 4 } },
   plan, sondeVersion: '0.1.0', targets: ['127.0.0.1'], status: 'done', reason: null, startedAt: synthetic.startedAt, endedAt: synthetic.finishedAt, kneeStep: 2, baseP99Ns: 90_000,
   host: { hostname: 'h', cpuModel: 'cpu', cores: 2, kernel: '6.1', node: 'v20', sysctls: { 'net.core.rmem_max': '212992', 'net.ipv4.ping_group_range': '0 2147483647' } },
 };

@@ -187,6 +187,54 @@ describe('responder', () => {
     expect(s.dropped.seqs.slice(0, 3)).toEqual([10, 11, 12]);
   });
 
+  it('limits the answer rate with a small bucket: the limit bites at once above the rate', () => {
+    const h = withProfile({ rateLimit: 100, rateLimitBurst: 5 });
+    // 200 requests/s for 1 s: the bucket's 5, then 1 token every 10 ms for 1 request every 5 ms
+    for (let seq = 0; seq < 200; seq++) {
+      h.send(H, seq);
+      h.advance(5);
+    }
+    const s = h.r.stats().hosts[H];
+    expect(s.echoReplies).toBe(5 + 99);
+    expect(s.droppedBy.rateLimit).toBe(200 - 104);
+    // below the rate nothing is dropped
+    const slow = withProfile({ rateLimit: 100, rateLimitBurst: 5 });
+    for (let seq = 0; seq < 200; seq++) {
+      slow.send(H, seq);
+      slow.advance(10.5);
+    }
+    expect(slow.r.stats().hosts[H].droppedBy.rateLimit).toBe(0);
+    expect(() => withProfile({ rateLimitBurst: 5 })).toThrow(/rateLimitBurst needs .*rateLimit/);
+  });
+
+  it('queues behind a bottleneck: no wait below its rate, a growing one above it, drops beyond the buffer', () => {
+    const below = withProfile({ latency: 2, bottleneck: { pps: 100 } });
+    for (let seq = 0; seq < 50; seq++) {
+      const sentAt = below.now();
+      below.send(H, seq);
+      below.advance(12); // 83 requests/s
+      expect(below.written.at(-1)!.at - sentAt).toBe(2);
+    }
+    const above = withProfile({ latency: 2, bottleneck: { pps: 100, bufferMs: 100 } });
+    for (let seq = 0; seq < 50; seq++) {
+      above.send(H, seq);
+      above.advance(5); // 200 requests/s: each waits 5 ms more than the one before
+    }
+    above.advance(1000);
+    const rtt = new Map(above.written.map((w) => [w.seq, w.at - 5 * w.seq]));
+    // request k (sent at 5k ms) waits 5k ms until that would exceed the 100 ms buffer (k = 21,
+    // dropped); from then on the queue is full and every other request is dropped
+    for (let k = 0; k <= 20; k++) expect(rtt.get(k)).toBe(2 + 5 * k);
+    expect(rtt.has(21)).toBe(false);
+    expect(rtt.get(22)).toBe(102);
+    const s = above.r.stats().hosts[H];
+    expect(s.droppedBy.bottleneck).toBe(15); // 21, 23, …, 49
+    expect(s.echoReplies).toBe(35);
+    expect(s.dropped.seqs).toEqual(Array.from({ length: 15 }, (_, i) => 21 + 2 * i));
+    expect(() => withProfile({ bottleneck: { pps: 0 } })).toThrow(/bottleneck\.pps must be a number from 1/);
+    expect(() => withProfile({ bottleneck: { pps: 1, size: 2 } as unknown as { pps: number } })).toThrow(/bottleneck\.size is not a bottleneck setting/);
+  });
+
   it('blackholes, and a host can go dark and come back at run time', () => {
     const h = harness({ hosts: { '198.18.0.0/24': { latency: 1 } } });
     h.send(H, 1);
