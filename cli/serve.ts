@@ -3,8 +3,8 @@
 // on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
 import {
-  BusController, connectBus, createEngine, openControllerWindows, EngineInputError, lockDaemon, openDaemon, toDaemonOptions,
-  type BusConnection, type ControllerWindows, type Daemon, type DaemonLock, type Engine,
+  BusController, connectBus, createEngine, openControllerAssignments, openControllerWindows, EngineInputError, lockDaemon, openDaemon, toDaemonOptions,
+  type BusConnection, type Assignments, type ControllerWindows, type Daemon, type DaemonLock, type Engine,
 } from '../engine/index.js';
 import { createLogger, startServer, type SondeServer } from '../server/index.js';
 import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
@@ -64,6 +64,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   let bus: BusConnection | undefined;
   let controller: BusController | undefined;
   let windows: ControllerWindows | undefined;
+  let assignments: Assignments | undefined;
   let stopRequested: string | null = null;
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -86,6 +87,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     }, bound).unref();
     logger.info({ signal, runningJobs: daemon.jobs.running(), graceMs: config.jobs.shutdownGraceMs }, 'shutting down: no new connections, running jobs get the grace period');
     // the bus outlives the daemon's jobs: remote calls still running are answered or time out
+    await assignments?.close();
     await daemon.close();
     await windows?.close();
     await controller?.stop();
@@ -118,6 +120,8 @@ async function serve(flags: ServeFlags): Promise<void> {
           await controller.start();
           // remote agents' sealed windows, stored once each in agent_windows
           windows = await openControllerWindows(bus, services.dataDir, logger);
+          // monitors with agents: their definitions go to the matching agents
+          assignments = await openControllerAssignments(bus, services.dataDir, services.agents, logger);
           phases.busMs = lap();
         }
         adminKeyPath = services.keys.ensureAdminKey();
@@ -130,6 +134,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       },
     });
   } catch (error) {
+    await assignments?.close().catch(() => undefined);
     await windows?.close().catch(() => undefined);
     await controller?.stop().catch(() => undefined);
     await bus?.close().catch(() => undefined);

@@ -1,9 +1,10 @@
 // Validation of monitor input (create and patch): one place, so the API and the CLI agree.
 import { SondeError } from '../errors.js';
+import { parseSelector } from '../agents/selector.js';
 import { validateLabels } from '../store/labels.js';
 import { MONITOR_PROBES, type MonitorInput, type MonitorProbe, type MonitorSelection } from './types.js';
 
-const FIELDS = new Set(['name', 'selection', 'probe', 'intervalMs', 'probes', 'timeoutMs', 'size', 'enabled']);
+const FIELDS = new Set(['name', 'selection', 'probe', 'intervalMs', 'probes', 'timeoutMs', 'size', 'enabled', 'agents']);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,127}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_SELECTED_IDS = 100_000;
@@ -45,6 +46,21 @@ export function parseSelection(raw: unknown): MonitorSelection {
   return { ids: [...new Set(ids as string[])] };
 }
 
+/** `agents`: '_all', a hostname or 'key:value'; null (patch) clears it. `_any` is refused: a
+ *  monitor's series would hop between vantage points. */
+export function parseAgents(raw: unknown): string | null {
+  if (raw === null) return null;
+  const hint = 'agents must be "_all", an agent hostname or a label selector "key:value" (or null for the controller\'s own agent)';
+  if (typeof raw !== 'string') invalid('agents', hint);
+  if (raw === '_any') invalid('agents', `agents "_any" is not allowed for a monitor (its series would move between vantage points); ${hint}`);
+  try {
+    parseSelector(raw);
+  } catch (err) {
+    invalid('agents', `agents "${raw}": ${(err as Error).message}; ${hint}`);
+  }
+  return raw;
+}
+
 /** Validates a full monitor (create: defaults applied) or a patch (only given fields). */
 export function parseMonitorInput(raw: unknown, partial: boolean): Partial<MonitorInput> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) invalid('body', 'a monitor must be a JSON object');
@@ -70,6 +86,7 @@ export function parseMonitorInput(raw: unknown, partial: boolean): Partial<Monit
     if (typeof r.enabled !== 'boolean') invalid('enabled', 'enabled must be true or false');
     out.enabled = r.enabled;
   }
+  if (r.agents !== undefined) out.agents = parseAgents(r.agents);
   for (const k of Object.keys(out) as (keyof MonitorInput)[]) if (out[k] === undefined) delete out[k];
   return out;
 }

@@ -17,6 +17,7 @@ interface MonitorRow {
   timeout_ms: number;
   size: number;
   enabled: number;
+  agents: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -26,7 +27,7 @@ export interface StoredMonitor extends Monitor {
   seq: number;
 }
 
-const COLUMNS = 'seq, id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, created_at, updated_at';
+const COLUMNS = 'seq, id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, agents, created_at, updated_at';
 
 function toMonitor(r: MonitorRow): StoredMonitor {
   return {
@@ -40,6 +41,7 @@ function toMonitor(r: MonitorRow): StoredMonitor {
     timeoutMs: r.timeout_ms,
     size: r.size,
     enabled: r.enabled === 1,
+    ...(r.agents !== null ? { agents: r.agents } : {}),
     createdAtMs: r.created_at,
     updatedAtMs: r.updated_at,
   };
@@ -51,6 +53,7 @@ export function publicMonitor(m: StoredMonitor): Monitor {
 }
 
 function withDefaults(input: Partial<MonitorInput>): Required<MonitorInput> {
+  // agents: null (the controller's own agent) unless given
   const intervalMs = input.intervalMs ?? 1000;
   return {
     name: input.name!,
@@ -61,6 +64,7 @@ function withDefaults(input: Partial<MonitorInput>): Required<MonitorInput> {
     timeoutMs: input.timeoutMs ?? Math.min(1000, intervalMs),
     size: input.size ?? 56,
     enabled: input.enabled ?? true,
+    agents: input.agents ?? null,
   };
 }
 
@@ -74,12 +78,12 @@ export class MonitorRepo {
 
   constructor(private readonly db: Db) {
     this.insertRow = db.prepare(
-      `INSERT INTO monitors (id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, created_at, updated_at)
-       VALUES (@id, @name, @probe, @selection, @interval_ms, @probes, @timeout_ms, @size, @enabled, @created_at, @updated_at)`,
+      `INSERT INTO monitors (id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, agents, created_at, updated_at)
+       VALUES (@id, @name, @probe, @selection, @interval_ms, @probes, @timeout_ms, @size, @enabled, @agents, @created_at, @updated_at)`,
     );
     this.updateRow = db.prepare(
       `UPDATE monitors SET name = @name, probe = @probe, selection = @selection, interval_ms = @interval_ms, probes = @probes,
-       timeout_ms = @timeout_ms, size = @size, enabled = @enabled, updated_at = @updated_at WHERE id = @id`,
+       timeout_ms = @timeout_ms, size = @size, enabled = @enabled, agents = @agents, updated_at = @updated_at WHERE id = @id`,
     );
     this.deleteRow = db.prepare('DELETE FROM monitors WHERE id = ?');
     this.selectAll = db.prepare(`SELECT ${COLUMNS} FROM monitors ORDER BY seq`);
@@ -142,6 +146,7 @@ export class MonitorRepo {
       timeout_ms: m.timeoutMs,
       size: m.size,
       enabled: m.enabled ? 1 : 0,
+      agents: m.agents,
       created_at: createdAt,
       updated_at: updatedAt,
     };

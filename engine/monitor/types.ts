@@ -24,6 +24,10 @@ export interface MonitorInput {
   size?: number;
   /** Default true. */
   enabled?: boolean;
+  /** Where it runs: '_all', a hostname or 'key:value' (remote agents on the bus, each probing
+   *  every selected target from where it is); left out (or null in a patch): the controller's
+   *  own agent. */
+  agents?: string | null;
 }
 
 export interface Monitor {
@@ -36,6 +40,8 @@ export interface Monitor {
   timeoutMs: number;
   size: number;
   enabled: boolean;
+  /** Only when the monitor runs on remote agents (see MonitorInput.agents). */
+  agents?: string;
   createdAtMs: number;
   updatedAtMs: number;
 }

@@ -257,6 +257,17 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX agent_windows_by_monitor ON agent_windows(monitor_id, start_at);
   `,
+  // 10: taken by the probe-kinds branch (issue 19's coordinator merges its migration here);
+  // on this branch it changes nothing, so that the vantage-point monitors below keep number 11.
+  `
+  SELECT 1;
+  `,
+  // 11: where a monitor runs (engine/monitor/monitor-input.ts parseAgents): NULL is the
+  // controller's own agent, as before; '_all', a hostname or 'key:value' names remote agents,
+  // which get the definition over the bus (engine/distributed/monitor-assigner.ts).
+  `
+  ALTER TABLE monitors ADD COLUMN agents TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -21,6 +21,9 @@ const MonitorFields = {
   timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: 'per probe; at most intervalMs (default min(1000, intervalMs))' })),
   size: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_500, default: 56 })),
   enabled: Type.Optional(Type.Boolean({ default: true })),
+  agents: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 253 }), Type.Null()], {
+    description: 'where it runs: "_all", an agent hostname or "key:value" (remote agents on the bus, each probing every selected target); left out or null: the controller\'s own agent',
+  })),
 };
 
 const MonitorCreate = Type.Object(MonitorFields, { additionalProperties: false });
@@ -42,6 +45,7 @@ const MonitorSchema = Type.Object({
   timeoutMs: Type.Integer(),
   size: Type.Integer(),
   enabled: Type.Boolean(),
+  agents: Type.Optional(Type.String({ description: 'only for a monitor that runs on remote agents' })),
   createdAtMs: Type.Integer(),
   updatedAtMs: Type.Integer(),
 });

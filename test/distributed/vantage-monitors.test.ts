@@ -1,0 +1,112 @@
+// Monitors from vantage points: one monitor created on the controller with `agents: "_all"`
+// runs on three `sonde agent` processes, each probing from its own network namespace with its
+// own network simulator (the same address at 2 ms / 0 %, 20 ms / 10 %, 60 ms / 30 % loss).
+// Through the controller's HTTP API: three series matching each simulator's profile (history
+// and summary per agent, and merged), a definition change and a delete reaching the agents,
+// `agents` validated with the field named.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { netsimAvailability, startNetsim, type Netsim } from '../../netsim/index.js';
+import { call } from '../server/helpers.js';
+import { waitFor } from '../wait-for.js';
+import { natsSuite, startNatsServer, type NatsServer } from './nats-server.js';
+import { startAgent, startController, type AgentChild, type ControllerChild } from './sonde-processes.js';
+
+const ADDRESS = '198.18.31.1';
+const VANTAGE = [
+  { hostname: 'near', latencyMs: 2, lossPercent: 0 },
+  { hostname: 'mid', latencyMs: 20, lossPercent: 10 },
+  { hostname: 'far', latencyMs: 60, lossPercent: 30 },
+] as const;
+/** 1 s windows at 100 ms: 10 probes a window, 120 probes over the windows looked at. */
+const WINDOWS = 12;
+
+interface AgentWindow { targetId: string; start: number; sent: number; received: number; minMs: number | null; meanMs: number | null }
+
+const availability = netsimAvailability();
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+natsSuite('monitors from vantage points: one monitor with agents "_all" on three agents behind three simulators', () => {
+  if (!availability.ok && process.env.CI !== 'true') {
+    it.skip(`skipped: ${availability.reason}`, () => undefined);
+    return;
+  }
+  let nats: NatsServer;
+  let root: string;
+  let controller: ControllerChild;
+  const sims: Netsim[] = [];
+  const agents: AgentChild[] = [];
+  let targetId: string;
+  let monitorId: string;
+
+  const api = (path: string, init: { method?: string; body?: unknown } = {}) => call(`${controller.url}${path}`, { key: controller.key, ...init });
+
+  beforeAll(async () => {
+    if (!availability.ok) throw new Error(`CI=true: ${availability.reason}`);
+    root = mkdtempSync(join(tmpdir(), 'sonde-vantage-monitors-'));
+    nats = await startNatsServer();
+    controller = await startController(join(root, 'controller'), nats.url, ['--no-local-agent'], undefined, [], ['monitoring: { windowSeconds: 1, rollupMinutes: 1, tickMs: 20 }']);
+    for (const [i, v] of VANTAGE.entries()) {
+      const sim = await startNetsim({ seed: 41 + i, hosts: { [ADDRESS]: { latency: v.latencyMs, ...(v.lossPercent > 0 ? { loss: { percent: v.lossPercent } } : {}) } } });
+      sims.push(sim);
+      agents.push(await startAgent(root, nats.url, { hostname: v.hostname, netns: sim.netns, labels: { site: `eu.${v.hostname}` } }));
+    }
+    await waitFor(async () => {
+      const res = await api('/v1/agents');
+      const list = (res.body as { items?: { hostname: string; healthy: boolean }[] }).items ?? (res.body as { hostname: string; healthy: boolean }[]);
+      return Array.isArray(list) && list.filter((a) => a.healthy).length === VANTAGE.length ? true : undefined;
+    }, { timeoutMs: 20_000, message: 'three healthy agents' });
+    const target = await api('/v1/targets', { method: 'POST', body: { kind: 'HOST', address: ADDRESS } });
+    expect(target.status, target.text).toBe(201);
+    targetId = (target.body as { id: string }).id;
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(agents.map((a) => a.stop()));
+    await controller?.stop();
+    await nats?.stop();
+    await Promise.all(sims.map((s) => s.stop()));
+    if (root !== undefined) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('refuses a bad agents field, naming it', async () => {
+    for (const agentsField of ['_any', 'no spaces allowed', 'site:', 42]) {
+      const res = await api('/v1/monitors', { method: 'POST', body: { name: `bad-${String(agentsField).replace(/\W/g, '')}`, selection: { ids: [crypto.randomUUID()] }, agents: agentsField } });
+      expect(res.status, res.text).toBe(400);
+      expect(res.text).toContain('agents');
+    }
+  });
+
+  it('runs on every agent: three series through the HTTP API, each with its own simulator\'s loss and RTT', async () => {
+    const created = await api('/v1/monitors', { method: 'POST', body: { name: 'everywhere', selection: { ids: [targetId] }, agents: '_all', intervalMs: 100, timeoutMs: 100 } });
+    expect(created.status, created.text).toBe(201);
+    expect((created.body as { agents: string }).agents).toBe('_all');
+    monitorId = (created.body as { id: string }).id;
+    for (const v of VANTAGE) {
+      const full = await waitFor(async () => {
+        const res = await api(`/v1/agents/${v.hostname}/windows?monitor=${monitorId}&from=0&limit=10000`);
+        expect(res.status, res.text).toBe(200);
+        const w = (res.body as { windows: AgentWindow[] }).windows.filter((x) => x.sent === 10);
+        return w.length >= WINDOWS ? w : undefined;
+      }, { timeoutMs: 60_000, message: `${WINDOWS} full windows from ${v.hostname}` });
+      // the controller's ids: the agent stored the definition under them
+      expect(new Set(full.map((x) => x.targetId))).toEqual(new Set([targetId]));
+      const sent = full.reduce((n, x) => n + x.sent, 0);
+      const received = full.reduce((n, x) => n + x.received, 0);
+      const loss = (100 * (sent - received)) / sent;
+      if (v.lossPercent === 0) expect(received, v.hostname).toBe(sent);
+      else expect(Math.abs(loss - v.lossPercent), `${v.hostname}: loss ${loss.toFixed(1)} % against ${v.lossPercent} %`).toBeLessThan(10);
+      const answered = full.filter((y) => y.received > 0);
+      for (const x of answered) expect(x.minMs!, `${v.hostname} min RTT`).toBeGreaterThanOrEqual(v.latencyMs);
+      // the median window's mean: what the path adds stays under 15 ms even when a busy
+      // machine delays a window's replies (the profiles are 18 and 40 ms apart)
+      expect(median(answered.map((x) => x.meanMs!)), `${v.hostname} mean RTT`).toBeLessThan(v.latencyMs + 15);
+    }
+  }, 120_000);
+});
