@@ -21,6 +21,8 @@ import { RECENT_WINDOWS } from './live-state.js';
 import { SNAPSHOT_MIN_TARGETS, SummarySnapshots } from './summary-snapshot.js';
 import { TARGET_STATUSES } from './types.js';
 import { ERROR_KINDS } from '../stats/error-kinds.js';
+import { AgentWindowReads } from '../distributed/agent-window-reads.js';
+import type { VantageFigures } from './types.js';
 
 const DAY_MS = 86_400_000;
 
@@ -86,6 +88,9 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
   private readonly targetSeq: Statement<[string], number>;
   private readonly targetIdBySeq: Statement<[number], string>;
   private readonly monitorIds: Statement<[], { seq: number; id: string }>;
+  /** Remote agents' windows (agent_windows): vantage points. */
+  private readonly remote: AgentWindowReads;
+  private readonly status: StatusSettings;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -100,6 +105,8 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     this.targetSeq = db.prepare<[string], number>('SELECT seq FROM targets WHERE id = ?').pluck();
     this.targetIdBySeq = db.prepare<[number], string>('SELECT id FROM targets WHERE seq = ?').pluck();
     this.monitorIds = db.prepare<[], { seq: number; id: string }>('SELECT seq, id FROM monitors');
+    this.remote = new AgentWindowReads(db);
+    this.status = status;
     this.runtime = engine === null ? null : new MonitorRuntime(db, this.repo, this.selector, engine, settings, log, onSealed);
     this.changes = new StateChangeStore(db);
     // state changes are kept as long as the rollups
@@ -153,7 +160,8 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
       if (m === null) throw new SondeError('not_found', `monitor ${query.monitorId} not found`, 'monitor');
       monitorSeq = m.seq;
     }
-    return queryHistory({ store: this.store, windowMs: this.windowMs, rollupMs: this.rollupMs }, seq, monitorSeq, query);
+    const remote = (fromMs: number, toMs: number, agent?: string) => this.remote.historyRows(targetId, fromMs, toMs, agent);
+    return queryHistory({ store: this.store, windowMs: this.windowMs, rollupMs: this.rollupMs, remote }, seq, monitorSeq, query);
   }
 
   windows(targetId: string, fromMs: number, toMs: number, spanMs = this.windowMs): LatencyWindow[] {
@@ -178,7 +186,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
 
   summaryJson(id: string, query: SummaryQuery = {}, options: { gzip?: boolean } = {}): SummaryBytes {
     const runner = this.runtime?.runner(id);
-    if (query.status !== undefined || query.targetId !== undefined || runner === undefined || runner.targets < SNAPSHOT_MIN_TARGETS) {
+    if (query.status !== undefined || query.targetId !== undefined || query.agent !== undefined || runner === undefined || runner.targets < SNAPSHOT_MIN_TARGETS) {
       return { bytes: Buffer.from(JSON.stringify(this.summary(id, query))), gzip: false };
     }
     const lossWindows = this.lossWindowsOf(query);
@@ -210,6 +218,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     }
     let counts = { up: 0, degraded: 0, down: 0, unknown: 0 };
     let targets: TargetStatus[];
+    if (m.agents !== undefined || query.agent !== undefined) return this.vantageSummary(m.id, m.selection, query, lossWindows, now, only);
     if (runner !== undefined && query.targetId !== undefined) {
       // one target (the dashboard's hover): counts of all, no object for the others
       counts = runner.summarize(now, lossWindows, new Set()).counts;
@@ -226,6 +235,23 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
       }));
     }
     return { monitorId: id, running: runner !== undefined, atMs: now, lossWindowMs: (lossWindows + 1) * this.windowMs, counts, targets };
+  }
+
+  /** A summary from remote agents' windows: one agent's (query.agent) or all merged. */
+  private vantageSummary(
+    id: string, selection: Monitor['selection'], query: SummaryQuery, lossWindows: number, now: number, only: Set<TargetStatus['status']> | undefined,
+  ): MonitorSummary {
+    const lossWindowMs = (lossWindows + 1) * this.windowMs;
+    const fromMs = Math.floor(now / this.windowMs) * this.windowMs - lossWindows * this.windowMs;
+    const members = this.selector.evaluate(selection);
+    const { counts, targets } = this.remote.summary(id, members, fromMs, this.status, query.agent);
+    const listed = targets.filter((t) => (query.targetId === undefined || t.targetId === query.targetId) && (only === undefined || only.has(t.status)));
+    const where = query.agent !== undefined ? { agent: query.agent } : { agents: this.remote.agents(id, fromMs) };
+    return { monitorId: id, running: counts.unknown < members.length, atMs: now, lossWindowMs, counts, targets: listed, ...where };
+  }
+
+  vantageFigures(): VantageFigures[] {
+    return this.remote.countsByAgent(Date.now() - 5 * 60_000, this.status);
   }
 
   stats(): MonitorRuntimeStats[] {

@@ -188,6 +188,9 @@ export interface HistoryQuery {
   /** Percentiles 0..100 (default [50, 90, 99]). */
   percentiles?: number[];
   monitorId?: string;
+  /** One remote agent's windows only (a vantage point); left out: the local windows merged
+   *  with every remote agent's. */
+  agent?: string;
 }
 
 export interface HistoryPoint {
@@ -249,6 +252,9 @@ export interface SummaryQuery {
   minutes?: number;
   /** Only this target (one entry, or none when it is not a member; counts cover every target). */
   targetId?: string;
+  /** One remote agent's view (from its stored windows); for a monitor with `agents`, left
+   *  out: every agent's merged. */
+  agent?: string;
 }
 
 export interface TargetStatus {
@@ -281,6 +287,20 @@ export interface MonitorSummary {
   lossWindowMs: number;
   counts: Record<TargetStatus['status'], number>;
   targets: TargetStatus[];
+  /** A summary from remote agents' windows: the one agent asked for … */
+  agent?: string;
+  /** … or the agents merged (those with windows in the period). */
+  agents?: string[];
+}
+
+/** Per monitor and remote agent, over the last 5 minutes of its stored windows (/metrics). */
+export interface VantageFigures {
+  monitorId: string;
+  agent: string;
+  counts: Record<TargetStatus['status'], number>;
+  sent: number;
+  received: number;
+  meanNs: number | null;
 }
 
 export interface MonitorService {
@@ -319,6 +339,8 @@ export interface MonitorService {
   rttViews(): MonitorRttView[];
   /** The window writer's failed attempts and dropped windows (null when not probing). */
   writerStats(): WindowWriterStats | null;
+  /** Remote agents' figures per monitor and agent (empty without agent windows). */
+  vantageFigures(): VantageFigures[];
   readonly windowMs: number;
   readonly rollupMs: number;
 }

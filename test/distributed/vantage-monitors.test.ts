@@ -23,6 +23,8 @@ const VANTAGE = [
 /** 1 s windows at 100 ms: 10 probes a window, 120 probes over the windows looked at. */
 const WINDOWS = 12;
 
+interface Point { t: number; sent: number; received: number; loss: number | null; min: number | null; p50: number | null }
+interface Summary { agent?: string; agents?: string[]; running: boolean; counts: Record<string, number>; targets: { targetId: string; status: string; sent: number; received: number; lossPercent: number | null; lastRttMs: number | null }[] }
 interface AgentWindow { targetId: string; start: number; sent: number; received: number; minMs: number | null; meanMs: number | null }
 
 const availability = netsimAvailability();
@@ -100,7 +102,8 @@ natsSuite('monitors from vantage points: one monitor with agents "_all" on three
       const sent = full.reduce((n, x) => n + x.sent, 0);
       const received = full.reduce((n, x) => n + x.received, 0);
       const loss = (100 * (sent - received)) / sent;
-      if (v.lossPercent === 0) expect(received, v.hostname).toBe(sent);
+      // 0 %: a probe may still time out (100 ms) on a busy machine
+      if (v.lossPercent === 0) expect(loss, v.hostname).toBeLessThan(3);
       else expect(Math.abs(loss - v.lossPercent), `${v.hostname}: loss ${loss.toFixed(1)} % against ${v.lossPercent} %`).toBeLessThan(10);
       const answered = full.filter((y) => y.received > 0);
       for (const x of answered) expect(x.minMs!, `${v.hostname} min RTT`).toBeGreaterThanOrEqual(v.latencyMs);
@@ -109,4 +112,90 @@ natsSuite('monitors from vantage points: one monitor with agents "_all" on three
       expect(median(answered.map((x) => x.meanMs!)), `${v.hostname} mean RTT`).toBeLessThan(v.latencyMs + 15);
     }
   }, 120_000);
+
+  it('reads per vantage point and merged: history and summary through the HTTP API, /metrics with an agent label', async () => {
+    // a closed range of stored windows: the sums of the three agents' histories are the merged one's
+    const to = Math.floor(Date.now() / 1000) * 1000 - 3_000;
+    const from = to - 8_000;
+    const history = async (agent?: string): Promise<Point[]> => {
+      const res = await api(`/v1/targets/${targetId}/history?from=${from}&to=${to}&step=1000&monitor=${monitorId}${agent !== undefined ? `&agent=${agent}` : ''}`);
+      expect(res.status, res.text).toBe(200);
+      return (res.body as { points: Point[] }).points;
+    };
+    const total = (points: Point[], k: 'sent' | 'received') => points.reduce((n, p) => n + p[k], 0);
+    // the range is complete once every agent has stored a window after it (windows are published in order)
+    const windowsOf = async (agent: string): Promise<AgentWindow[]> => {
+      const res = await api(`/v1/agents/${agent}/windows?monitor=${monitorId}&from=${from}&limit=10000`);
+      return (res.body as { windows: AgentWindow[] }).windows;
+    };
+    await waitFor(async () => {
+      const per = await Promise.all(VANTAGE.map((v) => windowsOf(v.hostname)));
+      return per.every((w) => w.some((x) => x.start >= to)) ? true : undefined;
+    }, { timeoutMs: 20_000, message: 'a window after the range from every agent' });
+    const stored = new Map<string, AgentWindow[]>();
+    for (const v of VANTAGE) stored.set(v.hostname, (await windowsOf(v.hostname)).filter((x) => x.start < to));
+    const merged = await history();
+    let sent = 0;
+    let received = 0;
+    for (const v of VANTAGE) {
+      const points = await history(v.hostname);
+      // the history of one agent is its stored windows, bucketed
+      const w = stored.get(v.hostname)!;
+      expect(total(points, 'sent'), `${v.hostname} history sent`).toBe(w.reduce((n, x) => n + x.sent, 0));
+      expect(total(points, 'received'), `${v.hostname} history received`).toBe(w.reduce((n, x) => n + x.received, 0));
+      expect(total(points, 'sent'), `${v.hostname} probes in 8 s at 100 ms`).toBeGreaterThanOrEqual(70);
+      sent += total(points, 'sent');
+      received += total(points, 'received');
+      const loss = (100 * (total(points, 'sent') - total(points, 'received'))) / total(points, 'sent');
+      if (v.lossPercent === 0) expect(loss, v.hostname).toBeLessThan(3);
+      else expect(Math.abs(loss - v.lossPercent), `${v.hostname} history loss ${loss.toFixed(1)} %`).toBeLessThan(10);
+      const p50 = median(points.filter((p) => p.p50 !== null).map((p) => p.p50!));
+      expect(p50, `${v.hostname} p50`).toBeGreaterThanOrEqual(v.latencyMs);
+      expect(p50, `${v.hostname} p50`).toBeLessThan(v.latencyMs + 15);
+    }
+    expect(total(merged, 'sent')).toBe(sent);
+    expect(total(merged, 'received')).toBe(received);
+    // the merged p50 lies between the nearest and the farthest vantage point
+    const mergedP50 = median(merged.filter((p) => p.p50 !== null).map((p) => p.p50!));
+    expect(mergedP50).toBeGreaterThanOrEqual(VANTAGE[0].latencyMs);
+    expect(mergedP50).toBeLessThan(VANTAGE[2].latencyMs + 15);
+
+    const summary = async (agent?: string): Promise<Summary> => {
+      const res = await api(`/v1/monitors/${monitorId}/summary?minutes=0.25${agent !== undefined ? `&agent=${agent}` : ''}`);
+      expect(res.status, res.text).toBe(200);
+      return res.body as Summary;
+    };
+    let sumSent = 0;
+    for (const v of VANTAGE) {
+      const s = await summary(v.hostname);
+      expect(s.agent).toBe(v.hostname);
+      expect(s.targets).toHaveLength(1);
+      const t = s.targets[0]!;
+      expect(t.targetId).toBe(targetId);
+      sumSent += t.sent;
+      if (v.lossPercent === 0) {
+        expect(t.status, v.hostname).not.toBe('down');
+        expect(t.lossPercent!, v.hostname).toBeLessThan(5);
+      } else {
+        expect(t.status, v.hostname).not.toBe('unknown');
+        expect(Math.abs(t.lossPercent! - v.lossPercent), `${v.hostname} summary loss ${t.lossPercent} %`).toBeLessThan(20);
+      }
+      expect(t.lastRttMs!, `${v.hostname} last RTT`).toBeGreaterThanOrEqual(v.latencyMs);
+    }
+    const all = await summary();
+    expect(all.agents).toEqual(['far', 'mid', 'near']);
+    expect(all.running).toBe(true);
+    expect(all.targets[0]!.sent).toBeGreaterThan(0);
+    // merged over the same period (windows may land between the requests: one window each at most)
+    expect(Math.abs(all.targets[0]!.sent - sumSent)).toBeLessThanOrEqual(3 * 10);
+    // a monitor with agents is not probed by the controller: no local windows, no local runner
+    const stats = await api(`/v1/monitors/${monitorId}/stats`);
+    expect((stats.body as { running: boolean }).running).toBe(false);
+
+    const metrics = await call(`${controller.url}/metrics`);
+    for (const v of VANTAGE) {
+      expect(metrics.text).toMatch(new RegExp(`sonde_agent_monitor_probes_sent\\{monitor="${monitorId}",agent="${v.hostname}"\\} [1-9]`));
+      expect(metrics.text).toContain(`sonde_agent_monitor_loss_ratio{monitor="${monitorId}",agent="${v.hostname}"}`);
+    }
+  }, 90_000);
 });

@@ -13,6 +13,7 @@ const HistoryQuery = Type.Object({
   step: Type.Optional(Type.Integer({ minimum: 1, description: 'bucket length in ms, a multiple of the window length (default: the window length)' })),
   percentiles: Type.Optional(Type.String({ pattern: '^[0-9.]+(,[0-9.]+)*$', description: 'comma-separated, 0..100 (default 50,90,99)' })),
   monitor: Type.Optional(Uuid),
+  agent: Type.Optional(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.-]+$', description: 'one remote agent\'s windows only (a vantage point); left out: the local windows merged with every remote agent\'s' })),
 }, { additionalProperties: false });
 
 const Point = Type.Object({
@@ -35,15 +36,16 @@ export function historyRoutes(service: MonitorService): AnyRoute[] {
     method: 'get', path: '/v1/targets/{id}/history', operationId: 'getTargetHistory',
     summary: 'Latency and loss of one target over time, merged from the stored windows', tags: ['monitors'],
     scope: 'network:read', params: IdParams, query: HistoryQuery,
-    responses: { 200: { description: 'One point per step', schema: Type.Object({ targetId: Uuid, step: Type.Integer(), points: Type.Array(Point) }) }, 404: { description: 'No such target' } },
+    responses: { 200: { description: 'One point per step', schema: Type.Object({ targetId: Uuid, agent: Type.Optional(Type.String()), step: Type.Integer(), points: Type.Array(Point) }) }, 404: { description: 'No such target' } },
     handler: ({ params, query }) => {
       const fromMs = parseTime(query.from, 'from');
       const toMs = query.to === undefined ? Date.now() : parseTime(query.to, 'to');
       const stepMs = query.step ?? service.windowMs;
       const percentiles = query.percentiles?.split(',').map(Number);
-      const points = service.history(params.id, { fromMs, toMs, stepMs, percentiles, monitorId: query.monitor });
+      const points = service.history(params.id, { fromMs, toMs, stepMs, percentiles, monitorId: query.monitor, ...(query.agent !== undefined ? { agent: query.agent } : {}) });
       const body = {
         targetId: params.id,
+        ...(query.agent !== undefined ? { agent: query.agent } : {}),
         step: stepMs,
         // p<N> keys flattened into each point. Not `({ percentiles, ...rest }) => ({ ...rest,
         // ...percentiles })`: object rest/spread costs many times the CPU of this loop

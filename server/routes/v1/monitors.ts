@@ -75,6 +75,7 @@ const SummaryQuery = Type.Object({
   status: Type.Optional(Type.Array(StringEnum(TARGET_STATUSES), { description: 'only targets in these states, repeatable (counts cover every target)' })),
   minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1440, default: 5, description: 'loss over this many minutes (at most the last 60 windows)' })),
   targetId: Type.Optional(Type.String({ format: 'uuid', description: 'only this target: one entry in targets (none when it is not a member); counts still cover every target' })),
+  agent: Type.Optional(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.-]+$', description: 'one remote agent\'s view, from its stored windows (a monitor with agents: left out, every agent merged)' })),
 }, { additionalProperties: false });
 
 const Status = StringEnum(TARGET_STATUSES);
@@ -95,6 +96,8 @@ const MonitorSummarySchema = Type.Object({
     received: Type.Integer(),
     lossPercent: Nullable('over lossWindowMs'),
   })),
+  agent: Type.Optional(Type.String({ description: 'the remote agent whose windows this summary is from' })),
+  agents: Type.Optional(Type.Array(Type.String(), { description: 'a monitor with agents: the agents merged (those with windows in the period)' })),
 });
 
 export function monitorRoutes(monitors: MonitorService): AnyRoute[] {
