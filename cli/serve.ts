@@ -3,7 +3,7 @@
 // on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
 import {
-  BusController, connectBus, createEngine, openControllerAssignments, openControllerWindows, EngineInputError, lockDaemon, openDaemon, toDaemonOptions,
+  BusController, connectBus, createEngine, openControllerAssignments, openControllerWindows, VantageFeed, EngineInputError, lockDaemon, openDaemon, toDaemonOptions,
   type BusConnection, type Assignments, type ControllerWindows, type Daemon, type DaemonLock, type Engine,
 } from '../engine/index.js';
 import { createLogger, startServer, type SondeServer } from '../server/index.js';
@@ -100,6 +100,8 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM').catch((e: unknown) => failAndExit(e)));
   process.on('SIGINT', () => void shutdown('SIGINT').catch((e: unknown) => failAndExit(e)));
   const options = toDaemonOptions(config);
+  // remote agents' stored windows and state changes, for the live feed
+  const vantage = new VantageFeed();
   try {
     daemon = await openDaemon({
       ...options,
@@ -119,7 +121,9 @@ async function serve(flags: ServeFlags): Promise<void> {
           });
           await controller.start();
           // remote agents' sealed windows, stored once each in agent_windows
-          windows = await openControllerWindows(bus, services.dataDir, logger);
+          windows = await openControllerWindows(bus, services.dataDir, logger, {
+            rules: { downAfter: config.monitoring.downAfter, upAfter: config.monitoring.upAfter }, feed: vantage,
+          });
           // monitors with agents: their definitions go to the matching agents
           assignments = await openControllerAssignments(bus, services.dataDir, services.agents, logger);
           phases.busMs = lap();
@@ -130,6 +134,7 @@ async function serve(flags: ServeFlags): Promise<void> {
           bodyLimit: config.http.bodyLimit, importBodyLimit: config.http.importBodyLimit, metrics: config.metrics,
           ...(config.listen.healthPort !== undefined ? { healthPort: config.listen.healthPort } : {}), requireEngine: localAgent,
           tls: config.listen.tls, allowInsecureSignIn: config.dashboard.allowInsecureSignIn,
+          ...(config.nats !== undefined ? { live: { vantage } } : {}),
         });
       },
     });

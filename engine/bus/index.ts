@@ -14,3 +14,5 @@ export { openControllerWindows, type ControllerWindows } from '../distributed/co
 export { openAgentWindows, type AgentWindows } from '../distributed/agent-windows.js';
 export type { AgentWindowRow } from '../distributed/agent-window-store.js';
 export { openAgentAssignments, openControllerAssignments, type Assignments } from '../distributed/assignments.js';
+export { VantageFeed } from '../distributed/vantage-feed.js';
+export type { WindowBatch } from '../distributed/window-wire.js';

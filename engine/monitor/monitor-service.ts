@@ -22,6 +22,7 @@ import { SNAPSHOT_MIN_TARGETS, SummarySnapshots } from './summary-snapshot.js';
 import { TARGET_STATUSES } from './types.js';
 import { ERROR_KINDS } from '../stats/error-kinds.js';
 import { AgentWindowReads } from '../distributed/agent-window-reads.js';
+import { VantageStatus } from '../distributed/vantage-status.js';
 import type { VantageFigures } from './types.js';
 
 const DAY_MS = 86_400_000;
@@ -91,6 +92,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
   /** Remote agents' windows (agent_windows): vantage points. */
   private readonly remote: AgentWindowReads;
   private readonly status: StatusSettings;
+  private readonly remoteChanges: VantageStatus;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -106,6 +108,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     this.targetIdBySeq = db.prepare<[number], string>('SELECT id FROM targets WHERE seq = ?').pluck();
     this.monitorIds = db.prepare<[], { seq: number; id: string }>('SELECT seq, id FROM monitors');
     this.remote = new AgentWindowReads(db);
+    this.remoteChanges = new VantageStatus(db, status);
     this.status = status;
     this.runtime = engine === null ? null : new MonitorRuntime(db, this.repo, this.selector, engine, settings, log, onSealed);
     this.changes = new StateChangeStore(db);
@@ -259,13 +262,15 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
   }
 
   events(monitorId: string, query: StateChangeQuery = {}): StateChange[] {
-    if (this.repo.get(monitorId) === null) throw new SondeError('not_found', `monitor ${monitorId} not found`, 'id');
+    const m = this.repo.get(monitorId);
+    if (m === null) throw new SondeError('not_found', `monitor ${monitorId} not found`, 'id');
     const toMs = query.toMs ?? Date.now() + 1000;
     const fromMs = query.fromMs ?? toMs - DAY_MS;
     const limit = query.limit ?? 1000;
     if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs) || fromMs >= toMs) throw new SondeError('invalid', 'from must be before to (ms since the epoch)', 'from');
     // 10,001: the events route asks one more than its maximum of 10,000 to tell whether there are more
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_001) throw new SondeError('invalid', 'limit must be an integer in 1..10000', 'limit');
+    if (m.agents !== undefined || query.agent !== undefined) return this.remoteChanges.list(monitorId, fromMs, toMs, limit, query.agent, query.targetId);
     return this.changes.list(monitorId, fromMs, toMs, limit, query.targetId);
   }
 

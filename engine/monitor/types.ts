@@ -116,9 +116,11 @@ export interface StateChange {
   address: string;
   from: TargetStatus['status'];
   to: TargetStatus['status'];
-  /** When the once-a-second evaluation saw it, ms since the epoch. */
+  /** When the once-a-second evaluation saw it, ms since the epoch (a remote agent's: the end of the window it was judged on). */
   atMs: number;
   reason: string;
+  /** A remote agent's state change (judged on its windows): the agent. */
+  agent?: string;
 }
 
 export interface StateChangeQuery {
@@ -129,6 +131,8 @@ export interface StateChangeQuery {
   /** 1..10,001 (default 1000); the oldest first. */
   limit?: number;
   targetId?: string;
+  /** One remote agent's changes; for a monitor with `agents`, left out: every agent's. */
+  agent?: string;
 }
 
 /** One monitor's last second, handed to onSecond listeners. Typed arrays are indexed by

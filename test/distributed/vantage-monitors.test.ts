@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { netsimAvailability, startNetsim, type Netsim } from '../../netsim/index.js';
 import { call } from '../server/helpers.js';
 import { waitFor } from '../wait-for.js';
@@ -102,8 +103,8 @@ natsSuite('monitors from vantage points: one monitor with agents "_all" on three
       const sent = full.reduce((n, x) => n + x.sent, 0);
       const received = full.reduce((n, x) => n + x.received, 0);
       const loss = (100 * (sent - received)) / sent;
-      // 0 %: a probe may still time out (100 ms) on a busy machine
-      if (v.lossPercent === 0) expect(loss, v.hostname).toBeLessThan(3);
+      // 0 %: a probe may still time out (100 ms) on a busy machine (mid, at 10 %, stays apart)
+      if (v.lossPercent === 0) expect(loss, v.hostname).toBeLessThan(5);
       else expect(Math.abs(loss - v.lossPercent), `${v.hostname}: loss ${loss.toFixed(1)} % against ${v.lossPercent} %`).toBeLessThan(10);
       const answered = full.filter((y) => y.received > 0);
       for (const x of answered) expect(x.minMs!, `${v.hostname} min RTT`).toBeGreaterThanOrEqual(v.latencyMs);
@@ -147,7 +148,7 @@ natsSuite('monitors from vantage points: one monitor with agents "_all" on three
       sent += total(points, 'sent');
       received += total(points, 'received');
       const loss = (100 * (total(points, 'sent') - total(points, 'received'))) / total(points, 'sent');
-      if (v.lossPercent === 0) expect(loss, v.hostname).toBeLessThan(3);
+      if (v.lossPercent === 0) expect(loss, v.hostname).toBeLessThan(5);
       else expect(Math.abs(loss - v.lossPercent), `${v.hostname} history loss ${loss.toFixed(1)} %`).toBeLessThan(10);
       const p50 = median(points.filter((p) => p.p50 !== null).map((p) => p.p50!));
       expect(p50, `${v.hostname} p50`).toBeGreaterThanOrEqual(v.latencyMs);
@@ -198,4 +199,67 @@ natsSuite('monitors from vantage points: one monitor with agents "_all" on three
       expect(metrics.text).toContain(`sonde_agent_monitor_loss_ratio{monitor="${monitorId}",agent="${v.hostname}"}`);
     }
   }, 90_000);
+
+  it('streams each agent\'s windows on /v1/live with the agent as a dimension, and stores the agents\' state changes', async () => {
+    const ws = new WebSocket(`${controller.url.replace('http', 'ws')}/v1/live?monitors=${monitorId}`, { headers: { authorization: `Bearer ${controller.key}` } });
+    const frames: { agent?: string; topic: string; targets: { targetId: string; agent: string; sent: number; received: number }[] }[] = [];
+    ws.on('message', (data: Buffer, binary: boolean) => {
+      if (binary) return;
+      const m = JSON.parse(data.toString()) as { type: string };
+      if (m.type === 'frame') frames.push(m as unknown as (typeof frames)[number]);
+    });
+    try {
+      await waitFor(() => (new Set(frames.map((f) => f.agent)).size === VANTAGE.length ? true : undefined), { timeoutMs: 20_000, message: 'a frame from every agent' });
+    } finally {
+      ws.close();
+    }
+    for (const f of frames) {
+      expect(f.topic).toBe(`monitor:${monitorId}`);
+      expect(VANTAGE.map((v) => v.hostname)).toContain(f.agent);
+      for (const t of f.targets) expect([t.targetId, t.agent]).toEqual([targetId, f.agent]);
+    }
+    // 30 % loss: windows that lost some make the far agent's target degraded at least once
+    type Events = { items: { agent: string; monitorId: string; targetId: string; from: string; to: string }[] };
+    const far = await waitFor(async () => {
+      const res = await api(`/v1/monitors/${monitorId}/events?agent=far&from=0`);
+      expect(res.status, res.text).toBe(200);
+      const items = (res.body as Events).items;
+      return items.length > 0 ? items : undefined;
+    }, { timeoutMs: 10_000, message: 'a state change of the far agent' });
+    for (const c of far) expect([c.agent, c.monitorId, c.targetId]).toEqual(['far', monitorId, targetId]);
+    expect(far.some((c) => c.to === 'degraded')).toBe(true);
+    const merged = (await api(`/v1/monitors/${monitorId}/events?from=0`)).body as Events;
+    expect(merged.items.length).toBeGreaterThanOrEqual(far.length);
+    expect(new Set(merged.items.map((c) => c.agent))).toContain('mid');
+  }, 60_000);
+
+  it('a definition change and a delete reach the agents', async () => {
+    const STOPPED = 'monitor from the controller no longer runs on this agent';
+    const stops = (a: AgentChild): number => a.output().split(STOPPED).length - 1;
+    const [near, mid, far] = agents as [AgentChild, AgentChild, AgentChild];
+    const patched = await api(`/v1/monitors/${monitorId}`, { method: 'PATCH', body: { agents: 'site:eu.near' } });
+    expect(patched.status, patched.text).toBe(200);
+    expect((patched.body as { agents: string }).agents).toBe('site:eu.near');
+    // mid and far drop it (their log says so), near keeps probing
+    await waitFor(() => (stops(mid) === 1 && stops(far) === 1 ? true : undefined), { timeoutMs: 15_000, message: 'mid and far told to stop' });
+    const stoppedAt = Date.now();
+    expect(stops(near)).toBe(0);
+    await waitFor(async () => {
+      const res = await api(`/v1/agents/near/windows?monitor=${monitorId}&from=${stoppedAt + 1_000}&limit=10`);
+      return (res.body as { windows: AgentWindow[] }).windows.length > 0 ? true : undefined;
+    }, { timeoutMs: 20_000, message: 'near still probing after the change' });
+    // near's later window is stored, so theirs of the same time would be too (the bus delivers per agent in order)
+    for (const h of ['mid', 'far']) {
+      const res = await api(`/v1/agents/${h}/windows?monitor=${monitorId}&from=${stoppedAt + 1_000}&limit=10`);
+      expect((res.body as { windows: AgentWindow[] }).windows, `${h} stopped`).toEqual([]);
+    }
+    const removed = await api(`/v1/monitors/${monitorId}`, { method: 'DELETE' });
+    expect(removed.status).toBe(204);
+    await waitFor(() => (stops(near) === 1 ? true : undefined), { timeoutMs: 15_000, message: 'near told to stop after the delete' });
+    const deletedAt = Date.now();
+    // the windows sealed until the stop are delivered; none starts later
+    await new Promise((r) => setTimeout(r, 3_000));
+    const after = await api(`/v1/agents/near/windows?monitor=${monitorId}&from=${deletedAt + 1_000}&limit=10`);
+    expect((after.body as { windows: AgentWindow[] }).windows, 'near stopped after the delete').toEqual([]);
+  }, 60_000);
 });
