@@ -123,6 +123,7 @@ interface BusFigures {
 interface LocalFigures { storedPercent: number; expected: number; stored: number; cpuPercent: number }
 
 async function busRun(): Promise<BusFigures> {
+  const started = Date.now();
   const natsDir = join(root, 'nats');
   mkdirSync(join(natsDir, 'ports'), { recursive: true });
   writeFileSync(join(natsDir, 'nats.conf'), `host: 127.0.0.1\nport: -1\njetstream { store_dir: ${JSON.stringify(join(natsDir, 'js'))} }\n`);
@@ -157,6 +158,7 @@ async function busRun(): Promise<BusFigures> {
     return agentsIn.get(t - WINDOW_MS, t) === AGENTS ? true : undefined;
   }, 180_000, 1000);
   const t0 = nextWindow(WINDOW_MS);
+  console.log(`bus: warm-up done after ${((Date.now() - started) / 1000).toFixed(0)} s; measuring from ${new Date(t0).toISOString()}`);
   await sleepUntil(t0);
   const natsPid = nats.child.pid!;
   const c0 = cpuSeconds(ctl.pid);
@@ -186,7 +188,7 @@ async function busRun(): Promise<BusFigures> {
     natsCpuPercent: (100 * (n1 - n0)) / elapsed,
     natsRssMaxMB: natsRssMax / 1024 / 1024,
     agentCpuPercent: a1.map((x, i) => (100 * (x - a0[i]!)) / elapsed),
-    latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: Math.max(...latencies) },
+    latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies.reduce((m, x) => Math.max(m, x), 0) },
     loadAvg: load,
   };
   for (const c of [...children].reverse()) await stop(c);
