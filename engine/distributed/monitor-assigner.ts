@@ -75,6 +75,7 @@ export class MonitorAssigner {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private lastFailLogAt = 0;
+  private startedAt = Date.now();
   private readonly intervalMs: number;
   private readonly leaveAfterMs: number;
   private readonly membersEveryMs: number;
@@ -98,6 +99,7 @@ export class MonitorAssigner {
   /** Reads the sets in force from the bucket, then reconciles once a second. */
   async start(): Promise<void> {
     const now = Date.now();
+    this.startedAt = now;
     for await (const key of await this.kv.keys('m.>')) {
       const parsed = parseAssignmentKey(key);
       if (parsed?.kind !== 'header') continue;
@@ -143,10 +145,18 @@ export class MonitorAssigner {
   private agentsOf(row: MonitorRow, remotes: readonly AgentInfo[], now: number): string[] {
     const previous = this.sets.get(row.id) ?? new Map<string, number>();
     const next = new Map<string, number>();
+    const registered = new Set<string>();
     for (const a of remotes) {
+      registered.add(a.hostname);
       if (!agentMatches(row.agents, a)) continue;
       const seenHealthy = a.healthy ? now : previous.get(a.hostname);
       if (seenHealthy !== undefined && now - seenHealthy < this.leaveAfterMs) next.set(a.hostname, seenHealthy);
+    }
+    // Right after a start the registry may not have read every record yet: an agent of the
+    // sets read back from the bucket is kept until it shows up or leaveAfterMs has passed.
+    // Later, an agent missing from the registry has deregistered: it leaves at once.
+    if (now - this.startedAt < this.leaveAfterMs) {
+      for (const [hostname, seen] of previous) if (!registered.has(hostname)) next.set(hostname, seen);
     }
     this.sets.set(row.id, next);
     return [...next.keys()].sort();
