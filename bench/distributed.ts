@@ -3,7 +3,7 @@
 // `POST /node/_all/network/ping` (count 1, 127.0.0.1) p50/p99 against the same ping on one
 // local agent (`sonde serve` without a bus: the ping itself plus HTTP), and `_any` node pings
 // per second through the bus against the local agent, both in the same run.
-// Not yet here: the 4 × 12,500-target monitor run (monitors do not run on remote agents yet).
+// The 4 × 12,500-target monitor run is bench/distributed-monitors.ts (npm run bench:distributed runs both).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -4,8 +4,8 @@
 import { hostname as osHostname } from 'node:os';
 import { Command, Option } from 'commander';
 import {
-  BusAgent, connectBus, createEngine, EngineInputError, lockDaemon, openAgentWindows, openDaemon, servedAgent, toDaemonOptions,
-  type AgentWindows, type BusConnection, type Daemon, type DaemonLock, type Engine,
+  BusAgent, connectBus, createEngine, EngineInputError, lockDaemon, openAgentAssignments, openAgentWindows, openDaemon, servedAgent, toDaemonOptions,
+  type AgentWindows, type Assignments, type BusConnection, type Daemon, type DaemonLock, type Engine,
 } from '../engine/index.js';
 import { createLogger, sondeVersion } from '../server/index.js';
 import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
@@ -60,7 +60,9 @@ async function agent(flags: AgentFlags): Promise<void> {
   let bus: BusConnection | undefined;
   let busAgent: BusAgent | undefined;
   let windows: AgentWindows | undefined;
+  let assignments: Assignments | undefined;
   const closeAll = async (): Promise<void> => {
+    await assignments?.close();
     await busAgent?.stop(config.jobs.shutdownGraceMs);
     // the monitors write their last windows into the spool, then the publisher stops
     await daemon?.close();
@@ -84,6 +86,8 @@ async function agent(flags: AgentFlags): Promise<void> {
       timings: { ...(nats.heartbeatMs !== undefined ? { heartbeatMs: nats.heartbeatMs } : {}), ...(nats.heartbeatTtlMs !== undefined ? { heartbeatTtlMs: nats.heartbeatTtlMs } : {}) },
     });
     await busAgent.start();
+    // monitors the controller assigns to this agent (agents: on a monitor of the controller)
+    assignments = openAgentAssignments(bus, config.data, hostname, logger, () => sink.forget());
   } catch (error) {
     await closeAll().catch(() => undefined);
     failAndExit(error);

@@ -3,8 +3,8 @@
 // on SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
 import {
-  BusController, connectBus, createEngine, openControllerWindows, EngineInputError, lockDaemon, openDaemon, toDaemonOptions,
-  type BusConnection, type ControllerWindows, type Daemon, type DaemonLock, type Engine,
+  BusController, connectBus, createEngine, openControllerAssignments, openControllerWindows, VantageFeed, EngineInputError, lockDaemon, openDaemon, toDaemonOptions,
+  type BusConnection, type Assignments, type ControllerWindows, type Daemon, type DaemonLock, type Engine,
 } from '../engine/index.js';
 import { createLogger, sondeVersion, startServer, type SondeServer } from '../server/index.js';
 import { addDataOptions, failAndExit, loadConfigOrExit } from './config-options.js';
@@ -64,6 +64,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   let bus: BusConnection | undefined;
   let controller: BusController | undefined;
   let windows: ControllerWindows | undefined;
+  let assignments: Assignments | undefined;
   let stopRequested: string | null = null;
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -86,6 +87,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     }, bound).unref();
     logger.info({ signal, runningJobs: daemon.jobs.running(), graceMs: config.jobs.shutdownGraceMs }, 'shutting down: no new connections, running jobs get the grace period');
     // the bus outlives the daemon's jobs: remote calls still running are answered or time out
+    await assignments?.close();
     await daemon.close();
     await windows?.close();
     await controller?.stop();
@@ -98,6 +100,8 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM').catch((e: unknown) => failAndExit(e)));
   process.on('SIGINT', () => void shutdown('SIGINT').catch((e: unknown) => failAndExit(e)));
   const options = toDaemonOptions(config);
+  // remote agents' stored windows and state changes, for the live feed
+  const vantage = new VantageFeed();
   try {
     daemon = await openDaemon({
       ...options,
@@ -118,7 +122,11 @@ async function serve(flags: ServeFlags): Promise<void> {
           });
           await controller.start();
           // remote agents' sealed windows, stored once each in agent_windows
-          windows = await openControllerWindows(bus, services.dataDir, logger);
+          windows = await openControllerWindows(bus, services.dataDir, logger, {
+            rules: { downAfter: config.monitoring.downAfter, upAfter: config.monitoring.upAfter }, feed: vantage,
+          });
+          // monitors with agents: their definitions go to the matching agents
+          assignments = await openControllerAssignments(bus, services.dataDir, services.agents, logger);
           phases.busMs = lap();
         }
         adminKeyPath = services.keys.ensureAdminKey();
@@ -127,10 +135,12 @@ async function serve(flags: ServeFlags): Promise<void> {
           bodyLimit: config.http.bodyLimit, importBodyLimit: config.http.importBodyLimit, metrics: config.metrics,
           ...(config.listen.healthPort !== undefined ? { healthPort: config.listen.healthPort } : {}), requireEngine: localAgent,
           tls: config.listen.tls, allowInsecureSignIn: config.dashboard.allowInsecureSignIn,
+          ...(config.nats !== undefined ? { live: { vantage } } : {}),
         });
       },
     });
   } catch (error) {
+    await assignments?.close().catch(() => undefined);
     await windows?.close().catch(() => undefined);
     await controller?.stop().catch(() => undefined);
     await bus?.close().catch(() => undefined);

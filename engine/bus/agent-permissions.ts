@@ -2,6 +2,7 @@
 // only its own results, registry keys and windows, subscribe only its own work and cancels.
 // The controller creates the streams, buckets and its consumers; the agent only reads their
 // info, creates its own durable work consumer and pulls from it.
+import { ASSIGNMENT_BUCKET } from '../distributed/assignment-wire.js';
 import { windowSubject } from '../distributed/window-stream.js';
 import { agentKey, BUCKETS, STREAMS, subjects, workConsumerName } from './subjects.js';
 
@@ -32,6 +33,12 @@ export function agentPermissions(hostname: string): NatsPermissions {
       `$KV.${BUCKETS.heartbeats}.${key}`,
       `$JS.API.DIRECT.GET.KV_${BUCKETS.agents}.$KV.${BUCKETS.agents}.${key}`,
       `$JS.API.DIRECT.GET.KV_${BUCKETS.heartbeats}.$KV.${BUCKETS.heartbeats}.${key}`,
+      // the monitor definitions the controller assigns (read-only: a watch, an ordered consumer)
+      `$JS.API.STREAM.INFO.KV_${ASSIGNMENT_BUCKET}`,
+      `$JS.API.CONSUMER.CREATE.KV_${ASSIGNMENT_BUCKET}`,
+      `$JS.API.CONSUMER.CREATE.KV_${ASSIGNMENT_BUCKET}.>`,
+      `$JS.API.CONSUMER.DELETE.KV_${ASSIGNMENT_BUCKET}.>`,
+      `$JS.FC.KV_${ASSIGNMENT_BUCKET}.>`,
       // its results and its sealed windows
       subjects.resultsOf(hostname),
       windowSubject(hostname),

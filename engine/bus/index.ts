@@ -13,3 +13,6 @@ export { agentPermissions, type NatsPermissions } from './agent-permissions.js';
 export { openControllerWindows, type ControllerWindows } from '../distributed/controller-windows.js';
 export { openAgentWindows, type AgentWindows } from '../distributed/agent-windows.js';
 export type { AgentWindowRow } from '../distributed/agent-window-store.js';
+export { openAgentAssignments, openControllerAssignments, type Assignments } from '../distributed/assignments.js';
+export { VantageFeed } from '../distributed/vantage-feed.js';
+export type { WindowBatch } from '../distributed/window-wire.js';

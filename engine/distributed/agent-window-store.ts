@@ -3,6 +3,7 @@
 // (INSERT … ON CONFLICT DO NOTHING), so a redelivered or republished batch changes nothing.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
+import type { VantageStatus } from './vantage-status.js';
 import type { WindowBatch } from './window-wire.js';
 
 export interface StoredCounts {
@@ -33,7 +34,8 @@ export class AgentWindowStore {
   private readonly selectRange: Statement<[string, number, number], AgentWindowRow>;
   private readonly selectOfAgent: Statement<[string, string, number, number, number], AgentWindowRow>;
 
-  constructor(db: Db) {
+  /** `status`: judges each newly stored window in its transaction (the controller's state changes of remote agents). */
+  constructor(db: Db, private readonly status: VantageStatus | null = null) {
     this.insert = db.prepare(`INSERT INTO agent_windows
       (agent, target_id, start_at, monitor_id, span_ms, address, sent, received, duplicates, late, errors, min_ns, max_ns, sum_ns, hist, sealed_at, stored_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
@@ -45,6 +47,7 @@ export class AgentWindowStore {
           JSON.stringify(w.errors), w.minNs, w.maxNs, w.sumNs, w.hist === null ? null : Buffer.from(w.hist, 'base64'), batch.sealedAt, now,
         ).changes;
         stored += changes;
+        if (changes > 0) this.status?.observe(batch.agent, batch.monitorId, batch.spanMs, w);
       }
       return { stored, duplicates: batch.windows.length - stored };
     });

@@ -14,6 +14,8 @@ export interface AgentWindows {
   onSealed(window: SealedWindow): void;
   readonly spool: WindowSpool;
   readonly publisher: SpoolPublisher;
+  /** Drops the cached ids of monitor and target seqs (seqs of deleted rows may be reused). */
+  forget(): void;
   /** Windows the spool's bound refused (also logged). */
   refusedWindows(): number;
   close(): Promise<void>;
@@ -23,7 +25,8 @@ export function openAgentWindows(bus: BusConnection, dataDir: string, hostname: 
   const { db } = openDatabase(dataDir, 4);
   const monitorId = db.prepare<[number], string>('SELECT id FROM monitors WHERE seq = ?').pluck();
   const target = db.prepare<[number], TargetIdentity>('SELECT id, address FROM targets WHERE seq = ?');
-  // ids never change for a seq: cached once read
+  // ids of a seq are cached once read, until forget(): the monitors and targets the
+  // controller assigns come and go (assignment-applier.ts), and SQLite may reuse a freed seq
   const monitors = new Map<number, string | undefined>();
   const targets = new Map<number, TargetIdentity | undefined>();
   const spool = new WindowSpool(dataDir);
@@ -38,6 +41,10 @@ export function openAgentWindows(bus: BusConnection, dataDir: string, hostname: 
   let lastWarnAt = 0;
   return {
     spool, publisher,
+    forget() {
+      monitors.clear();
+      targets.clear();
+    },
     onSealed(window) {
       const n = outbox.push(window, Date.now(), false);
       if (n === 0) return;

@@ -4,8 +4,11 @@
 // is acknowledged without waiting on anything else the daemon writes.
 import type { BusConnection, BusLogger } from '../bus/connection.js';
 import { openDatabase } from '../store/database.js';
-import { AgentWindowStore } from './agent-window-store.js';
+import { AgentWindowStore, type StoredCounts } from './agent-window-store.js';
 import { WindowIngest, type WindowIngestCounters } from './window-ingest.js';
+import { VantageStatus, type VantageStateChange, type VantageStatusRules } from './vantage-status.js';
+import type { VantageFeed } from './vantage-feed.js';
+import type { WindowBatch } from './window-wire.js';
 
 export interface ControllerWindows {
   readonly counters: WindowIngestCounters;
@@ -13,10 +16,21 @@ export interface ControllerWindows {
   close(): Promise<void>;
 }
 
-export async function openControllerWindows(bus: BusConnection, dataDir: string, logger: BusLogger): Promise<ControllerWindows> {
+export interface ControllerWindowsOptions {
+  /** How remote agents' state changes are judged (monitoring.downAfter / upAfter). */
+  rules?: VantageStatusRules;
+  /** Told of each stored batch and of remote agents' state changes (the live feed). */
+  feed?: VantageFeed;
+}
+
+export async function openControllerWindows(bus: BusConnection, dataDir: string, logger: BusLogger, options: ControllerWindowsOptions = {}): Promise<ControllerWindows> {
   const { db } = openDatabase(dataDir, 8);
   try {
-    const ingest = new WindowIngest(bus.js, bus.jsm, new AgentWindowStore(db), logger);
+    const status = new VantageStatus(db, options.rules ?? { downAfter: 3, upAfter: 3 });
+    const ingest = new WindowIngest(bus.js, bus.jsm, new AgentWindowStore(db, status), logger, {
+      status,
+      ...(options.feed !== undefined ? { onStored: (b: WindowBatch, _at: number, counts: StoredCounts) => { if (counts.stored > 0) options.feed!.emitBatch(b); }, onStateChanges: (c: readonly VantageStateChange[]) => options.feed!.emitStateChanges(c) } : {}),
+    });
     await ingest.start();
     return {
       counters: ingest.counters,

@@ -6,7 +6,8 @@
 // idempotent key stores it once. The consumer is durable: after a reconnect or a restart of
 // the controller, delivery resumes at the first unacknowledged message.
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg, type ConsumerMessages } from '@nats-io/jetstream';
-import type { AgentWindowStore } from './agent-window-store.js';
+import type { AgentWindowStore, StoredCounts } from './agent-window-store.js';
+import type { VantageStateChange, VantageStatus } from './vantage-status.js';
 import { decodeWindowBatch, type WindowBatch } from './window-wire.js';
 import { WINDOW_CONSUMER, WINDOW_STREAM, WINDOW_SUBJECT_PREFIX, agentToken, ensureWindowStream } from './window-stream.js';
 
@@ -30,7 +31,10 @@ export interface WindowIngestOptions {
   /** How long a message may stay unacknowledged before JetStream redelivers it. */
   ackWaitMs?: number;
   /** Called after each committed batch (e.g. to measure seal→stored latency). */
-  onStored?: (batch: WindowBatch, storedAt: number) => void;
+  onStored?: (batch: WindowBatch, storedAt: number, counts: StoredCounts) => void;
+  /** The judge the store calls for each new window; its changes go to onStateChanges after the commit. */
+  status?: VantageStatus;
+  onStateChanges?: (changes: readonly VantageStateChange[]) => void;
   /** How long one pull waits for messages (≥ 1000 ms); a lower value notices a lost server sooner. */
   pullExpiresMs?: number;
 }
@@ -89,19 +93,24 @@ export class WindowIngest {
     const expected = `${WINDOW_SUBJECT_PREFIX}.${agentToken(batch.agent)}`;
     if (m.subject !== expected) return this.reject(m, `agent "${batch.agent}" published on ${m.subject}, not its own subject ${expected}`);
     let storedAt: number;
+    let counts: StoredCounts;
+    const status = this.options.status;
     try {
       storedAt = Date.now();
-      const counts = this.store.write(batch, storedAt);
+      if (status !== undefined) status.pending = [];
+      counts = this.store.write(batch, storedAt);
       this.counters.windowsStored += counts.stored;
       this.counters.windowsDuplicate += counts.duplicates;
     } catch (err) {
+      if (status !== undefined) status.pending = [];
       this.counters.storeFailures++;
       this.log.error({ err: (err as Error).message, subject: m.subject, seq: m.seq }, 'cannot store a window batch from the bus; it will be redelivered');
       m.nak(RETRY_STORE_MS);
       return;
     }
     m.ack();
-    this.options.onStored?.(batch, storedAt);
+    this.options.onStored?.(batch, storedAt, counts);
+    if (status !== undefined && status.pending.length > 0) this.options.onStateChanges?.(status.pending);
   }
 
   private reject(m: JsMsg, reason: string): void {

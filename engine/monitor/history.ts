@@ -26,6 +26,9 @@ export interface HistorySource {
   store: WindowStore;
   windowMs: number;
   rollupMs: number;
+  /** Windows of the target measured by remote agents, by start (agent_windows): one agent's
+   *  (q.agent; then the local windows are left out) or every agent's, merged with the local. */
+  remote?: (fromMs: number, toMs: number, agent?: string) => HistoryRow[];
 }
 
 let sharedAcc: BucketAccumulator | undefined;
@@ -47,8 +50,8 @@ export function queryHistory(src: HistorySource, targetSeq: number, series: Seri
 
   // Rollups where they exist and fit the step; raw windows for the rest.
   let rows: HistoryRow[] = [];
-  let rawFrom = fromMs;
-  const rolled = src.store.rolledUntil(src.windowMs, src.rollupMs);
+  let rawFrom = q.agent === undefined ? fromMs : toMs;
+  const rolled = q.agent === undefined ? src.store.rolledUntil(src.windowMs, src.rollupMs) : null;
   if (rolled !== null && step % src.rollupMs === 0 && fromMs % src.rollupMs === 0 && rolled > fromMs) {
     const until = Math.min(rolled, toMs);
     rows = src.store.historyRows(targetSeq, src.rollupMs, fromMs, until);
@@ -58,6 +61,8 @@ export function queryHistory(src: HistorySource, targetSeq: number, series: Seri
     const raw = src.store.historyRows(targetSeq, src.windowMs, rawFrom, toMs);
     rows = rows.length === 0 ? raw : rows.concat(raw);
   }
+  const remote = src.remote?.(fromMs, toMs, q.agent) ?? [];
+  if (remote.length > 0) rows = rows.length === 0 ? remote : rows.concat(remote).sort((a, b) => a[0] - b[0]);
 
   // decoded once per distinct stored key (a handful), not per row
   const wanted = new Map<number, boolean>();

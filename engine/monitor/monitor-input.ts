@@ -1,10 +1,11 @@
 // Validation of monitor input (create and patch): one place, so the API and the CLI agree.
 import { SondeError } from '../errors.js';
+import { parseSelector } from '../agents/selector.js';
 import { validateLabels } from '../store/labels.js';
 import { checkOptionsKind, parseDnsOptions, parseHttpOptions, parseTcpOptions } from './monitor-options.js';
 import { MONITOR_PROBES, type MonitorInput, type MonitorProbe, type MonitorSelection } from './types.js';
 
-const FIELDS = new Set(['name', 'selection', 'probe', 'intervalMs', 'probes', 'timeoutMs', 'size', 'enabled', 'tcp', 'dns', 'http']);
+const FIELDS = new Set(['name', 'selection', 'probe', 'intervalMs', 'probes', 'timeoutMs', 'size', 'enabled', 'tcp', 'dns', 'http', 'agents']);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,127}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_SELECTED_IDS = 100_000;
@@ -46,6 +47,21 @@ export function parseSelection(raw: unknown): MonitorSelection {
   return { ids: [...new Set(ids as string[])] };
 }
 
+/** `agents`: '_all', a hostname or 'key:value'; null (patch) clears it. `_any` is refused: a
+ *  monitor's series would hop between vantage points. */
+export function parseAgents(raw: unknown): string | null {
+  if (raw === null) return null;
+  const hint = 'agents must be "_all", an agent hostname or a label selector "key:value" (or null for the controller\'s own agent)';
+  if (typeof raw !== 'string') invalid('agents', hint);
+  if (raw === '_any') invalid('agents', `agents "_any" is not allowed for a monitor (its series would move between vantage points); ${hint}`);
+  try {
+    parseSelector(raw);
+  } catch (err) {
+    invalid('agents', `agents "${raw}": ${(err as Error).message}; ${hint}`);
+  }
+  return raw;
+}
+
 /** Validates a full monitor (create: defaults applied) or a patch (only given fields). */
 export function parseMonitorInput(raw: unknown, partial: boolean): Partial<MonitorInput> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) invalid('body', 'a monitor must be a JSON object');
@@ -74,6 +90,7 @@ export function parseMonitorInput(raw: unknown, partial: boolean): Partial<Monit
   if (r.tcp !== undefined) out.tcp = parseTcpOptions(r.tcp);
   if (r.dns !== undefined) out.dns = parseDnsOptions(r.dns);
   if (r.http !== undefined) out.http = parseHttpOptions(r.http);
+  if (r.agents !== undefined) out.agents = parseAgents(r.agents);
   for (const k of Object.keys(out) as (keyof MonitorInput)[]) if (out[k] === undefined) delete out[k];
   return out;
 }

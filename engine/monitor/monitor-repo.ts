@@ -17,6 +17,7 @@ interface MonitorRow {
   timeout_ms: number;
   size: number;
   enabled: number;
+  agents: string | null;
   created_at: number;
   updated_at: number;
   /** {"tcp": {...}} | {"dns": {...}} | {"http": {...}} | {} (migration 10). */
@@ -28,7 +29,7 @@ export interface StoredMonitor extends Monitor {
   seq: number;
 }
 
-const COLUMNS = 'seq, id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, created_at, updated_at, options';
+const COLUMNS = 'seq, id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, agents, created_at, updated_at, options';
 
 function toMonitor(r: MonitorRow): StoredMonitor {
   const options = JSON.parse(r.options) as Pick<Monitor, 'tcp' | 'dns' | 'http'>;
@@ -44,6 +45,7 @@ function toMonitor(r: MonitorRow): StoredMonitor {
     size: r.size,
     ...options,
     enabled: r.enabled === 1,
+    ...(r.agents !== null ? { agents: r.agents } : {}),
     createdAtMs: r.created_at,
     updatedAtMs: r.updated_at,
   };
@@ -55,6 +57,7 @@ export function publicMonitor(m: StoredMonitor): Monitor {
 }
 
 function withDefaults(input: Partial<MonitorInput>): MonitorWithDefaults {
+  // agents: null (the controller's own agent) unless given
   const intervalMs = input.intervalMs ?? 1000;
   const out: MonitorWithDefaults = {
     name: input.name!,
@@ -65,6 +68,7 @@ function withDefaults(input: Partial<MonitorInput>): MonitorWithDefaults {
     timeoutMs: input.timeoutMs ?? Math.min(1000, intervalMs),
     size: input.size ?? 56,
     enabled: input.enabled ?? true,
+    agents: input.agents ?? null,
   };
   if (input.tcp !== undefined) out.tcp = input.tcp;
   if (input.dns !== undefined) out.dns = input.dns;
@@ -82,12 +86,12 @@ export class MonitorRepo {
 
   constructor(private readonly db: Db) {
     this.insertRow = db.prepare(
-      `INSERT INTO monitors (id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, created_at, updated_at, options)
-       VALUES (@id, @name, @probe, @selection, @interval_ms, @probes, @timeout_ms, @size, @enabled, @created_at, @updated_at, @options)`,
+      `INSERT INTO monitors (id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, agents, created_at, updated_at, options)
+       VALUES (@id, @name, @probe, @selection, @interval_ms, @probes, @timeout_ms, @size, @enabled, @agents, @created_at, @updated_at, @options)`,
     );
     this.updateRow = db.prepare(
       `UPDATE monitors SET name = @name, probe = @probe, selection = @selection, interval_ms = @interval_ms, probes = @probes,
-       timeout_ms = @timeout_ms, size = @size, enabled = @enabled, updated_at = @updated_at, options = @options WHERE id = @id`,
+       timeout_ms = @timeout_ms, size = @size, enabled = @enabled, agents = @agents, updated_at = @updated_at, options = @options WHERE id = @id`,
     );
     this.deleteRow = db.prepare('DELETE FROM monitors WHERE id = ?');
     this.selectAll = db.prepare(`SELECT ${COLUMNS} FROM monitors ORDER BY seq`);
@@ -154,6 +158,7 @@ export class MonitorRepo {
       timeout_ms: m.timeoutMs,
       size: m.size,
       enabled: m.enabled ? 1 : 0,
+      agents: m.agents,
       created_at: createdAt,
       updated_at: updatedAt,
       options: JSON.stringify(options),

@@ -176,7 +176,8 @@ export class MonitorRuntime {
     if (!this.dirty && version === this.dataVersion) return;
     this.dataVersion = version;
     const wanted = new Map<string, StoredMonitor>();
-    for (const m of this.repo.list()) if (m.enabled) wanted.set(m.id, m);
+    // a monitor with `agents` runs on remote agents (engine/distributed/monitor-assigner.ts)
+    for (const m of this.repo.list()) if (m.enabled && m.agents === undefined) wanted.set(m.id, m);
     // the targets fingerprint scans the targets table: only worth it with monitors to run
     const fingerprint = wanted.size > 0 ? this.selector.fingerprint() : '';
     const targetsChanged = fingerprint !== this.targetsFingerprint;

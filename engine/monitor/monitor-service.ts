@@ -22,6 +22,9 @@ import { SNAPSHOT_MIN_TARGETS, SummarySnapshots } from './summary-snapshot.js';
 import { TARGET_STATUSES } from './types.js';
 import { MONITOR_ERROR_KINDS as ERROR_KINDS } from './error-kinds.js';
 import { decodeSeries } from './series.js';
+import { AgentWindowReads } from '../distributed/agent-window-reads.js';
+import { VantageStatus } from '../distributed/vantage-status.js';
+import type { VantageFigures } from './types.js';
 
 const DAY_MS = 86_400_000;
 
@@ -87,6 +90,10 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
   private readonly targetSeq: Statement<[string], number>;
   private readonly targetIdBySeq: Statement<[number], string>;
   private readonly monitorIds: Statement<[], { seq: number; id: string }>;
+  /** Remote agents' windows (agent_windows): vantage points. */
+  private readonly remote: AgentWindowReads;
+  private readonly status: StatusSettings;
+  private readonly remoteChanges: VantageStatus;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -101,6 +108,9 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     this.targetSeq = db.prepare<[string], number>('SELECT seq FROM targets WHERE id = ?').pluck();
     this.targetIdBySeq = db.prepare<[number], string>('SELECT id FROM targets WHERE seq = ?').pluck();
     this.monitorIds = db.prepare<[], { seq: number; id: string }>('SELECT seq, id FROM monitors');
+    this.remote = new AgentWindowReads(db);
+    this.remoteChanges = new VantageStatus(db, status);
+    this.status = status;
     this.runtime = engine === null ? null : new MonitorRuntime(db, this.repo, this.selector, engine, settings, log, onSealed);
     this.changes = new StateChangeStore(db);
     // state changes are kept as long as the rollups
@@ -161,7 +171,8 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
       throw new SondeError('invalid', `phase ${phase} exists for http monitors only (this history is of ${probe} probes): use phase=total`, 'phase');
     }
     const series = { monitorSeq, probe, phase };
-    return queryHistory({ store: this.store, windowMs: this.windowMs, rollupMs: this.rollupMs }, seq, series, query);
+    const remote = (fromMs: number, toMs: number, agent?: string) => this.remote.historyRows(targetId, fromMs, toMs, agent);
+    return queryHistory({ store: this.store, windowMs: this.windowMs, rollupMs: this.rollupMs, remote }, seq, series, query);
   }
 
   windows(targetId: string, fromMs: number, toMs: number, spanMs = this.windowMs): LatencyWindow[] {
@@ -191,7 +202,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
 
   summaryJson(id: string, query: SummaryQuery = {}, options: { gzip?: boolean } = {}): SummaryBytes {
     const runner = this.runtime?.runner(id);
-    if (query.status !== undefined || query.targetId !== undefined || runner === undefined || runner.targets < SNAPSHOT_MIN_TARGETS) {
+    if (query.status !== undefined || query.targetId !== undefined || query.agent !== undefined || runner === undefined || runner.targets < SNAPSHOT_MIN_TARGETS) {
       return { bytes: Buffer.from(JSON.stringify(this.summary(id, query))), gzip: false };
     }
     const lossWindows = this.lossWindowsOf(query);
@@ -223,6 +234,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     }
     let counts = { up: 0, degraded: 0, down: 0, unknown: 0 };
     let targets: TargetStatus[];
+    if (m.agents !== undefined || query.agent !== undefined) return this.vantageSummary(m.id, m.selection, query, lossWindows, now, only);
     if (runner !== undefined && query.targetId !== undefined) {
       // one target (the dashboard's hover): counts of all, no object for the others
       counts = runner.summarize(now, lossWindows, new Set()).counts;
@@ -241,18 +253,37 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     return { monitorId: id, running: runner !== undefined, atMs: now, lossWindowMs: (lossWindows + 1) * this.windowMs, counts, targets };
   }
 
+  /** A summary from remote agents' windows: one agent's (query.agent) or all merged. */
+  private vantageSummary(
+    id: string, selection: Monitor['selection'], query: SummaryQuery, lossWindows: number, now: number, only: Set<TargetStatus['status']> | undefined,
+  ): MonitorSummary {
+    const lossWindowMs = (lossWindows + 1) * this.windowMs;
+    const fromMs = Math.floor(now / this.windowMs) * this.windowMs - lossWindows * this.windowMs;
+    const members = this.selector.evaluate(selection);
+    const { counts, targets } = this.remote.summary(id, members, fromMs, this.status, query.agent);
+    const listed = targets.filter((t) => (query.targetId === undefined || t.targetId === query.targetId) && (only === undefined || only.has(t.status)));
+    const where = query.agent !== undefined ? { agent: query.agent } : { agents: this.remote.agents(id, fromMs) };
+    return { monitorId: id, running: counts.unknown < members.length, atMs: now, lossWindowMs, counts, targets: listed, ...where };
+  }
+
+  vantageFigures(): VantageFigures[] {
+    return this.remote.countsByAgent(Date.now() - 5 * 60_000, this.status);
+  }
+
   stats(): MonitorRuntimeStats[] {
     return this.runtime?.stats() ?? [];
   }
 
   events(monitorId: string, query: StateChangeQuery = {}): StateChange[] {
-    if (this.repo.get(monitorId) === null) throw new SondeError('not_found', `monitor ${monitorId} not found`, 'id');
+    const m = this.repo.get(monitorId);
+    if (m === null) throw new SondeError('not_found', `monitor ${monitorId} not found`, 'id');
     const toMs = query.toMs ?? Date.now() + 1000;
     const fromMs = query.fromMs ?? toMs - DAY_MS;
     const limit = query.limit ?? 1000;
     if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(toMs) || fromMs >= toMs) throw new SondeError('invalid', 'from must be before to (ms since the epoch)', 'from');
     // 10,001: the events route asks one more than its maximum of 10,000 to tell whether there are more
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_001) throw new SondeError('invalid', 'limit must be an integer in 1..10000', 'limit');
+    if (m.agents !== undefined || query.agent !== undefined) return this.remoteChanges.list(monitorId, fromMs, toMs, limit, query.agent, query.targetId);
     return this.changes.list(monitorId, fromMs, toMs, limit, query.targetId);
   }
 

@@ -91,6 +91,10 @@ export interface MonitorInput {
   size?: number;
   /** Default true. */
   enabled?: boolean;
+  /** Where it runs: '_all', a hostname or 'key:value' (remote agents on the bus, each probing
+   *  every selected target from where it is); left out (or null in a patch): the controller's
+   *  own agent. */
+  agents?: string | null;
 }
 
 export interface Monitor {
@@ -107,6 +111,8 @@ export interface Monitor {
   dns?: DnsMonitorOptions;
   http?: HttpMonitorOptions;
   enabled: boolean;
+  /** Only when the monitor runs on remote agents (see MonitorInput.agents). */
+  agents?: string;
   createdAtMs: number;
   updatedAtMs: number;
 }
@@ -181,9 +187,11 @@ export interface StateChange {
   address: string;
   from: TargetStatus['status'];
   to: TargetStatus['status'];
-  /** When the once-a-second evaluation saw it, ms since the epoch. */
+  /** When the once-a-second evaluation saw it, ms since the epoch (a remote agent's: the end of the window it was judged on). */
   atMs: number;
   reason: string;
+  /** A remote agent's state change (judged on its windows): the agent. */
+  agent?: string;
 }
 
 export interface StateChangeQuery {
@@ -194,6 +202,8 @@ export interface StateChangeQuery {
   /** 1..10,001 (default 1000); the oldest first. */
   limit?: number;
   targetId?: string;
+  /** One remote agent's changes; for a monitor with `agents`, left out: every agent's. */
+  agent?: string;
 }
 
 /** One monitor's last second, handed to onSecond listeners. Typed arrays are indexed by
@@ -260,6 +270,9 @@ export interface HistoryQuery {
   probe?: MonitorProbe;
   /** Which series (default 'total'); the others exist for http monitors. */
   phase?: MonitorPhase;
+  /** One remote agent's windows only (a vantage point); left out: the local windows merged
+   *  with every remote agent's. */
+  agent?: string;
 }
 
 export interface HistoryPoint {
@@ -327,6 +340,9 @@ export interface SummaryQuery {
   minutes?: number;
   /** Only this target (one entry, or none when it is not a member; counts cover every target). */
   targetId?: string;
+  /** One remote agent's view (from its stored windows); for a monitor with `agents`, left
+   *  out: every agent's merged. */
+  agent?: string;
 }
 
 export interface TargetStatus {
@@ -359,6 +375,20 @@ export interface MonitorSummary {
   lossWindowMs: number;
   counts: Record<TargetStatus['status'], number>;
   targets: TargetStatus[];
+  /** A summary from remote agents' windows: the one agent asked for … */
+  agent?: string;
+  /** … or the agents merged (those with windows in the period). */
+  agents?: string[];
+}
+
+/** Per monitor and remote agent, over the last 5 minutes of its stored windows (/metrics). */
+export interface VantageFigures {
+  monitorId: string;
+  agent: string;
+  counts: Record<TargetStatus['status'], number>;
+  sent: number;
+  received: number;
+  meanNs: number | null;
 }
 
 export interface MonitorService {
@@ -397,6 +427,8 @@ export interface MonitorService {
   rttViews(): MonitorRttView[];
   /** The window writer's failed attempts and dropped windows (null when not probing). */
   writerStats(): WindowWriterStats | null;
+  /** Remote agents' figures per monitor and agent (empty without agent windows). */
+  vantageFigures(): VantageFigures[];
   readonly windowMs: number;
   readonly rollupMs: number;
 }

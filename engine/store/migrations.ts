@@ -302,6 +302,27 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE capacity_runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'campaign';
   `,
+  // 13: where a monitor runs (engine/monitor/monitor-input.ts parseAgents): NULL is the
+  // controller's own agent, as before; '_all', a hostname or 'key:value' names remote agents,
+  // which get the definition over the bus (engine/distributed/monitor-assigner.ts). Their
+  // state changes, judged by the controller on each stored window (vantage-status.ts), have a
+  // table of their own: the ids of state_changes are handed out by the local runtime.
+  `
+  ALTER TABLE monitors ADD COLUMN agents TEXT;
+  CREATE TABLE agent_state_changes (
+    seq         INTEGER PRIMARY KEY,
+    agent       TEXT NOT NULL,
+    monitor_id  TEXT NOT NULL,
+    target_id   TEXT NOT NULL,
+    address     TEXT NOT NULL,
+    from_status TEXT NOT NULL,
+    to_status   TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    reason      TEXT NOT NULL
+  );
+  CREATE INDEX agent_state_changes_by_monitor ON agent_state_changes(monitor_id, at);
+  CREATE INDEX agent_state_changes_by_key ON agent_state_changes(agent, monitor_id, target_id, at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -22,7 +22,7 @@
 // maxBufferedBytes plus one second of frames.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CampaignProgress, CampaignService, LiveMonitorSecond, LiveSecond, MonitorService, Sonde, StateChange } from '../../engine/index.js';
+import type { CampaignProgress, CampaignService, LiveMonitorSecond, LiveSecond, MonitorService, Sonde, StateChange, WindowBatch } from '../../engine/index.js';
 import { admit, auditAnswer, type Admission, type Credentials } from '../http/access.js';
 import { nativeEnvelope } from '../http/envelopes.js';
 import { HttpError } from '../http/errors.js';
@@ -34,6 +34,7 @@ import type { TemplatedApp, WebSocket } from '../uws.js';
 import { FleetTopic } from './fleet-topic.js';
 import { FrameWriter } from './frame-writer.js';
 import { campaignMessage, errorMessage, stateMessage } from './frames.js';
+import { vantageFrame } from './vantage-frames.js';
 import { LiveInputError, parseMessage, subscriptionFromQuery, type Subscription } from './subscription.js';
 
 export interface LiveOptions {
@@ -46,6 +47,14 @@ export interface LiveOptions {
   /** How often the sessions of cookie-authenticated feeds are checked (default 30 s): an open
    *  feed keeps its session from idling out, and a feed whose session ended is closed. */
   sessionCheckMs?: number;
+  /** Remote agents' stored windows and state changes (`sonde serve --nats`): frames with the agent as a dimension. */
+  vantage?: VantageSource;
+}
+
+/** What the controller's window ingest tells the feed (engine VantageFeed). */
+export interface VantageSource {
+  onBatch(listener: (batch: WindowBatch) => void): () => void;
+  onStateChanges(listener: (changes: readonly StateChange[]) => void): () => void;
 }
 
 export const SLOW_CLIENT_CODE = 4008;
@@ -84,6 +93,7 @@ export class LiveFeed {
   private readonly maxBackpressure: number;
   private readonly tls: boolean;
   private readonly sessionCheckMs: number;
+  private readonly vantage: VantageSource | undefined;
   private sessionTimer: NodeJS.Timeout | null = null;
   /** Every app serving /v1/live: one, or more after TLS reloads (old connections stay on theirs). */
   private readonly apps: TemplatedApp[] = [];
@@ -106,6 +116,7 @@ export class LiveFeed {
     private readonly campaigns: CampaignService | null = null,
   ) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+    this.vantage = options.vantage;
     this.maxBackpressure = options.maxBackpressure ?? 64 * 1024 * 1024;
     this.tls = options.tls ?? false;
     this.sessionCheckMs = options.sessionCheckMs ?? 30_000;
@@ -192,6 +203,12 @@ export class LiveFeed {
       this.monitors.onStateChanges((changes) => this.publishChanges(changes)),
       ...(this.campaigns !== null ? [this.campaigns.onProgress((p) => this.publishCampaign(p))] : []),
     ];
+    if (this.vantage !== undefined) {
+      this.detach.push(
+        this.vantage.onBatch((batch) => this.publishVantage(batch)),
+        this.vantage.onStateChanges((changes) => this.publishChanges(changes)),
+      );
+    }
   }
 
   /** Stops publishing (the app's close ends the sockets). */
@@ -407,6 +424,17 @@ export class LiveFeed {
     const name = `campaign:${progress.runId}`;
     if (!this.topics.has(name) || this.subscribers(name) === 0) return;
     this.publish(name, campaignMessage(name, progress), false);
+  }
+
+  /** A batch of a remote agent's windows: one frame per monitor, label or target topic holding some. */
+  private publishVantage(batch: WindowBatch): void {
+    if (this.apps.length === 0 || this.topics.size === 0) return;
+    for (const topic of this.topics.values()) {
+      if (topic.kind === 'fleet' || topic.kind === 'campaign' || this.subscribers(topic.name) === 0) continue;
+      if (topic.kind === 'monitor' && topic.monitorId !== batch.monitorId) continue;
+      const frame = vantageFrame(topic.name, batch, topic.kind === 'monitor' ? null : (id) => topic.ids.has(id));
+      if (frame !== null) this.publish(topic.name, frame, false);
+    }
   }
 
   private publishChanges(changes: readonly StateChange[]): void {

@@ -5,7 +5,7 @@
 // scrape (a start-up cost the daemon need not pay: bench/README.md#design-metrics-text), so the
 // default metrics — and the event-loop delay histogram — run from the first scrape on.
 import type { Counter as CounterT, Gauge as GaugeT, Registry as RegistryT } from 'prom-client';
-import type { Engine, EngineHealth, EngineStats, MonitorRuntimeStats, MonitorService, WindowWriterStats } from '../../engine/index.js';
+import type { Engine, EngineHealth, EngineStats, MonitorRuntimeStats, MonitorService, VantageFigures, WindowWriterStats } from '../../engine/index.js';
 import { streamWithRtt, type TextSink } from './rtt-text.js';
 
 export interface MetricsOptions {
@@ -43,6 +43,8 @@ interface Snapshot {
   writer: WindowWriterStats | null;
   names: Map<string, string>;
   states: Map<string, Record<'up' | 'degraded' | 'down' | 'unknown', number>>;
+  /** Remote agents' windows of the last 5 minutes, per monitor and agent. */
+  vantage: VantageFigures[];
   perTargetEnabled: boolean;
   lastScrapeSeconds: number;
 }
@@ -96,6 +98,7 @@ async function refresh(s: Snapshot, engine: Engine | null, service: MonitorServi
   s.threads = s.health?.running ?? s.engine?.idBlocks?.length ?? null;
   s.monitors = service.stats();
   s.writer = service.writerStats();
+  s.vantage = service.vantageFigures();
   s.names = new Map(service.list().map((m) => [m.id, m.name]));
   s.states.clear();
   let targets = 0;
@@ -118,7 +121,7 @@ function build(prom: Prom, live: LiveMetricsSource | null): { registry: Registry
   // by-type gauge of the same name without _total, which stays.
   for (const name of NONCONFORMING_DEFAULTS) registry.removeSingleMetric(name);
   const s: Snapshot = {
-    engine: null, health: null, threads: null, monitors: [], writer: null, names: new Map(), states: new Map(), perTargetEnabled: false, lastScrapeSeconds: 0,
+    engine: null, health: null, threads: null, monitors: [], writer: null, names: new Map(), states: new Map(), vantage: [], perTargetEnabled: false, lastScrapeSeconds: 0,
   };
   const registers = [registry];
 
@@ -202,6 +205,30 @@ function build(prom: Prom, live: LiveMetricsSource | null): { registry: Registry
       for (const [monitor, counts] of s.states) for (const status of STATUSES) this.set({ monitor, status }, counts[status]);
     },
   });
+  // vantage points: what remote agents measured, from their stored windows (docs/distributed.md)
+  new prom.Gauge({
+    name: 'sonde_agent_monitor_targets_by_status', help: 'Targets of a monitor by status as one remote agent measured them over its stored windows of the last 5 minutes (GET /v1/monitors/{id}/summary?agent=).',
+    labelNames: ['monitor', 'agent', 'status'] as const, registers,
+    collect(this: GaugeT<'monitor' | 'agent' | 'status'>) {
+      this.reset();
+      for (const v of s.vantage) for (const status of STATUSES) this.set({ monitor: v.monitorId, agent: v.agent, status }, v.counts[status]);
+    },
+  });
+  const perVantage = (name: string, help: string, value: (v: VantageFigures) => number | null): void => {
+    new prom.Gauge({
+      name, help, labelNames: ['monitor', 'agent'] as const, registers,
+      collect(this: GaugeT<'monitor' | 'agent'>) {
+        this.reset();
+        for (const v of s.vantage) {
+          const x = value(v);
+          if (x !== null) this.set({ monitor: v.monitorId, agent: v.agent }, x);
+        }
+      },
+    });
+  };
+  perVantage('sonde_agent_monitor_probes_sent', 'Probes of a monitor one remote agent sent in its stored windows of the last 5 minutes.', (v) => v.sent);
+  perVantage('sonde_agent_monitor_loss_ratio', 'Loss (0..1) of a monitor\'s probes from one remote agent over its stored windows of the last 5 minutes.', (v) => (v.sent > 0 ? (v.sent - v.received) / v.sent : null));
+  perVantage('sonde_agent_monitor_rtt_mean_seconds', 'Mean RTT of a monitor\'s answered probes from one remote agent over its stored windows of the last 5 minutes.', (v) => (v.meanNs === null ? null : v.meanNs / 1e9));
   perMonitor('counter', 'sonde_monitor_batches_total', 'Engine jobs a monitor started (one long job; again when its membership or definition changes).', (m) => m.batches);
   perMonitor('counter', 'sonde_monitor_skipped_slots_total', 'Probes skipped because they were more than an interval late (never sent in a catch-up burst).', (m) => m.skippedSlots);
   perMonitor('counter', 'sonde_monitor_failed_batches_total', 'Engine jobs of a monitor that failed (the last reason is in /v1/monitors/{id}/stats).', (m) => m.failedBatches);

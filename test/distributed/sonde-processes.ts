@@ -98,10 +98,14 @@ export interface ControllerChild extends SondeChild {
 }
 
 /** Starts `sonde serve --nats URL` (agent.hostname localhost) and waits until it listens. */
-export async function startController(dir: string, natsUrl: string, extraArgs: string[] = [], auth?: NatsUser, localAllow: string[] = []): Promise<ControllerChild> {
+export async function startController(
+  dir: string, natsUrl: string, extraArgs: string[] = [], auth?: NatsUser, localAllow: string[] = [], extraConfig: string[] = [],
+): Promise<ControllerChild> {
   mkdirSync(dir, { recursive: true });
   const config = join(dir, 'serve.yaml');
-  writeFileSync(config, [`agent: { hostname: localhost, exec: { allow: ${JSON.stringify(localAllow)} } }`, 'rateLimit: { perSecond: 10000, burst: 10000 }', natsSection(natsUrl, auth), ''].join('\n'));
+  writeFileSync(config, [
+    `agent: { hostname: localhost, exec: { allow: ${JSON.stringify(localAllow)} } }`, 'rateLimit: { perSecond: 10000, burst: 10000 }', natsSection(natsUrl, auth), ...extraConfig, '',
+  ].join('\n'));
   const p = spawnSonde(['serve', '--config', config, '--data', join(dir, 'data'), '--port', '0', '--host', '127.0.0.1', '--threads', '1', '--log-level', 'info', ...extraArgs], dir);
   const m = await waitForLine(p, /listening on (http:\/\/\S+)/, 'sonde serve --nats');
   return { ...p, url: m[1], key: readFileSync(join(dir, 'data', 'admin.key'), 'utf8').trim() };

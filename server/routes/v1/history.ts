@@ -15,6 +15,7 @@ const HistoryQuery = Type.Object({
   monitor: Type.Optional(Uuid),
   probe: Type.Optional(StringEnum(MONITOR_PROBES, { description: 'only windows of this probe kind (default: the monitor\'s kind with monitor, else every kind)' })),
   phase: Type.Optional(StringEnum(MONITOR_PHASES, { description: 'the series: total (default), or an http probe\'s connect, tls or ttfb phase' })),
+  agent: Type.Optional(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.-]+$', description: 'one remote agent\'s windows only (a vantage point); left out: the local windows merged with every remote agent\'s' })),
 }, { additionalProperties: false });
 
 const Point = Type.Object({
@@ -37,15 +38,16 @@ export function historyRoutes(service: MonitorService): AnyRoute[] {
     method: 'get', path: '/v1/targets/{id}/history', operationId: 'getTargetHistory',
     summary: 'Latency and loss of one target over time, merged from the stored windows', tags: ['monitors'],
     scope: 'network:read', params: IdParams, query: HistoryQuery,
-    responses: { 200: { description: 'One point per step', schema: Type.Object({ targetId: Uuid, step: Type.Integer(), points: Type.Array(Point) }) }, 404: { description: 'No such target' } },
+    responses: { 200: { description: 'One point per step', schema: Type.Object({ targetId: Uuid, agent: Type.Optional(Type.String()), step: Type.Integer(), points: Type.Array(Point) }) }, 404: { description: 'No such target' } },
     handler: ({ params, query }) => {
       const fromMs = parseTime(query.from, 'from');
       const toMs = query.to === undefined ? Date.now() : parseTime(query.to, 'to');
       const stepMs = query.step ?? service.windowMs;
       const percentiles = query.percentiles?.split(',').map(Number);
-      const points = service.history(params.id, { fromMs, toMs, stepMs, percentiles, monitorId: query.monitor, probe: query.probe, phase: query.phase });
+      const points = service.history(params.id, { fromMs, toMs, stepMs, percentiles, monitorId: query.monitor, probe: query.probe, phase: query.phase, ...(query.agent !== undefined ? { agent: query.agent } : {}) });
       const body = {
         targetId: params.id,
+        ...(query.agent !== undefined ? { agent: query.agent } : {}),
         step: stepMs,
         // p<N> keys flattened into each point. Not `({ percentiles, ...rest }) => ({ ...rest,
         // ...percentiles })`: object rest/spread costs many times the CPU of this loop

@@ -13,6 +13,7 @@ const EventsQuery = Type.Object({
   to: Type.Optional({ ...Time, description: 'exclusive; default: now' }),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000, description: 'the oldest first' })),
   targetId: Type.Optional(Uuid),
+  agent: Type.Optional(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.-]+$', description: 'one remote agent\'s changes (judged on its windows); a monitor with agents: left out, every agent\'s' })),
 }, { additionalProperties: false });
 
 const Status = StringEnum(TARGET_STATUSES);
@@ -25,6 +26,7 @@ export const StateChangeSchema = Type.Object({
   to: Status,
   atMs: Type.Integer({ description: 'when the once-a-second evaluation saw it, ms since the epoch' }),
   reason: Type.String(),
+  agent: Type.Optional(Type.String({ description: 'a remote agent\'s change: the agent' })),
 });
 
 export function monitorEventRoutes(monitors: MonitorService): AnyRoute[] {
@@ -41,7 +43,7 @@ export function monitorEventRoutes(monitors: MonitorService): AnyRoute[] {
       const fromMs = query.from === undefined ? toMs - 86_400_000 : parseTime(query.from, 'from');
       const limit = query.limit ?? 1000;
       // one more than asked tells whether there are more
-      const items = monitors.events(params.id, { fromMs, toMs, limit: limit + 1, targetId: query.targetId });
+      const items = monitors.events(params.id, { fromMs, toMs, limit: limit + 1, targetId: query.targetId, ...(query.agent !== undefined ? { agent: query.agent } : {}) });
       const truncated = items.length > limit;
       return { status: 200, body: { items: truncated ? items.slice(0, limit) : items, truncated } };
     },

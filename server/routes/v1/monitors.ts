@@ -51,6 +51,9 @@ const MonitorFields = {
   tcp: Type.Optional(TcpOptions),
   dns: Type.Optional(DnsOptions),
   http: Type.Optional(HttpOptions),
+  agents: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 253 }), Type.Null()], {
+    description: 'where it runs: "_all", an agent hostname or "key:value" (remote agents on the bus, each probing every selected target); left out or null: the controller\'s own agent',
+  })),
 };
 
 const MonitorCreate = Type.Object(MonitorFields, { additionalProperties: false });
@@ -75,6 +78,7 @@ const MonitorSchema = Type.Object({
   dns: Type.Optional(DnsOptions),
   http: Type.Optional(HttpOptions),
   enabled: Type.Boolean(),
+  agents: Type.Optional(Type.String({ description: 'only for a monitor that runs on remote agents' })),
   createdAtMs: Type.Integer(),
   updatedAtMs: Type.Integer(),
 });
@@ -104,6 +108,7 @@ const SummaryQuery = Type.Object({
   status: Type.Optional(Type.Array(StringEnum(TARGET_STATUSES), { description: 'only targets in these states, repeatable (counts cover every target)' })),
   minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1440, default: 5, description: 'loss over this many minutes (at most the last 60 windows)' })),
   targetId: Type.Optional(Type.String({ format: 'uuid', description: 'only this target: one entry in targets (none when it is not a member); counts still cover every target' })),
+  agent: Type.Optional(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.-]+$', description: 'one remote agent\'s view, from its stored windows (a monitor with agents: left out, every agent merged)' })),
 }, { additionalProperties: false });
 
 const Status = StringEnum(TARGET_STATUSES);
@@ -124,6 +129,8 @@ const MonitorSummarySchema = Type.Object({
     received: Type.Integer(),
     lossPercent: Nullable('over lossWindowMs'),
   })),
+  agent: Type.Optional(Type.String({ description: 'the remote agent whose windows this summary is from' })),
+  agents: Type.Optional(Type.Array(Type.String(), { description: 'a monitor with agents: the agents merged (those with windows in the period)' })),
 });
 
 export function monitorRoutes(monitors: MonitorService): AnyRoute[] {
