@@ -2,8 +2,8 @@
 // and heartbeat (KV values), work for an agent and its result (stream messages). Validated
 // like HTTP input: TypeBox schemas compiled once with Ajv; anything else — not JSON,
 // oversized, unknown version, a field out of range — is rejected with a reason, never thrown.
-import { Ajv, type ValidateFunction } from 'ajv';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { decodeMessage, type Decoded } from './decode-message.js';
 
 export const AGENT_WIRE_VERSION = 1;
 /** NATS's default max_payload is 1 MiB; a message above this is refused before parsing. */
@@ -130,27 +130,9 @@ export type Result = Static<typeof ResultSchema>;
 export type PingSummaryWire = Static<typeof PingSummaryWire>;
 export type ExecResultWire = Static<typeof ExecResultWire>;
 
-export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+export type { Decoded };
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-const compiled = new Map<TSchema, ValidateFunction>();
-
-function decode<T>(schema: TSchema, data: Uint8Array): Decoded<T> {
-  if (data.length > MAX_BUS_MESSAGE_BYTES) return { ok: false, reason: `oversized: ${data.length} bytes > ${MAX_BUS_MESSAGE_BYTES}` };
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.length).toString('utf8'));
-  } catch (err) {
-    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
-  }
-  let validate = compiled.get(schema);
-  if (validate === undefined) compiled.set(schema, (validate = ajv.compile(schema)));
-  if (!validate(value)) {
-    const e = validate.errors?.[0];
-    return { ok: false, reason: `invalid: ${e?.instancePath || '/'} ${e?.message ?? 'does not match the schema'}` };
-  }
-  return { ok: true, value: value as T };
-}
+const decode = <T>(schema: TSchema, data: Uint8Array): Decoded<T> => decodeMessage<T>(schema, data, MAX_BUS_MESSAGE_BYTES);
 
 export const decodeAgentRecord = (data: Uint8Array): Decoded<AgentRecord> => decode(AgentRecordSchema, data);
 export const decodeHeartbeat = (data: Uint8Array): Decoded<Heartbeat> => decode(HeartbeatSchema, data);

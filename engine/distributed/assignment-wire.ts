@@ -7,8 +7,8 @@
 // one, and a rewrite of identical content changes nothing. A deleted header: no agent runs it.
 // Validated like HTTP input (TypeBox + Ajv): a bad entry is rejected with a reason, never thrown.
 import { createHash } from 'node:crypto';
-import { Ajv, type ValidateFunction } from 'ajv';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { decodeMessage, type Decoded } from '../bus/decode-message.js';
 import { MONITOR_PROBES } from '../monitor/types.js';
 
 export const ASSIGNMENT_BUCKET = 'sonde-monitors';
@@ -67,27 +67,9 @@ export function assignmentGen(monitor: AssignmentHeader['monitor'], agents: read
   return h.digest('base64url').slice(0, 32);
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-const compiled = new Map<TSchema, ValidateFunction>();
+export type DecodedEntry<T> = Decoded<T>;
 
-export type DecodedEntry<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-function decode<T>(schema: TSchema, data: Uint8Array): DecodedEntry<T> {
-  if (data.length > MAX_ENTRY_BYTES) return { ok: false, reason: `oversized: ${data.length} bytes > ${MAX_ENTRY_BYTES}` };
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.length).toString('utf8'));
-  } catch (err) {
-    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
-  }
-  let validate = compiled.get(schema);
-  if (validate === undefined) compiled.set(schema, (validate = ajv.compile(schema)));
-  if (!validate(value)) {
-    const e = validate.errors?.[0];
-    return { ok: false, reason: `invalid: ${e?.instancePath || '/'} ${e?.message ?? 'does not match the schema'}` };
-  }
-  return { ok: true, value: value as T };
-}
+const decode = <T>(schema: TSchema, data: Uint8Array): DecodedEntry<T> => decodeMessage<T>(schema, data, MAX_ENTRY_BYTES);
 
 export const decodeAssignmentHeader = (data: Uint8Array): DecodedEntry<AssignmentHeader> => decode(AssignmentHeaderSchema, data);
 export const decodeAssignmentChunk = (data: Uint8Array): DecodedEntry<AssignmentChunk> => decode(AssignmentChunkSchema, data);
