@@ -101,7 +101,7 @@ describe.skipIf(!availability.ok)(title('capacity campaigns find the knee of a s
       expect(overMargin(s), table).toBe(false);
     }
     expect(steps.length, table).toBeLessThan(RAMP.length);
-    expect(run.reason).toBe(`aborted after step ${last.index}: it broke the SLO by more than the abort margin 0.5`);
+    expect(run.reason).toBe(`aborted after step ${last.index + 1}: it broke the SLO by more than the abort margin 0.5`);
     return knee;
   };
 
