@@ -24,6 +24,23 @@ function expectHonestSendTimes(replies: ReplyList): void {
   expect(describeSample(readAfterSend).p50).toBeLessThan(1);
 }
 
+/**
+ * Where a probe's true round trip lies: the engine's send time is the kernel's transmit stamp,
+ * taken after the payload's stamp (µs later, more when the sender is preempted between the two)
+ * and before the simulator read the request. So each RTT lies between the delay counted from
+ * the simulator's read (appliedMs) and the one counted from the payload (sinceSendMs), plus the
+ * reply's way back; an order statistic or mean of such values lies between theirs.
+ */
+function expectWithinWireBounds(got: Record<'min' | 'avg' | 'max' | 'p50' | 'p99', number>, replies: ReplyList): void {
+  const low = describeSample(replies.appliedMs);
+  const high = describeSample(replies.sinceSendMs);
+  for (const k of ['min', 'avg', 'max', 'p50', 'p99'] as const) {
+    const what = `${k}: engine ${got[k]} ms, simulator applied ${low[k]}..${high[k]} ms`;
+    expect(got[k], what).toBeGreaterThanOrEqual(low[k] - 0.05);
+    expect(got[k], what).toBeLessThanOrEqual(high[k] + 1);
+  }
+}
+
 const availability = netsimAvailability();
 const title = (t: string) => (availability.ok ? t : `${t} — SKIPPED: ${availability.reason}`);
 
@@ -115,20 +132,16 @@ describe.skipIf(!availability.ok)(title('engine accounting under the network sim
     await noKernelDrops();
   });
 
-  it('50 ms ± 5 ms jitter: min/avg/max/p50/p99 agree with the delays the simulator applied within 1 ms', async () => {
+  it('50 ms ± 5 ms jitter: min/avg/max/p50/p99 lie within the delays the simulator applied (from its read and from the send stamp)', async () => {
     const count = 400;
     const { summary } = await runJob(engine, { targets: [JITTER], count, intervalMs: 5, timeoutMs: 500 });
     const host = hostOf(await sim.stats(), JITTER);
     expect(host.replies.count).toBe(count);
     for (const d of host.replies.scheduledMs) expect(d >= 45 && d <= 55).toBe(true);
     expectHonestSendTimes(host.replies);
-    const applied = describeSample(host.replies.sinceSendMs);
     const s = summary.targets[0];
     expect(s.received).toBe(count);
-    const got = { min: s.minMs, avg: s.avgMs, max: s.maxMs, p50: s.p50Ms, p99: s.p99Ms };
-    for (const k of ['min', 'avg', 'max', 'p50', 'p99'] as const) {
-      expect(Math.abs(got[k] - applied[k]), `${k}: engine ${got[k]} ms, simulator applied ${applied[k]} ms`).toBeLessThanOrEqual(1);
-    }
+    expectWithinWireBounds({ min: s.minMs, avg: s.avgMs, max: s.maxMs, p50: s.p50Ms, p99: s.p99Ms }, host.replies);
   });
 
   it('duplicates are counted as duplicates, not as replies, and do not lower loss', async () => {
@@ -157,13 +170,15 @@ describe.skipIf(!availability.ok)(title('engine accounting under the network sim
     const reordered = seqsOf(host.reordered, toSeq);
     expect(reordered).toHaveLength(10);
     expect(summary.targets[0]).toMatchObject({ sent: count, received: count, lossPercent: 0, duplicates: 0 });
-    // Each probe got its own reply's RTT: the delay the simulator applied to that very reply
-    // (a neighbour's would be ~25 ms off). 2 ms leaves room for a busy machine.
+    // Each probe got its own reply's RTT: within the bounds of the delay the simulator applied to
+    // that very reply (a neighbour's would be ~25 ms off; see expectWithinWireBounds). 2 ms on
+    // the high side leaves room for a busy machine.
     host.replies.ordinals.forEach((ordinal, i) => {
       const r = probes.outcome.get(toSeq(ordinal))!;
-      expect(Math.abs(r.rttMs - host.replies.sinceSendMs[i]), `seq ${r.seq}`).toBeLessThan(2);
+      expect(r.rttMs, `seq ${r.seq}`).toBeGreaterThanOrEqual(host.replies.appliedMs[i] - 0.05);
+      expect(r.rttMs, `seq ${r.seq}`).toBeLessThan(host.replies.sinceSendMs[i] + 2);
     });
-    for (const seq of reordered) expect(probes.outcome.get(seq)!.rttMs).toBeGreaterThanOrEqual(26);
+    for (const seq of reordered) expect(probes.outcome.get(seq)!.rttMs).toBeGreaterThan(20);
     // And the replies really came back out of order.
     const arrival = probes.events.filter((e) => e.status === 'ok').map((e) => e.seq);
     const overtaken = reordered.filter((seq) => arrival.indexOf(seq) > arrival.indexOf(seq + 1));
@@ -196,7 +211,8 @@ describe.skipIf(!availability.ok)(title('engine accounting under the network sim
     expect(late).toHaveLength(3);
     expect(probes.seqsWith('timeout')).toEqual(late);
     expect(probes.seqsWith('late')).toEqual(late);
-    for (const e of probes.events.filter((x) => x.status === 'late')) expect(e.rttMs).toBeGreaterThanOrEqual(800);
+    // 800 ms from the payload's stamp; the kernel's transmit stamp the RTT counts from is later
+    for (const e of probes.events.filter((x) => x.status === 'late')) expect(e.rttMs).toBeGreaterThan(790);
     expect(summary.targets[0]).toMatchObject({ sent: count, received: count - 3, late: 3, lossPercent: 5 });
   });
 
@@ -292,11 +308,8 @@ describe.skipIf(!availability.ok)(title('engine accounting under the network sim
 
     const jitter = hostOf(stats, JITTER6);
     expectHonestSendTimes(jitter.replies);
-    const applied = describeSample(jitter.replies.sinceSendMs);
     expect(sj.received).toBe(count);
-    for (const [k, got] of [['min', sj.minMs], ['avg', sj.avgMs], ['max', sj.maxMs], ['p50', sj.p50Ms], ['p99', sj.p99Ms]] as const) {
-      expect(Math.abs(got - applied[k]), `${k}: engine ${got} ms, simulator applied ${applied[k]} ms`).toBeLessThanOrEqual(1);
-    }
+    expectWithinWireBounds({ min: sj.minMs, avg: sj.avgMs, max: sj.maxMs, p50: sj.p50Ms, p99: sj.p99Ms }, jitter.replies);
 
     const un = hostOf(stats, UNREACH6);
     const up = byTarget.get(UNREACH6)!;
