@@ -118,6 +118,8 @@ interface BusFigures {
   agentCpuPercent: number[];
   latencyMs: { p50: number; p99: number; max: number };
   loadAvg: number[];
+  /** nats-server's "Slow Consumer Detected" lines: a client it cut off for not reading fast enough. */
+  slowConsumers: number;
 }
 
 interface LocalFigures { storedPercent: number; expected: number; stored: number; cpuPercent: number }
@@ -128,6 +130,8 @@ async function busRun(): Promise<BusFigures> {
   mkdirSync(join(natsDir, 'ports'), { recursive: true });
   writeFileSync(join(natsDir, 'nats.conf'), `host: 127.0.0.1\nport: -1\njetstream { store_dir: ${JSON.stringify(join(natsDir, 'js'))} }\n`);
   const nats = run(NATS_SERVER, ['-c', join(natsDir, 'nats.conf'), '--ports_file_dir', join(natsDir, 'ports')], natsDir);
+  let slowConsumers = 0;
+  nats.child.stderr!.on('data', (d: Buffer) => { slowConsumers += d.toString().split('Slow Consumer').length - 1; });
   const natsUrl = await until('nats-server', () => {
     const f = readdirSync(join(natsDir, 'ports')).find((x) => x.endsWith('.ports'));
     return f === undefined || !nats.out().includes('Server is ready') ? undefined : (JSON.parse(readFileSync(join(natsDir, 'ports', f), 'utf8')) as { nats: string[] }).nats[0];
@@ -190,6 +194,7 @@ async function busRun(): Promise<BusFigures> {
     agentCpuPercent: a1.map((x, i) => (100 * (x - a0[i]!)) / elapsed),
     latencyMs: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies.reduce((m, x) => Math.max(m, x), 0) },
     loadAvg: load,
+    slowConsumers,
   };
   for (const c of [...children].reverse()) await stop(c);
   children.length = 0;
@@ -231,6 +236,7 @@ try {
   console.log(`  nats-server CPU:           ${bus.natsCpuPercent.toFixed(1)} % of a core, RSS max ${bus.natsRssMaxMB.toFixed(0)} MB`);
   console.log(`  agents' CPU:               ${bus.agentCpuPercent.map((x) => `${x.toFixed(1)} %`).join(', ')}`);
   console.log(`  load average (1, 5, 15):   ${bus.loadAvg.map((x) => x.toFixed(2)).join(', ')}`);
+  console.log(`  nats-server slow consumers: ${bus.slowConsumers} (clients it cut off for reading too slowly)`);
   let local: LocalFigures | null = null;
   if (!flags['skip-local']) {
     local = await localRun();
