@@ -88,9 +88,12 @@ natsSuite('vantage points: three agents, each behind its own simulator, one cont
       const sent = w.reduce((n, x) => n + x.sent, 0);
       const received = w.reduce((n, x) => n + x.received, 0);
       const loss = (100 * (sent - received)) / sent;
-      // the simulator's seeded loss at 10 % / 30 % over ≥ 120 probes: well inside ±10 points
+      // the simulator's seeded loss at 10 % / 30 %; which windows are read depends on timing, so
+      // allow 4 binomial standard deviations of the sample (±10 points failed ~2 % of runs at 30 %)
+      const p = v.lossPercent / 100;
+      const bound = 400 * Math.sqrt((p * (1 - p)) / sent);
       if (v.lossPercent === 0) expect(received, v.hostname).toBe(sent);
-      else expect(Math.abs(loss - v.lossPercent), `${v.hostname}: loss ${loss.toFixed(1)} % against ${v.lossPercent} %`).toBeLessThan(10);
+      else expect(Math.abs(loss - v.lossPercent), `${v.hostname}: loss ${loss.toFixed(1)} % against ${v.lossPercent} % (±${bound.toFixed(1)})`).toBeLessThan(bound);
       // every reply carries the simulator's fixed delay, plus what the path adds (≤ 15 ms here)
       const answered = w.filter((x) => x.received > 0);
       for (const x of answered) {
