@@ -31,9 +31,10 @@ function expectHonestSendTimes(replies: ReplyList): void {
  * the simulator's read (appliedMs) and the one counted from the payload (sinceSendMs), plus the
  * reply's way back; an order statistic or mean of such values lies between theirs.
  */
-function expectWithinWireBounds(got: Record<'min' | 'avg' | 'max' | 'p50' | 'p99', number>, replies: ReplyList): void {
+function expectWithinWireBounds(s: TargetSummary, replies: ReplyList): void {
   const low = describeSample(replies.appliedMs);
   const high = describeSample(replies.sinceSendMs);
+  const got = { min: s.minMs, avg: s.avgMs, max: s.maxMs, p50: s.p50Ms, p99: s.p99Ms };
   for (const k of ['min', 'avg', 'max', 'p50', 'p99'] as const) {
     const what = `${k}: engine ${got[k]} ms, simulator applied ${low[k]}..${high[k]} ms`;
     expect(got[k], what).toBeGreaterThanOrEqual(low[k] - 0.05);
@@ -141,7 +142,7 @@ describe.skipIf(!availability.ok)(title('engine accounting under the network sim
     expectHonestSendTimes(host.replies);
     const s = summary.targets[0];
     expect(s.received).toBe(count);
-    expectWithinWireBounds({ min: s.minMs, avg: s.avgMs, max: s.maxMs, p50: s.p50Ms, p99: s.p99Ms }, host.replies);
+    expectWithinWireBounds(s, host.replies);
   });
 
   it('duplicates are counted as duplicates, not as replies, and do not lower loss', async () => {
@@ -309,7 +310,7 @@ describe.skipIf(!availability.ok)(title('engine accounting under the network sim
     const jitter = hostOf(stats, JITTER6);
     expectHonestSendTimes(jitter.replies);
     expect(sj.received).toBe(count);
-    expectWithinWireBounds({ min: sj.minMs, avg: sj.avgMs, max: sj.maxMs, p50: sj.p50Ms, p99: sj.p99Ms }, jitter.replies);
+    expectWithinWireBounds(sj, jitter.replies);
 
     const un = hostOf(stats, UNREACH6);
     const up = byTarget.get(UNREACH6)!;
