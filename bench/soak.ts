@@ -177,16 +177,28 @@ try {
   await get(fd, '/metrics'); // prom-client resets its event-loop histogram on each scrape
   while (Date.now() < end) {
     const tick = Date.now();
-    if (!fd.alive()) throw new Error(`sonde serve (pid ${fd.pid}) ended during the soak: exit code ${fd.daemon.child.exitCode}, signal ${fd.daemon.child.signalCode}`);
+    const ended = () => new Error(`sonde serve (pid ${fd.pid}) ended during the soak: exit code ${fd.daemon.child.exitCode}, signal ${fd.daemon.child.signalCode}; its last stderr:\n${fd.daemon.stderrTail().split('\n').slice(-40).join('\n')}`);
+    if (!fd.alive()) throw ended();
     const metrics = await get(fd, '/metrics');
     const text = metrics.status === 200 ? metrics.text : '';
     const heap = gauge(text, 'nodejs_heap_size_used_bytes');
     const p99 = gauge(text, 'nodejs_eventloop_lag_p99_seconds');
     const max = gauge(text, 'nodejs_eventloop_lag_max_seconds');
+    let rssBytes: number;
+    let fds: number;
+    try {
+      rssBytes = memory(fd.pid).rssBytes;
+      fds = readdirSync(`/proc/${fd.pid}/fd`).length;
+    } catch (error) {
+      // it ended between the check above and these reads
+      await sleep(200);
+      if (!fd.alive()) throw ended();
+      throw error;
+    }
     const sample: Sample = {
       s: (tick - t0) / 1000,
-      rssMB: memory(fd.pid).rssBytes / 2 ** 20,
-      fds: readdirSync(`/proc/${fd.pid}/fd`).length,
+      rssMB: rssBytes / 2 ** 20,
+      fds,
       heapUsedMB: heap === null ? null : heap / 2 ** 20,
       handles: gaugeSum(text, 'nodejs_active_handles'),
       resources: gaugeSum(text, 'nodejs_active_resources'),

@@ -16,8 +16,12 @@ export interface DaemonProcess {
   url: string;
   /** ms from spawn() to the first 200 from /healthz. */
   readyMs: number;
+  /** The last 64 KiB of its stderr: what it said before an unexpected exit. */
+  stderrTail(): string;
   stop(): Promise<number | null>;
 }
+
+const STDERR_TAIL_BYTES = 64 * 1024;
 
 /**
  * `entry`: another build's dist/cli/index.js, to compare two builds in the same run.
@@ -33,7 +37,10 @@ export async function startDaemon(dataDir: string, port: number, env: Record<str
     stdio: ['ignore', stdout, 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.length > 2 * STDERR_TAIL_BYTES) stderr = stderr.slice(-STDERR_TAIL_BYTES);
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => {
     if (url !== '') return;
@@ -63,6 +70,7 @@ export async function startDaemon(dataDir: string, port: number, env: Record<str
   const readyMs = performance.now() - t0;
   return {
     child, url, readyMs,
+    stderrTail: () => stderr.slice(-STDERR_TAIL_BYTES),
     async stop() {
       if (exited) return child.exitCode;
       child.kill('SIGTERM');
