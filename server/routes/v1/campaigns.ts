@@ -2,7 +2,7 @@
 // docs/capacity.md). POST a spec (JSON or YAML) to start one; GET its progress and the steps
 // measured so far; stop it; delete a stored run. One campaign runs at a time (409 otherwise).
 import { Type } from '@sinclair/typebox';
-import { CampaignSpecSchema, campaignSummary, type CampaignService, type CampaignStepResult } from '../../../engine/index.js';
+import { CampaignSpecSchema, type CampaignService, type CampaignStepResult } from '../../../engine/index.js';
 import { IdParams } from '../../http/common-schemas.js';
 import { notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
@@ -42,7 +42,7 @@ export function campaignRoutes(campaigns: CampaignService): AnyRoute[] {
     method: 'get', path: '/v1/campaigns', operationId: 'listCampaigns', summary: 'The stored campaign runs, newest first', tags,
     scope: 'network:read', query: ListQuery,
     responses: { 200: { description: 'The runs, summed up (GET /v1/campaigns/{id} has the whole record)', schema: Type.Object({ items: Type.Array(CampaignSummarySchema) }) } },
-    handler: ({ query }) => ({ status: 200, body: { items: campaigns.list(query.limit ?? 100).map(campaignSummary) } }),
+    handler: ({ query }) => ({ status: 200, body: { items: campaigns.summaries(query.limit ?? 100) } }),
   });
 
   const get = defineRoute({
