@@ -89,6 +89,8 @@ export const CampaignProgressSchema = Type.Object({
 
 export const CampaignDetailSchema = Type.Object({
   run: CampaignRunSchema,
+  /** the run as GET /v1/campaigns lists it (steps stored so far, the knee named) */
+  summary: CampaignSummarySchema,
   progress: Type.Union([CampaignProgressSchema, Type.Null()], { description: 'while the campaign runs in this daemon; null otherwise' }),
   steps: Type.Array(CampaignStepSchema, { description: 'the steps measured so far' }),
 });

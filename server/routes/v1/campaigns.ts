@@ -2,7 +2,7 @@
 // docs/capacity.md). POST a spec (JSON or YAML) to start one; GET its progress and the steps
 // measured so far; stop it; delete a stored run. One campaign runs at a time (409 otherwise).
 import { Type } from '@sinclair/typebox';
-import { CampaignSpecSchema, type CampaignService, type CampaignStepResult } from '../../../engine/index.js';
+import { CampaignSpecSchema, campaignSummary, type CampaignService, type CampaignStepResult } from '../../../engine/index.js';
 import { IdParams } from '../../http/common-schemas.js';
 import { notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
@@ -47,13 +47,13 @@ export function campaignRoutes(campaigns: CampaignService): AnyRoute[] {
 
   const get = defineRoute({
     method: 'get', path: '/v1/campaigns/{id}', operationId: 'getCampaign',
-    summary: 'One run: its record, its progress while it runs (step i of n, current rate, loss, p99) and the steps measured so far', tags,
+    summary: 'One run: its record, its summary as GET /v1/campaigns lists it, its progress while it runs (step i of n, current rate, loss, p99) and the steps measured so far', tags,
     scope: 'network:read', params: IdParams,
     responses: { 200: { description: 'The run', schema: CampaignDetailSchema }, 404: { description: 'No such campaign run' } },
     handler: ({ params }) => {
       const stored = campaigns.get(params.id);
       if (stored === null) throw notFound(`no campaign run ${params.id}`, 'list the runs with GET /v1/campaigns');
-      return { status: 200, body: { run: stored.run, progress: campaigns.progress(params.id), steps: stored.steps.map(stepBody) } };
+      return { status: 200, body: { run: stored.run, summary: campaignSummary(stored.run, stored.steps.length), progress: campaigns.progress(params.id), steps: stored.steps.map(stepBody) } };
     },
   });
 
