@@ -24,6 +24,13 @@ export function CampaignView({ params }: RouteProps) {
   const lastStep = useRef<string>('');
   const running = detail?.run.status === 'running';
 
+  // another campaign's page (same view, new id): nothing of the last one shows
+  useEffect(() => {
+    setDetail(null);
+    setLive(null);
+    lastStep.current = '';
+  }, [id]);
+
   useEffect(() => {
     const ctl = new AbortController();
     api.get<CampaignDetail>(`/v1/campaigns/${encodeURIComponent(id)}`, { signal: ctl.signal })
@@ -98,7 +105,7 @@ export function CampaignView({ params }: RouteProps) {
       ${running && html`
         <div class="campaign-progress" aria-live="polite">
           ${progress === null
-            ? html`<p class="muted">Running in another process (sonde capacity run): its steps appear here as they are stored.</p>`
+            ? html`<p class="muted">Running in another process (${run.kind === 'self' ? 'sonde capacity self' : 'sonde capacity run'}): its steps appear here as they are stored.</p>`
             : html`
               <progress max=${total} value=${Math.min(total, progress.elapsedMs / 1000)} aria-label="Campaign progress"></progress>
               <p class="progress" data-progress>${progressText(progress)} · ${durationText(progress.elapsedMs)} of about ${durationText(total * 1000)}</p>`}
