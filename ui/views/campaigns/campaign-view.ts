@@ -89,9 +89,9 @@ export function CampaignView({ params }: RouteProps) {
         <span class=${`campaign-state state-${run.status}`} data-state=${run.status}>${run.status}</span>
         ${running && progress !== null && can(STOP_SCOPE) && html`<button type="button" class="danger" data-edit disabled=${stopping} onClick=${stop}>${stopping ? 'Stopping…' : 'Stop'}</button>`}
       </div>
+      <p class="muted id campaign-id">${run.id}</p>
       ${error !== null && html`<p class="error" role="alert">${error}</p>`}
       <dl class="campaign-facts">
-        <dt>id</dt><dd class="id">${run.id}</dd>
         <dt>kind</dt><dd>${kindText(run.kind)}</dd>
         <dt>probe</dt><dd>${run.spec.probe.kind}</dd>
         <dt>targets</dt><dd>${run.kind === 'self' ? `${run.plan.at(-1)?.targets ?? 0} loopback at most` : run.targets.length}</dd>
@@ -111,9 +111,9 @@ export function CampaignView({ params }: RouteProps) {
               <p class="progress" data-progress>${progressText(progress)} · ${durationText(progress.elapsedMs)} of about ${durationText(total * 1000)}</p>`}
         </div>`}
       <p class="report-links">
-        <a href=${`/v1/campaigns/${run.id}/report.html`} target="_blank" rel="noopener">Open the report</a> ·
-        <a href=${`/v1/campaigns/${run.id}/report.json`} download=${`campaign-${run.id}.json`}>JSON</a> ·
-        <a href=${`/v1/campaigns/${run.id}/report.csv`} download=${`campaign-${run.id}.csv`}>CSV</a>
+        <a href=${`/v1/campaigns/${run.id}/report.html`} target="_blank" rel="noopener">Open the report</a>${' · '}<a
+          href=${`/v1/campaigns/${run.id}/report.json`} download=${`campaign-${run.id}.json`}>JSON</a>${' · '}<a
+          href=${`/v1/campaigns/${run.id}/report.csv`} download=${`campaign-${run.id}.csv`}>CSV</a>
       </p>
       ${steps.length === 0
         ? html`<p class="muted">No step measured yet: the report appears when the first one is stored.</p>`
