@@ -1,83 +1,33 @@
 // Runs `node dist/cli/index.js serve` as a child for the HTTP benchmarks and waits until it
-// answers GET /healthz. For a look inside the daemon during a benchmark:
-// BENCH_DAEMON_NODE_ARGS (e.g. "--trace-gc" or "--cpu-prof --cpu-prof-dir=/tmp/prof") are
-// given to its node, and its stdout goes to the file BENCH_DAEMON_STDOUT names.
-import { spawn, type ChildProcess } from 'node:child_process';
+// answers GET /healthz (engine/daemon/serve-child.ts, which `sonde capacity self` uses too).
+// For a look inside the daemon during a benchmark: BENCH_DAEMON_NODE_ARGS (e.g. "--trace-gc"
+// or "--cpu-prof --cpu-prof-dir=/tmp/prof") are given to its node, and with a fixed port its
+// stdout goes to the file BENCH_DAEMON_STDOUT names.
 import { once } from 'node:events';
-import { openSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { startServeChild, type ServeChild } from '../../engine/daemon/serve-child.js';
 import { repoRoot } from './paths.js';
 
 export const cliEntry = join(repoRoot, 'dist', 'cli', 'index.js');
 
-export interface DaemonProcess {
-  child: ChildProcess;
-  url: string;
-  /** ms from spawn() to the first 200 from /healthz. */
-  readyMs: number;
-  /** The last 64 KiB of its stderr: what it said before an unexpected exit. */
-  stderrTail(): string;
-  stop(): Promise<number | null>;
-}
+export type DaemonProcess = ServeChild;
 
-const STDERR_TAIL_BYTES = 64 * 1024;
+/** A daemon of a big data directory may take minutes to open (migrations, the stores). */
+const READY_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * `entry`: another build's dist/cli/index.js, to compare two builds in the same run.
  * Port 0: the daemon picks a free one, read from its "listening on" line.
  */
-export async function startDaemon(dataDir: string, port: number, env: Record<string, string> = {}, logLevel = 'warn', entry = cliEntry): Promise<DaemonProcess> {
-  let url = port === 0 ? '' : `http://127.0.0.1:${port}`;
-  const t0 = performance.now();
-  const nodeArgs = process.env.BENCH_DAEMON_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
-  const stdout = port === 0 ? 'pipe' : process.env.BENCH_DAEMON_STDOUT ? openSync(process.env.BENCH_DAEMON_STDOUT, 'w') : 'ignore';
-  const child = spawn(process.execPath, [...nodeArgs, entry, 'serve', '--data', dataDir, '--port', String(port), '--log-level', logLevel], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', stdout, 'pipe'],
+export function startDaemon(dataDir: string, port: number, env: Record<string, string> = {}, logLevel = 'warn', entry = cliEntry): Promise<DaemonProcess> {
+  return startServeChild({
+    entry, dataDir, port, env, logLevel,
+    nodeArgs: process.env.BENCH_DAEMON_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [],
+    stdoutFile: process.env.BENCH_DAEMON_STDOUT || undefined,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+    // bench:startup reports readyMs: checked often, so the figure is not the poll interval's
+    pollMs: 2,
   });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString();
-    if (stderr.length > 2 * STDERR_TAIL_BYTES) stderr = stderr.slice(-STDERR_TAIL_BYTES);
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    if (url !== '') return;
-    out += d.toString();
-    const m = /listening on (http:\/\/\S+)/.exec(out);
-    if (m !== null) url = m[1];
-  });
-  let exited = false;
-  child.once('exit', () => { exited = true; });
-  for (;;) {
-    if (exited) throw new Error(`sonde serve exited before it was ready: ${stderr.trim()}`);
-    if (url === '') {
-      await new Promise((r) => setTimeout(r, 2));
-      continue;
-    }
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.status === 200) {
-        await res.arrayBuffer();
-        break;
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  const readyMs = performance.now() - t0;
-  return {
-    child, url, readyMs,
-    stderrTail: () => stderr.slice(-STDERR_TAIL_BYTES),
-    async stop() {
-      if (exited) return child.exitCode;
-      child.kill('SIGTERM');
-      const [code] = (await once(child, 'exit')) as [number | null];
-      return code;
-    },
-  };
 }
 
 /** A free TCP port on 127.0.0.1 (bound, read, released). */

@@ -7,13 +7,13 @@ import { addDataOptions, UsageError, withCampaignStore, type DataFlags } from '.
 export function registerList(command: Command): void {
   addDataOptions(command)
     .option('--limit <n>', 'at most this many runs (newest first)', '100')
-    .option('--json', 'print JSON: {"items": [{id, name, status, reason, startedAt, endedAt, steps, targets, kneeStep, sondeVersion}, …]}')
+    .option('--json', 'print JSON: {"items": [{id, kind, name, probe, status, reason, startedAt, endedAt, steps, stepsDone, targets, kneeStep, kneeLabel, sondeVersion}, …]}')
     .action((flags: DataFlags & { limit: string; json?: boolean }) => withCampaignStore(flags, (store) => {
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got "${flags.limit}"`);
       const runs = store.listRuns(limit);
       if (flags.json === true) {
-        process.stdout.write(`${JSON.stringify({ items: runs.map(campaignSummary) })}\n`);
+        process.stdout.write(`${JSON.stringify({ items: runs.map((r) => campaignSummary(r, store.countSteps(r.id))) })}\n`);
         return;
       }
       const table = createTable({ head: ['id', 'name', 'status', 'started', 'steps', 'knee', 'reason'] });

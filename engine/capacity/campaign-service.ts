@@ -9,7 +9,7 @@ import type { CampaignStore } from './campaign-store.js';
 import { resolveCampaignTargets } from './resolve-targets.js';
 import { startCampaign } from './run-campaign.js';
 import { parseCampaignSpec, validateCampaignSpec } from './spec.js';
-import type { CampaignProgress, CampaignRun, CampaignStepResult } from './types.js';
+import { campaignSummary, type CampaignProgress, type CampaignRun, type CampaignStepResult, type CampaignSummary } from './types.js';
 
 export interface CampaignServiceOptions {
   engine: Engine | null;
@@ -78,6 +78,11 @@ export class CampaignService {
 
   list(limit?: number): CampaignRun[] {
     return this.options.store.listRuns(limit);
+  }
+
+  /** The stored runs, newest first, summed up with how many of their steps are stored. */
+  summaries(limit?: number): CampaignSummary[] {
+    return this.list(limit).map((r) => campaignSummary(r, this.options.store.countSteps(r.id)));
   }
 
   /** The stored run without its steps, null when there is none. */

@@ -3,6 +3,7 @@
 // the exports and `sonde capacity compare` read. docs/capacity.md describes the stored form.
 import { Type, type Static } from '@sinclair/typebox';
 import type { ProbeErrorKind } from '../types.js';
+import { stepLabel } from './step-label.js';
 
 /** Default safety cap on total probes (= packets) per second, any target. */
 export const DEFAULT_MAX_TOTAL_PPS = 2_000;
@@ -158,23 +159,32 @@ export interface CampaignStepResult {
 /** A run in a list (GET /v1/campaigns, sonde capacity list --json): no spec, plan or addresses. */
 export interface CampaignSummary {
   id: string;
+  kind: CampaignKind;
   name: string;
+  /** The spec's probe kind ('icmp'). */
+  probe: string;
   status: CampaignStatus;
   reason: string | null;
   startedAt: number;
   endedAt: number | null;
   /** Steps planned. */
   steps: number;
+  /** Steps measured and stored so far. */
+  stepsDone: number;
   /** Addresses probed. */
   targets: number;
   kneeStep: number | null;
+  /** The knee step as the report names it ("400 pps, 1000 B"); null without a knee. */
+  kneeLabel: string | null;
   sondeVersion: string;
 }
 
-export function campaignSummary(r: CampaignRun): CampaignSummary {
+export function campaignSummary(r: CampaignRun, stepsDone: number): CampaignSummary {
+  const knee = r.kneeStep === null ? undefined : r.plan[r.kneeStep];
   return {
-    id: r.id, name: r.name, status: r.status, reason: r.reason, startedAt: r.startedAt, endedAt: r.endedAt,
-    steps: r.plan.length, targets: r.targets.length, kneeStep: r.kneeStep, sondeVersion: r.sondeVersion,
+    id: r.id, kind: r.kind, name: r.name, probe: r.spec.probe.kind, status: r.status, reason: r.reason, startedAt: r.startedAt, endedAt: r.endedAt,
+    steps: r.plan.length, stepsDone, targets: r.targets.length, kneeStep: r.kneeStep,
+    kneeLabel: knee === undefined ? null : stepLabel(knee.totalRate, knee, r.plan), sondeVersion: r.sondeVersion,
   };
 }
 

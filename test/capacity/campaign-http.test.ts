@@ -136,8 +136,9 @@ describe.skipIf(!canRaw4 || !builtWorker)('/v1/campaigns on a real daemon', () =
 
     const list = await call(`${url}/v1/campaigns`, { key: reader });
     expect((list.body as { items: unknown[] }).items).toContainEqual({
-      id: run.id, name: 'http ramp', status: 'done', reason: null, startedAt: storedRun.startedAt, endedAt: storedRun.endedAt,
-      steps: 2, targets: 1, kneeStep: storedRun.kneeStep, sondeVersion: 'test',
+      id: run.id, kind: 'campaign', name: 'http ramp', probe: 'icmp', status: 'done', reason: null, startedAt: storedRun.startedAt, endedAt: storedRun.endedAt,
+      steps: 2, stepsDone: 2, targets: 1, kneeStep: storedRun.kneeStep,
+      kneeLabel: storedRun.kneeStep === null ? null : `${storedRun.plan[storedRun.kneeStep].totalRate} pps`, sondeVersion: 'test',
     });
   }, 60_000);
 

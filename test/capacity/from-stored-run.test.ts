@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 import { syntheticRun } from '../../bench/lib/synthetic-capacity-run.js';
 import { storedRunJson, toReportRun } from '../../engine/capacity/report/index.js';
-import type { CampaignRun, CampaignStepResult } from '../../engine/capacity/types.js';
+import { campaignSummary, type CampaignRun, type CampaignStepResult } from '../../engine/capacity/types.js';
 import { encodeBuckets } from '../../engine/monitor/hdr-codec.js';
 
 const synthetic = syntheticRun({ steps: 4, kneeStep: 2 });
@@ -28,6 +28,18 @@ it('reads the stored histograms, counters and knee', () => {
     expect([s.sent, s.received, s.offeredRate, s.knee, s.sloMet]).toEqual([synthetic.steps[i].sent, synthetic.steps[i].received, synthetic.steps[i].offeredRate, i === 2, i < 2]);
   });
   expect(r.host['net.core.rmem_max']).toBe('212992');
+});
+
+it('a run\'s summary (GET /v1/campaigns) names its kind, probe, stored steps and knee as the report does', () => {
+  expect(campaignSummary(run, 3)).toEqual({
+    id: run.id, kind: 'campaign', name: 'stored', probe: 'icmp', status: 'done', reason: null, startedAt: run.startedAt, endedAt: run.endedAt,
+    steps: 4, stepsDone: 3, targets: 1, kneeStep: 2, kneeLabel: toReportRun(run, steps).steps[2].label, sondeVersion: '0.1.0',
+  });
+  expect(campaignSummary(run, 3).kneeLabel).toBe(`${plan[2].totalRate} pps`);
+  // a parameter that varies across the plan is named with the rate
+  const sized = { ...run, plan: plan.map((p, i) => ({ ...p, packetSize: 64 << i })) };
+  expect(campaignSummary(sized, 4).kneeLabel).toBe(`${plan[2].totalRate} pps, 256 B`);
+  expect(campaignSummary({ ...run, kneeStep: null, kind: 'self' }, 0)).toMatchObject({ kind: 'self', kneeLabel: null, stepsDone: 0 });
 });
 
 it('--json is the stored records, the histograms base64', () => {

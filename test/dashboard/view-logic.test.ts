@@ -1,6 +1,7 @@
-// Pure parts of the monitors, tools and events views: the monitor form and its API body,
-// the NDJSON splitter of the ping stream, the events filter.
+// Pure parts of the monitors, tools, events and campaigns views: the monitor form and its API
+// body, the NDJSON splitter of the ping stream, the events filter, a campaign as text.
 import { describe, expect, it } from 'vitest';
+import { durationText, kneeText, plannedSeconds, progressText, runDuration, stepsText } from '../../ui/views/campaigns/campaign-text.js';
 import { filterEvents, readEventsFilter } from '../../ui/views/events/events-filter.js';
 import { bodyFromForm, describeSelection, emptyForm, formFromMonitor, parseLabels, type Monitor } from '../../ui/views/monitors/monitor-form.js';
 import { NdjsonSplitter } from '../../ui/views/tools/ndjson.js';
@@ -77,5 +78,30 @@ describe('events filter', () => {
     expect(filterEvents(all, readEventsFilter(new URLSearchParams('status=down,up'))).map((e) => e.id)).toEqual([2, 1]);
     expect(filterEvents(all, readEventsFilter(new URLSearchParams('q=0.0.2'))).map((e) => e.id)).toEqual([2]);
     expect(filterEvents(all, readEventsFilter(new URLSearchParams('q=gateway')), new Map([['t3', 'Gateway Paris']])).map((e) => e.id)).toEqual([3]);
+  });
+});
+
+describe('a campaign as text', () => {
+  it('names the knee once found, "none" once a run ended without one, nothing while it may come', () => {
+    expect(kneeText({ kneeStep: 2, kneeLabel: '300 pps, 1000 B', status: 'done' })).toBe('step 3 · 300 pps, 1000 B');
+    expect(kneeText({ kneeStep: 0, kneeLabel: null, status: 'running' })).toBe('step 1');
+    expect(kneeText({ kneeStep: null, kneeLabel: null, status: 'done' })).toBe('none');
+    expect(kneeText({ kneeStep: null, kneeLabel: null, status: 'running' })).toBe('');
+    expect(stepsText(2, 3)).toBe('2 of 3');
+  });
+
+  it('says durations in s, min and h; a running campaign lasts until now', () => {
+    expect([durationText(0), durationText(44_600), durationText(184_000), durationText(7_500_000), durationText(-1)]).toEqual(['0 s', '45 s', '3 min 04 s', '2 h 05 min', '–']);
+    expect(runDuration({ startedAt: 1000, endedAt: 6000 }, 99_000)).toBe(5000);
+    expect(runDuration({ startedAt: 1000, endedAt: null }, 9000)).toBe(8000);
+    expect(plannedSeconds([{ index: 0, totalRate: 1, packetSize: 56, concurrency: 1, targets: 1, durationS: 2, warmupS: 0.5 }, { index: 1, totalRate: 2, packetSize: 56, concurrency: 1, targets: 1, durationS: 3, warmupS: 0.5 }])).toBe(6);
+  });
+
+  it('reads the progress: step i of n and, while measuring, rate, loss and p99', () => {
+    const p = { runId: 'r', status: 'running' as const, step: 1, steps: 3, phase: 'measure' as const, elapsedMs: 4000, currentRate: 98.7654, lossPercent: 0, p99Ms: 0.081234 };
+    expect(progressText(p)).toBe('step 2 of 3, measuring: 98.77 probes/s, loss 0.00 %, p99 0.0812 ms');
+    expect(progressText({ ...p, phase: 'warmup' })).toBe('step 2 of 3, warming up');
+    expect(progressText({ ...p, p99Ms: null })).toMatch(/p99 –$/);
+    expect(progressText({ ...p, phase: 'finished', status: 'stopped' })).toBe('finished (stopped)');
   });
 });

@@ -4,4 +4,5 @@ import './sign-in/index.js';
 import './target/index.js';
 import './monitors/index.js';
 import './events/index.js';
+import './campaigns/index.js';
 import './tools/index.js';

@@ -2,19 +2,9 @@
 // step rows), and the `--json` export: the stored records as they are, the histogram base64
 // (as the API serves it).
 import { decodeBuckets } from '../../monitor/hdr-codec.js';
+import { stepLabel } from '../step-label.js';
 import type { CampaignRun, CampaignStepResult } from '../types.js';
 import type { ReportRun, ReportStep } from './report-model.js';
-
-function stepLabel(s: CampaignStepResult, plan: CampaignRun['plan']): string {
-  const p = s.params;
-  // Name what varies across the plan; the rate always.
-  const varies = (k: 'packetSize' | 'concurrency' | 'targets'): boolean => plan.some((q) => q[k] !== plan[0][k]);
-  const parts = [`${Number(s.offeredRate.toPrecision(6))} pps`];
-  if (varies('packetSize')) parts.push(`${p.packetSize} B`);
-  if (varies('concurrency')) parts.push(`×${p.concurrency} in flight`);
-  if (varies('targets')) parts.push(`${p.targets} targets`);
-  return parts.join(', ');
-}
 
 function sloText(run: CampaignRun): string {
   const slo = run.spec.slo ?? {};
@@ -30,7 +20,7 @@ export function toReportStep(s: CampaignStepResult, plan: CampaignRun['plan']): 
   const errors: Record<string, number> = {};
   for (const [k, n] of Object.entries(s.errors)) if (n !== undefined) errors[k] = n;
   return {
-    index: s.index, label: stepLabel(s, plan), startMs: s.startedAt, endMs: s.endedAt,
+    index: s.index, label: stepLabel(s.offeredRate, s.params, plan), startMs: s.startedAt, endMs: s.endedAt,
     offeredRate: s.offeredRate, achievedRate: s.achievedRate,
     packetSize: s.params.packetSize, concurrency: s.params.concurrency, targets: s.params.targets,
     sent: s.sent, received: s.received, duplicates: s.duplicates, errors,

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { openSonde } from '../../daemon/open-sonde.js';
+import { startServeChild, type ServeChild } from '../../daemon/serve-child.js';
 import { BucketAccumulator } from '../../monitor/hdr-codec.js';
 import type { ProbeErrorKind } from '../../types.js';
-import { startDaemonChild, type DaemonChild } from './daemon-child.js';
 import { driftBetween, goalVerdicts, type MonitoringFigures, type MonitoringGoal } from './monitoring-goals.js';
 import { cpuSeconds, memory } from './proc-stat.js';
 
@@ -140,14 +140,18 @@ function storedWindows(dir: string, windowMs: number, t0: number, t1: number) {
 
 export async function measureSize(n: number, o: SizeOptions): Promise<SizeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sonde-capacity-self-'));
-  let daemon: DaemonChild | undefined;
+  let daemon: ServeChild | undefined;
   const line = o.onLine ?? (() => undefined);
   try {
     const sonde = await openSonde({ dataDir: dir, mode: 'tool' });
     const imported = sonde.targets.bulkImport(loopbackTargets(n).map((address) => ({ kind: 'HOST', address, labels: { capacity: 'self' } })));
     await sonde.close();
     if (imported.created !== n) throw new Error(`capacity self: imported ${imported.created} of ${n} loopback targets into ${dir}`);
-    daemon = await startDaemonChild({ entry: o.entry, dataDir: dir, env: { SONDE_MONITORING_WINDOW_SECONDS: String(o.windowS) } });
+    // no config file of the caller's (SONDE_CONFIG ''): the defaults are what is measured
+    daemon = await startServeChild({
+      entry: o.entry, dataDir: dir, host: '127.0.0.1', label: 'sonde serve (for capacity self)',
+      env: { SONDE_CONFIG: '', SONDE_MONITORING_WINDOW_SECONDS: String(o.windowS) },
+    });
     const key = readFileSync(join(dir, 'admin.key'), 'utf8').trim();
     const created = await post(daemon.url, '/v1/monitors', key, { name: 'capacity self', selection: { labels: { capacity: 'self' } }, intervalMs: 1000, timeoutMs: 1000 });
     if (created.status !== 201) throw new Error(`capacity self: POST /v1/monitors answered ${created.status}: ${created.text}`);

@@ -5,6 +5,7 @@ import { CampaignSpecSchema } from '../../../engine/index.js';
 import { StringEnum, Uuid } from '../../http/common-schemas.js';
 
 const Status = StringEnum(['running', 'done', 'stopped', 'failed'] as const);
+const Kind = StringEnum(['campaign', 'self'] as const, { description: 'campaign: a spec\'s steps against targets; self: `sonde capacity self`, one step per number of loopback targets monitored' });
 const NullableNumber = (description?: string) => Type.Union([Type.Number(), Type.Null()], description !== undefined ? { description } : {});
 
 const ResolvedStep = Type.Object({
@@ -20,6 +21,7 @@ const ResolvedStep = Type.Object({
 
 export const CampaignRunSchema = Type.Object({
   id: Uuid,
+  kind: Kind,
   name: Type.String(),
   spec: CampaignSpecSchema,
   plan: Type.Array(ResolvedStep, { description: 'every step with all parameters resolved' }),
@@ -40,14 +42,18 @@ export const CampaignRunSchema = Type.Object({
 /** A run in a list: its facts without the spec, the plan and the addresses (a run may have a million). */
 export const CampaignSummarySchema = Type.Object({
   id: Uuid,
+  kind: Kind,
   name: Type.String(),
+  probe: Type.String({ description: 'the spec\'s probe kind (icmp)' }),
   status: Status,
   reason: Type.Union([Type.String(), Type.Null()]),
   startedAt: Type.Integer(),
   endedAt: Type.Union([Type.Integer(), Type.Null()]),
   steps: Type.Integer({ description: 'steps planned' }),
+  stepsDone: Type.Integer({ description: 'steps measured and stored so far' }),
   targets: Type.Integer({ description: 'addresses probed' }),
   kneeStep: Type.Union([Type.Integer(), Type.Null()]),
+  kneeLabel: Type.Union([Type.String(), Type.Null()], { description: 'the knee step as the report names it, e.g. "400 pps" or "400 pps, 1000 B"' }),
   sondeVersion: Type.String(),
 });
 
@@ -83,6 +89,8 @@ export const CampaignProgressSchema = Type.Object({
 
 export const CampaignDetailSchema = Type.Object({
   run: CampaignRunSchema,
+  /** the run as GET /v1/campaigns lists it (steps stored so far, the knee named) */
+  summary: CampaignSummarySchema,
   progress: Type.Union([CampaignProgressSchema, Type.Null()], { description: 'while the campaign runs in this daemon; null otherwise' }),
   steps: Type.Array(CampaignStepSchema, { description: 'the steps measured so far' }),
 });

@@ -42,18 +42,18 @@ export function campaignRoutes(campaigns: CampaignService): AnyRoute[] {
     method: 'get', path: '/v1/campaigns', operationId: 'listCampaigns', summary: 'The stored campaign runs, newest first', tags,
     scope: 'network:read', query: ListQuery,
     responses: { 200: { description: 'The runs, summed up (GET /v1/campaigns/{id} has the whole record)', schema: Type.Object({ items: Type.Array(CampaignSummarySchema) }) } },
-    handler: ({ query }) => ({ status: 200, body: { items: campaigns.list(query.limit ?? 100).map(campaignSummary) } }),
+    handler: ({ query }) => ({ status: 200, body: { items: campaigns.summaries(query.limit ?? 100) } }),
   });
 
   const get = defineRoute({
     method: 'get', path: '/v1/campaigns/{id}', operationId: 'getCampaign',
-    summary: 'One run: its record, its progress while it runs (step i of n, current rate, loss, p99) and the steps measured so far', tags,
+    summary: 'One run: its record, its summary as GET /v1/campaigns lists it, its progress while it runs (step i of n, current rate, loss, p99) and the steps measured so far', tags,
     scope: 'network:read', params: IdParams,
     responses: { 200: { description: 'The run', schema: CampaignDetailSchema }, 404: { description: 'No such campaign run' } },
     handler: ({ params }) => {
       const stored = campaigns.get(params.id);
       if (stored === null) throw notFound(`no campaign run ${params.id}`, 'list the runs with GET /v1/campaigns');
-      return { status: 200, body: { run: stored.run, progress: campaigns.progress(params.id), steps: stored.steps.map(stepBody) } };
+      return { status: 200, body: { run: stored.run, summary: campaignSummary(stored.run, stored.steps.length), progress: campaigns.progress(params.id), steps: stored.steps.map(stepBody) } };
     },
   });
 
