@@ -1,5 +1,6 @@
-// http monitors: one request per probe to the target's URL (its host as resolved in the
-// background, the URL's name sent as Host and as TLS SNI). The phases of a probe, from its
+// http and model monitors: one request per probe to the target's URL (its host as resolved
+// in the background, the URL's name sent as Host and as TLS SNI); a model monitor's is a POST
+// of its payload with the target's headers (socket-probers.ts). The phases of a probe, from its
 // start (blackbox_exporter's probe_http_duration_seconds, cumulative where curl's are):
 //   connect: the TCP handshake (its own duration; absent on a reused connection)
 //   tls:     the TLS handshake (its own duration; absent on a reused connection or plain http)
@@ -29,6 +30,8 @@ export interface HttpProbeTarget {
   url: URL;
   /** The IP address to connect to (the URL's host, resolved). */
   address: string;
+  /** Headers of this target's requests beside the options' (a model target's kind, provider, model). */
+  headers?: Record<string, string>;
 }
 
 interface Prepared {
@@ -53,7 +56,8 @@ export class HttpProber implements SocketProber {
   private readonly readBody: boolean;
   private readonly maxBody: number;
 
-  constructor(targets: readonly HttpProbeTarget[], private readonly o: HttpMonitorOptions) {
+  /** body: sent with every request (a model monitor's payload). */
+  constructor(targets: readonly HttpProbeTarget[], private readonly o: HttpMonitorOptions, private readonly body: Buffer | null = null) {
     this.keepAlive = o.keepAlive ?? true;
     this.match = o.bodyMatch === undefined ? null : new RegExp(o.bodyMatch);
     this.notMatch = o.bodyNotMatch === undefined ? null : new RegExp(o.bodyNotMatch);
@@ -70,7 +74,10 @@ export class HttpProber implements SocketProber {
         port: t.url.port === '' ? (secure ? 443 : 80) : Number(t.url.port),
         method: o.method ?? 'GET',
         path,
-        headers: { 'user-agent': 'sonde-monitor', ...o.headers, host: t.url.host },
+        headers: {
+          'user-agent': 'sonde-monitor', ...o.headers, ...t.headers, host: t.url.host,
+          ...(body === null ? {} : { 'content-length': String(body.length) }),
+        },
         rejectUnauthorized: o.verifyTls ?? true,
       };
       options.agent = this.agentFor(secure, `${String(options.host)}:${String(options.port)}`);
@@ -175,7 +182,8 @@ export class HttpProber implements SocketProber {
       res.once('end', judge);
       res.once('error', (error) => job.fail(flight, gen, socketErrorIndex(error)));
     });
-    req.end();
+    if (this.body === null) req.end();
+    else req.end(this.body);
   }
 
   cancel(flight: Flight): void {

@@ -2,10 +2,10 @@
 import { SondeError } from '../errors.js';
 import { parseSelector } from '../agents/selector.js';
 import { validateLabels } from '../store/labels.js';
-import { checkOptionsKind, parseDnsOptions, parseHttpOptions, parseTcpOptions } from './monitor-options.js';
+import { checkOptionsKind, parseDnsOptions, parseHttpOptions, parseModelOptions, parseTcpOptions } from './monitor-options.js';
 import { MONITOR_PROBES, type MonitorInput, type MonitorProbe, type MonitorSelection } from './types.js';
 
-const FIELDS = new Set(['name', 'selection', 'probe', 'intervalMs', 'probes', 'timeoutMs', 'size', 'enabled', 'tcp', 'dns', 'http', 'agents']);
+const FIELDS = new Set(['name', 'selection', 'probe', 'intervalMs', 'probes', 'timeoutMs', 'size', 'enabled', 'tcp', 'dns', 'http', 'model', 'agents']);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,127}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_SELECTED_IDS = 100_000;
@@ -90,13 +90,15 @@ export function parseMonitorInput(raw: unknown, partial: boolean): Partial<Monit
   if (r.tcp !== undefined) out.tcp = parseTcpOptions(r.tcp);
   if (r.dns !== undefined) out.dns = parseDnsOptions(r.dns);
   if (r.http !== undefined) out.http = parseHttpOptions(r.http);
+  if (r.model !== undefined) out.model = parseModelOptions(r.model);
   if (r.agents !== undefined) out.agents = parseAgents(r.agents);
   for (const k of Object.keys(out) as (keyof MonitorInput)[]) if (out[k] === undefined) delete out[k];
   return out;
 }
 
 /** A monitor with every default applied (the kind options stay optional). */
-export type MonitorWithDefaults = Required<Omit<MonitorInput, 'tcp' | 'dns' | 'http'>> & Pick<MonitorInput, 'tcp' | 'dns' | 'http'>;
+export type MonitorWithDefaults = Required<Omit<MonitorInput, KindOptions>> & Pick<MonitorInput, KindOptions>;
+type KindOptions = 'tcp' | 'dns' | 'http' | 'model';
 
 /** Cross-field rules on a complete monitor. */
 export function checkMonitor(m: MonitorWithDefaults): void {

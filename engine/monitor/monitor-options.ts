@@ -1,13 +1,17 @@
-// Validation of the kind-specific options of a monitor (tcp, dns, http): each error names the
+// Validation of the kind-specific options of a monitor (tcp, dns, http, model): each error names the
 // field ("tcp.port", "http.expectStatus[2]") and says what to give.
 import { isIP } from 'node:net';
 import { SondeError } from '../errors.js';
+import { buildProbePayload, PROBE_PAYLOAD_TYPES, type ProbePayload, type ProbePayloadType } from '../probes/payload.js';
+import { EngineInputError } from '../types.js';
 import {
   DNS_RECORD_TYPES, HTTP_METHODS,
-  type DnsMonitorOptions, type DnsRecordType, type HttpMonitorOptions, type MonitorProbe, type TcpMonitorOptions,
+  type DnsMonitorOptions, type DnsRecordType, type HttpMonitorOptions, type ModelMonitorOptions, type MonitorProbe, type TcpMonitorOptions,
 } from './types.js';
 
-export const OPTION_KINDS = ['tcp', 'dns', 'http'] as const;
+export const OPTION_KINDS = ['tcp', 'dns', 'http', 'model'] as const;
+/** A model monitor's payload at most (a ping stream's may be 16 MiB; a monitor sends it every interval). */
+export const MAX_MODEL_PAYLOAD_BYTES = 1_048_576;
 export const MAX_BODY_BYTES = 1_048_576;
 export const DEFAULT_BODY_BYTES = 65_536;
 export const DEFAULT_CERT_EXPIRY_DAYS = 14;
@@ -144,8 +148,41 @@ export function parseHttpOptions(raw: unknown): HttpMonitorOptions {
   });
 }
 
+export function parseModelOptions(raw: unknown): ModelMonitorOptions {
+  const r = object(raw, 'model', ['payloadType', 'payload', 'payloadSizeBytes', 'keepAlive', 'verifyTls']);
+  if (r.payloadType !== undefined && !(PROBE_PAYLOAD_TYPES as readonly unknown[]).includes(r.payloadType)) {
+    invalid('model.payloadType', `model.payloadType must be one of ${PROBE_PAYLOAD_TYPES.join(', ')}`);
+  }
+  if (r.payload !== undefined && (typeof r.payload !== 'string' || Buffer.byteLength(r.payload, 'utf8') > MAX_MODEL_PAYLOAD_BYTES)) {
+    invalid('model.payload', `model.payload must be a string of at most ${MAX_MODEL_PAYLOAD_BYTES} bytes (UTF-8)`);
+  }
+  const size = r.payloadSizeBytes;
+  if (size !== undefined && (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_MODEL_PAYLOAD_BYTES)) {
+    invalid('model.payloadSizeBytes', `model.payloadSizeBytes must be an integer in 0..${MAX_MODEL_PAYLOAD_BYTES}`);
+  }
+  const options = defined({
+    payloadType: r.payloadType as ProbePayloadType | undefined,
+    payload: r.payload as string | undefined,
+    payloadSizeBytes: size as number | undefined,
+    keepAlive: bool(r.keepAlive, 'model.keepAlive'),
+    verifyTls: bool(r.verifyTls, 'model.verifyTls'),
+  });
+  modelPayload(options); // the ping stream's rules: payload XOR size, JSON payloads parse
+  return options;
+}
+
+/** The body of a model monitor's probes, built as a ping stream builds it (payload.ts). */
+export function modelPayload(o: ModelMonitorOptions | undefined): ProbePayload {
+  try {
+    return buildProbePayload({ payloadType: o?.payloadType, payload: o?.payload, payloadSizeBytes: o?.payloadSizeBytes });
+  } catch (error) {
+    if (error instanceof EngineInputError) invalid(`model.${error.field}`, `model.${error.message}`);
+    throw error;
+  }
+}
+
 /** Options given for another kind than the monitor's probe are refused (naming them). */
-export function checkOptionsKind(probe: MonitorProbe, m: { tcp?: unknown; dns?: unknown; http?: unknown }): void {
+export function checkOptionsKind(probe: MonitorProbe, m: { tcp?: unknown; dns?: unknown; http?: unknown; model?: unknown }): void {
   for (const kind of OPTION_KINDS) {
     if (m[kind] !== undefined && kind !== probe) invalid(kind, `${kind} options apply to ${kind} monitors only (this monitor's probe is ${probe})`);
   }

@@ -20,7 +20,7 @@ interface MonitorRow {
   agents: string | null;
   created_at: number;
   updated_at: number;
-  /** {"tcp": {...}} | {"dns": {...}} | {"http": {...}} | {} (migration 10). */
+  /** {"tcp": {...}} | {"dns": {...}} | {"http": {...}} | {"model": {...}} | {} (migration 10). */
   options: string;
 }
 
@@ -32,7 +32,7 @@ export interface StoredMonitor extends Monitor {
 const COLUMNS = 'seq, id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, agents, created_at, updated_at, options';
 
 function toMonitor(r: MonitorRow): StoredMonitor {
-  const options = JSON.parse(r.options) as Pick<Monitor, 'tcp' | 'dns' | 'http'>;
+  const options = JSON.parse(r.options) as Pick<Monitor, 'tcp' | 'dns' | 'http' | 'model'>;
   return {
     seq: r.seq,
     id: r.id,
@@ -73,6 +73,7 @@ function withDefaults(input: Partial<MonitorInput>): MonitorWithDefaults {
   if (input.tcp !== undefined) out.tcp = input.tcp;
   if (input.dns !== undefined) out.dns = input.dns;
   if (input.http !== undefined) out.http = input.http;
+  if (input.model !== undefined) out.model = input.model;
   return out;
 }
 
@@ -129,7 +130,7 @@ export class MonitorRepo {
       if (!current) throw new SondeError('not_found', `monitor ${id} not found`, 'id');
       const kept: Partial<MonitorInput> = publicMonitor(current);
       // a monitor given another probe kind leaves the options of the old kind behind
-      if (patch.probe !== undefined && patch.probe !== current.probe) delete kept[current.probe as 'tcp' | 'dns' | 'http'];
+      if (patch.probe !== undefined && patch.probe !== current.probe) delete kept[current.probe as 'tcp' | 'dns' | 'http' | 'model'];
       const merged = withDefaults({ ...kept, ...patch });
       checkMonitor(merged);
       try {

@@ -15,7 +15,7 @@ import type { Engine, ProbeErrorKind, ProbeResult } from '../types.js';
 import type { StoredMonitor } from './monitor-repo.js';
 import type { Member } from './selection.js';
 import { LiveState, type LossSums, type TargetState } from './live-state.js';
-import { TARGET_STATUSES } from './types.js';
+import { hasPhases, TARGET_STATUSES } from './types.js';
 import { WindowTable, type OpenWindow } from './window-table.js';
 import { seriesKey } from './series.js';
 import { createSocketProber } from './socket-probers.js';
@@ -46,7 +46,7 @@ const DRIFT_SAMPLE = 8;
  *  and their 10 ms event batching, with room to spare). */
 const SETTLE_MS = 60;
 
-/** The phase series an http window keeps beside its total (OpenWindow.phases, in this order). */
+/** The phase series an http or model window keeps beside its total (OpenWindow.phases, in this order). */
 const HTTP_PHASES = ['connect', 'tls', 'ttfb'] as const;
 /** Window tables kept for reuse (a total and three phases, twice). */
 const MAX_SPARE_TABLES = 8;
@@ -60,8 +60,15 @@ function unprobeableReason(def: StoredMonitor, m: Member): string | null {
   if (def.probe === 'tcp' && (def.tcp?.port ?? m.port ?? null) === null) {
     return `target ${m.id} (${m.address}) has no port: give the monitor tcp.port, or select TCP targets`;
   }
-  if (def.probe === 'http' && !URL.canParse(m.address)) return `target ${m.id} (${m.address}) is not an http(s) URL: fix its address`;
+  if (hasPhases(def.probe) && !URL.canParse(m.address)) return `target ${m.id} (${m.address}) is not an http(s) URL: fix its address`;
   return null;
+}
+
+/** What a member is probed as: a change of it restarts the job (a model target's kind,
+ *  provider and model are in its requests' headers). */
+function memberKey(m: Member): string {
+  const model = m.kind === undefined ? '' : `#${m.kind}/${m.provider ?? ''}/${m.modelIdentifier ?? ''}`;
+  return `${m.seq}@${m.probeAddress ?? m.address}${m.unresolvable === true ? '!' : ''}${model}`;
 }
 
 /** Wall-clock ms with sub-ms precision (the same clock as the engine's send times). */
@@ -165,7 +172,7 @@ export class MonitorRunner {
 
   /** Takes a new membership; the job restarts when it changed (or when forced). */
   setMembers(members: Member[], force = false): void {
-    const key = members.map((m) => `${m.seq}@${m.probeAddress ?? m.address}${m.unresolvable === true ? '!' : ''}`).join(',');
+    const key = members.map(memberKey).join(',');
     if (key === this.memberKey && !force) return;
     this.memberKey = key;
     for (const m of members) {
@@ -255,7 +262,7 @@ export class MonitorRunner {
     grid.controller.signal.addEventListener('abort', () => this.stopping.add(tracked), { once: true });
   }
 
-  /** ICMP: one engine job on the workers; tcp/dns/http: a socket job on this thread. */
+  /** ICMP: one engine job on the workers; tcp/dns/http/model: a socket job on this thread. */
   private startJob(grid: JobGrid, targets: string[], members: Member[]): Promise<unknown> {
     const def = this.def;
     const schedule = { originMs: grid.originMs, offsetsMs: grid.offsetsMs, spacingMs: grid.spacingMs };
@@ -291,7 +298,7 @@ export class MonitorRunner {
     }
   }
 
-  /** One probe outcome of the running socket job (tcp, dns, http). Per probe: no allocation. */
+  /** One probe outcome of the running socket job (tcp, dns, http, model). Per probe: no allocation. */
   private recordFlight(grid: JobGrid, f: Flight): void {
     const w = this.land(grid, f.targetIndex, f.seq, f.status, f.rttNs, f.errorIndex, f.startedMs);
     const row = grid.rows[f.targetIndex];
@@ -389,7 +396,7 @@ export class MonitorRunner {
         if (t !== undefined) t.reset(this.rowSeq.length, start, perRow);
         return t ?? new WindowTable(this.rowSeq.length, start, perRow);
       };
-      w = { table: table(), phases: this.def.probe === 'http' ? HTTP_PHASES.map(table) : null };
+      w = { table: table(), phases: hasPhases(this.def.probe) ? HTTP_PHASES.map(table) : null };
       this.windows.set(index, w);
     }
     return w;
@@ -420,7 +427,7 @@ export class MonitorRunner {
         });
       };
       seal(w.table, seriesKey(this.def.seq, this.def.probe));
-      if (w.phases !== null) w.phases.forEach((table, i) => seal(table, seriesKey(this.def.seq, 'http', HTTP_PHASES[i])));
+      if (w.phases !== null) w.phases.forEach((table, i) => seal(table, seriesKey(this.def.seq, this.def.probe, HTTP_PHASES[i])));
     }
     if (out.length > 0) {
       this.lastIndex = NaN;

@@ -13,6 +13,7 @@ import { SocketBudget } from './socket-job.js';
 import { probeHost } from './target-host.js';
 import type { Member, SelectionEvaluator } from './selection.js';
 import type { MonitoringLog, MonitorRttView, MonitorRuntimeStats, WindowWriterStats } from './types.js';
+import { hasPhases } from './types.js';
 import { WindowWriter } from './window-writer.js';
 
 export interface RuntimeSettings {
@@ -95,7 +96,7 @@ export class MonitorRuntime {
   rttViews(): MonitorRttView[] {
     return [...this.runners.values()].map((r) => {
       const view: MonitorRttView = { monitorId: r.def.id, ...r.members, buckets: r.live.rtt, probe: r.def.probe };
-      if (r.def.probe === 'http') {
+      if (hasPhases(r.def.probe)) {
         view.phases = r.live.phaseRtt;
         view.certExpiresAtMs = r.live.certExpiresAtMs;
       }

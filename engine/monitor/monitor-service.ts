@@ -19,7 +19,7 @@ import type { StatusSettings } from './status-tracker.js';
 import { checkWebhooks, WebhookSender } from './webhooks.js';
 import { RECENT_WINDOWS } from './live-state.js';
 import { SNAPSHOT_MIN_TARGETS, SummarySnapshots } from './summary-snapshot.js';
-import { TARGET_STATUSES } from './types.js';
+import { hasPhases, TARGET_STATUSES } from './types.js';
 import { MONITOR_ERROR_KINDS as ERROR_KINDS } from './error-kinds.js';
 import { decodeSeries } from './series.js';
 import { AgentWindowReads } from '../distributed/agent-window-reads.js';
@@ -167,8 +167,8 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
       probe ??= m.probe;
     }
     const phase = query.phase ?? 'total';
-    if (phase !== 'total' && probe !== null && probe !== 'http') {
-      throw new SondeError('invalid', `phase ${phase} exists for http monitors only (this history is of ${probe} probes): use phase=total`, 'phase');
+    if (phase !== 'total' && probe !== null && !hasPhases(probe)) {
+      throw new SondeError('invalid', `phase ${phase} exists for http and model monitors only (this history is of ${probe} probes): use phase=total`, 'phase');
     }
     const series = { monitorSeq, probe, phase };
     const remote = (fromMs: number, toMs: number, agent?: string) => this.remote.historyRows(targetId, fromMs, toMs, agent);

@@ -11,6 +11,7 @@ export const PROBE_TARGET_KINDS: Record<MonitorProbe, readonly string[]> = {
   tcp: ['HOST', 'TCP'],
   dns: ['HOST'],
   http: ['HTTP'],
+  model: ['EMBEDDER', 'RERANKER', 'LLM'],
 };
 
 export interface Member {
@@ -20,6 +21,10 @@ export interface Member {
   address: string;
   /** The target's port (TCP targets; null for the others). */
   port?: number | null;
+  /** model monitors' members: the target's kind, provider and model (request headers). */
+  kind?: string;
+  provider?: string | null;
+  modelIdentifier?: string | null;
   /** What the engine is given to probe when it differs from `address` (a resolved name). */
   probeAddress?: string;
   /** A name whose lookup failed (and has no earlier address): its probes count as failed. */
@@ -38,7 +43,7 @@ export class SelectionEvaluator {
   constructor(private readonly db: Db) {
     const marks = new Array(ID_CHUNK).fill('?').join(',');
     for (const probe of Object.keys(PROBE_TARGET_KINDS) as MonitorProbe[]) {
-      this.byIds.set(probe, db.prepare(`SELECT seq, id, address, port FROM targets WHERE ${kindsWhere(probe)} AND id IN (${marks})`));
+      this.byIds.set(probe, db.prepare(`SELECT ${columns(probe)} FROM targets WHERE ${kindsWhere(probe)} AND id IN (${marks})`));
     }
     this.fingerprintStmt = db.prepare('SELECT count(*) AS n, max(seq) AS top, sum(updated_at) AS sum FROM targets');
   }
@@ -71,11 +76,16 @@ export class SelectionEvaluator {
     let s = this.byLabels.get(`${probe}:${n}`);
     if (s === undefined) {
       const where = Array.from({ length: n }, () => `seq IN (SELECT target_seq FROM target_labels WHERE ${LABEL_MATCH})`);
-      s = this.db.prepare(`SELECT seq, id, address, port FROM targets WHERE ${kindsWhere(probe)} AND ${where.join(' AND ')} ORDER BY seq`);
+      s = this.db.prepare(`SELECT ${columns(probe)} FROM targets WHERE ${kindsWhere(probe)} AND ${where.join(' AND ')} ORDER BY seq`);
       this.byLabels.set(`${probe}:${n}`, s);
     }
     return s;
   }
+}
+
+/** What a member holds: the model columns only for model monitors (they go into the request). */
+function columns(probe: MonitorProbe): string {
+  return probe === 'model' ? 'seq, id, address, port, kind, provider, model_identifier AS modelIdentifier' : 'seq, id, address, port';
 }
 
 function kindsWhere(probe: MonitorProbe): string {

@@ -1,7 +1,7 @@
 // Which series a stored window belongs to: latency_windows.monitor_seq holds the monitor's seq
 // plus SERIES_STRIDE × the series code (probe kind and phase). ICMP's code is 0, so the rows
 // written before monitors had other kinds keep their meaning; a monitor changed from tcp to
-// http writes under another code and its histories stay apart; each HTTP phase is a series of
+// http writes under another code and its histories stay apart; each HTTP phase (http, model) is a series of
 // its own with the same rows, rollups and retention as the total. seq < 2^32 and
 // code < 2^20 keep the key a safe integer.
 import type { MonitorPhase, MonitorProbe } from './types.js';
@@ -17,6 +17,10 @@ const SERIES: readonly (readonly [MonitorProbe, MonitorPhase])[] = [
   ['http', 'connect'],
   ['http', 'tls'],
   ['http', 'ttfb'],
+  ['model', 'total'],
+  ['model', 'connect'],
+  ['model', 'tls'],
+  ['model', 'ttfb'],
 ];
 
 export function seriesCode(probe: MonitorProbe, phase: MonitorPhase): number {

@@ -1,16 +1,22 @@
 // Public types of continuous monitoring (re-exported by engine/index.ts).
 import type { SealedWindow } from './monitor-runner.js';
 import type { RttBuckets } from './rtt-buckets.js';
+import type { ProbePayloadType } from '../probes/payload.js';
 
 /** Which targets a monitor probes: explicit target ids, or every HOST target whose labels
  *  all match (`site: eu` matches `eu` and `eu.paris`, as in target lists). */
 export type MonitorSelection = { ids: string[] } | { labels: Record<string, string> };
 
-export const MONITOR_PROBE_KINDS = ['icmp', 'tcp', 'dns', 'http'] as const;
+export const MONITOR_PROBE_KINDS = ['icmp', 'tcp', 'dns', 'http', 'model'] as const;
 export type MonitorProbe = (typeof MONITOR_PROBE_KINDS)[number];
 export const MONITOR_PROBES = MONITOR_PROBE_KINDS;
 
-/** The series of a window: a probe's total time, or one phase of an HTTP probe
+/** Whether a kind probes by an HTTP request (http-prober.ts): its windows have the phase series. */
+export function hasPhases(probe: MonitorProbe): boolean {
+  return probe === 'http' || probe === 'model';
+}
+
+/** The series of a window: a probe's total time, or one phase of an HTTP probe (http, model)
  *  (connect: TCP handshake; tls: TLS handshake; ttfb: request written → first response byte). */
 export const MONITOR_PHASES = ['total', 'connect', 'tls', 'ttfb'] as const;
 export type MonitorPhase = (typeof MONITOR_PHASES)[number];
@@ -70,10 +76,30 @@ export interface HttpMonitorOptions {
   certExpiryDays?: number;
 }
 
+/** model monitors: the health request of the ping-stream contract (contract D) to each
+ *  EMBEDDER, RERANKER or LLM target's URL every probe: a POST of the payload, with the
+ *  target's kind, provider and model as x-sonde-target-type / x-sonde-provider / x-sonde-model
+ *  headers. Answered: a 2xx status (as the ping stream's ok); another status fails as
+ *  http-status. The phases are those of an http monitor. */
+export interface ModelMonitorOptions {
+  /** The payload's content type: TEXT (default), JSON or BINARY. */
+  payloadType?: ProbePayloadType;
+  /** The body, UTF-8 (JSON: valid JSON); default "ping". Not with payloadSizeBytes. */
+  payload?: string;
+  /** A synthetic body of exactly this many bytes, 0..1,048,576. Not with payload. */
+  payloadSizeBytes?: number;
+  /** As http.keepAlive: true (default) reuses a kept-alive connection per target; false opens
+   *  a fresh connection (and TLS handshake) per probe, as the ping stream does. */
+  keepAlive?: boolean;
+  /** Verify the server's certificate chain and name (default true). */
+  verifyTls?: boolean;
+}
+
 export interface MonitorInput {
   name: string;
   selection: MonitorSelection;
-  /** Default 'icmp'. tcp and dns probe HOST targets (tcp also TCP targets), http HTTP targets. */
+  /** Default 'icmp'. tcp and dns probe HOST targets (tcp also TCP targets), http HTTP targets,
+   *  model EMBEDDER, RERANKER and LLM targets. */
   probe?: MonitorProbe;
   /** Options of a tcp monitor (only with probe 'tcp'). */
   tcp?: TcpMonitorOptions;
@@ -81,6 +107,8 @@ export interface MonitorInput {
   dns?: DnsMonitorOptions;
   /** Options of an http monitor (only with probe 'http'). */
   http?: HttpMonitorOptions;
+  /** Options of a model monitor (only with probe 'model'). */
+  model?: ModelMonitorOptions;
   /** One round per target every intervalMs, ≥ 100 (default 1000). */
   intervalMs?: number;
   /** Echo requests per target per round, 1..100 (default 1). */
@@ -110,6 +138,7 @@ export interface Monitor {
   tcp?: TcpMonitorOptions;
   dns?: DnsMonitorOptions;
   http?: HttpMonitorOptions;
+  model?: ModelMonitorOptions;
   enabled: boolean;
   /** Only when the monitor runs on remote agents (see MonitorInput.agents). */
   agents?: string;
@@ -268,7 +297,7 @@ export interface HistoryQuery {
   /** Only windows of this probe kind (default: the monitor's kind when monitorId is given,
    *  else every kind). */
   probe?: MonitorProbe;
-  /** Which series (default 'total'); the others exist for http monitors. */
+  /** Which series (default 'total'); the others exist for http and model monitors. */
   phase?: MonitorPhase;
   /** One remote agent's windows only (a vantage point); left out: the local windows merged
    *  with every remote agent's. */
@@ -319,9 +348,9 @@ export interface MonitorRttView {
   buckets: RttBuckets;
   /** Default icmp. */
   probe?: MonitorProbe;
-  /** http monitors: the connect, tls and ttfb phases' buckets (same rows). */
+  /** http and model monitors: the connect, tls and ttfb phases' buckets (same rows). */
   phases?: { connect: RttBuckets; tls: RttBuckets; ttfb: RttBuckets };
-  /** http monitors: each row's certificate notAfter, ms since the epoch (NaN: unknown). */
+  /** http and model monitors: each row's certificate notAfter, ms since the epoch (NaN: unknown). */
   certExpiresAtMs?: Float64Array;
 }
 
@@ -407,7 +436,7 @@ export interface MonitorService {
   /** Partial update; not_found / invalid / conflict. Takes effect at the next reconcile. */
   update(id: string, patch: Partial<MonitorInput>): Monitor;
   delete(id: string): boolean;
-  /** Target ids a monitor selects now (HOST targets only). */
+  /** Target ids a monitor selects now (of the kinds its probe takes). */
   members(id: string): string[];
   /** Merged history of one target; not_found when the target does not exist. */
   history(targetId: string, query: HistoryQuery): HistoryPoint[];

@@ -27,7 +27,9 @@ export { parseServerTiming, deriveServerTimes, type ServerTimingMetric, type Ser
 export {
   buildProbePayload,
   modelHeaders,
+  modelRequestHeaders,
   DEFAULT_PAYLOAD_TEXT,
+  PROBE_PAYLOAD_TYPES,
   MAX_SYNTHETIC_PAYLOAD_BYTES,
   type ProbePayloadType,
   type ProbePayloadSpec,

@@ -7,7 +7,8 @@
 
 import { EngineInputError } from '../types.js';
 
-export type ProbePayloadType = 'TEXT' | 'JSON' | 'BINARY';
+export const PROBE_PAYLOAD_TYPES = ['TEXT', 'JSON', 'BINARY'] as const;
+export type ProbePayloadType = (typeof PROBE_PAYLOAD_TYPES)[number];
 
 export interface ProbePayloadSpec {
   /** Default 'TEXT'. */
@@ -94,4 +95,15 @@ export function modelHeaders(meta: { targetType?: string; provider?: string | nu
   if (meta.provider) headers['x-sonde-provider'] = meta.provider;
   if (meta.modelIdentifier) headers['x-sonde-model'] = meta.modelIdentifier;
   return headers;
+}
+
+/** The headers of a model endpoint's health request (contract D, the ping stream's and a
+ *  model monitor's): the payload's content type and the target's kind, provider and model. */
+export function modelRequestHeaders(
+  payload: ProbePayload, target: { kind: string; provider?: string | null; modelIdentifier?: string | null },
+): Record<string, string> {
+  return {
+    'content-type': payload.contentType,
+    ...modelHeaders({ targetType: target.kind, provider: target.provider, modelIdentifier: target.modelIdentifier }),
+  };
 }

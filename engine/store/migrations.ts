@@ -323,6 +323,33 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX agent_state_changes_by_monitor ON agent_state_changes(monitor_id, at);
   CREATE INDEX agent_state_changes_by_key ON agent_state_changes(agent, monitor_id, target_id, at);
   `,
+  // 14: model monitors (probe 'model': the ping stream's health request to EMBEDDER, RERANKER
+  // and LLM targets, engine/monitor/socket-probers.ts). The probe CHECK widened as in 10: the
+  // monitors table rebuilt with every column and its seq kept (the windows refer to monitors
+  // by seq; nothing has a foreign key to it, and its only indexes are those of its UNIQUE
+  // columns, which the new table makes again).
+  `
+  CREATE TABLE monitors_v14 (
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL UNIQUE,
+    probe       TEXT NOT NULL CHECK (probe IN ('icmp','tcp','dns','http','model')),
+    selection   TEXT NOT NULL,
+    interval_ms INTEGER NOT NULL CHECK (interval_ms >= 100),
+    probes      INTEGER NOT NULL,
+    timeout_ms  INTEGER NOT NULL,
+    size        INTEGER NOT NULL,
+    enabled     INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    options     TEXT NOT NULL DEFAULT '{}',
+    agents      TEXT
+  );
+  INSERT INTO monitors_v14 (seq, id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, created_at, updated_at, options, agents)
+    SELECT seq, id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, created_at, updated_at, options, agents FROM monitors;
+  DROP TABLE monitors;
+  ALTER TABLE monitors_v14 RENAME TO monitors;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,7 +5,7 @@ import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { SondeError } from '../errors.js';
 import type { Target } from '../store/types.js';
-import { buildProbePayload, modelHeaders, type ProbePayload, type ProbePayloadSpec } from '../probes/payload.js';
+import { buildProbePayload, modelRequestHeaders, type ProbePayload, type ProbePayloadSpec } from '../probes/payload.js';
 import { probeHttp } from '../probes/http.js';
 import { probeTcp } from '../probes/tcp.js';
 import { EngineInputError } from '../types.js';
@@ -98,10 +98,7 @@ function httpProber(target: Target, timeoutMs: number, payloadSpec: ProbePayload
     if (error instanceof EngineInputError) throw new SondeError('invalid', error.message, error.field);
     throw error;
   }
-  const headers = {
-    'content-type': payload.contentType,
-    ...modelHeaders({ targetType: target.kind, provider: target.provider, modelIdentifier: target.modelIdentifier }),
-  };
+  const headers = modelRequestHeaders(payload, target);
   const url = target.address;
   if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) {
     throw new SondeError('invalid', `${target.kind} target ${target.id} has address ${JSON.stringify(url)}, which is not an http(s) URL; fix it with PATCH /v1/targets/${target.id}`, 'address');

@@ -15,7 +15,7 @@ import { RTT_BOUNDS_NS, RTT_SLOTS, type MonitorRttView } from '../../engine/inde
 
 export const MONITOR_RTT = 'sonde_monitor_rtt_seconds';
 export const TARGET_RTT = 'sonde_probe_rtt_seconds';
-/** http monitors' phases, as blackbox_exporter's probe_http_duration_seconds{phase}. */
+/** http and model monitors' phases, as blackbox_exporter's probe_http_duration_seconds{phase}. */
 export const MONITOR_HTTP = 'sonde_monitor_http_duration_seconds';
 export const TARGET_HTTP = 'sonde_probe_http_duration_seconds';
 export const TARGET_CERT_EXPIRY = 'sonde_probe_ssl_earliest_cert_expiry';
@@ -197,7 +197,7 @@ export async function streamWithRtt(head: string, views: readonly MonitorRttView
   }
   const http = views.filter((v) => v.phases !== undefined);
   if (http.length > 0) {
-    w.text(`\n# HELP ${MONITOR_HTTP} Duration of answered http monitor probes by phase, all targets of a monitor together: connect and tls their own handshakes, ttfb and total from the probe's start.\n# TYPE ${MONITOR_HTTP} histogram\n`);
+    w.text(`\n# HELP ${MONITOR_HTTP} Duration of answered http and model monitor probes by phase, all targets of a monitor together: connect and tls their own handshakes, ttfb and total from the probe's start.\n# TYPE ${MONITOR_HTTP} histogram\n`);
     for (const v of http) {
       for (const phase of HTTP_PHASES) {
         acc.fill(0);
@@ -235,7 +235,7 @@ export async function streamWithRtt(head: string, views: readonly MonitorRttView
       }
     }
     if (http.length > 0) {
-      w.text(`\n# HELP ${TARGET_HTTP} Duration of answered http monitor probes by phase per target.\n# TYPE ${TARGET_HTTP} histogram\n`);
+      w.text(`\n# HELP ${TARGET_HTTP} Duration of answered http and model monitor probes by phase per target.\n# TYPE ${TARGET_HTTP} histogram\n`);
       for (const v of http) {
         const { rows: members, ids, addresses } = v;
         for (let i = 0; i < members.length; i++) {

@@ -14,7 +14,7 @@ const HistoryQuery = Type.Object({
   percentiles: Type.Optional(Type.String({ pattern: '^[0-9.]+(,[0-9.]+)*$', description: 'comma-separated, 0..100 (default 50,90,99)' })),
   monitor: Type.Optional(Uuid),
   probe: Type.Optional(StringEnum(MONITOR_PROBES, { description: 'only windows of this probe kind (default: the monitor\'s kind with monitor, else every kind)' })),
-  phase: Type.Optional(StringEnum(MONITOR_PHASES, { description: 'the series: total (default), or an http probe\'s connect, tls or ttfb phase' })),
+  phase: Type.Optional(StringEnum(MONITOR_PHASES, { description: 'the series: total (default), or an http or model probe\'s connect, tls or ttfb phase' })),
   agent: Type.Optional(Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.-]+$', description: 'one remote agent\'s windows only (a vantage point); left out: the local windows merged with every remote agent\'s' })),
 }, { additionalProperties: false });
 

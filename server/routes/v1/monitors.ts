@@ -1,7 +1,9 @@
 // /v1/monitors: continuous monitoring of target selections (create, list, get, update,
 // delete) and GET /v1/monitors/{id}/stats (the scheduler's figures).
 import { Type } from '@sinclair/typebox';
-import { DNS_RECORD_TYPES, HTTP_METHODS, MONITOR_PROBES, TARGET_STATUSES, type MonitorInput, type MonitorService } from '../../../engine/index.js';
+import {
+  DNS_RECORD_TYPES, HTTP_METHODS, MAX_MODEL_PAYLOAD_BYTES, MONITOR_PROBES, PROBE_PAYLOAD_TYPES, TARGET_STATUSES, type MonitorInput, type MonitorService,
+} from '../../../engine/index.js';
 import { IdParams, Labels, StringEnum, Uuid } from '../../http/common-schemas.js';
 import { notFound } from '../../http/errors.js';
 import { acceptsGzip } from '../../http/encoding.js';
@@ -10,7 +12,7 @@ import { defineRoute, type AnyRoute } from '../../http/route.js';
 const Selection = Type.Union([
   Type.Object({ ids: Type.Array(Uuid, { minItems: 1, maxItems: 100_000 }) }, { additionalProperties: false }),
   Type.Object({ labels: Labels }, { additionalProperties: false }),
-], { description: 'target ids, or labels every selected target must match (site:eu matches site=eu.paris); target kinds by probe: icmp and dns HOST, tcp TCP and HOST, http HTTP' });
+], { description: 'target ids, or labels every selected target must match (site:eu matches site=eu.paris); target kinds by probe: icmp and dns HOST, tcp TCP and HOST, http HTTP, model EMBEDDER, RERANKER and LLM' });
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const TcpOptions = Type.Object({
@@ -39,6 +41,17 @@ const HttpOptions = Type.Object({
   certExpiryDays: Type.Optional(Type.Number({ minimum: 0, maximum: 3650, description: 'a certificate expiring in fewer days makes the target degraded (default 14; 0: never)' })),
 }, { additionalProperties: false, description: 'probe "http": one request per probe to the target\'s URL (HTTP targets)' });
 
+const ModelOptions = Type.Object({
+  payloadType: Type.Optional(StringEnum(PROBE_PAYLOAD_TYPES, { description: 'the payload\'s content type (default TEXT)' })),
+  payload: Type.Optional(Type.String({ description: 'the body of each probe, UTF-8 (default "ping"); not with payloadSizeBytes' })),
+  payloadSizeBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_MODEL_PAYLOAD_BYTES, description: 'a synthetic body of exactly this many bytes; not with payload' })),
+  keepAlive: Type.Optional(Type.Boolean({ description: 'default true: reuse a kept-alive connection per target; false: a fresh connection per probe (as the ping stream)' })),
+  verifyTls: Type.Optional(Type.Boolean({ description: 'default true' })),
+}, {
+  additionalProperties: false,
+  description: 'probe "model": the ping stream\'s health request to each EMBEDDER, RERANKER or LLM target\'s URL (a POST of the payload, the target\'s kind, provider and model in x-sonde-* headers); answered: a 2xx; phases as http',
+});
+
 const MonitorFields = {
   name: Type.String({ minLength: 1, maxLength: 128 }),
   selection: Selection,
@@ -51,6 +64,7 @@ const MonitorFields = {
   tcp: Type.Optional(TcpOptions),
   dns: Type.Optional(DnsOptions),
   http: Type.Optional(HttpOptions),
+  model: Type.Optional(ModelOptions),
   agents: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 253 }), Type.Null()], {
     description: 'where it runs: "_all", an agent hostname or "key:value" (remote agents on the bus, each probing every selected target); left out or null: the controller\'s own agent',
   })),
@@ -77,6 +91,7 @@ const MonitorSchema = Type.Object({
   tcp: Type.Optional(TcpOptions),
   dns: Type.Optional(DnsOptions),
   http: Type.Optional(HttpOptions),
+  model: Type.Optional(ModelOptions),
   enabled: Type.Boolean(),
   agents: Type.Optional(Type.String({ description: 'only for a monitor that runs on remote agents' })),
   createdAtMs: Type.Integer(),
