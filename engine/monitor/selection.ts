@@ -3,6 +3,7 @@
 // (dot-segment prefix, as GET /v1/targets?label=).
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
+import type { TargetKind } from '../store/types.js';
 import type { MonitorProbe, MonitorSelection } from './types.js';
 
 /** The target kinds each probe kind monitors (the SQL below spells them as literals). */
@@ -17,6 +18,8 @@ export interface Member {
   /** targets.seq: the stable integer key the windows table uses. */
   seq: number;
   id: string;
+  /** The target's kind (evaluate() reads it: the assigner sends it to remote agents). */
+  kind?: TargetKind;
   address: string;
   /** The target's port (TCP targets; null for the others). */
   port?: number | null;
@@ -38,7 +41,7 @@ export class SelectionEvaluator {
   constructor(private readonly db: Db) {
     const marks = new Array(ID_CHUNK).fill('?').join(',');
     for (const probe of Object.keys(PROBE_TARGET_KINDS) as MonitorProbe[]) {
-      this.byIds.set(probe, db.prepare(`SELECT seq, id, address, port FROM targets WHERE ${kindsWhere(probe)} AND id IN (${marks})`));
+      this.byIds.set(probe, db.prepare(`SELECT seq, id, kind, address, port FROM targets WHERE ${kindsWhere(probe)} AND id IN (${marks})`));
     }
     this.fingerprintStmt = db.prepare('SELECT count(*) AS n, max(seq) AS top, sum(updated_at) AS sum FROM targets');
   }
@@ -71,7 +74,7 @@ export class SelectionEvaluator {
     let s = this.byLabels.get(`${probe}:${n}`);
     if (s === undefined) {
       const where = Array.from({ length: n }, () => `seq IN (SELECT target_seq FROM target_labels WHERE ${LABEL_MATCH})`);
-      s = this.db.prepare(`SELECT seq, id, address, port FROM targets WHERE ${kindsWhere(probe)} AND ${where.join(' AND ')} ORDER BY seq`);
+      s = this.db.prepare(`SELECT seq, id, kind, address, port FROM targets WHERE ${kindsWhere(probe)} AND ${where.join(' AND ')} ORDER BY seq`);
       this.byLabels.set(`${probe}:${n}`, s);
     }
     return s;
