@@ -9,7 +9,8 @@
 // controller's own agent would. A monitor whose header is deleted,
 // or that no longer lists this agent, is deleted here, with the assigned targets no monitor
 // selects any more. After a restart the agent keeps probing what it had until the watch has
-// delivered the bucket's state, then drops what is no longer assigned.
+// delivered the bucket's state, then drops what is no longer assigned. A header it rejects
+// (another wire version, a malformed entry) is no withdrawal: what it had keeps running.
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
@@ -46,6 +47,8 @@ export class AssignmentApplier {
   private readonly headers = new Map<string, AssignmentHeader>();
   private readonly chunks = new Map<string, Map<number, AssignmentChunk>>();
   private readonly applied = new Map<string, string>();
+  /** Monitors whose last header entry was rejected (kept running as they were). */
+  private readonly unreadable = new Set<string>();
   private initialized = false;
   private watch: Watch | undefined;
   private loop: Promise<void> | undefined;
@@ -129,10 +132,12 @@ export class AssignmentApplier {
     if (where === null) return this.reject(e.key, 'not a key sonde writes');
     const deleted = e.operation !== 'PUT';
     if (where.kind === 'header') {
+      this.unreadable.delete(where.monitorId);
       if (deleted) this.headers.delete(where.monitorId);
       else {
         const h = decodeAssignmentHeader(e.value);
         if (!h.ok || h.value.monitor.id !== where.monitorId) {
+          this.unreadable.add(where.monitorId);
           this.reject(e.key, h.ok ? `the header of monitor ${h.value.monitor.id}` : h.reason);
         } else this.headers.set(where.monitorId, h.value);
       }
@@ -164,6 +169,9 @@ export class AssignmentApplier {
     const mine = header !== undefined && header.agents.some((a) => a.toLowerCase() === this.hostname.toLowerCase());
     try {
       if (!mine) {
+        // a header it cannot read (another wire version, a bad entry) withdraws nothing: what
+        // was applied, before or since a restart, keeps running until a readable one or a delete
+        if (header === undefined && this.unreadable.has(monitorId)) return;
         if (this.applied.delete(monitorId) || this.isAssignedHere(monitorId)) this.remove(monitorId);
         return;
       }
