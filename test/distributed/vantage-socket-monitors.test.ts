@@ -144,6 +144,13 @@ natsSuite('tcp, http and dns monitors on a remote agent, with their options and 
     const points = (res.body as { points: Point[] }).points;
     expect(points.map((p) => p.received)).toEqual([PER_WINDOW, PER_WINDOW, PER_WINDOW]);
     expect(points.every((p) => p.p50 !== null && p.p50 > 0)).toBe(true);
+    // the summary lists the monitor's TCP targets (not only HOST targets, as icmp would)
+    const summary = await api(`/v1/monitors/${m.tcp}/summary?agent=${AGENT}&minutes=1`);
+    expect(summary.status, summary.text).toBe(200);
+    const byId = new Map((summary.body as { targets: { targetId: string; status: string; received: number }[] }).targets.map((x) => [x.targetId, x]));
+    expect([...byId.keys()].sort()).toEqual([t.accepting, t.refusing].sort());
+    expect(byId.get(t.accepting)!.received).toBeGreaterThan(0);
+    expect(byId.get(t.refusing)!).toMatchObject({ status: 'down', received: 0 });
   });
 
   it('http: method, headers, expected status and body pattern reach the agent; errors counted per kind', async () => {
