@@ -30,7 +30,7 @@
 
 import type { Engine } from '../types.js';
 import { openMonitors, type MonitorHandle } from '../monitor/monitor-service.js';
-import type { MonitorService, MonitoringOptions } from '../monitor/types.js';
+import type { MonitorPhase, MonitorService, MonitoringOptions } from '../monitor/types.js';
 import { SqliteDiagnosticTasks } from '../tasks/task-service.js';
 import type { DiagnosticTasks } from '../tasks/types.js';
 import { openCore, type OpenedCore } from './open-sonde.js';
@@ -53,7 +53,8 @@ export interface DaemonFront {
 /** The daemon's services: what a front serves and routes receive. */
 /** Windows remote agents published (agent_windows), read per vantage point. */
 export interface AgentWindowReader {
-  rangeOf(agent: string, monitorId: string, fromMs: number, toMs: number, limit: number): AgentWindowRow[];
+  /** `phase`: an http monitor's phase series (default its total). */
+  rangeOf(agent: string, monitorId: string, fromMs: number, toMs: number, limit: number, phase?: MonitorPhase): AgentWindowRow[];
 }
 
 export interface DaemonServices extends Sonde {

@@ -6,11 +6,15 @@
 // it; degraded when the loss over the period exceeds degradedLossPercent or the last window
 // lost some; up otherwise; unknown before the first window (or none in the period). Merged:
 // the counters summed over the agents, down when every agent says down, degraded when any
-// agent is not up.
+// agent is not up. History rows carry the series key of the local windows (series.ts: the
+// controller's monitor seq, its probe kind and the phase, agent-series.ts), so a history by
+// probe kind or phase picks the remote windows as it picks the local ones.
 import type { Statement } from 'better-sqlite3';
-import type { MonitorSummary, TargetStatus } from '../monitor/types.js';
+import { seriesCode, seriesKey } from '../monitor/series.js';
+import type { MonitorProbe, MonitorSummary, TargetStatus } from '../monitor/types.js';
 import type { HistoryRow } from '../monitor/window-store.js';
 import type { Db } from '../store/database.js';
+import { TOTAL_SERIES_SQL, parseAgentSeriesId } from './agent-series.js';
 
 export interface VantageStatusSettings {
   downAfter: number;
@@ -43,21 +47,27 @@ export interface VantageCounts {
 
 const ORDER: Record<TargetStatus['status'], number> = { up: 0, degraded: 1, down: 2, unknown: 3 };
 
+/** [start_at, monitor_id as stored, sent, received, min_ns, max_ns, hist] */
+type StoredHistoryRow = [number, string, number, number, number | null, number | null, Buffer | null];
+
 export class AgentWindowReads {
-  private readonly history: Statement<[string, number, number], HistoryRow>;
-  private readonly historyOf: Statement<[string, string, number, number], HistoryRow>;
+  private readonly history: Statement<[string, number, number], StoredHistoryRow>;
+  private readonly historyOf: Statement<[string, string, number, number], StoredHistoryRow>;
+  private readonly monitorOf: Statement<[string], { seq: number; probe: MonitorProbe }>;
+  /** Stored monitor_id → series key (-1: a monitor the controller does not have). */
+  private readonly keys = new Map<string, number>();
   private readonly period: Statement<[string, number], PeriodRow>;
   private readonly periodOf: Statement<[string, number, string], PeriodRow>;
   private readonly agentsOf: Statement<[string, number], string>;
   private readonly totals: Statement<[number], { monitorId: string; agent: string; sent: number; received: number; sumNs: number }>;
 
   constructor(db: Db) {
-    // monitor_seq: the controller's seq of the monitor (-1 for a monitor the agent made itself)
-    const historySql = (agent: boolean) => `SELECT a.start_at, coalesce(m.seq, -1), a.sent, a.received, a.min_ns, a.max_ns, a.hist
-      FROM agent_windows a LEFT JOIN monitors m ON m.id = a.monitor_id
-      WHERE ${agent ? 'a.agent = ? AND ' : ''}a.target_id = ? AND a.start_at >= ? AND a.start_at < ? ORDER BY a.start_at`;
-    this.history = db.prepare<[string, number, number], HistoryRow>(historySql(false)).raw(true);
-    this.historyOf = db.prepare<[string, string, number, number], HistoryRow>(historySql(true)).raw(true);
+    // monitor_id becomes the series key of the controller's monitor (seriesKeyOf)
+    const historySql = (agent: boolean) => `SELECT start_at, monitor_id, sent, received, min_ns, max_ns, hist
+      FROM agent_windows WHERE ${agent ? 'agent = ? AND ' : ''}target_id = ? AND start_at >= ? AND start_at < ? ORDER BY start_at`;
+    this.history = db.prepare<[string, number, number], StoredHistoryRow>(historySql(false)).raw(true);
+    this.historyOf = db.prepare<[string, string, number, number], StoredHistoryRow>(historySql(true)).raw(true);
+    this.monitorOf = db.prepare<[string], { seq: number; probe: MonitorProbe }>('SELECT seq, probe FROM monitors WHERE id = ?');
     // the bare columns of max(start_at) come from the row that has it (SQLite's rule)
     const periodSql = (agent: boolean) => `SELECT agent, target_id AS targetId, address, sum(sent) AS sent, sum(received) AS received,
         max(start_at) AS lastStart, span_ms AS lastSpan, sent AS lastSent, received AS lastReceived, sum_ns AS lastSumNs
@@ -66,12 +76,26 @@ export class AgentWindowReads {
     this.periodOf = db.prepare<[string, number, string], PeriodRow>(periodSql(true));
     this.agentsOf = db.prepare<[string, number], string>('SELECT DISTINCT agent FROM agent_windows WHERE monitor_id = ? AND start_at >= ? ORDER BY agent').pluck();
     this.totals = db.prepare(`SELECT monitor_id AS monitorId, agent, sum(sent) AS sent, sum(received) AS received, sum(sum_ns) AS sumNs
-      FROM agent_windows WHERE start_at >= ? GROUP BY monitor_id, agent ORDER BY monitor_id, agent`);
+      FROM agent_windows WHERE start_at >= ? AND ${TOTAL_SERIES_SQL} GROUP BY monitor_id, agent ORDER BY monitor_id, agent`);
   }
 
   /** History rows of a target (queryHistory's shape), by start; one agent's or every agent's. */
   historyRows(targetId: string, fromMs: number, toMs: number, agent?: string): HistoryRow[] {
-    return agent === undefined ? this.history.all(targetId, fromMs, toMs) : this.historyOf.all(agent, targetId, fromMs, toMs);
+    const rows = agent === undefined ? this.history.all(targetId, fromMs, toMs) : this.historyOf.all(agent, targetId, fromMs, toMs);
+    // the monitor's kind now (a history query is short: read once per query and stored id)
+    this.keys.clear();
+    return rows.map(([start, stored, ...rest]): HistoryRow => [start, this.seriesKeyOf(stored), ...rest]);
+  }
+
+  private seriesKeyOf(stored: string): number {
+    let key = this.keys.get(stored);
+    if (key === undefined) {
+      const series = parseAgentSeriesId(stored);
+      const m = series === null ? undefined : this.monitorOf.get(series.monitorId);
+      key = series === null || m === undefined || seriesCode(m.probe, series.phase) < 0 ? -1 : seriesKey(m.seq, m.probe, series.phase);
+      this.keys.set(stored, key);
+    }
+    return key;
   }
 
   /** The agents with windows of a monitor since fromMs. */

@@ -3,10 +3,14 @@
 // the controller's id (named `controller:<id>`) selecting its targets by the controller's
 // target ids (HOST targets labelled assigned=controller). The agent's monitor runtime then
 // probes them on the agent's clock like any monitor it has, and its sealed windows reach the
-// controller with the controller's ids (agent-windows.ts). A monitor whose header is deleted,
+// controller with the controller's ids (agent-windows.ts). The targets keep the controller's
+// kind, address and port, and the monitor its kind's options, so the socket probers
+// (engine/monitor/socket-probers.ts) probe a tcp, dns or http monitor here exactly as the
+// controller's own agent would. A monitor whose header is deleted,
 // or that no longer lists this agent, is deleted here, with the assigned targets no monitor
 // selects any more. After a restart the agent keeps probing what it had until the watch has
-// delivered the bucket's state, then drops what is no longer assigned.
+// delivered the bucket's state, then drops what is no longer assigned. A header it rejects
+// (another wire version, a malformed entry) is no withdrawal: what it had keeps running.
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
@@ -32,11 +36,19 @@ export interface AssignmentBucketSource {
   open(): Promise<KV>;
 }
 
+/** The options column as monitor-repo.ts writes it: {"<probe>": {...}} or {}. */
+function kindOptions(m: AssignmentHeader['monitor']): Record<string, unknown> {
+  const o = m.probe === 'tcp' || m.probe === 'dns' || m.probe === 'http' ? m[m.probe] : undefined;
+  return o === undefined ? {} : { [m.probe]: o };
+}
+
 export class AssignmentApplier {
   readonly counters = { applied: 0, removed: 0, rejected: 0 };
   private readonly headers = new Map<string, AssignmentHeader>();
   private readonly chunks = new Map<string, Map<number, AssignmentChunk>>();
   private readonly applied = new Map<string, string>();
+  /** Monitors whose last header entry was rejected (kept running as they were). */
+  private readonly unreadable = new Set<string>();
   private initialized = false;
   private watch: Watch | undefined;
   private loop: Promise<void> | undefined;
@@ -59,19 +71,21 @@ export class AssignmentApplier {
     /** Told after every change of the assigned monitors or targets (ids a seq maps to may change). */
     private readonly onChange: () => void = () => undefined,
   ) {
-    this.upsertTarget = db.prepare(`INSERT INTO targets (id, kind, address, labels, created_at, updated_at)
-      VALUES (@id, 'HOST', @address, @labels, @now, @now)
-      ON CONFLICT(id) DO UPDATE SET address = excluded.address, updated_at = excluded.updated_at WHERE targets.address <> excluded.address`);
+    this.upsertTarget = db.prepare(`INSERT INTO targets (id, kind, address, port, labels, created_at, updated_at)
+      VALUES (@id, @kind, @address, @port, @labels, @now, @now)
+      ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, address = excluded.address, port = excluded.port, updated_at = excluded.updated_at
+      WHERE targets.kind <> excluded.kind OR targets.address <> excluded.address OR targets.port IS NOT excluded.port`);
     this.labelTarget = db.prepare(`INSERT OR IGNORE INTO target_labels (target_seq, key, value)
       SELECT seq, '${ASSIGNED_LABEL.key}', '${ASSIGNED_LABEL.value}' FROM targets WHERE id = ?`);
     // updated_at moves only when something differs: the runtime restarts a monitor on it
-    this.upsertMonitor = db.prepare(`INSERT INTO monitors (id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, agents, created_at, updated_at)
-      VALUES (@id, @name, @probe, @selection, @interval_ms, @probes, @timeout_ms, @size, 1, NULL, @now, @now)
+    this.upsertMonitor = db.prepare(`INSERT INTO monitors (id, name, probe, selection, interval_ms, probes, timeout_ms, size, enabled, agents, created_at, updated_at, options)
+      VALUES (@id, @name, @probe, @selection, @interval_ms, @probes, @timeout_ms, @size, 1, NULL, @now, @now, @options)
       ON CONFLICT(id) DO UPDATE SET probe = excluded.probe, selection = excluded.selection, interval_ms = excluded.interval_ms,
-        probes = excluded.probes, timeout_ms = excluded.timeout_ms, size = excluded.size, enabled = 1,
+        probes = excluded.probes, timeout_ms = excluded.timeout_ms, size = excluded.size, enabled = 1, options = excluded.options,
         updated_at = max(excluded.updated_at, monitors.updated_at + 1)
       WHERE monitors.probe <> excluded.probe OR monitors.selection <> excluded.selection OR monitors.interval_ms <> excluded.interval_ms
-        OR monitors.probes <> excluded.probes OR monitors.timeout_ms <> excluded.timeout_ms OR monitors.size <> excluded.size OR monitors.enabled <> 1`);
+        OR monitors.probes <> excluded.probes OR monitors.timeout_ms <> excluded.timeout_ms OR monitors.size <> excluded.size OR monitors.enabled <> 1
+        OR monitors.options <> excluded.options`);
     this.deleteMonitor = db.prepare('DELETE FROM monitors WHERE id = ?');
     this.assignedMonitors = db.prepare(`SELECT id, selection FROM monitors WHERE name LIKE '${ASSIGNED_NAME_PREFIX}%'`);
     this.assignedTargets = db.prepare(`SELECT t.seq, t.id FROM targets t JOIN target_labels l ON l.target_seq = t.seq
@@ -118,10 +132,12 @@ export class AssignmentApplier {
     if (where === null) return this.reject(e.key, 'not a key sonde writes');
     const deleted = e.operation !== 'PUT';
     if (where.kind === 'header') {
+      this.unreadable.delete(where.monitorId);
       if (deleted) this.headers.delete(where.monitorId);
       else {
         const h = decodeAssignmentHeader(e.value);
         if (!h.ok || h.value.monitor.id !== where.monitorId) {
+          this.unreadable.add(where.monitorId);
           this.reject(e.key, h.ok ? `the header of monitor ${h.value.monitor.id}` : h.reason);
         } else this.headers.set(where.monitorId, h.value);
       }
@@ -153,6 +169,9 @@ export class AssignmentApplier {
     const mine = header !== undefined && header.agents.some((a) => a.toLowerCase() === this.hostname.toLowerCase());
     try {
       if (!mine) {
+        // a header it cannot read (another wire version, a bad entry) withdraws nothing: what
+        // was applied, before or since a restart, keeps running until a readable one or a delete
+        if (header === undefined && this.unreadable.has(monitorId)) return;
         if (this.applied.delete(monitorId) || this.isAssignedHere(monitorId)) this.remove(monitorId);
         return;
       }
@@ -187,13 +206,13 @@ export class AssignmentApplier {
     const now = Date.now();
     const labels = JSON.stringify({ [ASSIGNED_LABEL.key]: ASSIGNED_LABEL.value });
     this.db.transaction(() => {
-      for (const [id, address] of targets) {
-        this.upsertTarget.run({ id, address, labels, now });
+      for (const [id, address, kind, port] of targets) {
+        this.upsertTarget.run({ id, kind, address, port, labels, now });
         this.labelTarget.run(id);
       }
       this.upsertMonitor.run({
         id: m.id, name: `${ASSIGNED_NAME_PREFIX}${m.id}`, probe: m.probe, selection: JSON.stringify({ ids: targets.map(([id]) => id) }),
-        interval_ms: m.intervalMs, probes: m.probes, timeout_ms: m.timeoutMs, size: m.size, now,
+        interval_ms: m.intervalMs, probes: m.probes, timeout_ms: m.timeoutMs, size: m.size, now, options: JSON.stringify(kindOptions(m)),
       });
       this.dropUnselectedTargets();
     }).immediate();

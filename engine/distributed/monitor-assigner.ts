@@ -1,7 +1,8 @@
 // The controller's side of monitors from vantage points: every monitor with `agents` is
 // resolved against the registry's remote agents (healthy ones join; `_all`, a hostname or a
-// label prefix as in node API routing) and written to the assignment bucket with its
-// targets (assignment-wire.ts), where the agents that run it pick it up. Once a second; a
+// label prefix as in node API routing) and written to the assignment bucket with its kind's
+// options and its targets of the kinds its probe takes, each with its kind and port
+// (assignment-wire.ts), where the agents that run it pick it up. Once a second; a
 // monitor is rewritten only when its generation (definition, agents, targets) changed.
 //
 // An agent leaves a monitor when it deregisters (a clean stop) or has been unhealthy for
@@ -17,7 +18,7 @@ import type { MonitorSelection } from '../monitor/types.js';
 import type { Db } from '../store/database.js';
 import { labelValueMatches } from '../store/labels.js';
 import {
-  ASSIGNMENT_WIRE_VERSION, CHUNK_TARGETS, assignmentGen, chunkKey, decodeAssignmentHeader, encodeAssignment, headerKey, parseAssignmentKey,
+  ASSIGNMENT_WIRE_VERSION, MAX_CHUNKS, assignmentGen, chunkKey, chunkTargets, decodeAssignmentHeader, encodeAssignment, headerKey, parseAssignmentKey,
   type AssignedTarget, type AssignmentHeader,
 } from './assignment-wire.js';
 
@@ -31,6 +32,8 @@ interface MonitorRow {
   timeout_ms: number;
   size: number;
   updated_at: number;
+  /** The kind's options as monitor-repo.ts stores them: {"tcp": {...}} | {"dns": …} | {"http": …} | {}. */
+  options: string;
 }
 
 interface Written {
@@ -72,6 +75,8 @@ export class MonitorAssigner {
   /** Per monitor: its agents, with when each was last seen healthy. */
   private readonly sets = new Map<string, Map<string, number>>();
   private readonly members = new Map<string, { key: string; at: number; targets: AssignedTarget[] }>();
+  /** Per monitor: the generation last warned about (too large to send). */
+  private readonly warned = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private lastFailLogAt = 0;
@@ -88,7 +93,7 @@ export class MonitorAssigner {
     options: MonitorAssignerOptions = {},
   ) {
     this.monitors = db.prepare<[], MonitorRow>(
-      'SELECT id, agents, selection, probe, interval_ms, probes, timeout_ms, size, updated_at FROM monitors WHERE agents IS NOT NULL AND enabled = 1 ORDER BY seq',
+      'SELECT id, agents, selection, probe, interval_ms, probes, timeout_ms, size, updated_at, options FROM monitors WHERE agents IS NOT NULL AND enabled = 1 ORDER BY seq',
     );
     this.selector = new SelectionEvaluator(db);
     this.intervalMs = options.intervalMs ?? 1_000;
@@ -163,10 +168,11 @@ export class MonitorAssigner {
   }
 
   private targetsOf(row: MonitorRow, fingerprint: string, now: number): AssignedTarget[] {
-    const key = `${fingerprint}|${row.selection}`;
+    const key = `${fingerprint}|${row.probe}|${row.selection}`;
     const cached = this.members.get(row.id);
     if (cached !== undefined && cached.key === key && now - cached.at < this.membersEveryMs) return cached.targets;
-    const targets = this.selector.evaluate(JSON.parse(row.selection) as MonitorSelection).map((m): AssignedTarget => [m.id, m.address]);
+    const targets = this.selector.evaluate(JSON.parse(row.selection) as MonitorSelection, row.probe)
+      .map((m): AssignedTarget => [m.id, m.address, m.kind ?? 'HOST', m.port ?? null]);
     this.members.set(row.id, { key, at: now, targets });
     return targets;
   }
@@ -176,19 +182,33 @@ export class MonitorAssigner {
     const targets = this.targetsOf(row, fingerprint, now);
     const monitor: AssignmentHeader['monitor'] = {
       id: row.id, probe: row.probe, intervalMs: row.interval_ms, probes: row.probes, timeoutMs: row.timeout_ms, size: row.size, updatedAtMs: row.updated_at,
+      ...(JSON.parse(row.options) as Pick<AssignmentHeader['monitor'], 'tcp' | 'dns' | 'http'>),
     };
     const gen = assignmentGen(monitor, agents, targets);
     const before = this.written.get(row.id);
     if (before?.gen === gen) return;
-    const chunks = Math.ceil(targets.length / CHUNK_TARGETS);
+    const parts = chunkTargets(targets);
+    const chunks = parts.length;
+    if (chunks > MAX_CHUNKS) {
+      this.warnOnce(row.id, gen, { monitorId: row.id, targets: targets.length, chunks, maxChunks: MAX_CHUNKS },
+        'monitor definition too large for the bus (more chunks of targets than agents read): it is not sent; select fewer targets or split the monitor');
+      return;
+    }
     // chunks first, the header last: an agent runs a generation only once all of it is there
     for (let i = 0; i < chunks; i++) {
-      await this.kv.put(chunkKey(row.id, i), encodeAssignment({ v: ASSIGNMENT_WIRE_VERSION, gen, targets: targets.slice(i * CHUNK_TARGETS, (i + 1) * CHUNK_TARGETS) }));
+      await this.kv.put(chunkKey(row.id, i), encodeAssignment({ v: ASSIGNMENT_WIRE_VERSION, gen, targets: parts[i] }));
     }
     await this.kv.put(headerKey(row.id), encodeAssignment({ v: ASSIGNMENT_WIRE_VERSION, monitor, agents, gen, chunks }));
     for (let i = chunks; i < (before?.chunks ?? 0); i++) await this.kv.delete(chunkKey(row.id, i));
     this.written.set(row.id, { gen, chunks });
     this.log.info({ monitorId: row.id, agents, targets: targets.length }, 'monitor definition written for its agents');
+  }
+
+  /** Warns once per monitor and generation (the pass repeats every second). */
+  private warnOnce(monitorId: string, gen: string, obj: object, msg: string): void {
+    if (this.warned.get(monitorId) === gen) return;
+    this.warned.set(monitorId, gen);
+    this.log.warn(obj, msg);
   }
 
   private async unassign(id: string): Promise<void> {
@@ -198,6 +218,7 @@ export class MonitorAssigner {
     this.written.delete(id);
     this.sets.delete(id);
     this.members.delete(id);
+    this.warned.delete(id);
     this.log.info({ monitorId: id }, 'monitor no longer runs on remote agents: its definition was withdrawn');
   }
 }

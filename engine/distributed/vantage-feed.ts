@@ -1,6 +1,7 @@
 // What the controller hears from remote agents as it stores their windows, for listeners in
 // the same process (the /v1/live feed): each stored batch (its new windows) and the state
 // changes judged on them. Listeners run after the batch's commit; a throwing one is skipped.
+// The live feed is of totals: an http monitor's phase batches are not passed on.
 import type { VantageStateChange } from './vantage-status.js';
 import type { WindowBatch } from './window-wire.js';
 
@@ -22,6 +23,7 @@ export class VantageFeed {
   }
 
   emitBatch(batch: WindowBatch): void {
+    if (batch.phase !== undefined) return;
     for (const l of this.batches) {
       try {
         l(batch);

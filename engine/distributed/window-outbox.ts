@@ -1,7 +1,10 @@
 // The agent's side of sealed windows: turns each sealed window table of a monitor into
 // window batches (at most MAX_WINDOWS_PER_MESSAGE each), spools them on disk and wakes the
 // publisher. Rows that saw nothing are not sent (as the local writer does not store them).
+// An http monitor seals a window per phase series beside the total (series.ts): each goes in
+// batches of its own, marked with the phase.
 import type { SealedWindow } from '../monitor/monitor-runner.js';
+import { decodeSeries } from '../monitor/series.js';
 import type { SpoolPublisher } from './spool-publisher.js';
 import type { WindowSpool } from './window-spool.js';
 import { windowSubject } from './window-stream.js';
@@ -17,7 +20,7 @@ export class WindowOutbox {
     private readonly agent: string,
     private readonly spool: WindowSpool,
     private readonly publisher: SpoolPublisher | undefined,
-    /** The controller's ids of a monitor seq and a target seq on this agent. */
+    /** The controller's ids of a monitor seq (not a series key) and a target seq on this agent. */
     private readonly monitorId: (monitorSeq: number) => string | undefined,
     private readonly target: (targetSeq: number) => TargetIdentity | undefined,
   ) {}
@@ -27,14 +30,17 @@ export class WindowOutbox {
    * `release: false`: the window goes on to the local writer, which releases it.
    */
   push(sealed: SealedWindow, sealedAt = Date.now(), release = true): number {
-    const monitorId = this.monitorId(sealed.monitorSeq);
-    if (monitorId === undefined) return 0;
+    // sealed.monitorSeq is the series key: the monitor's seq plus its probe kind and phase
+    const series = decodeSeries(sealed.monitorSeq);
+    const monitorId = series === null ? undefined : this.monitorId(series.monitorSeq);
+    if (monitorId === undefined || series === null) return 0;
+    const phase = series.phase === 'total' ? {} : { phase: series.phase };
     const t = sealed.table;
     let windows: WireWindow[] = [];
     let refused = 0;
     const flush = (): void => {
       if (windows.length === 0) return;
-      const batch: WindowBatch = { v: WIRE_VERSION, agent: this.agent, monitorId, spanMs: sealed.spanMs, sealedAt, windows };
+      const batch: WindowBatch = { v: WIRE_VERSION, agent: this.agent, monitorId, ...phase, spanMs: sealed.spanMs, sealedAt, windows };
       if (!this.spool.add(windowSubject(this.agent), batchMessageId(batch), encodeWindowBatch(batch), windows.length)) refused += windows.length;
       windows = [];
     };

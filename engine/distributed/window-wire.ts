@@ -37,6 +37,8 @@ const WindowBatch = Type.Object({
   v: Type.Literal(WIRE_VERSION),
   agent: Id,
   monitorId: Id,
+  /** An http monitor's phase series (left out: the probe's total, the only series of the other kinds). */
+  phase: Type.Optional(Type.Union([Type.Literal('connect'), Type.Literal('tls'), Type.Literal('ttfb')])),
   spanMs: Type.Integer({ minimum: 100, maximum: 86_400_000 }),
   /** When the agent sealed these windows (ms since the epoch), for the seal→stored latency. */
   sealedAt: Count,
@@ -78,5 +80,7 @@ export function encodeWindowBatch(batch: WindowBatch): Uint8Array {
 export function batchMessageId(batch: WindowBatch): string {
   const first = batch.windows[0];
   const last = batch.windows[batch.windows.length - 1];
-  return `${batch.agent}|${batch.monitorId}|${batch.spanMs}|${first.startMs}|${first.targetId}|${last.targetId}|${batch.windows.length}`;
+  const id = `${batch.agent}|${batch.monitorId}|${batch.spanMs}|${first.startMs}|${first.targetId}|${last.targetId}|${batch.windows.length}`;
+  // a phase's batch has the same windows' keys as the total's: without it, the stream's duplicate window would drop it
+  return batch.phase === undefined ? id : `${id}|${batch.phase}`;
 }

@@ -103,5 +103,9 @@ type KindOptions = 'tcp' | 'dns' | 'http' | 'model';
 /** Cross-field rules on a complete monitor. */
 export function checkMonitor(m: MonitorWithDefaults): void {
   checkOptionsKind(m.probe, m);
+  // the assignment wire carries no provider, model or model options yet
+  if (m.probe === 'model' && typeof m.agents === 'string') {
+    invalid('agents', `model monitors run on the controller's own agent only (agents "${m.agents}"); leave agents out, or run sonde serve beside the model endpoints`);
+  }
   if (m.timeoutMs > m.intervalMs) invalid('timeoutMs', `timeoutMs (${m.timeoutMs}) must not exceed intervalMs (${m.intervalMs}): a round must settle before the next one`);
 }

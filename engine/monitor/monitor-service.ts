@@ -234,7 +234,7 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
     }
     let counts = { up: 0, degraded: 0, down: 0, unknown: 0 };
     let targets: TargetStatus[];
-    if (m.agents !== undefined || query.agent !== undefined) return this.vantageSummary(m.id, m.selection, query, lossWindows, now, only);
+    if (m.agents !== undefined || query.agent !== undefined) return this.vantageSummary(m.id, m.selection, m.probe, query, lossWindows, now, only);
     if (runner !== undefined && query.targetId !== undefined) {
       // one target (the dashboard's hover): counts of all, no object for the others
       counts = runner.summarize(now, lossWindows, new Set()).counts;
@@ -255,11 +255,12 @@ class SqliteMonitorService implements MonitorService, MonitorHandle {
 
   /** A summary from remote agents' windows: one agent's (query.agent) or all merged. */
   private vantageSummary(
-    id: string, selection: Monitor['selection'], query: SummaryQuery, lossWindows: number, now: number, only: Set<TargetStatus['status']> | undefined,
+    id: string, selection: Monitor['selection'], probe: Monitor['probe'], query: SummaryQuery, lossWindows: number, now: number, only: Set<TargetStatus['status']> | undefined,
   ): MonitorSummary {
     const lossWindowMs = (lossWindows + 1) * this.windowMs;
     const fromMs = Math.floor(now / this.windowMs) * this.windowMs - lossWindows * this.windowMs;
-    const members = this.selector.evaluate(selection);
+    // the targets of the kinds its probe takes (an http monitor's are HTTP targets)
+    const members = this.selector.evaluate(selection, probe);
     const { counts, targets } = this.remote.summary(id, members, fromMs, this.status, query.agent);
     const listed = targets.filter((t) => (query.targetId === undefined || t.targetId === query.targetId) && (only === undefined || only.has(t.status)));
     const where = query.agent !== undefined ? { agent: query.agent } : { agents: this.remote.agents(id, fromMs) };

@@ -3,6 +3,7 @@
 // (dot-segment prefix, as GET /v1/targets?label=).
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
+import type { TargetKind } from '../store/types.js';
 import type { MonitorProbe, MonitorSelection } from './types.js';
 
 /** The target kinds each probe kind monitors (the SQL below spells them as literals). */
@@ -18,11 +19,13 @@ export interface Member {
   /** targets.seq: the stable integer key the windows table uses. */
   seq: number;
   id: string;
+  /** The target's kind (the assigner sends it to remote agents; model monitors' request
+   *  headers name it). */
+  kind?: TargetKind;
   address: string;
   /** The target's port (TCP targets; null for the others). */
   port?: number | null;
-  /** model monitors' members: the target's kind, provider and model (request headers). */
-  kind?: string;
+  /** model monitors' members: the target's provider and model (request headers). */
   provider?: string | null;
   modelIdentifier?: string | null;
   /** What the engine is given to probe when it differs from `address` (a resolved name). */
@@ -85,7 +88,7 @@ export class SelectionEvaluator {
 
 /** What a member holds: the model columns only for model monitors (they go into the request). */
 function columns(probe: MonitorProbe): string {
-  return probe === 'model' ? 'seq, id, address, port, kind, provider, model_identifier AS modelIdentifier' : 'seq, id, address, port';
+  return probe === 'model' ? 'seq, id, kind, address, port, provider, model_identifier AS modelIdentifier' : 'seq, id, kind, address, port';
 }
 
 function kindsWhere(probe: MonitorProbe): string {

@@ -1,6 +1,7 @@
-// A small DNS server for the dns-monitor suites (node:dgram on 127.0.0.1): answers A and MX
+// A small DNS server for the dns-monitor suites (node:dgram on 127.0.0.1, or ::1): answers A and MX
 // from a table, NXDOMAIN for names it does not know, SERVFAIL for one, and never answers another.
 import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
 
 export interface DnsZone {
   /** name → A addresses */
@@ -68,15 +69,15 @@ function answer(query: Buffer, zone: DnsZone): Buffer | null {
   return Buffer.concat([header, question, ...records]);
 }
 
-export async function startDnsServer(zone: DnsZone): Promise<DnsServer> {
-  const socket = dgram.createSocket('udp4');
+export async function startDnsServer(zone: DnsZone, host = '127.0.0.1'): Promise<DnsServer> {
+  const socket = dgram.createSocket(isIPv6(host) ? 'udp6' : 'udp4');
   let queries = 0;
   socket.on('message', (msg, peer) => {
     queries++;
     const reply = answer(msg, zone);
     if (reply !== null) socket.send(reply, peer.port, peer.address);
   });
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => socket.bind(0, host, resolve));
   return {
     port: socket.address().port,
     queries: () => queries,

@@ -229,6 +229,10 @@ describe.skipIf(!builtWorker)('model monitors on loopback', () => {
     expect(fieldOf({ ...base, model: { path: '/x' } })).toBe('model.path');
     expect(fieldOf({ ...base, probe: 'http', model: { payload: 'x' } })).toBe('model');
     expect(fieldOf({ ...base, http: { path: '/x' } })).toBe('http');
+    expect(fieldOf({ ...base, agents: '_all' })).toBe('agents'); // remote agents get no model options yet
+    const patchedToRemote = await call(`${server.url}/v1/monitors/${monitorId}`, { method: 'PATCH', key: admin, body: { agents: 'site:east' } });
+    expect(patchedToRemote.status).toBe(400);
+    expect(errorOf(patchedToRemote)).toMatch(/controller's own agent/);
 
     const viaApi = await call(`${server.url}/v1/monitors`, { key: admin, body: { ...base, model: { payloadSizeBytes: -1 } } });
     expect(viaApi.status).toBe(400);

@@ -19,6 +19,7 @@ import {
   AgentRecordSchema, HeartbeatSchema, ResultSchema, WorkSchema, decodeAgentRecord, decodeHeartbeat, decodeResult, decodeWork, encodeBusMessage,
 } from '../../../engine/bus/agent-wire.js';
 import { BUCKETS, agentKey, decodeToken, subjects } from '../../../engine/bus/subjects.js';
+import { agentSeriesId } from '../../../engine/distributed/agent-series.js';
 import { WindowBatchSchema, decodeWindowBatch, encodeWindowBatch } from '../../../engine/distributed/window-wire.js';
 import { windowSubject } from '../../../engine/distributed/window-stream.js';
 import { applyMutation, mutationArbitrary, type Mutation } from './mutations.js';
@@ -216,7 +217,9 @@ export async function runBusCampaign(t: BusTarget, opts: { seed: number; cases: 
           const d = decodeWindowBatch(bytes);
           if (d.ok && subject === windowSubject(d.batch.agent)) {
             stats.accepted++;
-            for (const w of d.batch.windows) stats.windowsAccepted.add(`${d.batch.agent}|${w.targetId}|${w.startMs}|${d.batch.monitorId}|${d.batch.spanMs}`);
+            // stored under the series id: the monitor id, or `<id>#<phase>` for an http phase
+            const series = agentSeriesId(d.batch.monitorId, d.batch.phase);
+            for (const w of d.batch.windows) stats.windowsAccepted.add(`${d.batch.agent}|${w.targetId}|${w.startMs}|${series}|${d.batch.spanMs}`);
           }
         } else if (c.kind !== 'cancel' && DECODERS[c.kind](bytes).ok) {
           stats.accepted++;

@@ -1,7 +1,7 @@
 // /v1/agents: the agent registry (the local agent, plus any registered ones).
 import { Type } from '@sinclair/typebox';
-import type { AgentWindowReader, Sonde } from '../../../engine/index.js';
-import { Labels } from '../../http/common-schemas.js';
+import { MONITOR_ERROR_KINDS, MONITOR_PHASES, type AgentWindowReader, type Sonde } from '../../../engine/index.js';
+import { Labels, StringEnum } from '../../http/common-schemas.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import { defineRoute, type AnyRoute } from '../../http/route.js';
 
@@ -29,6 +29,9 @@ const WindowsQuery = Type.Object({
   from: Time,
   to: Type.Optional(Time),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'at most this many windows (default 1000)' })),
+  phase: Type.Optional(StringEnum(MONITOR_PHASES, {
+    description: 'which series: total (default), or a phase of an http monitor (connect, tls, ttfb)',
+  })),
 }, { additionalProperties: false });
 
 const AgentWindow = Type.Object({
@@ -42,6 +45,7 @@ const AgentWindow = Type.Object({
   minMs: Type.Union([Type.Number(), Type.Null()], { description: 'RTT of the fastest reply; null when none came back' }),
   meanMs: Type.Union([Type.Number(), Type.Null()], { description: 'mean RTT of the replies; null when none came back' }),
   maxMs: Type.Union([Type.Number(), Type.Null()], { description: 'RTT of the slowest reply; null when none came back' }),
+  errors: Type.Record(Type.String(), Type.Integer(), { description: 'failed probes by error kind (refused, http-status, name-not-found…), kinds with none left out' }),
   sealedAt: Type.Integer({ description: 'when the agent sealed it, ms since the epoch' }),
   storedAt: Type.Integer({ description: 'when the controller stored it, ms since the epoch' }),
 });
@@ -81,7 +85,7 @@ export function agentRoutes(sonde: Sonde & { readonly agentWindows?: AgentWindow
     handler: ({ params, query }) => {
       const fromMs = parseTime(query.from, 'from');
       const toMs = query.to === undefined ? Date.now() + 1 : parseTime(query.to, 'to');
-      const rows = sonde.agentWindows?.rangeOf(params.hostname, query.monitor, fromMs, toMs, query.limit ?? 1000) ?? [];
+      const rows = sonde.agentWindows?.rangeOf(params.hostname, query.monitor, fromMs, toMs, query.limit ?? 1000, query.phase) ?? [];
       return {
         status: 200,
         body: {
@@ -90,6 +94,7 @@ export function agentRoutes(sonde: Sonde & { readonly agentWindows?: AgentWindow
             targetId: r.targetId, address: r.address, start: r.startMs, spanMs: r.spanMs, sent: r.sent, received: r.received,
             lossPercent: r.sent === 0 ? null : (100 * Math.max(0, r.sent - r.received)) / r.sent,
             minMs: r.minNs === null ? null : r.minNs / 1e6, meanMs: r.received === 0 ? null : r.sumNs / r.received / 1e6, maxMs: r.maxNs === null ? null : r.maxNs / 1e6,
+            errors: Object.fromEntries(r.errors.flatMap((n, i) => (n > 0 && i < MONITOR_ERROR_KINDS.length ? [[MONITOR_ERROR_KINDS[i], n]] : []))),
             sealedAt: r.sealedAt, storedAt: r.storedAt,
           })),
         },
