@@ -93,14 +93,16 @@ describe.skipIf(!isRoot || !canRaw4 || !cc || !builtWorker)(`the wire capture on
     }
 
     if (pinged) {
-      expect(pinged.received).toBe(5);
-      expect([...pinged.seqs]).toEqual([1, 2, 3, 4, 5]);
+      // ping may quit before it reads its last reply (it lingers only twice its largest RTT):
+      // every reply it printed must be on the wire.
+      expect(pinged.received).toBeGreaterThan(0);
+      expect([...pinged.seqs].every((seq) => seq >= 1 && seq <= 5)).toBe(true);
       const log = new ProbeLog();
       const from = rel(BigInt(pingFrom - 5) * 1_000_000n);
       const to = rel(BigInt(pingTo + 5) * 1_000_000n);
       pinged.seqs.forEach((seq, i) => log.add(ident, seq, pinged!.rttUs[i] * 1000, from, to, from));
       const c = compareWithWire(log, wire);
-      expect(c).toMatchObject({ matched: 5, unmatched: 0 });
+      expect(c).toMatchObject({ matched: pinged.received, unmatched: 0 });
       expect(Math.abs(c.diffP99Us) * 1000).toBeLessThan(SANE_NS);
     }
   });
