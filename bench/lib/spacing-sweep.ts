@@ -102,9 +102,9 @@ async function sondeBlock(
   into.received += summary.targets[0]?.received ?? 0;
 }
 
-async function pingBlock(o: SweepOptions, n: number, spacingMs: number, into: Collected, capture: WireCapture | undefined): Promise<void> {
-  // An identifier of its own per block: its probes are the only ones with it in the block's window.
-  const ident = capture ? randomInt(1, 0x10000) : undefined;
+async function pingBlock(
+  o: SweepOptions, n: number, spacingMs: number, into: Collected, capture: WireCapture | undefined, ident: number | undefined,
+): Promise<void> {
   const from = capture ? Number(BigInt(Date.now()) * 1_000_000n - capture.baseNs) - PING_WINDOW_SLACK_NS : 0;
   const p = await runPing(o.ping, o.address, n, spacingMs, o.size, ident);
   for (const x of p.rttUs) into.rtts.push(x);
@@ -123,6 +123,31 @@ function summarise(c: Collected): SweepTool {
 
 const load1 = (): number => Math.round(os.loadavg()[0] * 100) / 100;
 
+type IdRange = readonly [number, number];
+
+/** The echo ids the engines probe with (their claimed id blocks); undefined when an engine
+ *  does not say (then the tap takes every id). */
+async function engineIdRanges(o: SweepOptions): Promise<IdRange[] | undefined> {
+  const ranges: IdRange[] = [];
+  for (const engine of o.pool ? [o.inThread, o.pool] : [o.inThread]) {
+    const blocks = (await engine.stats()).idBlocks;
+    if (!blocks) return undefined;
+    for (const b of blocks) ranges.push([b.base, b.base + b.count - 1]);
+  }
+  return ranges;
+}
+
+/** One identifier per ping block, none inside the engines' ranges: each block's probes are
+ *  the only ones with theirs. */
+function pingIdents(blocks: number, engines: IdRange[] | undefined): number[] {
+  const idents: number[] = [];
+  while (idents.length < blocks) {
+    const id = randomInt(1, 0x10000);
+    if (!idents.includes(id) && !(engines ?? []).some(([lo, hi]) => id >= lo && id <= hi)) idents.push(id);
+  }
+  return idents;
+}
+
 export async function spacingSweep(o: SweepOptions): Promise<SweepRow[]> {
   const rows: SweepRow[] = [];
   for (const spacingMs of o.spacingsMs) {
@@ -133,13 +158,20 @@ export async function spacingSweep(o: SweepOptions): Promise<SweepRow[]> {
     const sonde = collected();
     const pool = collected();
     const loadBefore = load1();
-    const capture = o.wire ? await startWireCapture(o.wire.bin, { device: o.wire.device, address: o.address }) : undefined;
+    const engineIds = o.wire ? await engineIdRanges(o) : undefined;
+    const idents = o.wire ? pingIdents(blocks, engineIds) : [];
+    const capture = o.wire
+      ? await startWireCapture(o.wire.bin, {
+        device: o.wire.device, address: o.address,
+        ...(engineIds ? { idRanges: [...engineIds, ...idents.map((id): IdRange => [id, id])] } : {}),
+      })
+      : undefined;
     try {
       for (let b = 0; b < blocks; b++) {
         // Who goes first alternates too, so neither always follows the other's idle gap.
         const order = b % 2 === 0 ? ['ping', 'sonde', 'pool'] : ['pool', 'sonde', 'ping'];
         for (const tool of order) {
-          if (tool === 'ping') await pingBlock(o, perBlock, spacingMs, ping, capture);
+          if (tool === 'ping') await pingBlock(o, perBlock, spacingMs, ping, capture, idents[b]);
           else if (tool === 'sonde') await sondeBlock(o.inThread, o.address, perBlock, spacingMs, o.size, sonde, capture);
           else if (o.pool) await sondeBlock(o.pool, o.address, perBlock, spacingMs, o.size, pool, capture);
         }
@@ -169,11 +201,14 @@ export async function spacingSweep(o: SweepOptions): Promise<SweepRow[]> {
       };
     }
     const f = (t: SweepTool): string => `median ${t.medianUs.toFixed(1)} p99 ${t.p99Us.toFixed(1)} µs (${t.received}/${t.sent})`;
-    const w = (c: WireComparison | undefined): string => c === undefined ? '' :
-      ` − wire median ${c.diffMedianUs.toFixed(1)} p99 ${c.diffP99Us.toFixed(1)} µs (${c.matched}/${c.matched + c.unmatched} on the wire)`;
+    const w = (c: WireComparison | undefined, sonde = true): string => {
+      if (c === undefined) return '';
+      const d = sonde ? sondeWireDiff(c) : { medianUs: c.diffMedianUs, p99Us: c.diffP99Us };
+      return ` − wire median ${d.medianUs.toFixed(1)} p99 ${d.p99Us.toFixed(1)} µs (${c.matched}/${c.matched + c.unmatched} on the wire)`;
+    };
     console.log(`spacing ${spacingMs} ms, ${row.count} probes each in ${blocks} blocks, load ${row.loadAvg.join(' → ')}: ` +
       `ping ${f(row.ping)} | sonde ${f(row.sonde)}${row.sondePool ? ` | sonde workers ${f(row.sondePool)}` : ''}` +
-      (row.wire ? `\n  wire: ping${w(row.wire.ping)} | sonde${w(row.wire.sonde)}${row.wire.sondePool ? ` | workers${w(row.wire.sondePool)}` : ''}` +
+      (row.wire ? `\n  wire: ping${w(row.wire.ping, false)} | sonde${w(row.wire.sonde)}${row.wire.sondePool ? ` | workers${w(row.wire.sondePool)}` : ''}` +
         ` | tap ${row.wire.tapPackets} packets, ${row.wire.tapDrops} dropped` : ''));
     rows.push(row);
   }
@@ -185,9 +220,18 @@ export function sweepGoalMet(medianDiffUs: number, p99DiffUs: number): boolean {
   return Math.abs(medianDiffUs) <= SWEEP_MEDIAN_GOAL_US && p99DiffUs <= SWEEP_P99_GOAL_US;
 }
 
-/** The goal against the wire: sonde's RTT within 5 µs of the wire's, median of per-probe differences. */
+/** sonde − wire per probe as the goal reads it: from the request's arrival where the device
+ *  shows it (loopback: the tap's own copy of the request is then left out), else from its departure. */
+export function sondeWireDiff(c: WireComparison): { medianUs: number; p99Us: number } {
+  return Number.isFinite(c.arrivalDiffMedianUs)
+    ? { medianUs: c.arrivalDiffMedianUs, p99Us: c.arrivalDiffP99Us }
+    : { medianUs: c.diffMedianUs, p99Us: c.diffP99Us };
+}
+
+/** The goal against the wire: sonde's RTT within 5 µs of the wire's (median of per-probe
+ *  differences), every probe found. */
 export function wireGoalMet(c: WireComparison | undefined): boolean {
-  return c !== undefined && c.unmatched === 0 && Math.abs(c.diffMedianUs) <= SWEEP_MEDIAN_GOAL_US;
+  return c !== undefined && c.matched > 0 && c.unmatched === 0 && Math.abs(sondeWireDiff(c).medianUs) <= SWEEP_MEDIAN_GOAL_US;
 }
 
 function printSweep(rows: SweepRow[]): void {
@@ -212,21 +256,25 @@ function printSweep(rows: SweepRow[]): void {
 function printWire(rows: SweepRow[]): void {
   const table = new Table({
     style: { head: [], border: [] },
-    head: ['spacing ms', 'wire median', 'sonde − wire median', 'p99', 'goal', 'workers − wire median', 'p99',
-      'ping\'s wire median', 'ping − wire median', 'p99', 'not on the wire s/w/p', 'tap drops'],
+    head: ['spacing ms', 'wire median', 'tap copy', 'sonde − wire median', 'p99', 'goal', 'workers − wire median', 'p99',
+      'sonde − wire from out', 'ping\'s wire median', 'ping − wire median', 'p99', 'not on the wire s/w/p', 'tap drops'],
   });
   const x = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(1));
   for (const r of rows) {
     const w = r.wire;
     if (!w) continue;
+    const s = sondeWireDiff(w.sonde);
+    const p = w.sondePool ? sondeWireDiff(w.sondePool) : undefined;
     table.push([
-      r.spacingMs, x(w.sonde.wireMedianUs), x(w.sonde.diffMedianUs), x(w.sonde.diffP99Us), wireGoalMet(w.sonde) ? 'met' : 'NOT met',
-      x(w.sondePool?.diffMedianUs), x(w.sondePool?.diffP99Us),
+      r.spacingMs, x(w.sonde.wireMedianUs), x(w.sonde.tapCopyMedianUs), x(s.medianUs), x(s.p99Us), wireGoalMet(w.sonde) ? 'met' : 'NOT met',
+      x(p?.medianUs), x(p?.p99Us), x(w.sonde.diffMedianUs),
       x(w.ping.wireMedianUs), x(w.ping.diffMedianUs), x(w.ping.diffP99Us),
       `${w.sonde.unmatched}/${w.sondePool?.unmatched ?? '-'}/${w.ping.unmatched}`, w.tapDrops,
     ]);
   }
-  console.log(`\neach probe against its own round trip on the wire (a tap on the device: request out → reply in), µs; ` +
-    `"− wire" is the median and p99 over probes of tool RTT − wire RTT (goal |sonde − wire median| ≤ ${SWEEP_MEDIAN_GOAL_US} µs at each, every probe found); ` +
-    `"wire median" is of sonde's probes:\n${table.toString()}`);
+  console.log(`\neach probe against its own round trip on the wire (a tap on the device), µs: "wire median" is request out → reply in ` +
+    `(of sonde's probes); "tap copy" the median of request in − request out on lo, the tap's own copy of the request in the sender's path, ` +
+    `which sonde's TX stamp (taken after it) leaves out; "sonde − wire" the median and p99 over probes of sonde RTT − (reply in − request in) ` +
+    `(goal |median| ≤ ${SWEEP_MEDIAN_GOAL_US} µs at each, every probe found), "from out" the same against request out; ` +
+    `"ping − wire" is against request out, so it is ping's send path up to the device:\n${table.toString()}`);
 }

@@ -48,12 +48,17 @@ export interface WireCaptureOptions {
   address: string;
   /** How often the tap reads its socket (it never sleeps on it). */
   drainMs?: number;
+  /** Only echo ids in these inclusive ranges (≤ 100; default: any), so that other processes
+   *  pinging the same address cost the tap a filter run, not a copy. */
+  idRanges?: ReadonlyArray<readonly [number, number]>;
 }
 
 /** Starts the tap and resolves once it is open (every packet from then on is seen). */
 export async function startWireCapture(bin: string, o: WireCaptureOptions): Promise<WireCapture> {
   const baseNs = BigInt(Date.now() - 1000) * 1_000_000n;
-  const child = spawn(bin, [o.device, o.address, String(o.drainMs ?? 100)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ranges = o.idRanges?.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(',');
+  const args = [o.device, o.address, String(o.drainMs ?? 100), ...(ranges ? [ranges] : [])];
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   // Kept as chunks and parsed at stop, so that the bench's thread does no work per packet
   // while probes are being measured.
   const chunks: Buffer[] = [];
@@ -87,13 +92,18 @@ export async function startWireCapture(bin: string, o: WireCaptureOptions): Prom
       child.kill('SIGTERM');
       const code = await withDeadline(closed, 10_000, `${what}: waiting for the tap to end`);
       if (code !== 0) throw new Error(`${what} failed (exit ${code}): ${err.trim() || 'no message'}`);
-      const lines = Buffer.concat(chunks).toString('utf8').split('\n');
       const packets: WirePacket[] = [];
       let end: string[] | undefined;
-      for (const line of lines) {
-        const p = parseWireLine(line, baseNs);
-        if (p) packets.push(p);
-        else if (line.startsWith('end ')) end = line.split(' ');
+      let rest = '';
+      // Chunk by chunk: a long run's output is never one string.
+      for (const chunk of chunks.splice(0)) {
+        const lines = (rest + chunk.toString('latin1')).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) {
+          const p = parseWireLine(line, baseNs);
+          if (p) packets.push(p);
+          else if (line.startsWith('end ')) end = line.split(' ');
+        }
       }
       if (!end) throw new Error(`${what} ended without its "end" line: its output was cut short`);
       return { packets, tapPackets: Number(end[1]), drops: Number(end[2]) };

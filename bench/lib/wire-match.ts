@@ -2,7 +2,10 @@
 // packets bench/reference/wire-stamps.c captured on the device by its ICMP (echo id, seq),
 // and the difference tool RTT − wire RTT says what the tool adds to (or leaves out of) the
 // round trip. The wire RTT of a probe is its reply's receive stamp minus its request's
-// stamp on leaving through the device. Pure logic; bench/lib/wire-capture.ts runs the tap.
+// stamp on leaving through the device. On loopback the request is also seen arriving: the
+// tap's own copy of it (taken in the sender's context, before the driver) lies between the
+// two, so the RTT from the request's arrival is also given. Pure logic;
+// bench/lib/wire-capture.ts runs the tap.
 import { median, quantile } from './stats.js';
 
 /** ICMP / ICMPv6 echo request and reply types. */
@@ -34,6 +37,8 @@ export function parseWireLine(line: string, baseNs: bigint): WirePacket | null {
 
 export interface WirePair {
   requestNs: number;
+  /** Loopback: the request received from the device; NaN when not seen. */
+  requestInNs: number;
   /** NaN while no reply came in. */
   replyNs: number;
 }
@@ -50,15 +55,18 @@ export class WireIndex {
       const key = p.id * 0x10000 + p.seq;
       if (p.request && p.out) {
         const list = this.pairs.get(key);
-        const pair = { requestNs: p.ns, replyNs: NaN };
+        const pair = { requestNs: p.ns, requestInNs: NaN, replyNs: NaN };
         if (list) list.push(pair);
         else this.pairs.set(key, [pair]);
       } else if (!p.request && !p.out) {
         const last = this.pairs.get(key)?.at(-1);
         if (last && Number.isNaN(last.replyNs)) last.replyNs = p.ns;
         else this.unpairedReplies++;
+      } else if (p.request) {
+        const last = this.pairs.get(key)?.at(-1);
+        if (last && Number.isNaN(last.requestInNs) && Number.isNaN(last.replyNs)) last.requestInNs = p.ns;
       }
-      // A request received and a reply sent are loopback's other half of the same round trip.
+      // A reply sent is loopback's other half of the reply received.
     }
   }
 
@@ -109,21 +117,35 @@ export interface WireComparison {
   /** Probes of the tool found on the wire with their reply / not found. */
   matched: number;
   unmatched: number;
-  /** Median wire RTT of the matched probes, µs. */
+  /** Median wire RTT of the matched probes (request out → reply in), µs. */
   wireMedianUs: number;
   /** Per probe tool RTT − wire RTT, µs: median and p99. */
   diffMedianUs: number;
   diffP99Us: number;
+  /** Loopback: median of request in − request out, the tap's own copy of the request (NaN
+   *  when the device does not show requests arriving). */
+  tapCopyMedianUs: number;
+  /** Per probe tool RTT − (reply in − request in): against the round trip from the moment
+   *  the device delivered the request, which leaves the tap's copy out. */
+  arrivalDiffMedianUs: number;
+  arrivalDiffP99Us: number;
 }
 
 export function compareWithWire(log: ProbeLog, wire: WireIndex): WireComparison {
   const diffs: number[] = [];
   const wireRtts: number[] = [];
+  const tapCopies: number[] = [];
+  const arrivalDiffs: number[] = [];
   for (let i = 0; i < log.length; i++) {
-    const w = wire.rttNs(log.id[i], log.seq[i], log.fromNs[i], log.toNs[i], log.nearNs[i]);
-    if (!Number.isFinite(w)) continue;
+    const pair = wire.find(log.id[i], log.seq[i], log.fromNs[i], log.toNs[i], log.nearNs[i]);
+    if (!pair || !Number.isFinite(pair.replyNs)) continue;
+    const w = pair.replyNs - pair.requestNs;
     wireRtts.push(w / 1000);
     diffs.push((log.rttNs[i] - w) / 1000);
+    if (Number.isFinite(pair.requestInNs)) {
+      tapCopies.push((pair.requestInNs - pair.requestNs) / 1000);
+      arrivalDiffs.push((log.rttNs[i] - (pair.replyNs - pair.requestInNs)) / 1000);
+    }
   }
   return {
     matched: diffs.length,
@@ -131,5 +153,8 @@ export function compareWithWire(log: ProbeLog, wire: WireIndex): WireComparison 
     wireMedianUs: median(wireRtts),
     diffMedianUs: median(diffs),
     diffP99Us: quantile(diffs, 0.99),
+    tapCopyMedianUs: median(tapCopies),
+    arrivalDiffMedianUs: median(arrivalDiffs),
+    arrivalDiffP99Us: quantile(arrivalDiffs, 0.99),
   };
 }

@@ -3,10 +3,11 @@
 // moment it passed the device, so that any tool's RTT can be compared with the RTT on the
 // wire, probe by probe, by (echo id, seq).
 //
-// Usage: wire-stamps DEVICE ADDRESS [DRAIN_MS=100]      (CAP_NET_RAW; bench/lib/wire-capture.ts)
+// Usage: wire-stamps DEVICE ADDRESS [DRAIN_MS=100 [ID_RANGES]]   (CAP_NET_RAW; bench/lib/wire-capture.ts)
 // ADDRESS is one IPv4 or IPv6 literal; a classic BPF filter keeps only echo requests and
-// replies (ICMP 8/0, ICMPv6 128/129) whose source or destination it is, so other traffic on
-// the device costs the tap a filter run, not a copy.
+// replies (ICMP 8/0, ICMPv6 128/129) whose source or destination it is and, with ID_RANGES
+// ("A-B,C,…"), whose echo id is in one of them, so other traffic on the device (other
+// processes pinging the same address) costs the tap a filter run, not a copy.
 //
 // Stamps: SO_TIMESTAMPNS, CLOCK_REALTIME ns (the clock of SO_TIMESTAMPNS on every socket, of
 // sonde's stamps and of ping's gettimeofday). An outgoing packet is stamped when the device's
@@ -50,54 +51,80 @@ static void die(const char *what) {
   exit(1);
 }
 
-#define STMT(code, k) ((struct sock_filter){(code), 0, 0, (k)})
-#define JEQ(k, jt, jf) ((struct sock_filter){BPF_JMP | BPF_JEQ | BPF_K, (jt), (jf), (k)})
+/* A tiny assembler for the classic BPF filter: jumps name labels, resolved to relative offsets
+ * at the end. Offsets are from the network header (a SOCK_DGRAM packet socket). */
+enum { NEXT = -1, ACCEPT = 0, REJECT = 1, DST = 2, TYPE = 3, LABELS = 4 };
+#define MAX_INS 512
+static struct { uint16_t code; int jt, jf; uint32_t k; } ins[MAX_INS];
+static int n_ins = 0, label_at[LABELS];
+static void emit(uint16_t code, uint32_t k, int jt, int jf) {
+  if (n_ins == MAX_INS) { fprintf(stderr, "wire-stamps: filter too long\n"); exit(2); }
+  ins[n_ins].code = code; ins[n_ins].k = k; ins[n_ins].jt = jt; ins[n_ins].jf = jf; n_ins++;
+}
+#define STMT(code, k) emit((code), (k), NEXT, NEXT)
+#define JEQ(k, jt, jf) emit(BPF_JMP | BPF_JEQ | BPF_K, (k), (jt), (jf))
 #define LDB(off) STMT(BPF_LD | BPF_B | BPF_ABS, (off))
 #define LDW(off) STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+/* Jumps to an absolute instruction index are encoded as LABELS + index. */
+#define AT(i) (LABELS + (i))
 
-/* Offsets are from the network header (a SOCK_DGRAM packet socket). Jumps are relative: the
- * instruction after the jump is 0; ACCEPT and REJECT are the last two. */
-static int filter_v4(struct sock_filter *f, uint32_t addr) {
-  int n = 0;
-  f[n++] = LDB(0);                                        /* 0 */
-  f[n++] = STMT(BPF_ALU | BPF_RSH | BPF_K, 4);            /* 1 */
-  f[n++] = JEQ(4, 0, 11);                                 /* 2: IPv4, else → 14 */
-  f[n++] = LDB(9);                                        /* 3 */
-  f[n++] = JEQ(IPPROTO_ICMP, 0, 9);                       /* 4: else → 14 */
-  f[n++] = LDW(12);                                       /* 5: source */
-  f[n++] = JEQ(addr, 2, 0);                               /* 6: → 9 */
-  f[n++] = LDW(16);                                       /* 7: destination */
-  f[n++] = JEQ(addr, 0, 5);                               /* 8: else → 14 */
-  f[n++] = STMT(BPF_LDX | BPF_B | BPF_MSH, 0);            /* 9: X = IP header length */
-  f[n++] = STMT(BPF_LD | BPF_B | BPF_IND, 0);             /* 10: ICMP type */
-  f[n++] = JEQ(0, 1, 0);                                  /* 11: echo reply → 13 */
-  f[n++] = JEQ(8, 0, 1);                                  /* 12: echo request → 13, else → 14 */
-  f[n++] = STMT(BPF_RET | BPF_K, SNAP);                   /* 13: ACCEPT */
-  f[n++] = STMT(BPF_RET | BPF_K, 0);                      /* 14: REJECT */
-  return n;
+static uint8_t resolve(int i, int target) {
+  int to = target == NEXT ? i + 1 : target >= LABELS ? target - LABELS : label_at[target];
+  int off = to - (i + 1);
+  if (off < 0 || off > 255) { fprintf(stderr, "wire-stamps: filter jump out of range (too many id ranges)\n"); exit(2); }
+  return (uint8_t)off;
 }
 
-static int filter_v6(struct sock_filter *f, const uint32_t a[4]) {
-  int n = 0;
-  f[n++] = LDB(0);                                        /* 0 */
-  f[n++] = STMT(BPF_ALU | BPF_RSH | BPF_K, 4);            /* 1 */
-  f[n++] = JEQ(6, 0, 22);                                 /* 2: IPv6, else → 25 */
-  f[n++] = LDB(6);                                        /* 3: next header (no extension headers) */
-  f[n++] = JEQ(IPPROTO_ICMPV6, 0, 20);                    /* 4: else → 25 */
-  f[n++] = LDW(8);  f[n++] = JEQ(a[0], 0, 6);             /* 5, 6: source, else → 13 */
-  f[n++] = LDW(12); f[n++] = JEQ(a[1], 0, 4);             /* 7, 8 */
-  f[n++] = LDW(16); f[n++] = JEQ(a[2], 0, 2);             /* 9, 10 */
-  f[n++] = LDW(20); f[n++] = JEQ(a[3], 8, 0);             /* 11, 12: → 21 */
-  f[n++] = LDW(24); f[n++] = JEQ(a[0], 0, 10);            /* 13, 14: destination, else → 25 */
-  f[n++] = LDW(28); f[n++] = JEQ(a[1], 0, 8);             /* 15, 16 */
-  f[n++] = LDW(32); f[n++] = JEQ(a[2], 0, 6);             /* 17, 18 */
-  f[n++] = LDW(36); f[n++] = JEQ(a[3], 0, 4);             /* 19, 20 */
-  f[n++] = LDB(40);                                       /* 21: ICMPv6 type */
-  f[n++] = JEQ(128, 1, 0);                                /* 22: echo request → 24 */
-  f[n++] = JEQ(129, 0, 1);                                /* 23: echo reply → 24, else → 25 */
-  f[n++] = STMT(BPF_RET | BPF_K, SNAP);                   /* 24: ACCEPT */
-  f[n++] = STMT(BPF_RET | BPF_K, 0);                      /* 25: REJECT */
-  return n;
+/* With X at the ICMP header: echo request or reply, and (if ranges are given) an echo id in one of them. */
+static void tail(unsigned request, unsigned reply, const uint32_t (*ranges)[2], int n_ranges) {
+  label_at[TYPE] = n_ins;
+  STMT(BPF_LD | BPF_B | BPF_IND, 0);
+  int ids = n_ins + 2;
+  JEQ(request, AT(ids), NEXT);
+  JEQ(reply, AT(ids), REJECT);
+  STMT(BPF_LD | BPF_H | BPF_IND, 4);
+  for (int r = 0; r < n_ranges; r++) {
+    int next = r == n_ranges - 1 ? REJECT : AT(n_ins + 2);
+    emit(BPF_JMP | BPF_JGE | BPF_K, ranges[r][0], NEXT, next);
+    emit(BPF_JMP | BPF_JGT | BPF_K, ranges[r][1], next, ACCEPT);
+  }
+  label_at[ACCEPT] = n_ins;
+  STMT(BPF_RET | BPF_K, SNAP);
+  label_at[REJECT] = n_ins;
+  STMT(BPF_RET | BPF_K, 0);
+}
+
+static void filter_v4(uint32_t addr, const uint32_t (*ranges)[2], int n_ranges) {
+  LDB(0);
+  STMT(BPF_ALU | BPF_RSH | BPF_K, 4);
+  JEQ(4, NEXT, REJECT);
+  LDB(9);
+  JEQ(IPPROTO_ICMP, NEXT, REJECT);
+  LDW(12);                                     /* source */
+  JEQ(addr, AT(n_ins + 3), NEXT);
+  LDW(16);                                     /* destination */
+  JEQ(addr, NEXT, REJECT);
+  STMT(BPF_LDX | BPF_B | BPF_MSH, 0);          /* X = IP header length */
+  tail(8, 0, ranges, n_ranges);
+}
+
+static void filter_v6(const uint32_t a[4], const uint32_t (*ranges)[2], int n_ranges) {
+  LDB(0);
+  STMT(BPF_ALU | BPF_RSH | BPF_K, 4);
+  JEQ(6, NEXT, REJECT);
+  LDB(6);                                      /* next header (no extension headers) */
+  JEQ(IPPROTO_ICMPV6, NEXT, REJECT);
+  for (int w = 0; w < 4; w++) {                /* source */
+    LDW(8 + 4 * w);
+    JEQ(a[w], w == 3 ? AT(n_ins + 9) : NEXT, DST);  /* a match: to the LDX below */
+  }
+  label_at[DST] = n_ins;
+  for (int w = 0; w < 4; w++) {                /* destination */
+    LDW(24 + 4 * w);
+    JEQ(a[w], NEXT, REJECT);
+  }
+  STMT(BPF_LDX | BPF_IMM, 40);                 /* X = the fixed header's length */
+  tail(128, 129, ranges, n_ranges);
 }
 
 static unsigned char bufs[BATCH][SNAP];
@@ -141,9 +168,26 @@ static void drain(int fd) {
   }
 }
 
+#define MAX_RANGES 100
+
+/* "A-B,C,…" → inclusive id ranges; the count, or -1 when malformed. */
+static int parse_ranges(char *text, uint32_t (*ranges)[2]) {
+  int n = 0;
+  for (char *part = strtok(text, ","); part; part = strtok(NULL, ",")) {
+    char *end;
+    unsigned long lo = strtoul(part, &end, 10), hi = lo;
+    if (*end == '-') hi = strtoul(end + 1, &end, 10);
+    if (*end != 0 || end == part || lo > hi || hi > 0xffff || n == MAX_RANGES) return -1;
+    ranges[n][0] = (uint32_t)lo;
+    ranges[n][1] = (uint32_t)hi;
+    n++;
+  }
+  return n;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 3 || argc > 4) {
-    fprintf(stderr, "usage: wire-stamps DEVICE ADDRESS [DRAIN_MS=100]\n");
+  if (argc < 3 || argc > 5) {
+    fprintf(stderr, "usage: wire-stamps DEVICE ADDRESS [DRAIN_MS=100 [ID_RANGES]]\n");
     return 2;
   }
   const char *device = argv[1];
@@ -152,20 +196,32 @@ int main(int argc, char **argv) {
     fprintf(stderr, "wire-stamps: DRAIN_MS must be 1..10000, got %s\n", argv[3]);
     return 2;
   }
-  struct sock_filter code[32];
-  int len;
+  static uint32_t ranges[MAX_RANGES][2];
+  int n_ranges = argc > 4 ? parse_ranges(argv[4], ranges) : 0;
+  if (n_ranges < 0) {
+    fprintf(stderr, "wire-stamps: ID_RANGES must be up to %d comma-separated ids or ranges A-B within 0..65535\n", MAX_RANGES);
+    return 2;
+  }
   struct in_addr a4;
   struct in6_addr a6;
   if (inet_pton(AF_INET, argv[2], &a4) == 1) {
-    len = filter_v4(code, ntohl(a4.s_addr));
+    filter_v4(ntohl(a4.s_addr), ranges, n_ranges);
   } else if (inet_pton(AF_INET6, argv[2], &a6) == 1) {
     uint32_t w[4];
     for (int k = 0; k < 4; k++) w[k] = (uint32_t)a6.s6_addr[4 * k] << 24 | (uint32_t)a6.s6_addr[4 * k + 1] << 16 |
                                        (uint32_t)a6.s6_addr[4 * k + 2] << 8 | a6.s6_addr[4 * k + 3];
-    len = filter_v6(code, w);
+    filter_v6(w, ranges, n_ranges);
   } else {
     fprintf(stderr, "wire-stamps: not an IPv4 or IPv6 address: %s\n", argv[2]);
     return 2;
+  }
+  static struct sock_filter code[MAX_INS];
+  for (int i = 0; i < n_ins; i++) {
+    code[i] = (struct sock_filter){ins[i].code, 0, 0, ins[i].k};
+    if (BPF_CLASS(ins[i].code) == BPF_JMP) {
+      code[i].jt = resolve(i, ins[i].jt);
+      code[i].jf = resolve(i, ins[i].jf);
+    }
   }
   unsigned ifindex = if_nametoindex(device);
   if (ifindex == 0) die(device);
@@ -173,7 +229,7 @@ int main(int argc, char **argv) {
   // Protocol 0 receives nothing until bind: the filter is in place before the first packet.
   int fd = socket(AF_PACKET, SOCK_DGRAM, 0);
   if (fd < 0) die("socket(AF_PACKET) (needs CAP_NET_RAW)");
-  struct sock_fprog prog = {.len = (unsigned short)len, .filter = code};
+  struct sock_fprog prog = {.len = (unsigned short)n_ins, .filter = code};
   if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) die("SO_ATTACH_FILTER");
   int on = 1;
   if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) die("SO_TIMESTAMPNS");

@@ -38,22 +38,35 @@ describe.skipIf(!isRoot || !canRaw4 || !cc || !builtWorker)(`the wire capture on
   let bin: string;
   let inThread: Engine;
   let pool: Engine;
-  beforeAll(() => {
+  beforeAll(async () => {
     bin = buildWireStamps();
     inThread = createEngine({ inThread: true });
     pool = createEngine({ threads: 1 });
+    // A first job each, so that both have claimed their echo id blocks (as bench:accuracy's warm-up does).
+    for (const engine of [inThread, pool]) await engine.ping({ targets: [ADDRESS], count: 1, intervalMs: 1, timeoutMs: 1000 });
   });
   afterAll(async () => {
     await inThread?.close();
     await pool?.close();
   });
 
+  /** The echo ids the engines send with, as the tap's filter takes them. */
+  const engineIds = async (): Promise<Array<[number, number]>> => {
+    const ranges: Array<[number, number]> = [];
+    for (const engine of [inThread, pool]) {
+      for (const b of (await engine.stats()).idBlocks ?? []) ranges.push([b.base, b.base + b.count - 1]);
+    }
+    return ranges;
+  };
+
   it('finds every sonde and ping probe on the wire; sonde\'s receive stamp is the reply\'s stamp on the device', async () => {
-    const capture = await startWireCapture(bin, { device: 'lo', address: ADDRESS, drainMs: 20 });
+    const ident = 0x5a5a;
+    const ids = await engineIds();
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    const capture = await startWireCapture(bin, { device: 'lo', address: ADDRESS, drainMs: 20, idRanges: [...ids, [ident, ident]] });
     let sonde: Seen[];
     let workers: Seen[];
     let pinged: Awaited<ReturnType<typeof runPing>> | undefined;
-    const ident = 0x5a5a;
     let pingFrom = 0;
     let pingTo = 0;
     try {
@@ -82,8 +95,10 @@ describe.skipIf(!isRoot || !canRaw4 || !cc || !builtWorker)(`the wire capture on
         expect(pair, `${name} probe id ${p.echoId} seq ${p.echoSeq}`).toBeDefined();
         // The same skb stamp: what the raw socket read is what the tap saw arrive.
         expect(pair!.replyNs).toBe(rel(p.receivedAtNs));
-        // The tap copies the request just before the driver's xmit takes the TX stamp.
+        // The tap copies the request just before the driver's xmit takes the TX stamp, and
+        // loopback delivers it (its receive stamp) just after.
         expect(pair!.requestNs).toBeLessThanOrEqual(sent);
+        expect(pair!.requestInNs).toBeGreaterThanOrEqual(sent);
         log.add(p.echoId, p.echoSeq, p.rttNs, sent - 1e6, sent + 1e6, sent);
       }
       const c = compareWithWire(log, wire);
@@ -105,6 +120,24 @@ describe.skipIf(!isRoot || !canRaw4 || !cc || !builtWorker)(`the wire capture on
       expect(c).toMatchObject({ matched: pinged.received, unmatched: 0 });
       expect(Math.abs(c.diffP99Us) * 1000).toBeLessThan(SANE_NS);
     }
+  });
+
+  it('with id ranges, takes only those ids', async () => {
+    const ids = await engineIds();
+    // An id outside every engine block: none of sonde's probes may pass the filter.
+    let other = 1;
+    while (ids.some(([lo, hi]) => other >= lo && other <= hi)) other++;
+    const capture = await startWireCapture(bin, { device: 'lo', address: ADDRESS, drainMs: 20, idRanges: [[other, other]] });
+    let seen: Seen[];
+    try {
+      seen = await probe(inThread);
+    } catch (error) {
+      capture.abort();
+      throw error;
+    }
+    const tap = await capture.stop();
+    expect(tap.packets.every((p) => p.id === other)).toBe(true);
+    expect(seen.every((p) => p.echoId !== other)).toBe(true);
   });
 
   it('refuses a bad address and says so', async () => {

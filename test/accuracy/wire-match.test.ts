@@ -58,6 +58,8 @@ describe('WireIndex and compareWithWire', () => {
     expect(wire.rttNs(9, 1, 0, 10_000, 1000)).toBeNaN();
     expect(wire.rttNs(9, 2, 0, 10_000, 1000)).toBeNaN();
     expect(wire.rttNs(9, 3, 0, 10_000, 3000)).toBe(10_000);
+    expect(wire.find(9, 3, 0, 10_000, 3000)).toEqual({ requestNs: 3000, requestInNs: 3100, replyNs: 13_000 });
+    expect(wire.find(9, 1, 0, 10_000, 1000)).toEqual({ requestNs: 1000, requestInNs: NaN, replyNs: NaN });
     expect(wire.unpairedReplies).toBe(2);
   });
 
@@ -72,13 +74,18 @@ describe('WireIndex and compareWithWire', () => {
     }
     log.add(100, 500, 12_000, 0, 1e9, 0); // not on the wire
     const c = compareWithWire(log, new WireIndex(packets));
-    expect(c).toEqual({ matched: 100, unmatched: 1, wireMedianUs: 59.5, diffMedianUs: 2, diffP99Us: 2 });
+    // The request arrives 100 ns after it left (roundTrip): the tap's copy, left out of the arrival figures.
+    expect(c).toEqual({
+      matched: 100, unmatched: 1, wireMedianUs: 59.5, diffMedianUs: 2, diffP99Us: 2, tapCopyMedianUs: 0.1, arrivalDiffMedianUs: 2.1, arrivalDiffP99Us: 2.1,
+    });
     log.add(100, 98, 200_000, 98.5e6, 99.5e6, 99e6); // a second large difference makes the p99
     expect(compareWithWire(log, new WireIndex(packets))).toMatchObject({ matched: 101, diffP99Us: 30 });
   });
 
   it('an empty log or an empty capture gives NaN statistics, not a failure', () => {
-    expect(compareWithWire(new ProbeLog(), new WireIndex([]))).toEqual({ matched: 0, unmatched: 0, wireMedianUs: NaN, diffMedianUs: NaN, diffP99Us: NaN });
+    expect(compareWithWire(new ProbeLog(), new WireIndex([]))).toEqual({
+      matched: 0, unmatched: 0, wireMedianUs: NaN, diffMedianUs: NaN, diffP99Us: NaN, tapCopyMedianUs: NaN, arrivalDiffMedianUs: NaN, arrivalDiffP99Us: NaN,
+    });
     const log = new ProbeLog();
     log.add(1, 1, 1000, 0, 1, 0);
     expect(compareWithWire(log, new WireIndex([]))).toMatchObject({ matched: 0, unmatched: 1 });
