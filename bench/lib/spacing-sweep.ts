@@ -273,8 +273,8 @@ function printWire(rows: SweepRow[]): void {
     ]);
   }
   console.log(`\neach probe against its own round trip on the wire (a tap on the device), µs: "wire median" is request out → reply in ` +
-    `(of sonde's probes); "tap copy" the median of request in − request out on lo, the tap's own copy of the request in the sender's path, ` +
-    `which sonde's TX stamp (taken after it) leaves out; "sonde − wire" the median and p99 over probes of sonde RTT − (reply in − request in) ` +
+    `(of sonde's probes); "tap copy" the median of request in − request out on lo: the tap's own copy of the request, then the driver's ` +
+    `TX stamp and its delivery to the sender's socket, then netif_rx; "sonde − wire" the median and p99 over probes of sonde RTT − (reply in − request in) ` +
     `(goal |median| ≤ ${SWEEP_MEDIAN_GOAL_US} µs at each, every probe found), "from out" the same against request out; ` +
     `"ping − wire" is against request out, so it is ping's send path up to the device:\n${table.toString()}`);
 }

@@ -122,8 +122,9 @@ export interface WireComparison {
   /** Per probe tool RTT − wire RTT, µs: median and p99. */
   diffMedianUs: number;
   diffP99Us: number;
-  /** Loopback: median of request in − request out, the tap's own copy of the request (NaN
-   *  when the device does not show requests arriving). */
+  /** Loopback: median of request in − request out (the tap's own copy of the request, the
+   *  driver's TX stamp and its delivery to the sender's socket, netif_rx); NaN when the device
+   *  does not show requests arriving. */
   tapCopyMedianUs: number;
   /** Per probe tool RTT − (reply in − request in): against the round trip from the moment
    *  the device delivered the request, which leaves the tap's copy out. */
