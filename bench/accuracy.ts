@@ -1,5 +1,6 @@
 // npm run bench:accuracy — loopback RTT as sonde measures it versus iputils ping in the same
-// run, with sonde's main thread idle and then kept busy by synthetic CPU work.
+// run, with sonde's main thread idle and then kept busy by synthetic CPU work; then at six
+// probe spacings, each tool's probes against their own round trips on the wire.
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import type { Engine, ProbeResult } from '../engine/types.js';
@@ -12,6 +13,7 @@ import { openEngine } from './lib/sonde-engine.js';
 import { median, quantile } from './lib/stats.js';
 import { ensureCommand } from './lib/system-package.js';
 import { spacingSweep, type SweepRow } from './lib/spacing-sweep.js';
+import { buildWireStamps, wireCaptureUnavailable } from './lib/wire-capture.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -25,6 +27,7 @@ const { values: flags } = parseArgs({
     'sweep-seconds': { type: 'string', default: '20' },
     'sweep-blocks': { type: 'string', default: '4' },
     'sweep-only': { type: 'boolean', default: false },
+    'no-wire': { type: 'boolean', default: false },
     'no-save': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -32,12 +35,14 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`usage: npm run bench:accuracy -- [--count N=2000] [--rounds R=3] [--interval MS=2] [--slice MS=20]
          [--size B=56] [--threads T] [--spacings MS,MS…=1,2,5,20,100,1000] [--sweep-seconds S=20]
-         [--sweep-blocks B=4] [--sweep-only] [--no-save]
+         [--sweep-blocks B=4] [--sweep-only] [--no-wire] [--no-save]
   Each round measures, one after another: ping idle, sonde idle, sonde with its main thread
   busy (blocked in --slice ms slices), ping while this process is busy (a control for CPU contention).
   Then the spacing sweep: at each spacing, about --sweep-seconds of probes per tool (at least 20
   and at most 1,000) in --sweep-blocks blocks, ping, sonde on the calling thread (as \`sonde ping\`
-  runs a few targets) and sonde's worker pool alternating block by block; --spacings '' skips it.`);
+  runs a few targets) and sonde's worker pool alternating block by block; --spacings '' skips it.
+  Meanwhile a tap on lo (bench/reference/wire-stamps.c, root) stamps every request and reply,
+  and each probe's RTT is compared with its round trip on the wire; --no-wire runs without it.`);
   process.exit(0);
 }
 
@@ -86,7 +91,7 @@ interface AccuracyResult {
   modes: Partial<Record<Mode, ModeSummary>>;
   goals: { medianDiffUs: number; p99ShiftUs: number; medianWithin15Us: boolean | null; p99MovesUnder50Us: boolean | null };
   skipped: Record<string, string>;
-  /** Per probe spacing: sonde and iputils ping, idle, one after the other. */
+  /** Per probe spacing: sonde and iputils ping, idle, one after the other; each against the wire. */
   sweep?: SweepRow[];
 }
 
@@ -159,11 +164,22 @@ async function main(): Promise<void> {
   const spacings = flags.spacings.split(',').filter((x) => x.trim() !== '').map((x) => num('spacings', x, 0.2));
   let sweep: SweepRow[] | undefined;
   if (engine && ping && !skipped.ping && spacings.length > 0) {
+    let wire: { bin: string; device: string } | undefined;
+    const noWire = flags['no-wire'] ? 'not asked for (--no-wire)' : wireCaptureUnavailable();
+    if (noWire) skipped.wire = noWire;
+    else {
+      try {
+        wire = { bin: buildWireStamps(), device: 'lo' };
+      } catch (err) {
+        skipped.wire = `bench/reference/wire-stamps.c did not build: ${(err as Error).message}`;
+      }
+    }
+    if (skipped.wire) console.log(`skipping the wire column: ${skipped.wire}`);
     const inThread = await openEngine({ inThread: true });
     if ('missing' in inThread) throw new Error(`the in-thread engine did not open: ${inThread.missing}`);
     await withDeadline(inThread.ping({ targets: [ADDRESS], count: 50, intervalMs: 1, timeoutMs: 1000, size }), 30_000, 'in-thread warm-up job');
     sweep = await spacingSweep({
-      ping, address: ADDRESS, size, spacingsMs: spacings, inThread, pool: engine,
+      ping, address: ADDRESS, size, spacingsMs: spacings, inThread, pool: engine, ...(wire ? { wire } : {}),
       seconds: num('sweep-seconds', flags['sweep-seconds'], 1), blocks: Math.floor(num('sweep-blocks', flags['sweep-blocks'], 1)),
     });
     await withDeadline(inThread.close(), 10_000, 'in-thread engine.close()');

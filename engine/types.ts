@@ -62,6 +62,11 @@ export interface ProbeResult {
   /** The address probed (after resolution). */
   address: string;
   seq: number;
+  /** The ICMP echo identifier and sequence number the request carried on the wire, to find
+   *  the probe in a packet capture (bench:accuracy's wire column). Ping sockets: the
+   *  identifier the kernel assigned to the socket. */
+  echoId: number;
+  echoSeq: number;
   status: ProbeStatus;
   errorKind?: ProbeErrorKind;
   icmpType?: number;

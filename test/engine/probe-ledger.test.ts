@@ -52,7 +52,7 @@ function setup(targets: string[], options: { size?: number; timeoutMs?: number }
     const reader = new ProbeEventReader(names, names);
     const out: Array<Partial<ProbeResult> & { from?: string }> = [];
     for (const m of messages.splice(0)) {
-      reader.forEach(m, (p) => out.push({ targetIndex: p.targetIndex, seq: p.seq, status: p.status, errorKind: p.errorKind, icmpType: p.icmpType, icmpCode: p.icmpCode, rttNs: p.rttNs, ttl: p.ttl, bytes: p.bytes, from: p.from, sentAtNs: p.sentAtNs, receivedAtNs: p.receivedAtNs }));
+      reader.forEach(m, (p) => out.push({ targetIndex: p.targetIndex, seq: p.seq, echoId: p.echoId, echoSeq: p.echoSeq, status: p.status, errorKind: p.errorKind, icmpType: p.icmpType, icmpCode: p.icmpCode, rttNs: p.rttNs, ttl: p.ttl, bytes: p.bytes, from: p.from, sentAtNs: p.sentAtNs, receivedAtNs: p.receivedAtNs }));
     }
     return out;
   };
@@ -88,6 +88,25 @@ describe('ProbeLedger accounting', () => {
     expect(await events()).toEqual([expect.objectContaining({ targetIndex: 10, seq: 0, status: 'ok', rttNs: 23_456, ttl: 61, bytes: 56, sentAtNs: SEND_NS, receivedAtNs: SEND_NS + 23_456n })]);
     expect(counters[Counter.RECEIVED]).toBe(1);
     expect(job.outstanding).toBe(0);
+  });
+
+  it('every event names the echo id and seq its request carried on the wire (a ping socket: the kernel\'s id)', async () => {
+    const { ledger, send, answer, events } = setup(['127.0.0.1', '::1'], { timeoutMs: 100 });
+    const a = send(0, 0, 0);
+    const b = send(1, 0, 0);
+    answer(a, 10_000n);
+    ledger.expire(101);
+    expect(await events()).toEqual([
+      expect.objectContaining({ status: 'ok', echoId: ledger.idOf(a), echoSeq: ledger.seqOf(a) }),
+      expect.objectContaining({ status: 'timeout', echoId: ledger.idOf(b), echoSeq: ledger.seqOf(b) }),
+    ]);
+    expect(ledger.seqOf(a)).not.toBe(ledger.seqOf(b));
+    // A ping socket's kernel writes its own id (here one with the top bit set) into every request.
+    ledger.setKernelId(4, 0xfedc);
+    answer(send(0, 1), 10_000n);
+    const c = send(1, 1);
+    answer(c, 10_000n);
+    expect((await events()).map((e) => [e.status, e.echoId])).toEqual([['ok', 0xfedc], ['ok', ledger.idOf(c)]]);
   });
 
   it('a second reply to an answered probe is a duplicate', async () => {

@@ -13,6 +13,7 @@ import { formatAddressSlot } from './address.js';
  *  0 u32 targetIndex (into PingRequest.targets)   4 u32 seq (probe number of that target)
  *  8 u8 status   9 u8 errorKind (NO_KIND if none)  10 u8 icmpType  11 u8 icmpCode
  * 12 u8 ttl     13 u8 from family (0: none)       16 u32 bytes
+ * 20 u32 echo id << 16 | echo seq (the request's ICMP fields on the wire)
  * 24 f64 rttNs  32 u64 sentAtNs (as 2 × u32)       40 u64 receivedAtNs   48 from[16]
  */
 export const EVENT = { SIZE: 64, WORDS: 16 } as const;
@@ -54,9 +55,10 @@ export class ProbeEventWriter {
     this.allocate();
   }
 
-  /** Appends one event; `fromWords`/`fromWord` give the sender's address slot when there is one. */
+  /** Appends one event; `echo` is the request's (ICMP id << 16 | seq) as a u32;
+   *  `fromWords`/`fromWord` give the sender's address slot when there is one. */
   add(
-    targetIndex: number, seq: number, status: number, errorKind: number, icmpType: number, icmpCode: number,
+    targetIndex: number, seq: number, echo: number, status: number, errorKind: number, icmpType: number, icmpCode: number,
     ttl: number, bytes: number, rttNs: number, sentLo: number, sentHi: number, recvLo: number, recvHi: number,
     fromFamily: number, fromWords: Uint32Array | null, fromWord: number,
   ): void {
@@ -75,6 +77,7 @@ export class ProbeEventWriter {
     u8[b + 12] = ttl;
     u8[b + 13] = fromFamily;
     u32[w + 4] = bytes;
+    u32[w + 5] = echo;
     this.f64[i * 8 + 3] = rttNs;
     u32[w + 8] = sentLo;
     u32[w + 9] = sentHi;
@@ -139,6 +142,8 @@ export class ProbeEventReader {
       target: '',
       address: '',
       seq: 0,
+      echoId: 0,
+      echoSeq: 0,
       status: 'ok' as ProbeStatus,
       errorKind: undefined as ProbeErrorKind | undefined,
       icmpType: undefined as number | undefined,
@@ -179,6 +184,9 @@ export class ProbeEventReader {
       r.target = this.targets[t];
       r.address = this.addresses[t];
       r.seq = u32[w + 1];
+      const echo = u32[w + 5];
+      r.echoId = echo >>> 16;
+      r.echoSeq = echo & 0xffff;
       const status = u8[b + 8];
       r.status = STATUS_NAMES[status];
       const kind = u8[b + 9];

@@ -55,6 +55,8 @@ export class ProbeLedger {
   private tokenCounter = 0;
   private readonly expireSlot = (slot: number): void => this.timeOut(slot, this.expireNow);
   private expireNow = 0;
+  /** Per family (index 4 or 6): the echo id a ping socket's kernel puts on the wire, -1 for raw. */
+  private readonly kernelIds = new Int32Array(7).fill(-1);
 
   constructor(options: ProbeLedgerOptions) {
     this.idBase = options.idBase;
@@ -81,6 +83,18 @@ export class ProbeLedger {
 
   seqOf(slot: number): number {
     return slot & 0xffff;
+  }
+
+  /** A ping socket of `family` is open: the kernel sends its probes with echo id `id`
+   *  (probe events report that id, the one on the wire, not ours). */
+  setKernelId(family: 4 | 6, id: number): void {
+    this.kernelIds[family] = id;
+  }
+
+  /** The request's (echo id << 16 | seq) on the wire, as probe events carry it. */
+  private echoOf(job: WorkerJob, slot: number): number {
+    const kernelId = this.kernelIds[job.families[this.table.target[slot]]];
+    return (((kernelId >= 0 ? kernelId : this.idOf(slot)) << 16) | (slot & 0xffff)) >>> 0;
   }
 
   /** Reserves a slot for probe `probeSeq` of job target `t`; -1 when the table is full. */
@@ -127,7 +141,7 @@ export class ProbeLedger {
     job.stats.recordError(t, ErrorKindIndex.SEND_FAILED);
     this.counters[Counter.SENT]++;
     this.counters[Counter.ERRORS]++;
-    job.events?.add(job.targetIndices[t], table.probeSeq[slot], EventStatus.ERROR, ErrorKindIndex.SEND_FAILED,
+    job.events?.add(job.targetIndices[t], table.probeSeq[slot], this.echoOf(job, slot), EventStatus.ERROR, ErrorKindIndex.SEND_FAILED,
       0, 0, 0, 0, NaN, table.sendLo[slot], table.sendHi[slot], 0, 0, 0, null, 0);
     this.conclude(job, slot, SlotState.ERRORED, nowMs);
   }
@@ -317,7 +331,7 @@ export class ProbeLedger {
     const events = job.events;
     if (events === null) return;
     const table = this.table;
-    events.add(job.targetIndices[table.target[slot]], table.probeSeq[slot], status, kind, type, code, ttl, bytes, rtt,
+    events.add(job.targetIndices[table.target[slot]], table.probeSeq[slot], this.echoOf(job, slot), status, kind, type, code, ttl, bytes, rtt,
       table.sendLo[slot], table.sendHi[slot], recvLo, recvHi, fromFamily, fromWords, fromWord);
   }
 

@@ -130,6 +130,7 @@ export class Prober {
       nowMs: performance.now(),
       tokenSeed: (Math.random() * 0x100000000) >>> 0,
     });
+    for (const ch of this.channels) if (ch !== undefined) this.noteKernelId(ch);
     return this.ledger;
   }
 
@@ -160,8 +161,14 @@ export class Prober {
       dontFragment: false,
     };
     this.channels[family] = channel;
+    this.noteKernelId(channel);
     socket.startPolling(this.onReadable);
     return channel;
+  }
+
+  /** A ping socket's probes carry the kernel's echo id on the wire; the ledger reports it. */
+  private noteKernelId(ch: SocketChannel): void {
+    if (ch.dgram) this.ledger?.setKernelId(ch.socket.family, ch.socket.localId);
   }
 
   /** A turn as soon as pending I/O has been handled. */
