@@ -5,6 +5,7 @@
 // acknowledged only after the commit, so a crash between the two redelivers it and the
 // idempotent key stores it once. The consumer is durable: after a reconnect or a restart of
 // the controller, delivery resumes at the first unacknowledged message.
+import { setImmediate } from 'node:timers/promises';
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg, type ConsumerMessages } from '@nats-io/jetstream';
 import type { AgentWindowStore, StoredCounts } from './agent-window-store.js';
 import type { VantageStateChange, VantageStatus } from './vantage-status.js';
@@ -40,6 +41,8 @@ export interface WindowIngestOptions {
 }
 
 const RETRY_STORE_MS = 1_000;
+/** How long the ingest may hold the event loop before it lets other work run. */
+const YIELD_AFTER_MS = 20;
 
 export class WindowIngest {
   readonly counters: WindowIngestCounters = { messages: 0, windowsStored: 0, windowsDuplicate: 0, rejected: 0, storeFailures: 0 };
@@ -81,7 +84,16 @@ export class WindowIngest {
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
-    for await (const m of messages) this.handle(m);
+    // a burst of batches (every agent's of one window start) is stored one after another; the
+    // event loop is let go between them, so HTTP, the bus's own traffic and timers are not
+    // held for the whole burst (each batch is still committed, then acked, before the next)
+    let heldSince = performance.now();
+    for await (const m of messages) {
+      this.handle(m);
+      if (performance.now() - heldSince < YIELD_AFTER_MS) continue;
+      await setImmediate();
+      heldSince = performance.now();
+    }
   }
 
   /** Synchronous on purpose: the commit and the ack happen before the next message is looked at. */
