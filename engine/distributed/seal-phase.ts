@@ -5,15 +5,16 @@
 // seals on its own clock instead, a fixed phase after the window's probes settled, taken from
 // its hostname (no coordination: a new agent picks its own): the window starts stay aligned,
 // only the publish moment moves, by at most MAX_SEAL_PHASE_MS (and a quarter of the window).
+import { createHash } from 'node:crypto';
 
 /** The bound of the phase: it delays each window's arrival at the controller by up to this. */
 export const MAX_SEAL_PHASE_MS = 2_000;
 
 /** This agent's phase, ms in [0, min(MAX_SEAL_PHASE_MS, windowMs / 4)): the same on every start. */
 export function agentSealPhaseMs(hostname: string, windowMs: number): number {
-  // FNV-1a over the UTF-8 bytes: hostnames differing in one character land far apart
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(hostname, 'utf8')) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  // a cryptographic hash, once per start: hostnames one character apart (web-01, web-02)
+  // land anywhere in the span, not next to each other as with a short multiplicative hash
+  const h = createHash('sha256').update(hostname, 'utf8').digest().readUInt32BE(0);
   const span = Math.min(MAX_SEAL_PHASE_MS, Math.floor(windowMs / 4));
   return Math.floor((h / 2 ** 32) * span);
 }
