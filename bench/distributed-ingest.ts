@@ -11,9 +11,15 @@
 // B-tree is as deep and as scattered as after a few minutes of running; then --rounds rounds
 // are measured. Per batch: wall and CPU ms of decode + validate (the subject check with it),
 // of the store write (the insert transaction, the judging left out) and of the judging
-// (VantageStatus.observe), median / p90 / max over every measured batch; per round: the
+// (VantageStatus.observe, wall time, also taken out of the store's CPU), median / p90 / max
+// over every measured batch; per round: the
 // whole burst (every agent's batches of one window start, one after another, as they land
-// when the agents seal together) and the agents' seal → spooled time.
+// when the agents seal together), the WAL checkpoint the ingest runs between bursts (here
+// after each agent's batches), and the agents' seal → spooled time. Last, a queue model
+// from the measured service times: each agent's batches arrive when it has spooled them,
+// at phase 0 (every agent at once) or at its seal phase (engine/distributed/seal-phase.ts,
+// hostnames bench-<i>); a batch's windows are stored when every batch before it was —
+// seal → stored p50 / p99 over the windows of the measured rounds, CPU contention ignored.
 //
 //   node dist/bench/distributed-ingest.js [--agents 4] [--targets-per-agent 12500] [--probes 10]
 //     [--prefill 6] [--rounds 5] [--no-save]
@@ -23,6 +29,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from 'commander';
 import { AgentWindowStore } from '../engine/distributed/agent-window-store.js';
+import { agentSealPhaseMs } from '../engine/distributed/seal-phase.js';
 import { VantageStatus, type JudgedWindow } from '../engine/distributed/vantage-status.js';
 import { WindowOutbox, type TargetIdentity } from '../engine/distributed/window-outbox.js';
 import { WindowSpool, type SpooledBatch } from '../engine/distributed/window-spool.js';
@@ -61,17 +68,14 @@ const opts = new Command('bench:distributed-ingest')
 const SPAN_MS = 10_000;
 const MONITOR_ID = uuidv7();
 
-/** The judge of the real path, with the time spent in it added up (wall and CPU). */
+/** The judge of the real path, with the time spent in it added up (wall only: a CPU clock
+ *  read per window would cost more than most judgings; it does no I/O but a first read per key). */
 class TimedStatus extends VantageStatus {
   wallMs = 0;
-  cpuMs = 0;
   override observe(agent: string, monitorId: string, spanMs: number, w: JudgedWindow): void {
-    const c0 = process.cpuUsage();
     const t0 = performance.now();
     super.observe(agent, monitorId, spanMs, w);
     this.wallMs += performance.now() - t0;
-    const c = process.cpuUsage(c0);
-    this.cpuMs += (c.user + c.system) / 1000;
   }
 }
 
@@ -90,6 +94,9 @@ interface Phase { wallMs: number[]; cpuMs: number[] }
 const phase = (): Phase => ({ wallMs: [], cpuMs: [] });
 const measured = { decode: phase(), store: phase(), observe: phase(), batch: phase() };
 const bursts: number[] = [];
+const checkpoints: Phase = phase();
+/** Per measured round, per agent: seal → spooled ms and each batch's wall ms (store + its share of the checkpoint). */
+const model: { spooledMs: number; batchMs: number[] }[][] = [];
 const seals: number[] = [];
 let batchesPerRound = 0;
 let payloadBytes = 0;
@@ -99,6 +106,7 @@ printMachine(machine);
 const dir = mkdtempSync(join(tmpdir(), 'sonde-bench-ingest-'));
 try {
   const { db } = openDatabase(join(dir, 'controller'), 8);
+  db.pragma('wal_autocheckpoint = 10000'); // as openControllerWindows sets it
   const status = new TimedStatus(db, { downAfter: 3, upAfter: 3 });
   const store = new AgentWindowStore(db, status);
   const addresses = loopbackTargets(opts.agents * opts.targetsPerAgent);
@@ -141,7 +149,6 @@ try {
   /** The controller's path for one message, as WindowIngest.handle() runs it, timed by phase. */
   const ingest = (subject: string, data: Uint8Array, record: boolean): void => {
     const obsWall = status.wallMs;
-    const obsCpu = status.cpuMs;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     const decoded = decodeWindowBatch(data);
@@ -150,14 +157,15 @@ try {
     const t1 = performance.now();
     const c1 = process.cpuUsage();
     status.pending = [];
-    const counts = store.write(decoded.batch, Date.now());
+    const counts = store.write(decoded.batch, Date.now(), decoded.hists);
     const t2 = performance.now();
     const c2 = process.cpuUsage();
     if (counts.stored !== decoded.batch.windows.length) throw new Error(`stored ${counts.stored} of ${decoded.batch.windows.length} windows`);
     if (!record) return;
     const cpu = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage): number => (b.user + b.system - a.user - a.system) / 1000;
     const observeWall = status.wallMs - obsWall;
-    const observeCpu = status.cpuMs - obsCpu;
+    // judging is CPU-bound: its wall time stands for its CPU time
+    const observeCpu = observeWall;
     measured.decode.wallMs.push(t1 - t0);
     measured.decode.cpuMs.push(cpu(c0, c1));
     measured.store.wallMs.push(t2 - t1 - observeWall);
@@ -172,15 +180,38 @@ try {
   for (let round = 0; round < opts.prefill + opts.rounds; round++) {
     const startMs = base + round * SPAN_MS;
     const record = round >= opts.prefill;
-    const arrived = agents.map((a) => ({ agent: a, batches: seal(a, startMs) }));
-    const all = arrived.flatMap(({ agent, batches }) => batches.map((b) => ({ subject: agent.subject, payload: b.payload })));
-    batchesPerRound = all.length;
+    const arrived = agents.map((a) => {
+      const batches = seal(a, startMs);
+      return { agent: a, batches, spooledMs: seals[seals.length - 1] };
+    });
+    batchesPerRound = arrived.reduce((n, a) => n + a.batches.length, 0);
     const t0 = performance.now();
-    for (const m of all) {
-      if (record) payloadBytes += m.payload.length;
-      ingest(m.subject, m.payload, record);
+    const perAgent: { spooledMs: number; batchMs: number[] }[] = [];
+    for (const { agent, batches, spooledMs } of arrived) {
+      const batchMs: number[] = [];
+      for (const b of batches) {
+        if (record) payloadBytes += b.payload.length;
+        const b0 = performance.now();
+        ingest(agent.subject, b.payload, record);
+        batchMs.push(performance.now() - b0);
+      }
+      // the ingest checkpoints once no batch came for a moment: between agents' bursts
+      const c0 = process.cpuUsage();
+      const k0 = performance.now();
+      store.checkpoint();
+      const k = performance.now() - k0;
+      const c = process.cpuUsage(c0);
+      if (record) {
+        checkpoints.wallMs.push(k);
+        checkpoints.cpuMs.push((c.user + c.system) / 1000);
+      }
+      batchMs[batchMs.length - 1] += k;
+      perAgent.push({ spooledMs, batchMs });
     }
-    if (record) bursts.push(performance.now() - t0);
+    if (record) {
+      bursts.push(performance.now() - t0);
+      model.push(perAgent);
+    }
     process.stdout.write(`\r${record ? 'measured' : 'prefill '} round ${round + 1}/${opts.prefill + opts.rounds}`);
   }
   process.stdout.write('\n');
@@ -201,6 +232,31 @@ for (const [k, r] of Object.entries(rows)) {
   console.log(`  ${k.padEnd(22)} ${f(r.wallMs.median)} ${f(r.wallMs.p90)} ${f(r.wallMs.max)}   |  ${f(r.cpuMs.median)} ${f(r.cpuMs.p90)} ${f(r.cpuMs.max)}`);
 }
 console.log(`burst of one round (${batchesPerRound} batches, one after another): median ${median(bursts).toFixed(0)} ms, max ${Math.max(...bursts).toFixed(0)} ms`);
+const perBurst = stat(checkpoints.wallMs);
+console.log(`checkpoint after an agent's batches: wall median ${perBurst.median.toFixed(1)} ms, max ${perBurst.max.toFixed(1)} ms; CPU median ${median(checkpoints.cpuMs).toFixed(1)} ms `
+  + `(${(median(checkpoints.cpuMs) / (batchesPerRound / opts.agents)).toFixed(2)} ms a batch)`);
+
+/** Seal → stored of every window of the measured rounds, agents sealing at `phaseOf(i)`. */
+function queued(phaseOf: (agent: number) => number): { p50: number; p99: number } {
+  const latencies: number[] = [];
+  for (const round of model) {
+    const arrivals = round.flatMap((a, i) => a.batchMs.map((ms) => ({ seal: phaseOf(i), at: phaseOf(i) + a.spooledMs, ms })));
+    arrivals.sort((x, y) => x.at - y.at);
+    let free = 0;
+    for (const b of arrivals) {
+      free = Math.max(free, b.at) + b.ms;
+      latencies.push(free - b.seal);
+    }
+  }
+  return { p50: median(latencies), p99: quantile(latencies, 0.99) };
+}
+const together = queued(() => 0);
+const phased = queued((i) => agentSealPhaseMs(`bench-${i}`, SPAN_MS));
+console.log(`queue model, seal → stored of a batch's windows: every agent at once p50 ${together.p50.toFixed(0)} ms / p99 ${together.p99.toFixed(0)} ms; `
+  + `on their seal phases (${phaseList()}) p50 ${phased.p50.toFixed(0)} ms / p99 ${phased.p99.toFixed(0)} ms`);
+function phaseList(): string {
+  return Array.from({ length: opts.agents }, (_, i) => agentSealPhaseMs(`bench-${i}`, SPAN_MS)).join(', ') + ' ms';
+}
 const measuredSeals = seals.slice(opts.prefill * opts.agents);
 console.log(`an agent's seal → spooled (${opts.targetsPerAgent.toLocaleString('en-US')} windows encoded and spooled): median ${median(measuredSeals).toFixed(0)} ms, max ${Math.max(...measuredSeals).toFixed(0)} ms`);
 const loadAfter = describeMachine().loadAvg;
@@ -208,7 +264,8 @@ console.log(`load average after: ${loadAfter.join(' ')}`);
 if (opts.save) {
   const path = saveResult('distributed-ingest', {
     machine, loadAvgAfter: loadAfter, options: opts, batches: n, bytesPerBatch: Math.round(payloadBytes / n),
-    perBatch: rows, burstMs: { median: median(bursts), max: Math.max(...bursts) }, sealToSpooledMs: { median: median(measuredSeals), max: Math.max(...measuredSeals) },
+    perBatch: rows, checkpointPerAgentBurstMs: { wall: perBurst, cpuMedian: median(checkpoints.cpuMs) },
+    queueModelMs: { together, phased }, burstMs: { median: median(bursts), max: Math.max(...bursts) }, sealToSpooledMs: { median: median(measuredSeals), max: Math.max(...measuredSeals) },
   });
   console.log(`saved ${path}`);
 }
