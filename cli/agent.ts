@@ -4,7 +4,7 @@
 import { hostname as osHostname } from 'node:os';
 import { Command, Option } from 'commander';
 import {
-  BusAgent, connectBus, createEngine, EngineInputError, lockDaemon, openAgentAssignments, openAgentWindows, openDaemon, servedAgent, toDaemonOptions,
+  BusAgent, agentSealPhaseMs, connectBus, createEngine, EngineInputError, lockDaemon, openAgentAssignments, openAgentWindows, openDaemon, servedAgent, toDaemonOptions,
   type AgentWindows, type Assignments, type BusConnection, type Daemon, type DaemonLock, type Engine,
 } from '../engine/index.js';
 import { createLogger, sondeVersion } from '../server/index.js';
@@ -78,7 +78,11 @@ async function agent(flags: AgentFlags): Promise<void> {
     const sink = windows;
     daemon = await openDaemon({
       ...options,
-      monitoring: { ...options.monitoring, log: { error: (m) => logger.error(m), info: (m) => logger.info(m) }, onSealed: (w) => sink.onSealed(w) },
+      monitoring: {
+        ...options.monitoring, log: { error: (m) => logger.error(m), info: (m) => logger.info(m) }, onSealed: (w) => sink.onSealed(w),
+        // agents seal on phases of their own, so their batches do not all reach the controller at once
+        sealDelayMs: agentSealPhaseMs(hostname, config.monitoring.windowSeconds * 1000),
+      },
       engine,
     });
     busAgent = new BusAgent({

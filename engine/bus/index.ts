@@ -12,6 +12,7 @@ export * from './agent-wire.js';
 export { agentPermissions, type NatsPermissions } from './agent-permissions.js';
 export { openControllerWindows, type ControllerWindows } from '../distributed/controller-windows.js';
 export { openAgentWindows, type AgentWindows } from '../distributed/agent-windows.js';
+export { agentSealPhaseMs, MAX_SEAL_PHASE_MS } from '../distributed/seal-phase.js';
 export type { AgentWindowRow } from '../distributed/agent-window-store.js';
 export { openAgentAssignments, openControllerAssignments, type Assignments } from '../distributed/assignments.js';
 export { VantageFeed } from '../distributed/vantage-feed.js';

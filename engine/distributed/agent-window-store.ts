@@ -35,24 +35,28 @@ export interface AgentWindowRow {
 }
 
 export class AgentWindowStore {
+  private readonly db: Db;
   private readonly insert: Statement;
-  private readonly writeBatch: (batch: WindowBatch, now: number) => StoredCounts;
+  private readonly writeBatch: (batch: WindowBatch, now: number, hists: readonly (Buffer | null)[] | undefined) => StoredCounts;
   private readonly selectRange: Statement<[string, number, number], AgentWindowRow & { errors: string }>;
   private readonly selectOfAgent: Statement<[string, string, number, number, number], AgentWindowRow & { errors: string }>;
 
   /** `status`: judges each newly stored window in its transaction (the controller's state changes of remote agents). */
   constructor(db: Db, private readonly status: VantageStatus | null = null) {
+    this.db = db;
     this.insert = db.prepare(`INSERT INTO agent_windows
       (agent, target_id, start_at, monitor_id, span_ms, address, sent, received, duplicates, late, errors, min_ns, max_ns, sum_ns, hist, sealed_at, stored_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
-    this.writeBatch = db.transaction((batch: WindowBatch, now: number): StoredCounts => {
+    this.writeBatch = db.transaction((batch: WindowBatch, now: number, hists: readonly (Buffer | null)[] | undefined): StoredCounts => {
       let stored = 0;
       const series = agentSeriesId(batch.monitorId, batch.phase);
       const judged = batch.phase === undefined;
-      for (const w of batch.windows) {
+      for (let i = 0; i < batch.windows.length; i++) {
+        const w = batch.windows[i];
+        const hist = hists !== undefined ? hists[i] : w.hist === null ? null : Buffer.from(w.hist, 'base64');
         const changes = this.insert.run(
           batch.agent, w.targetId, w.startMs, series, batch.spanMs, w.address, w.sent, w.received, w.duplicates, w.late,
-          JSON.stringify(w.errors), w.minNs, w.maxNs, w.sumNs, w.hist === null ? null : Buffer.from(w.hist, 'base64'), batch.sealedAt, now,
+          JSON.stringify(w.errors), w.minNs, w.maxNs, w.sumNs, hist, batch.sealedAt, now,
         ).changes;
         stored += changes;
         if (changes > 0 && judged) this.status?.observe(batch.agent, batch.monitorId, batch.spanMs, w);
@@ -76,9 +80,20 @@ export class AgentWindowStore {
     return this.selectOfAgent.all(agent, agentSeriesId(monitorId, phase), fromMs, toMs, limit).map((r) => ({ ...r, errors: JSON.parse(r.errors) as number[] }));
   }
 
-  /** One transaction per batch: when it returns, the batch is committed (then ack it). */
-  write(batch: WindowBatch, now = Date.now()): StoredCounts {
-    return this.writeBatch(batch, now);
+  /** One transaction per batch: when it returns, the batch is committed (then ack it).
+   *  `hists`: the decoder's bytes of each window's histogram (else decoded here). */
+  write(batch: WindowBatch, now = Date.now(), hists?: readonly (Buffer | null)[]): StoredCounts {
+    return this.writeBatch(batch, now, hists);
+  }
+
+  /**
+   * Copies the WAL's committed pages into the database file without waiting for readers
+   * (PASSIVE). A batch dirties about one page per window (the key is target-major), so a
+   * checkpoint after every commit — SQLite's default at 1,000 WAL pages — copied and synced
+   * each batch's pages inside its commit; the ingest calls this between bursts instead.
+   */
+  checkpoint(): void {
+    this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
   /** The windows of a monitor in [fromMs, toMs), every agent, ordered by agent, target, start. */

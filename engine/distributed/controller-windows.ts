@@ -26,6 +26,9 @@ export interface ControllerWindowsOptions {
 export async function openControllerWindows(bus: BusConnection, dataDir: string, logger: BusLogger, options: ControllerWindowsOptions = {}): Promise<ControllerWindows> {
   const { db } = openDatabase(dataDir, 8);
   try {
+    // this connection's commits checkpoint only past ~40 MiB of WAL (a bound for a backlog
+    // that never pauses); otherwise the ingest checkpoints between bursts (WindowIngest)
+    db.pragma('wal_autocheckpoint = 10000');
     const status = new VantageStatus(db, options.rules ?? { downAfter: 3, upAfter: 3 });
     const ingest = new WindowIngest(bus.js, bus.jsm, new AgentWindowStore(db, status), logger, {
       status,

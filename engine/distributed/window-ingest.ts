@@ -5,6 +5,7 @@
 // acknowledged only after the commit, so a crash between the two redelivers it and the
 // idempotent key stores it once. The consumer is durable: after a reconnect or a restart of
 // the controller, delivery resumes at the first unacknowledged message.
+import { setImmediate } from 'node:timers/promises';
 import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg, type ConsumerMessages } from '@nats-io/jetstream';
 import type { AgentWindowStore, StoredCounts } from './agent-window-store.js';
 import type { VantageStateChange, VantageStatus } from './vantage-status.js';
@@ -40,12 +41,17 @@ export interface WindowIngestOptions {
 }
 
 const RETRY_STORE_MS = 1_000;
+/** How long the ingest may hold the event loop before it lets other work run. */
+const YIELD_AFTER_MS = 20;
+/** The WAL is checkpointed once no batch has been stored for this long (between bursts). */
+const IDLE_CHECKPOINT_MS = 50;
 
 export class WindowIngest {
   readonly counters: WindowIngestCounters = { messages: 0, windowsStored: 0, windowsDuplicate: 0, rejected: 0, storeFailures: 0 };
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
   private lastRejectLogAt = 0;
+  private checkpointTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -78,10 +84,20 @@ export class WindowIngest {
   async stop(): Promise<void> {
     await this.messages?.close();
     await this.loop;
+    clearTimeout(this.checkpointTimer);
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
-    for await (const m of messages) this.handle(m);
+    // a burst of batches (every agent's of one window start) is stored one after another; the
+    // event loop is let go between them, so HTTP, the bus's own traffic and timers are not
+    // held for the whole burst (each batch is still committed, then acked, before the next)
+    let heldSince = performance.now();
+    for await (const m of messages) {
+      this.handle(m);
+      if (performance.now() - heldSince < YIELD_AFTER_MS) continue;
+      await setImmediate();
+      heldSince = performance.now();
+    }
   }
 
   /** Synchronous on purpose: the commit and the ack happen before the next message is looked at. */
@@ -98,7 +114,7 @@ export class WindowIngest {
     try {
       storedAt = Date.now();
       if (status !== undefined) status.pending = [];
-      counts = this.store.write(batch, storedAt);
+      counts = this.store.write(batch, storedAt, decoded.hists);
       this.counters.windowsStored += counts.stored;
       this.counters.windowsDuplicate += counts.duplicates;
     } catch (err) {
@@ -109,8 +125,22 @@ export class WindowIngest {
       return;
     }
     m.ack();
+    this.checkpointWhenIdle();
     this.options.onStored?.(batch, storedAt, counts);
     if (status !== undefined && status.pending.length > 0) this.options.onStateChanges?.(status.pending);
+  }
+
+  private checkpointWhenIdle(): void {
+    clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = setTimeout(() => {
+      try {
+        this.store.checkpoint();
+      } catch (err) {
+        // the next idle moment (or SQLite's own bound) checkpoints; the commits are safe in the WAL
+        this.log.warn({ err: (err as Error).message }, 'cannot checkpoint the database after storing window batches; retried after the next batch');
+      }
+    }, IDLE_CHECKPOINT_MS);
+    this.checkpointTimer.unref();
   }
 
   private reject(m: JsMsg, reason: string): void {

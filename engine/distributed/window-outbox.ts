@@ -44,20 +44,23 @@ export class WindowOutbox {
       if (!this.spool.add(windowSubject(this.agent), batchMessageId(batch), encodeWindowBatch(batch), windows.length)) refused += windows.length;
       windows = [];
     };
-    for (let r = 0; r < sealed.rowSeq.length; r++) {
-      if (!t.active(r)) continue;
-      const target = this.target(sealed.rowSeq[r]);
-      if (target === undefined) continue;
-      const row = t.rowAt(r, sealed.rowSeq[r], sealed.monitorSeq, sealed.spanMs);
-      windows.push({
-        targetId: target.id, address: target.address, startMs: row.startMs,
-        sent: row.sent, received: row.received, duplicates: row.duplicates, late: row.late, errors: row.errors,
-        minNs: row.minNs === null ? null : Math.round(row.minNs), maxNs: row.maxNs === null ? null : Math.round(row.maxNs),
-        sumNs: Math.round(row.sumNs), hist: row.hist === null ? null : row.hist.toString('base64'),
-      });
-      if (windows.length === MAX_WINDOWS_PER_MESSAGE) flush();
-    }
-    flush();
+    // every batch of the window in one spool transaction (one sync to disk, not one per batch)
+    this.spool.atomically(() => {
+      for (let r = 0; r < sealed.rowSeq.length; r++) {
+        if (!t.active(r)) continue;
+        const target = this.target(sealed.rowSeq[r]);
+        if (target === undefined) continue;
+        const row = t.rowAt(r, sealed.rowSeq[r], sealed.monitorSeq, sealed.spanMs);
+        windows.push({
+          targetId: target.id, address: target.address, startMs: row.startMs,
+          sent: row.sent, received: row.received, duplicates: row.duplicates, late: row.late, errors: row.errors,
+          minNs: row.minNs === null ? null : Math.round(row.minNs), maxNs: row.maxNs === null ? null : Math.round(row.maxNs),
+          sumNs: Math.round(row.sumNs), hist: row.hist === null ? null : row.hist.toString('base64'),
+        });
+        if (windows.length === MAX_WINDOWS_PER_MESSAGE) flush();
+      }
+      flush();
+    });
     if (release) sealed.release();
     this.publisher?.notify();
     return refused;

@@ -2,7 +2,8 @@
 // MAX_WINDOWS_PER_MESSAGE windows of one agent and one monitor (batches cross the network,
 // not single windows). Validated like HTTP input: TypeBox schema compiled once with Ajv;
 // anything else — not JSON, oversized, unknown version, a field out of range — is rejected
-// with a reason, never thrown past the caller.
+// with a reason, never thrown past the caller. The histograms are checked (and decoded for
+// the store) in one pass of their own rather than by the schema's pattern and length.
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Type, type Static } from '@sinclair/typebox';
 import { ERROR_KIND_COUNT } from '../stats/error-kinds.js';
@@ -14,6 +15,7 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 export const MAX_WINDOWS_PER_MESSAGE = 1000;
 
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const HIST_MAX_CHARS = 64 * 1024;
 const Id = Type.String({ minLength: 1, maxLength: 200 });
 
 const WireWindow = Type.Object({
@@ -30,7 +32,7 @@ const WireWindow = Type.Object({
   maxNs: Type.Union([Count, Type.Null()]),
   sumNs: Count,
   /** The HDR histogram blob (engine/monitor/hdr-codec.ts), base64. */
-  hist: Type.Union([Type.String({ maxLength: 64 * 1024, pattern: '^[A-Za-z0-9+/]*={0,2}$' }), Type.Null()]),
+  hist: Type.Union([Type.String({ maxLength: HIST_MAX_CHARS, pattern: '^[A-Za-z0-9+/]*={0,2}$' }), Type.Null()]),
 }, { additionalProperties: false });
 
 const WindowBatch = Type.Object({
@@ -51,9 +53,34 @@ export const WindowBatchSchema = WindowBatch;
 export type WireWindow = Static<typeof WireWindow>;
 export type WindowBatch = Static<typeof WindowBatch>;
 
+// What the decoder compiles: the same schema with the histogram only typed, string or null.
+// histogramBytes() checks what the pattern and maxLength say while it decodes the string:
+// Ajv would count the code points of each histogram and run the regex on it, and the store
+// then decoded the base64 a second time.
+const DecodedWindow = Type.Object({ ...WireWindow.properties, hist: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false });
+const DecodedBatch = Type.Object(
+  { ...WindowBatch.properties, windows: Type.Array(DecodedWindow, { minItems: 1, maxItems: MAX_WINDOWS_PER_MESSAGE }) },
+  { additionalProperties: false },
+);
+
 let validate: ValidateFunction | undefined;
 
-export type DecodeResult = { ok: true; batch: WindowBatch } | { ok: false; reason: string };
+/** `hists[i]`: the bytes of `batch.windows[i].hist` (null for null), for the store. */
+export type DecodeResult = { ok: true; batch: WindowBatch; hists: (Buffer | null)[] } | { ok: false; reason: string };
+
+const BASE64_ALPHABET = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') BASE64_ALPHABET[c.charCodeAt(0)] = 1;
+
+/** The bytes of a histogram string, or null when the schema's pattern or length refuse it
+ *  (`^[A-Za-z0-9+/]*={0,2}$`, at most HIST_MAX_CHARS). */
+function histogramBytes(s: string): Buffer | null {
+  if (s.length > HIST_MAX_CHARS) return null;
+  let end = s.length;
+  if (end > 0 && s.charCodeAt(end - 1) === 61) end--; // '='
+  if (end > 0 && s.charCodeAt(end - 1) === 61) end--;
+  for (let i = 0; i < end; i++) if (BASE64_ALPHABET[s.charCodeAt(i)] !== 1) return null;
+  return Buffer.from(s, 'base64');
+}
 
 export function decodeWindowBatch(data: Uint8Array): DecodeResult {
   if (data.length > MAX_MESSAGE_BYTES) return { ok: false, reason: `oversized: ${data.length} bytes > ${MAX_MESSAGE_BYTES}` };
@@ -63,13 +90,24 @@ export function decodeWindowBatch(data: Uint8Array): DecodeResult {
   } catch (err) {
     return { ok: false, reason: `not JSON: ${(err as Error).message}` };
   }
-  validate ??= new Ajv({ allErrors: false, strict: false }).compile(WindowBatch);
+  validate ??= new Ajv({ allErrors: false, strict: false }).compile(DecodedBatch);
   if (!validate(value)) {
     const e = validate.errors?.[0];
     return { ok: false, reason: `invalid: ${e?.instancePath || '/'} ${e?.message ?? 'does not match the window batch schema'}` };
   }
   const batch = value as WindowBatch;
-  return { ok: true, batch };
+  const hists = new Array<Buffer | null>(batch.windows.length);
+  for (let i = 0; i < batch.windows.length; i++) {
+    const hist = batch.windows[i].hist;
+    if (hist === null) {
+      hists[i] = null;
+      continue;
+    }
+    const bytes = histogramBytes(hist);
+    if (bytes === null) return { ok: false, reason: `invalid: /windows/${i}/hist is not base64 of at most ${HIST_MAX_CHARS} characters` };
+    hists[i] = bytes;
+  }
+  return { ok: true, batch, hists };
 }
 
 export function encodeWindowBatch(batch: WindowBatch): Uint8Array {

@@ -23,6 +23,8 @@ export interface RuntimeSettings {
   rollupRetentionMs: number;
   tickMs: number;
   reconcileMs: number;
+  /** Extra wait after a window's probes settled before it is sealed (MonitoringOptions.sealDelayMs). */
+  sealDelayMs: number;
 }
 
 /** Time a tick may spend on reconciling and housekeeping. */
@@ -138,7 +140,7 @@ export class MonitorRuntime {
     const now = wallNowMs();
     try {
       for (const r of this.runners.values()) r.tick(now);
-      for (const r of this.runners.values()) this.handOver(r.takeFinished(now));
+      for (const r of this.runners.values()) this.handOver(r.takeFinished(now - this.settings.sealDelayMs));
       this.hook?.tick(now, this.runners);
       const deadline = performance.now() + BACKGROUND_BUDGET_MS;
       if (performance.now() < deadline && (this.dirty || now >= this.nextReconcile)) {

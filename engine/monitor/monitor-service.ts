@@ -29,7 +29,7 @@ import type { VantageFigures } from './types.js';
 const DAY_MS = 86_400_000;
 
 function settingsFrom(o: MonitoringOptions): RuntimeSettings {
-  const s: RuntimeSettings = {
+  const s: Omit<RuntimeSettings, 'sealDelayMs'> = {
     windowMs: o.windowMs ?? 60_000,
     rollupMs: o.rollupMs ?? 3_600_000,
     rawRetentionMs: o.rawRetentionMs ?? 14 * DAY_MS,
@@ -46,7 +46,11 @@ function settingsFrom(o: MonitoringOptions): RuntimeSettings {
     throw new SondeError('invalid', 'monitoring.rollupMs must be a multiple of monitoring.windowMs, larger than it', 'monitoring.rollupMs');
   }
   if (s.rawRetentionMs <= s.rollupMs) throw new SondeError('invalid', 'monitoring.rawRetentionMs must be longer than monitoring.rollupMs (windows are rolled up before they are purged)', 'monitoring.rawRetentionMs');
-  return s;
+  const sealDelayMs = o.sealDelayMs ?? 0;
+  if (!Number.isSafeInteger(sealDelayMs) || sealDelayMs < 0 || sealDelayMs >= s.windowMs) {
+    throw new SondeError('invalid', 'monitoring.sealDelayMs must be a whole number of ms, at least 0 and less than monitoring.windowMs', 'monitoring.sealDelayMs');
+  }
+  return { ...s, sealDelayMs };
 }
 
 export interface OpenMonitorsOptions extends MonitoringOptions {

@@ -162,6 +162,10 @@ export interface MonitoringOptions {
   tickMs?: number;
   /** How often selections are checked for target/label/monitor changes (default 1000 ms). */
   reconcileMs?: number;
+  /** How long after its probes settled a window is sealed (default 0, less than windowMs): a
+   *  `sonde agent` seals on its own phase (engine/distributed/seal-phase.ts) so agents do not
+   *  all publish the windows of one start at the same instant. */
+  sealDelayMs?: number;
   /** Consecutive failed probes that make a target down (default 3). */
   downAfter?: number;
   /** Consecutive answered probes that bring a degraded or down target back up (default 3). */
