@@ -7,6 +7,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Type, type Static } from '@sinclair/typebox';
 import { ERROR_KIND_COUNT } from '../stats/error-kinds.js';
+import { HTTP_PHASES } from '../monitor/types.js';
 import { MONITOR_ERROR_KIND_COUNT } from '../monitor/error-kinds.js';
 
 export const WIRE_VERSION = 1;
@@ -40,7 +41,7 @@ const WindowBatch = Type.Object({
   agent: Id,
   monitorId: Id,
   /** An http monitor's phase series (left out: the probe's total, the only series of the other kinds). */
-  phase: Type.Optional(Type.Union([Type.Literal('connect'), Type.Literal('tls'), Type.Literal('ttfb')])),
+  phase: Type.Optional(Type.Union(HTTP_PHASES.map((p) => Type.Literal(p)))),
   spanMs: Type.Integer({ minimum: 100, maximum: 86_400_000 }),
   /** When the agent sealed these windows (ms since the epoch), for the seal→stored latency. */
   sealedAt: Count,

@@ -15,7 +15,7 @@ import type { Engine, ProbeErrorKind, ProbeResult } from '../types.js';
 import type { StoredMonitor } from './monitor-repo.js';
 import type { Member } from './selection.js';
 import { LiveState, type LossSums, type TargetState } from './live-state.js';
-import { hasPhases, TARGET_STATUSES } from './types.js';
+import { hasPhases, HTTP_PHASES, TARGET_STATUSES } from './types.js';
 import { WindowTable, type OpenWindow } from './window-table.js';
 import { seriesKey } from './series.js';
 import { createSocketProber } from './socket-probers.js';
@@ -46,8 +46,6 @@ const DRIFT_SAMPLE = 8;
  *  and their 10 ms event batching, with room to spare). */
 const SETTLE_MS = 60;
 
-/** The phase series an http or model window keeps beside its total (OpenWindow.phases, in this order). */
-const HTTP_PHASES = ['connect', 'tls', 'ttfb'] as const;
 /** Window tables kept for reuse (a total and three phases, twice). */
 const MAX_SPARE_TABLES = 8;
 

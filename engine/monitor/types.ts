@@ -16,9 +16,11 @@ export function hasPhases(probe: MonitorProbe): boolean {
   return probe === 'http' || probe === 'model';
 }
 
+/** The phase series an http or model window keeps beside its total, in this order. */
+export const HTTP_PHASES = ['connect', 'tls', 'ttfb'] as const;
 /** The series of a window: a probe's total time, or one phase of an HTTP probe (http, model)
  *  (connect: TCP handshake; tls: TLS handshake; ttfb: request written → first response byte). */
-export const MONITOR_PHASES = ['total', 'connect', 'tls', 'ttfb'] as const;
+export const MONITOR_PHASES = ['total', ...HTTP_PHASES] as const;
 export type MonitorPhase = (typeof MONITOR_PHASES)[number];
 
 /** tcp monitors: RTT = the TCP handshake (connect() → established), the connection closed at once. */
